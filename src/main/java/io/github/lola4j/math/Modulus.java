@@ -1,0 +1,326 @@
+package io.github.lola4j.math;
+
+/**
+ * One odd modulus q of 2 to 61 bits with its precomputed Barrett constant, and the modular
+ * arithmetic every hot loop of the library is built from.
+ *
+ * <p><b>Why 61 bits.</b> The NTT keeps values lazily in [0, 4q); with q &lt; 2<sup>61</sup>,
+ * 4q &lt; 2<sup>63</sup> still fits a signed {@code long}, so no unsigned comparisons are needed.
+ *
+ * <p><b>Barrett reduction.</b> For q of k bits, m = floor(2<sup>2k</sup>/q) has k+1 bits. A
+ * product x &lt; q<sup>2</sup> &lt; 2<sup>2k</sup> is reduced by estimating
+ * floor(x/q) as ((x &gt;&gt; (k-1)) * m) &gt;&gt; (k+1); the estimate is low by at most 2, so at most
+ * two conditional subtractions finish the job. Both factors fit in 63 bits, so
+ * {@link Math#multiplyHigh} gives the high word without unsigned corrections.
+ *
+ * <p><b>Shoup multiplication.</b> For a constant w &lt; q, w' = floor(w 2<sup>64</sup>/q) (an
+ * unsigned 64-bit value). Then a*w - floor(a*w'/2<sup>64</sup>)*q lies in [0, 2q) for any
+ * 0 &le; a &lt; 2<sup>63</sup>: one high multiplication and two low ones, no division.
+ *
+ * <p>Unless a method says otherwise, inputs are fully reduced (in [0, q)) and so are results.
+ * Methods whose names end in {@code Lazy} state their input and output ranges. Instances are
+ * immutable and thread-safe.
+ */
+public final class Modulus {
+
+    /** The largest supported bit length of a modulus. */
+    public static final int MAX_BITS = 61;
+
+    private final long q;
+    private final int bits;
+    private final long barrettM;
+    private final int shiftLow;   // k - 1
+    private final int shiftHigh;  // 65 - k (left shift of the high word when forming x >> (k-1))
+    private final int shiftOut;   // k + 1
+
+    /**
+     * Creates the modulus q.
+     *
+     * @param q an odd integer with 2 &le; bit length &le; 61 (q = 3 is the smallest)
+     * @throws IllegalArgumentException if q is even, below 3, or longer than 61 bits
+     */
+    public Modulus(long q) {
+        if (q < 3 || (q & 1) == 0) {
+            throw new IllegalArgumentException("modulus must be odd and at least 3, got " + q);
+        }
+        int k = 64 - Long.numberOfLeadingZeros(q);
+        if (k > MAX_BITS) {
+            throw new IllegalArgumentException("modulus must have at most " + MAX_BITS + " bits, got " + k
+                    + " bits (" + q + ")");
+        }
+        this.q = q;
+        this.bits = k;
+        this.barrettM = floorPow2Div(2 * k, q);
+        this.shiftLow = k - 1;
+        this.shiftHigh = 65 - k;
+        this.shiftOut = k + 1;
+    }
+
+    /** floor(2^e / d) for e &le; 122 and odd d &gt; 2^(e/2 - 1), computed by long division on bits (setup only). */
+    private static long floorPow2Div(int e, long d) {
+        // The result has at most 62 bits; long division one bit at a time keeps everything exact.
+        long rem = 1;
+        long quo = 0;
+        for (int i = 0; i < e; i++) {
+            rem <<= 1;
+            quo <<= 1;
+            if (rem >= d) {
+                rem -= d;
+                quo |= 1;
+            }
+        }
+        return quo;
+    }
+
+    /** The modulus q. */
+    public long value() {
+        return q;
+    }
+
+    /** The bit length of q. */
+    public int bits() {
+        return bits;
+    }
+
+    /** The Barrett constant floor(2^(2k)/q), k = {@link #bits()}. */
+    public long barrettConstant() {
+        return barrettM;
+    }
+
+    /** (a + b) mod q. */
+    public long add(long a, long b) {
+        long s = a + b - q;
+        return s + ((s >> 63) & q);
+    }
+
+    /** (a - b) mod q. */
+    public long sub(long a, long b) {
+        long s = a - b;
+        return s + ((s >> 63) & q);
+    }
+
+    /** (-a) mod q. */
+    public long neg(long a) {
+        return a == 0 ? 0 : q - a;
+    }
+
+    /**
+     * (a * b) mod q by Barrett reduction.
+     *
+     * @param a in [0, q)
+     * @param b in [0, q)
+     * @return a*b mod q in [0, q)
+     */
+    public long mul(long a, long b) {
+        return reduce128(Math.multiplyHigh(a, b), a * b);
+    }
+
+    /**
+     * Reduces the 128-bit value hi*2^64 + lo, which must be below q^2 (for example a product
+     * of two values in [0, q)).
+     *
+     * @param hi the high word (non-negative)
+     * @param lo the low word (read as unsigned)
+     * @return the value mod q, in [0, q)
+     */
+    public long reduce128(long hi, long lo) {
+        long x1 = (hi << shiftHigh) | (lo >>> shiftLow);
+        long ph = Math.multiplyHigh(x1, barrettM);
+        long pl = x1 * barrettM;
+        long est = (ph << (64 - shiftOut)) | (pl >>> shiftOut);
+        long r = lo - est * q;
+        r -= q;
+        r += (r >> 63) & q;
+        r -= q;
+        r += (r >> 63) & q;
+        return r;
+    }
+
+    /**
+     * x mod q for any non-negative 64-bit x (x &lt; 2^63).
+     *
+     * @param x in [0, 2^63)
+     * @return x mod q
+     */
+    public long reduce(long x) {
+        if (x < q) {
+            return x;
+        }
+        if (bits >= 32) {
+            return reduce128(0, x);
+        }
+        return x % q;
+    }
+
+    /**
+     * x mod q for any signed 64-bit x, in [0, q).
+     *
+     * @param x any long
+     * @return the representative of x in [0, q)
+     */
+    public long reduceSigned(long x) {
+        if (x >= 0) {
+            return reduce(x);
+        }
+        // x = -(~x) - 1 and ~x >= 0, so x mod q = q - 1 - (~x mod q), which lies in [0, q).
+        return q - 1 - reduce(~x);
+    }
+
+    /**
+     * The Shoup companion floor(w * 2^64 / q) of a constant w, as an unsigned 64-bit value.
+     *
+     * @param w in [0, q)
+     * @return the companion, to pass with w to {@link #mulShoup} and {@link #mulShoupLazy}
+     */
+    public long shoup(long w) {
+        if (w < 0 || w >= q) {
+            throw new IllegalArgumentException("Shoup constant must be in [0, q), got " + w);
+        }
+        // floor(w * 2^64 / q) by bitwise long division: w < q < 2^61 so the remainder stays below 2^62.
+        long rem = w;
+        long quo = 0;
+        for (int i = 0; i < 64; i++) {
+            rem <<= 1;
+            quo <<= 1;
+            if (rem >= q) {
+                rem -= q;
+                quo |= 1;
+            }
+        }
+        return quo;
+    }
+
+    /**
+     * The high 64 bits of the unsigned 128-bit product a * b for 0 &le; a &lt; 2^63 and b read as
+     * unsigned. Java 17 has no {@code unsignedMultiplyHigh}: when b's top bit is set, the signed
+     * high word is short by exactly a.
+     */
+    static long mulHighUnsignedB(long a, long b) {
+        return Math.multiplyHigh(a, b) + ((b >> 63) & a);
+    }
+
+    /**
+     * Shoup multiplication by a constant, lazy output.
+     *
+     * @param a  in [0, 2^63)
+     * @param w  the constant, in [0, q)
+     * @param wp its companion {@link #shoup(long)}
+     * @return a*w mod q, in [0, 2q)
+     */
+    public long mulShoupLazy(long a, long w, long wp) {
+        long est = Math.multiplyHigh(a, wp) + ((wp >> 63) & a);
+        return a * w - est * q;
+    }
+
+    /**
+     * Shoup multiplication by a constant.
+     *
+     * @param a  in [0, 2^63)
+     * @param w  the constant, in [0, q)
+     * @param wp its companion {@link #shoup(long)}
+     * @return a*w mod q, in [0, q)
+     */
+    public long mulShoup(long a, long w, long wp) {
+        long est = Math.multiplyHigh(a, wp) + ((wp >> 63) & a);
+        long r = a * w - est * q - q;
+        return r + ((r >> 63) & q);
+    }
+
+    /**
+     * Brings a value in [0, 2q) into [0, q).
+     *
+     * @param a in [0, 2q)
+     * @return a mod q
+     */
+    public long reduceOnce(long a) {
+        long r = a - q;
+        return r + ((r >> 63) & q);
+    }
+
+    /**
+     * Lazy addition: the sum of two values in [0, 2q), brought back into [0, 2q).
+     *
+     * @param a in [0, 2q)
+     * @param b in [0, 2q)
+     * @return a + b mod q, in [0, 2q)
+     */
+    public long addLazy(long a, long b) {
+        long s = a + b - 2 * q;
+        return s + ((s >> 63) & (2 * q));
+    }
+
+    /**
+     * a^e mod q by square-and-multiply.
+     *
+     * @param a in [0, q)
+     * @param e a non-negative exponent
+     * @return a^e mod q
+     */
+    public long pow(long a, long e) {
+        if (e < 0) {
+            throw new IllegalArgumentException("exponent must be non-negative, got " + e);
+        }
+        long result = 1 % q;
+        long base = a;
+        while (e != 0) {
+            if ((e & 1) != 0) {
+                result = mul(result, base);
+            }
+            base = mul(base, base);
+            e >>>= 1;
+        }
+        return result;
+    }
+
+    /**
+     * The inverse of a mod q, by the extended Euclidean algorithm (q need not be prime).
+     *
+     * @param a in [0, q)
+     * @return a^-1 mod q
+     * @throws ArithmeticException if a is not invertible mod q
+     */
+    public long inv(long a) {
+        long r0 = q;
+        long r1 = reduce(a);
+        long t0 = 0;
+        long t1 = 1;
+        while (r1 != 0) {
+            long quo = r0 / r1;
+            long r2 = r0 - quo * r1;
+            r0 = r1;
+            r1 = r2;
+            long t2 = t0 - quo * t1;
+            t0 = t1;
+            t1 = t2;
+        }
+        if (r0 != 1) {
+            throw new ArithmeticException(a + " is not invertible modulo " + q);
+        }
+        return t0 < 0 ? t0 + q : t0;
+    }
+
+    /**
+     * The centered representative of a: a if a &lt;= q/2, else a - q.
+     *
+     * @param a in [0, q)
+     * @return the value in (-q/2, q/2]
+     */
+    public long centered(long a) {
+        return a > (q >>> 1) ? a - q : a;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Modulus && ((Modulus) o).q == q;
+    }
+
+    @Override
+    public int hashCode() {
+        return Long.hashCode(q);
+    }
+
+    @Override
+    public String toString() {
+        return "Modulus(" + q + ", " + bits + " bits)";
+    }
+}

@@ -1,0 +1,89 @@
+package io.github.lola4j.math;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.math.BigInteger;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class RnsBasisTest {
+
+    private static final long[] Q = Primes.nttPrimesNear(1024, new int[] {60, 40, 40, 40, 50});
+    private static final long[] P = Primes.nttPrimesNear(1024, new int[] {61, 61}, Q);
+
+    @Test
+    void crtRoundTripAgainstBigInteger() {
+        RnsBasis b = new RnsBasis(Q);
+        BigInteger prod = BigInteger.ONE;
+        for (long q : Q) {
+            prod = prod.multiply(BigInteger.valueOf(q));
+        }
+        assertEquals(prod, b.product());
+        assertEquals(prod.bitLength(), Math.ceil(b.log2Product()), 1.0);
+        Random rnd = new Random(5);
+        for (int i = 0; i < 500; i++) {
+            BigInteger x = new BigInteger(prod.bitLength() + 3, rnd).mod(prod);
+            long[] r = b.decompose(x);
+            for (int j = 0; j < Q.length; j++) {
+                assertEquals(x.mod(BigInteger.valueOf(Q[j])).longValue(), r[j]);
+            }
+            assertEquals(x, b.reconstruct(r));
+            BigInteger centered = x.compareTo(prod.shiftRight(1)) > 0 ? x.subtract(prod) : x;
+            assertEquals(centered, b.reconstructCentered(r));
+        }
+        assertEquals(BigInteger.ONE.negate(), b.reconstructCentered(b.decompose(BigInteger.ONE.negate())));
+    }
+
+    @Test
+    void fastBaseConversionIsExactUpToASmallMultipleOfQ() {
+        RnsBasis from = new RnsBasis(Q);
+        RnsBasis to = new RnsBasis(P);
+        BaseConverter conv = new BaseConverter(from, to);
+        int n = 256;
+        Random rnd = new Random(9);
+        BigInteger[] xs = new BigInteger[n];
+        long[][] in = new long[Q.length][n];
+        for (int c = 0; c < n; c++) {
+            xs[c] = c == 0 ? BigInteger.ZERO : c == 1 ? from.product().subtract(BigInteger.ONE)
+                    : new BigInteger(from.product().bitLength() + 2, rnd).mod(from.product());
+            long[] r = from.decompose(xs[c]);
+            for (int i = 0; i < Q.length; i++) {
+                in[i][c] = r[i];
+            }
+        }
+        long[][] out = new long[P.length][n];
+        conv.convert(in, out);
+        for (int c = 0; c < n; c++) {
+            // Find u with out = x + u Q in every target prime, and check 0 <= u < |Q|.
+            int u = -1;
+            for (int cand = 0; cand < Q.length; cand++) {
+                BigInteger v = xs[c].add(from.product().multiply(BigInteger.valueOf(cand)));
+                boolean all = true;
+                for (int j = 0; j < P.length; j++) {
+                    all &= v.mod(BigInteger.valueOf(P[j])).longValue() == out[j][c];
+                }
+                if (all) {
+                    u = cand;
+                    break;
+                }
+            }
+            assertTrue(u >= 0, "coefficient " + c + " is not x + uQ with 0 <= u < " + Q.length);
+        }
+        assertThrows(IllegalArgumentException.class, () -> conv.convert(new long[2][n], out));
+    }
+
+    @Test
+    void rejectsBadBases() {
+        assertThrows(IllegalArgumentException.class, RnsBasis::new);
+        assertThrows(IllegalArgumentException.class, () -> new RnsBasis(Q[0], Q[0]));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new RnsBasis(Q[0], 91));
+        assertTrue(e.getMessage().contains("not prime"), e.getMessage());
+        RnsBasis b = new RnsBasis(Q);
+        assertThrows(IllegalArgumentException.class, () -> b.reconstruct(1, 2));
+        assertThrows(IllegalArgumentException.class, () -> b.reconstruct(new long[] {-1, 0, 0, 0, 0}));
+        assertArrayEquals(Q, b.values());
+    }
+}
