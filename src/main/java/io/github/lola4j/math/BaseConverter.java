@@ -18,6 +18,8 @@ public final class BaseConverter {
     private final RnsBasis to;
     private final long[][] qHatModP;       // [j][i] = (Q/q_i) mod p_j
     private final long[][] qHatModPShoup;
+    private final long[] qModP;            // Q mod p_j, for the centered conversion
+    private final double[] qInverse;       // 1 / q_i as doubles
 
     /**
      * Precomputes the conversion constants.
@@ -36,6 +38,14 @@ public final class BaseConverter {
                 qHatModP[j][i] = from.qHatMod(i, pj);
                 qHatModPShoup[j][i] = pj.shoup(qHatModP[j][i]);
             }
+        }
+        qModP = new long[to.size()];
+        for (int j = 0; j < to.size(); j++) {
+            qModP[j] = from.product().mod(java.math.BigInteger.valueOf(to.modulus(j).value())).longValueExact();
+        }
+        qInverse = new double[from.size()];
+        for (int i = 0; i < from.size(); i++) {
+            qInverse[i] = 1.0 / from.modulus(i).value();
         }
     }
 
@@ -58,6 +68,26 @@ public final class BaseConverter {
      * @throws IllegalArgumentException on a wrong number of rows or mismatched lengths
      */
     public void convert(long[][] in, long[][] out) {
+        convert(in, out, false);
+    }
+
+    /**
+     * Converts N coefficients exactly, to the centered representative: the output is x' mod p_j
+     * where x' is the representative of x in [-Q/2, Q/2). The multiple u of the plain conversion is
+     * found as round(sum_i y_i / q_i) in floating point (Halevi, Polyakov and Shoup 2019), exact
+     * unless that sum lies within about 2^-50 of a half-integer. Dividing by Q after subtracting
+     * this conversion rounds to nearest without bias, which ModDown needs: a biased rounding would
+     * multiply into the secret key and show in every slot.
+     *
+     * @param in  |Q| rows of N residues, row i in [0, q_i) (not modified)
+     * @param out |P| rows of N values (modified: x' mod p_j, in [0, p_j)); must not alias {@code in}
+     * @throws IllegalArgumentException on a wrong number of rows or mismatched lengths
+     */
+    public void convertCentered(long[][] in, long[][] out) {
+        convert(in, out, true);
+    }
+
+    private void convert(long[][] in, long[][] out, boolean centered) {
         int k = from.size();
         if (in.length < k || out.length < to.size()) {
             throw new IllegalArgumentException("expected " + k + " input rows and " + to.size()
@@ -76,6 +106,17 @@ public final class BaseConverter {
             long[] dst = y[i];
             for (int c = 0; c < n; c++) {
                 dst[c] = qi.mulShoup(src[c], w, wp);
+            }
+        }
+        long[] v = null;
+        if (centered) {
+            v = new long[n];
+            for (int c = 0; c < n; c++) {
+                double f = 0;
+                for (int i = 0; i < k; i++) {
+                    f += y[i][c] * qInverse[i];
+                }
+                v[c] = (long) Math.floor(f + 0.5);
             }
         }
         for (int j = 0; j < to.size(); j++) {
@@ -115,6 +156,12 @@ public final class BaseConverter {
             for (int c = 0; c < n; c++) {
                 long s = dst[c] - p;
                 dst[c] = s + ((s >> 63) & p);
+            }
+            if (centered) {
+                long qp = qModP[j];
+                for (int c = 0; c < n; c++) {
+                    dst[c] = pj.sub(dst[c], pj.mul(v[c], qp));
+                }
             }
         }
     }

@@ -1,0 +1,98 @@
+package io.github.lola4j.ckks;
+
+import java.util.Collections;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * The public keys a server needs to evaluate: the relinearization key (optional) and Galois keys
+ * indexed by Galois element. Holds no secret. Immutable.
+ */
+public final class EvaluationKeys {
+
+    private final CkksParameters params;
+    private final RelinearizationKey relinearizationKey;
+    private final Map<Long, GaloisKey> galoisKeys;
+
+    /**
+     * Groups keys.
+     *
+     * @param params             the parameter set every key must belong to
+     * @param relinearizationKey the relinearization key, or null
+     * @param galoisKeys         the Galois keys (copied)
+     * @throws IllegalArgumentException if a key belongs to another parameter set
+     */
+    public EvaluationKeys(CkksParameters params, RelinearizationKey relinearizationKey, Iterable<GaloisKey> galoisKeys) {
+        this.params = Objects.requireNonNull(params, "params");
+        if (relinearizationKey != null && !relinearizationKey.parameters().equals(params)) {
+            throw new IllegalArgumentException("the relinearization key belongs to another parameter set");
+        }
+        this.relinearizationKey = relinearizationKey;
+        TreeMap<Long, GaloisKey> m = new TreeMap<>();
+        for (GaloisKey k : galoisKeys) {
+            if (!k.parameters().equals(params)) {
+                throw new IllegalArgumentException("the Galois key " + k.galoisElement() + " belongs to another parameter set");
+            }
+            m.put(k.galoisElement(), k);
+        }
+        this.galoisKeys = Collections.unmodifiableMap(m);
+    }
+
+    /** The parameter set. */
+    public CkksParameters parameters() {
+        return params;
+    }
+
+    /** Whether the relinearization key is present. */
+    public boolean hasRelinearizationKey() {
+        return relinearizationKey != null;
+    }
+
+    /**
+     * The relinearization key.
+     *
+     * @return the key
+     * @throws IllegalStateException if it was not generated
+     */
+    public RelinearizationKey relinearizationKey() {
+        if (relinearizationKey == null) {
+            throw new IllegalStateException("no relinearization key: request it with KeyRequirements.withRelinearization()");
+        }
+        return relinearizationKey;
+    }
+
+    /**
+     * Whether a key for Galois element g is present.
+     *
+     * @param g the Galois element
+     * @return whether it is present
+     */
+    public boolean hasGaloisKey(long g) {
+        return galoisKeys.containsKey(g);
+    }
+
+    /**
+     * The key of Galois element g, or null when absent.
+     *
+     * @param g the Galois element
+     * @return the key or null
+     */
+    public GaloisKey galoisKey(long g) {
+        return galoisKeys.get(g);
+    }
+
+    /** All Galois keys by element (read-only). */
+    public Map<Long, GaloisKey> galoisKeys() {
+        return galoisKeys;
+    }
+
+    /** The total size in bytes of the key material held in memory. */
+    public long sizeInBytes() {
+        long s = relinearizationKey == null ? 0 : relinearizationKey.sizeInBytes();
+        for (GaloisKey k : galoisKeys.values()) {
+            s += k.sizeInBytes();
+        }
+        return s;
+    }
+}

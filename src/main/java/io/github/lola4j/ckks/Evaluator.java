@@ -1,0 +1,916 @@
+package io.github.lola4j.ckks;
+
+import io.github.lola4j.math.Modulus;
+import io.github.lola4j.math.Ntt;
+import io.github.lola4j.ring.Parallelism;
+import io.github.lola4j.ring.RnsPoly;
+import io.github.lola4j.ring.RnsRing;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Homomorphic operations on ciphertexts: additions, multiplications (by plaintexts, constants and
+ * ciphertexts), relinearization, rescaling, level dropping, rotations (plain, composed and
+ * hoisted), conjugation and rotate-and-sum.
+ *
+ * <p><b>Forms.</b> Each operation has an allocating form ({@code add(a, b)}) and an into-form
+ * ({@code add(a, b, out)}) that overwrites {@code out} whole; {@code out} may be one of the
+ * inputs. Inputs are never modified otherwise.
+ *
+ * <p><b>Levels and scales</b> are tracked on every operand. Two ciphertexts combined by addition
+ * or subtraction must be at the same level and scale; a ciphertext times a ciphertext must be at
+ * the same level; otherwise an {@link IllegalArgumentException} names the operation and both
+ * sides. A plaintext above the ciphertext's level is used at the ciphertext's level (its extra
+ * primes are ignored); one below it is refused. Multiplications multiply scales; {@link #rescale}
+ * divides the scale by the dropped prime. Scales are compared with a relative tolerance of 2^-40.
+ *
+ * <p><b>Keys.</b> Relinearization and rotations use the {@link EvaluationKeys} given at
+ * construction. A rotation whose exact key is absent is composed from the available rotation keys
+ * (the fewest key switches, found by a breadth-first search over the steps, cached), and throws
+ * naming the step when no composition exists.
+ *
+ * <p><b>Threads.</b> The evaluator holds no mutable state besides caches and is safe to share
+ * between threads; with a {@link Parallelism} it also splits each operation over RNS limbs and
+ * key-switching digits.
+ */
+public final class Evaluator {
+
+    /** Relative tolerance for two scales to count as equal. */
+    public static final double SCALE_TOLERANCE = 0x1p-40;
+
+    private final CkksParameters params;
+    private final EvaluationKeys keys;
+    private final Parallelism par;
+    private final KeySwitcher ks;
+    private final Encoder encoder;
+    private final Map<Integer, int[]> rotationPaths = new ConcurrentHashMap<>();
+    private final long[][] lastPrimeInverse;      // [l][i] = q_l^-1 mod q_i, i < l
+    private final long[][] lastPrimeInverseShoup;
+
+    /**
+     * An evaluator without keys (no relinearization or rotations) running on the calling thread.
+     *
+     * @param params the parameter set
+     */
+    public Evaluator(CkksParameters params) {
+        this(params, new EvaluationKeys(params, null, java.util.List.of()), Parallelism.sequential());
+    }
+
+    /**
+     * An evaluator running on the calling thread.
+     *
+     * @param params the parameter set
+     * @param keys   the evaluation keys
+     */
+    public Evaluator(CkksParameters params, EvaluationKeys keys) {
+        this(params, keys, Parallelism.sequential());
+    }
+
+    /**
+     * An evaluator.
+     *
+     * @param params      the parameter set
+     * @param keys        the evaluation keys (of the same set)
+     * @param parallelism how to split work over threads
+     */
+    public Evaluator(CkksParameters params, EvaluationKeys keys, Parallelism parallelism) {
+        this.params = Objects.requireNonNull(params, "params");
+        this.keys = Objects.requireNonNull(keys, "keys");
+        this.par = Objects.requireNonNull(parallelism, "parallelism");
+        if (!keys.parameters().equals(params)) {
+            throw new IllegalArgumentException("the evaluation keys belong to another parameter set");
+        }
+        this.ks = params.keySwitcher();
+        this.encoder = new Encoder(params);
+        int levels = params.maxLevel() + 1;
+        lastPrimeInverse = new long[levels][];
+        lastPrimeInverseShoup = new long[levels][];
+        RnsRing q = params.ringQ();
+        for (int l = 1; l < levels; l++) {
+            lastPrimeInverse[l] = new long[l];
+            lastPrimeInverseShoup[l] = new long[l];
+            for (int i = 0; i < l; i++) {
+                Modulus qi = q.modulus(i);
+                lastPrimeInverse[l][i] = qi.inv(qi.reduce(q.modulus(l).value()));
+                lastPrimeInverseShoup[l][i] = qi.shoup(lastPrimeInverse[l][i]);
+            }
+        }
+    }
+
+    /** The parameter set. */
+    public CkksParameters parameters() {
+        return params;
+    }
+
+    /** The evaluation keys. */
+    public EvaluationKeys keys() {
+        return keys;
+    }
+
+    // ---------------------------------------------------------------- additions
+
+    /**
+     * a + b.
+     *
+     * @param a a ciphertext
+     * @param b a ciphertext at the same level and scale
+     * @return the sum
+     */
+    public Ciphertext add(Ciphertext a, Ciphertext b) {
+        Ciphertext out = a.copy();
+        add(a, b, out);
+        return out;
+    }
+
+    /**
+     * out = a + b (the degrees may differ: the result has the larger).
+     *
+     * @param a   a ciphertext (not modified unless it is out)
+     * @param b   a ciphertext at the same level and scale (not modified unless it is out)
+     * @param out the result (modified; may alias a or b)
+     */
+    public void add(Ciphertext a, Ciphertext b, Ciphertext out) {
+        addSub(a, b, out, false, "add");
+    }
+
+    /**
+     * a - b.
+     *
+     * @param a a ciphertext
+     * @param b a ciphertext at the same level and scale
+     * @return the difference
+     */
+    public Ciphertext sub(Ciphertext a, Ciphertext b) {
+        Ciphertext out = a.copy();
+        sub(a, b, out);
+        return out;
+    }
+
+    /**
+     * out = a - b.
+     *
+     * @param a   a ciphertext
+     * @param b   a ciphertext at the same level and scale
+     * @param out the result (modified; may alias a or b)
+     */
+    public void sub(Ciphertext a, Ciphertext b, Ciphertext out) {
+        addSub(a, b, out, true, "sub");
+    }
+
+    private void addSub(Ciphertext a, Ciphertext b, Ciphertext out, boolean subtract, String op) {
+        checkSameLevel(a, b, op);
+        checkSameScale(a.scale(), b.scale(), op, "a", "b");
+        int deg = Math.max(a.degree(), b.degree());
+        RnsPoly[] r = target(out, deg + 1, a.level());
+        for (int i = 0; i <= deg; i++) {
+            RnsPoly x = i <= a.degree() ? a.poly(i) : null;
+            RnsPoly y = i <= b.degree() ? b.poly(i) : null;
+            if (x != null && y != null) {
+                if (subtract) {
+                    x.sub(y, r[i]);
+                } else {
+                    x.add(y, r[i]);
+                }
+            } else if (x != null) {
+                if (x != r[i]) {
+                    r[i].copyFrom(x);
+                }
+            } else if (subtract) {
+                y.neg(r[i]);
+            } else if (y != r[i]) {
+                r[i].copyFrom(y);
+            }
+        }
+        out.set(r, a.scale());
+    }
+
+    /**
+     * -a.
+     *
+     * @param a a ciphertext
+     * @return its negation
+     */
+    public Ciphertext negate(Ciphertext a) {
+        Ciphertext out = a.copy();
+        negate(a, out);
+        return out;
+    }
+
+    /**
+     * out = -a.
+     *
+     * @param a   a ciphertext
+     * @param out the result (modified; may alias a)
+     */
+    public void negate(Ciphertext a, Ciphertext out) {
+        RnsPoly[] r = target(out, a.degree() + 1, a.level());
+        for (int i = 0; i <= a.degree(); i++) {
+            a.poly(i).neg(r[i]);
+        }
+        out.set(r, a.scale());
+    }
+
+    /**
+     * ct + pt.
+     *
+     * @param ct a ciphertext
+     * @param pt a plaintext at the ciphertext's scale and at least its level
+     * @return the sum
+     */
+    public Ciphertext addPlain(Ciphertext ct, Plaintext pt) {
+        Ciphertext out = ct.copy();
+        addPlain(ct, pt, out);
+        return out;
+    }
+
+    /**
+     * out = ct + pt.
+     *
+     * @param ct  a ciphertext
+     * @param pt  a plaintext at the ciphertext's scale and at least its level
+     * @param out the result (modified; may alias ct)
+     */
+    public void addPlain(Ciphertext ct, Plaintext pt, Ciphertext out) {
+        addSubPlain(ct, pt, out, false, "addPlain");
+    }
+
+    /**
+     * ct - pt.
+     *
+     * @param ct a ciphertext
+     * @param pt a plaintext at the ciphertext's scale and at least its level
+     * @return the difference
+     */
+    public Ciphertext subPlain(Ciphertext ct, Plaintext pt) {
+        Ciphertext out = ct.copy();
+        subPlain(ct, pt, out);
+        return out;
+    }
+
+    /**
+     * out = ct - pt.
+     *
+     * @param ct  a ciphertext
+     * @param pt  a plaintext at the ciphertext's scale and at least its level
+     * @param out the result (modified; may alias ct)
+     */
+    public void subPlain(Ciphertext ct, Plaintext pt, Ciphertext out) {
+        addSubPlain(ct, pt, out, true, "subPlain");
+    }
+
+    private void addSubPlain(Ciphertext ct, Plaintext pt, Ciphertext out, boolean subtract, String op) {
+        RnsPoly p = plainAtLevel(pt, ct.level(), op);
+        checkSameScale(ct.scale(), pt.scale(), op, "ciphertext", "plaintext");
+        RnsPoly[] r = target(out, ct.degree() + 1, ct.level());
+        if (subtract) {
+            ct.poly(0).sub(p, r[0]);
+        } else {
+            ct.poly(0).add(p, r[0]);
+        }
+        for (int i = 1; i <= ct.degree(); i++) {
+            if (ct.poly(i) != r[i]) {
+                r[i].copyFrom(ct.poly(i));
+            }
+        }
+        out.set(r, ct.scale());
+    }
+
+    /**
+     * ct + c in every slot.
+     *
+     * @param ct a ciphertext
+     * @param c  a finite real constant
+     * @return the sum
+     */
+    public Ciphertext addConst(Ciphertext ct, double c) {
+        Ciphertext out = ct.copy();
+        addConst(ct, c, out);
+        return out;
+    }
+
+    /**
+     * out = ct + c in every slot (c is encoded at the ciphertext's exact scale: no level is used).
+     *
+     * @param ct  a ciphertext
+     * @param c   a finite real constant
+     * @param out the result (modified; may alias ct)
+     */
+    public void addConst(Ciphertext ct, double c, Ciphertext out) {
+        addSubPlain(ct, encoder.encodeConstant(c, ct.level(), ct.scale()), out, false, "addConst");
+    }
+
+    // ---------------------------------------------------------------- multiplications
+
+    /**
+     * ct * pt, without rescaling.
+     *
+     * @param ct a ciphertext
+     * @param pt a plaintext at least at the ciphertext's level
+     * @return the product, at scale ct.scale * pt.scale
+     */
+    public Ciphertext multiplyPlain(Ciphertext ct, Plaintext pt) {
+        Ciphertext out = ct.copy();
+        multiplyPlain(ct, pt, out);
+        return out;
+    }
+
+    /**
+     * out = ct * pt, without rescaling.
+     *
+     * @param ct  a ciphertext
+     * @param pt  a plaintext at least at the ciphertext's level
+     * @param out the result (modified; may alias ct)
+     */
+    public void multiplyPlain(Ciphertext ct, Plaintext pt, Ciphertext out) {
+        RnsPoly p = plainAtLevel(pt, ct.level(), "multiplyPlain");
+        double scale = ct.scale() * pt.scale();
+        checkScaleFits(scale, ct.level(), "multiplyPlain");
+        RnsPoly[] r = target(out, ct.degree() + 1, ct.level());
+        for (int i = 0; i <= ct.degree(); i++) {
+            RnsPoly x = ct.poly(i);
+            RnsPoly z = r[i];
+            par.forEach(x.limbs(), l -> mulRow(x.ring().modulus(l), x.limb(l), p.limb(l), z.limb(l)));
+            z.setNtt(true);
+        }
+        out.set(r, scale);
+    }
+
+    private static void mulRow(Modulus m, long[] x, long[] y, long[] z) {
+        for (int c = 0; c < x.length; c++) {
+            z[c] = m.mul(x[c], y[c]);
+        }
+    }
+
+    /**
+     * ct * c for a real constant, without rescaling: c is rounded at the scale of the ciphertext's
+     * last prime q_level, so that {@link #rescale} brings the scale back to exactly ct.scale.
+     *
+     * @param ct a ciphertext at level &ge; 1
+     * @param c  a finite constant
+     * @return the product, at scale ct.scale * q_level
+     */
+    public Ciphertext multiplyConst(Ciphertext ct, double c) {
+        Ciphertext out = ct.copy();
+        multiplyConst(ct, c, out);
+        return out;
+    }
+
+    /**
+     * out = ct * c, without rescaling (see {@link #multiplyConst(Ciphertext, double)}).
+     *
+     * @param ct  a ciphertext
+     * @param c   a finite constant
+     * @param out the result (modified; may alias ct)
+     */
+    public void multiplyConst(Ciphertext ct, double c, Ciphertext out) {
+        multiplyConst(ct, c, params.prime(ct.level()), out);
+    }
+
+    /**
+     * out = ct * round(c * constScale), at scale ct.scale * constScale, without rescaling.
+     *
+     * @param ct         a ciphertext
+     * @param c          a finite constant
+     * @param constScale the scale the constant is rounded at, positive
+     * @param out        the result (modified; may alias ct)
+     */
+    public void multiplyConst(Ciphertext ct, double c, double constScale, Ciphertext out) {
+        if (!Double.isFinite(c) || !(constScale > 0) || Double.isInfinite(constScale)) {
+            throw new IllegalArgumentException("multiplyConst: constant " + c + " and scale " + constScale + " must be finite");
+        }
+        double v = Math.rint(c * constScale);
+        if (Math.abs(v) >= 0x1p62) {
+            throw new IllegalArgumentException("multiplyConst: constant " + c + " at scale " + constScale
+                    + " exceeds 2^62; use a smaller scale");
+        }
+        double scale = ct.scale() * constScale;
+        checkScaleFits(scale, ct.level(), "multiplyConst");
+        multiplyIntegerInto(ct, (long) v, scale, out);
+    }
+
+    /**
+     * ct * k for an integer: the scale and level do not change.
+     *
+     * @param ct a ciphertext
+     * @param k  any integer
+     * @return the product
+     */
+    public Ciphertext multiplyInteger(Ciphertext ct, long k) {
+        Ciphertext out = ct.copy();
+        multiplyIntegerInto(ct, k, ct.scale(), out);
+        return out;
+    }
+
+    private void multiplyIntegerInto(Ciphertext ct, long k, double scale, Ciphertext out) {
+        RnsPoly[] r = target(out, ct.degree() + 1, ct.level());
+        for (int i = 0; i <= ct.degree(); i++) {
+            ct.poly(i).mulScalar(k, r[i]);
+        }
+        out.set(r, scale);
+    }
+
+    /**
+     * a * b without relinearization (degree 2 for two degree-1 inputs).
+     *
+     * @param a a ciphertext of degree 1
+     * @param b a ciphertext of degree 1 at the same level
+     * @return the product at scale a.scale * b.scale
+     */
+    public Ciphertext multiply(Ciphertext a, Ciphertext b) {
+        Ciphertext out = a.copy();
+        multiply(a, b, out);
+        return out;
+    }
+
+    /**
+     * out = a * b without relinearization.
+     *
+     * @param a   a ciphertext of degree 1
+     * @param b   a ciphertext of degree 1 at the same level
+     * @param out the result, degree 2 (modified; may alias a or b)
+     */
+    public void multiply(Ciphertext a, Ciphertext b, Ciphertext out) {
+        checkSameLevel(a, b, "multiply");
+        if (a.degree() != 1 || b.degree() != 1) {
+            throw new IllegalArgumentException("multiply: operands must have degree 1 (relinearize first), got "
+                    + a.degree() + " and " + b.degree());
+        }
+        double scale = a.scale() * b.scale();
+        checkScaleFits(scale, a.level(), "multiply");
+        RnsRing ring = a.poly(0).ring();
+        RnsPoly d0 = new RnsPoly(ring, true);
+        RnsPoly d1 = new RnsPoly(ring, true);
+        RnsPoly d2 = new RnsPoly(ring, true);
+        RnsPoly a0 = a.poly(0);
+        RnsPoly a1 = a.poly(1);
+        RnsPoly b0 = b.poly(0);
+        RnsPoly b1 = b.poly(1);
+        boolean square = a == b;
+        par.forEach(ring.limbs(), l -> {
+            Modulus m = ring.modulus(l);
+            long q = m.value();
+            long[] x0 = a0.limb(l);
+            long[] x1 = a1.limb(l);
+            long[] y0 = b0.limb(l);
+            long[] y1 = b1.limb(l);
+            long[] z0 = d0.limb(l);
+            long[] z1 = d1.limb(l);
+            long[] z2 = d2.limb(l);
+            for (int c = 0; c < x0.length; c++) {
+                z0[c] = m.mul(x0[c], y0[c]);
+                long cross = square ? m.mul(x0[c], y1[c]) * 2 : m.mul(x0[c], y1[c]) + m.mul(x1[c], y0[c]);
+                cross -= q;
+                cross += (cross >> 63) & q;
+                z1[c] = cross;
+                z2[c] = m.mul(x1[c], y1[c]);
+            }
+        });
+        out.set(new RnsPoly[] {d0, d1, d2}, scale);
+    }
+
+    /**
+     * a * b followed by relinearization.
+     *
+     * @param a a ciphertext of degree 1
+     * @param b a ciphertext of degree 1 at the same level
+     * @return the product, degree 1, at scale a.scale * b.scale (not rescaled)
+     */
+    public Ciphertext multiplyRelin(Ciphertext a, Ciphertext b) {
+        Ciphertext out = a.copy();
+        multiplyRelin(a, b, out);
+        return out;
+    }
+
+    /**
+     * out = relinearize(a * b).
+     *
+     * @param a   a ciphertext of degree 1
+     * @param b   a ciphertext of degree 1 at the same level
+     * @param out the result (modified; may alias a or b)
+     */
+    public void multiplyRelin(Ciphertext a, Ciphertext b, Ciphertext out) {
+        multiply(a, b, out);
+        relinearize(out, out);
+    }
+
+    /**
+     * a^2 followed by relinearization.
+     *
+     * @param a a ciphertext of degree 1
+     * @return a^2, degree 1, at scale a.scale^2 (not rescaled)
+     */
+    public Ciphertext squareRelin(Ciphertext a) {
+        return multiplyRelin(a, a);
+    }
+
+    /**
+     * Relinearizes a degree-2 ciphertext to degree 1 (a copy of a degree-1 one).
+     *
+     * @param ct a ciphertext
+     * @return the relinearized ciphertext
+     */
+    public Ciphertext relinearize(Ciphertext ct) {
+        Ciphertext out = ct.copy();
+        relinearize(ct, out);
+        return out;
+    }
+
+    /**
+     * out = relinearize(ct), with the relinearization key.
+     *
+     * @param ct  a ciphertext of degree 1 or 2
+     * @param out the result (modified; may alias ct)
+     * @throws IllegalStateException if the relinearization key is absent
+     */
+    public void relinearize(Ciphertext ct, Ciphertext out) {
+        if (ct.degree() == 1) {
+            if (out != ct) {
+                out.set(new RnsPoly[] {ct.poly(0).copy(), ct.poly(1).copy()}, ct.scale());
+            }
+            return;
+        }
+        RelinearizationKey rlk = keys.relinearizationKey();
+        RnsPoly[] s = ks.switchKey(ct.poly(2), rlk, par);
+        ct.poly(0).add(s[0], s[0]);
+        ct.poly(1).add(s[1], s[1]);
+        out.set(s, ct.scale());
+    }
+
+    // ---------------------------------------------------------------- levels
+
+    /**
+     * Rescales: divides by the last prime q_level with rounding, dropping one level.
+     *
+     * @param ct a ciphertext at level &ge; 1
+     * @return the rescaled ciphertext, at scale ct.scale / q_level
+     */
+    public Ciphertext rescale(Ciphertext ct) {
+        Ciphertext out = ct.copy();
+        rescale(ct, out);
+        return out;
+    }
+
+    /**
+     * out = rescale(ct).
+     *
+     * @param ct  a ciphertext at level &ge; 1
+     * @param out the result (modified; may alias ct)
+     * @throws IllegalArgumentException at level 0
+     */
+    public void rescale(Ciphertext ct, Ciphertext out) {
+        int level = ct.level();
+        if (level == 0) {
+            throw new IllegalArgumentException("rescale: the ciphertext is at level 0, no prime left to divide by");
+        }
+        RnsRing lower = params.ringQ().atLevel(level - 1);
+        RnsPoly[] r = new RnsPoly[ct.degree() + 1];
+        for (int k = 0; k <= ct.degree(); k++) {
+            r[k] = new RnsPoly(lower, true);
+            rescalePoly(ct.poly(k), r[k], level);
+        }
+        out.set(r, ct.scale() / params.prime(level));
+    }
+
+    private void rescalePoly(RnsPoly x, RnsPoly out, int level) {
+        RnsRing ring = x.ring();
+        Modulus ql = ring.modulus(level);
+        long[] last = x.limb(level).clone();
+        Ntt.inverse(last, ring.tables(level));
+        long half = ql.value() >>> 1;
+        // last := (c_l + floor(q_l / 2)) mod q_l, so that the division below rounds to nearest.
+        for (int c = 0; c < last.length; c++) {
+            last[c] = ql.add(last[c], half);
+        }
+        long[] inv = lastPrimeInverse[level];
+        long[] invShoup = lastPrimeInverseShoup[level];
+        par.forEach(level, i -> {
+            Modulus qi = ring.modulus(i);
+            long q = qi.value();
+            long halfModQi = qi.reduce(half);
+            long[] t = new long[last.length];
+            for (int c = 0; c < t.length; c++) {
+                t[c] = qi.sub(qi.reduce(last[c]), halfModQi);
+            }
+            Ntt.forward(t, ring.tables(i));
+            long[] xi = x.limb(i);
+            long[] z = out.limb(i);
+            for (int c = 0; c < t.length; c++) {
+                long d = xi[c] - t[c];
+                d += (d >> 63) & q;
+                z[c] = qi.mulShoup(d, inv[i], invShoup[i]);
+            }
+        });
+    }
+
+    /**
+     * Drops primes without dividing: the value and scale stay, the level falls.
+     *
+     * @param ct    a ciphertext
+     * @param level the target level, in [0, ct.level()]
+     * @return the ciphertext at the lower level
+     */
+    public Ciphertext dropToLevel(Ciphertext ct, int level) {
+        Ciphertext out = ct.copy();
+        dropToLevel(ct, level, out);
+        return out;
+    }
+
+    /**
+     * out = ct at a lower level.
+     *
+     * @param ct    a ciphertext
+     * @param level the target level, in [0, ct.level()]
+     * @param out   the result (modified; may alias ct)
+     */
+    public void dropToLevel(Ciphertext ct, int level, Ciphertext out) {
+        if (level < 0 || level > ct.level()) {
+            throw new IllegalArgumentException("dropToLevel: target level " + level + " is outside [0, " + ct.level() + "]");
+        }
+        RnsPoly[] r = new RnsPoly[ct.degree() + 1];
+        for (int k = 0; k <= ct.degree(); k++) {
+            r[k] = ct.poly(k).dropToLimbs(level + 1);
+        }
+        out.set(r, ct.scale());
+    }
+
+    // ---------------------------------------------------------------- rotations
+
+    /**
+     * Rotates the slots left by {@code steps}: slot i receives slot (i + steps) mod N/2.
+     *
+     * @param ct    a ciphertext of degree 1
+     * @param steps any integer (negative rotates right)
+     * @return the rotated ciphertext
+     */
+    public Ciphertext rotate(Ciphertext ct, int steps) {
+        Ciphertext out = ct.copy();
+        rotate(ct, steps, out);
+        return out;
+    }
+
+    /**
+     * out = rotate(ct, steps), with the exact key when present, else composed from available
+     * rotation keys (one key switch per component; {@link #rotationCost(int)} tells how many).
+     *
+     * @param ct    a ciphertext of degree 1
+     * @param steps any integer
+     * @param out   the result (modified; may alias ct)
+     * @throws IllegalStateException if no combination of the available keys gives this rotation
+     */
+    public void rotate(Ciphertext ct, int steps, Ciphertext out) {
+        int k = Math.floorMod(steps, params.slots());
+        if (k == 0) {
+            if (out != ct) {
+                out.set(new RnsPoly[] {ct.poly(0).copy(), ct.poly(1).copy()}, ct.scale());
+            }
+            return;
+        }
+        int[] path = rotationPath(k);
+        Ciphertext cur = ct;
+        for (int step : path) {
+            cur = applyGalois(cur, params.galoisElementForRotation(step));
+        }
+        out.set(new RnsPoly[] {cur.poly(0), cur.poly(1)}, cur.scale());
+    }
+
+    /**
+     * The number of key switches {@link #rotate} spends on a step with the available keys.
+     *
+     * @param steps any integer
+     * @return 0 for a multiple of N/2, 1 with an exact key, more when composed
+     * @throws IllegalStateException if the rotation cannot be composed
+     */
+    public int rotationCost(int steps) {
+        int k = Math.floorMod(steps, params.slots());
+        return k == 0 ? 0 : rotationPath(k).length;
+    }
+
+    /**
+     * Conjugates every slot.
+     *
+     * @param ct a ciphertext of degree 1
+     * @return the conjugated ciphertext
+     * @throws IllegalStateException if the conjugation key is absent
+     */
+    public Ciphertext conjugate(Ciphertext ct) {
+        long g = params.galoisElementForConjugation();
+        requireKey(g, "conjugate: no conjugation key; request it with KeyRequirements.withConjugation()");
+        return applyGalois(ct, g);
+    }
+
+    /**
+     * out = conjugate(ct).
+     *
+     * @param ct  a ciphertext of degree 1
+     * @param out the result (modified; may alias ct)
+     */
+    public void conjugate(Ciphertext ct, Ciphertext out) {
+        Ciphertext r = conjugate(ct);
+        out.set(new RnsPoly[] {r.poly(0), r.poly(1)}, r.scale());
+    }
+
+    /**
+     * Rotations of one ciphertext by many steps sharing one decomposition of c_1 (hoisting): the
+     * ModUp is paid once, each step then costs an inner product and a ModDown. Steps without an
+     * exact key fall back to {@link #rotate}.
+     *
+     * @param ct    a ciphertext of degree 1
+     * @param steps the steps
+     * @return one ciphertext per step, in order
+     */
+    public Ciphertext[] rotateHoisted(Ciphertext ct, int... steps) {
+        requireDegree1(ct, "rotateHoisted");
+        Ciphertext[] out = new Ciphertext[steps.length];
+        RnsPoly[] digits = null;
+        for (int i = 0; i < steps.length; i++) {
+            int k = Math.floorMod(steps[i], params.slots());
+            if (k == 0) {
+                out[i] = ct.copy();
+                out[i].setSeed(null);
+                continue;
+            }
+            long g = params.galoisElementForRotation(k);
+            GaloisKey key = keys.galoisKey(g);
+            if (key == null) {
+                out[i] = rotate(ct, k);
+                continue;
+            }
+            if (digits == null) {
+                digits = ks.modUp(ct.poly(1), par);
+            }
+            out[i] = finishGalois(ct, g, key, digits);
+        }
+        return out;
+    }
+
+    /**
+     * Rotate-and-sum: slot i of the result holds sum_{u &lt; n} ct[i + u] (indices mod N/2), by
+     * log2(n) rotations by 1, 2, 4, .., n/2 and additions.
+     *
+     * @param ct a ciphertext of degree 1
+     * @param n  a power of two in [1, N/2]
+     * @return the window sums
+     */
+    public Ciphertext rotateAndSum(Ciphertext ct, int n) {
+        if (n < 1 || n > params.slots() || Integer.bitCount(n) != 1) {
+            throw new IllegalArgumentException("rotateAndSum: n must be a power of two in [1, " + params.slots() + "], got " + n);
+        }
+        Ciphertext acc = ct.copy();
+        for (int s = 1; s < n; s <<= 1) {
+            Ciphertext r = rotate(acc, s);
+            add(acc, r, acc);
+        }
+        return acc;
+    }
+
+    private Ciphertext applyGalois(Ciphertext ct, long g) {
+        requireDegree1(ct, "rotate");
+        GaloisKey key = keys.galoisKey(g);
+        RnsPoly[] digits = ks.modUp(ct.poly(1), par);
+        return finishGalois(ct, g, key, digits);
+    }
+
+    private Ciphertext finishGalois(Ciphertext ct, long g, GaloisKey key, RnsPoly[] digits) {
+        int level = ct.level();
+        int[] map = RnsPoly.nttAutomorphismMap(ct.poly(0).ring(), g);
+        RnsPoly[] s = ks.finish(ks.innerProduct(digits, map, key, level, par), level, par);
+        RnsPoly c0 = new RnsPoly(ct.poly(0).ring(), true);
+        ct.poly(0).automorphism(g, c0);
+        c0.add(s[0], s[0]);
+        return new Ciphertext(s, ct.scale());
+    }
+
+    /** The shortest sequence of available rotation steps (as N/2-residues) summing to k. */
+    private int[] rotationPath(int k) {
+        int[] cached = rotationPaths.get(k);
+        if (cached != null) {
+            return cached;
+        }
+        int slots = params.slots();
+        if (keys.hasGaloisKey(params.galoisElementForRotation(k))) {
+            int[] p = {k};
+            rotationPaths.put(k, p);
+            return p;
+        }
+        int[] available = availableSteps();
+        int[] prev = new int[slots];
+        int[] via = new int[slots];
+        Arrays.fill(prev, -1);
+        prev[0] = 0;
+        ArrayDeque<Integer> queue = new ArrayDeque<>();
+        queue.add(0);
+        while (!queue.isEmpty() && prev[k] < 0) {
+            int x = queue.poll();
+            for (int s : available) {
+                int y = (x + s) % slots;
+                if (prev[y] < 0) {
+                    prev[y] = x;
+                    via[y] = s;
+                    queue.add(y);
+                }
+            }
+        }
+        if (prev[k] < 0) {
+            throw new IllegalStateException("rotate: no Galois key for a rotation by " + k + " and the available rotation keys "
+                    + Arrays.toString(available) + " cannot compose it; request it with KeyRequirements.withRotations(" + k + ")");
+        }
+        int len = 0;
+        for (int y = k; y != 0; y = prev[y]) {
+            len++;
+        }
+        int[] path = new int[len];
+        int i = len;
+        for (int y = k; y != 0; y = prev[y]) {
+            path[--i] = via[y];
+        }
+        rotationPaths.put(k, path);
+        return path;
+    }
+
+    private int[] availableSteps() {
+        int slots = params.slots();
+        long twoN = 2L * params.ringDegree();
+        // Discrete logarithms base 5 of the available Galois elements.
+        Map<Long, Integer> log = new java.util.HashMap<>();
+        long g = 1;
+        for (int s = 0; s < slots; s++) {
+            log.put(g, s);
+            g = g * 5 % twoN;
+        }
+        int[] out = new int[keys.galoisKeys().size()];
+        int n = 0;
+        for (long e : keys.galoisKeys().keySet()) {
+            Integer s = log.get(e);
+            if (s != null && s != 0) {
+                out[n++] = s;
+            }
+        }
+        return Arrays.copyOf(out, n);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private void requireKey(long g, String message) {
+        if (!keys.hasGaloisKey(g)) {
+            throw new IllegalStateException(message);
+        }
+    }
+
+    private static void requireDegree1(Ciphertext ct, String op) {
+        if (ct.degree() != 1) {
+            throw new IllegalArgumentException(op + ": the ciphertext has degree " + ct.degree() + "; relinearize first");
+        }
+    }
+
+    private static void checkSameLevel(Ciphertext a, Ciphertext b, String op) {
+        if (a.level() != b.level()) {
+            throw new IllegalArgumentException(op + ": a is at level " + a.level() + ", b at level " + b.level()
+                    + " (use dropToLevel or rescale to align them)");
+        }
+    }
+
+    private static void checkSameScale(double sa, double sb, String op, String nameA, String nameB) {
+        if (Math.abs(sa - sb) > Math.max(sa, sb) * SCALE_TOLERANCE) {
+            throw new IllegalArgumentException(String.format("%s: %s has scale 2^%.6f, %s has scale 2^%.6f"
+                    + " (encode plaintexts at the ciphertext's scale, or rescale)", op, nameA, Math.log(sa) / Math.log(2), nameB,
+                    Math.log(sb) / Math.log(2)));
+        }
+    }
+
+    private void checkScaleFits(double scale, int level, String op) {
+        double log2 = Math.log(scale) / Math.log(2);
+        double cap = params.ringQ().atLevel(level).basis().log2Product();
+        if (log2 >= cap - 1) {
+            throw new IllegalArgumentException(String.format("%s: the result's scale 2^%.1f would not fit level %d (2^%.1f);"
+                    + " rescale the operands first", op, log2, level, cap));
+        }
+    }
+
+    private RnsPoly plainAtLevel(Plaintext pt, int level, String op) {
+        if (pt.level() < level) {
+            throw new IllegalArgumentException(op + ": the plaintext is at level " + pt.level() + ", below the ciphertext's level "
+                    + level + " (encode it at level " + level + ")");
+        }
+        if (pt.poly().ringDegree() != params.ringDegree() || pt.poly().ring().modulus(0).value() != params.prime(0)) {
+            throw new IllegalArgumentException(op + ": the plaintext belongs to another parameter set");
+        }
+        return pt.level() == level ? pt.poly() : pt.poly().prefixView(level + 1);
+    }
+
+    /**
+     * The polynomials to write an elementwise result into: out's own when its level matches and it
+     * has enough of them (elementwise operations are alias-safe), fresh ones otherwise.
+     */
+    private RnsPoly[] target(Ciphertext out, int count, int level) {
+        boolean reuse = out.degree() + 1 >= count && out.level() == level;
+        RnsRing ring = params.ringQ().atLevel(level);
+        RnsPoly[] r = new RnsPoly[count];
+        for (int i = 0; i < count; i++) {
+            r[i] = reuse ? out.poly(i) : new RnsPoly(ring, true);
+        }
+        return r;
+    }
+}

@@ -1,0 +1,173 @@
+package io.github.lola4j.ckks;
+
+import io.github.lola4j.math.Modulus;
+import io.github.lola4j.math.Sampler;
+import io.github.lola4j.ring.RnsPoly;
+import io.github.lola4j.ring.RnsRing;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Generates the secret key and, from it, exactly the public and evaluation keys asked for.
+ *
+ * <p>All randomness comes from the {@link SecureRandom} given here. Uniform key halves are
+ * expanded from 32-byte seeds, which the serialized keys store instead of the polynomials.
+ * Thread-safe.
+ */
+public final class KeyGenerator {
+
+    private final CkksParameters params;
+    private final Sampler sampler;
+
+    /**
+     * Creates a key generator.
+     *
+     * @param params the parameter set
+     * @param random the source of randomness (a JDK {@code SecureRandom})
+     */
+    public KeyGenerator(CkksParameters params, SecureRandom random) {
+        this.params = Objects.requireNonNull(params, "params");
+        this.sampler = new Sampler(Objects.requireNonNull(random, "random"));
+    }
+
+    /** The parameter set. */
+    public CkksParameters parameters() {
+        return params;
+    }
+
+    /**
+     * Generates a new secret key (uniform ternary, or of the set's fixed Hamming weight).
+     *
+     * @return the secret key
+     */
+    public SecretKey secretKey() {
+        int n = params.ringDegree();
+        SecretDistribution d = params.secretDistribution();
+        long[] s = d.isUniformTernary() ? sampler.ternary(n) : sampler.ternaryHammingWeight(n, d.hammingWeight());
+        return new SecretKey(params, RnsPoly.fromSigned(params.ringQP(), s, true));
+    }
+
+    /**
+     * Generates a public key for a secret key.
+     *
+     * @param sk the secret key
+     * @return the public key (b, a) = (-a s + e, a) over Q and P
+     */
+    public PublicKey publicKey(SecretKey sk) {
+        check(sk);
+        RnsRing qp = params.ringQP();
+        byte[] seed = sampler.newSeed();
+        RnsPoly a = uniform(qp, seed, 0);
+        RnsPoly b = errorPoly(qp);
+        RnsPoly as = new RnsPoly(qp, true);
+        a.mul(sk.poly(), as);
+        b.sub(as, b);
+        return new PublicKey(params, b, a, seed);
+    }
+
+    /**
+     * Generates the relinearization key (from s^2 to s).
+     *
+     * @param sk the secret key
+     * @return the key
+     */
+    public RelinearizationKey relinearizationKey(SecretKey sk) {
+        check(sk);
+        RnsPoly s2 = new RnsPoly(params.ringQP(), true);
+        sk.poly().mul(sk.poly(), s2);
+        byte[] seed = sampler.newSeed();
+        RnsPoly[][] ba = switchingKey(sk, s2, seed);
+        return new RelinearizationKey(params, ba[0], ba[1], seed);
+    }
+
+    /**
+     * Generates the Galois key of an automorphism X -&gt; X^g (from sigma_g(s) to s).
+     *
+     * @param sk the secret key
+     * @param g  the Galois element, odd, in [3, 2N)
+     * @return the key
+     * @throws IllegalArgumentException if g is not a valid non-trivial Galois element
+     */
+    public GaloisKey galoisKey(SecretKey sk, long g) {
+        check(sk);
+        long twoN = 2L * params.ringDegree();
+        if ((g & 1) == 0 || g <= 1 || g >= twoN) {
+            throw new IllegalArgumentException("Galois element must be odd and in [3, " + twoN + "), got " + g);
+        }
+        RnsPoly sg = new RnsPoly(params.ringQP(), true);
+        sk.poly().automorphism(g, sg);
+        byte[] seed = sampler.newSeed();
+        RnsPoly[][] ba = switchingKey(sk, sg, seed);
+        return new GaloisKey(params, g, ba[0], ba[1], seed);
+    }
+
+    /**
+     * Generates exactly the evaluation keys a computation requires.
+     *
+     * @param sk           the secret key
+     * @param requirements what the computation needs
+     * @return the keys
+     */
+    public EvaluationKeys evaluationKeys(SecretKey sk, KeyRequirements requirements) {
+        check(sk);
+        RelinearizationKey rlk = requirements.needsRelinearization() ? relinearizationKey(sk) : null;
+        List<GaloisKey> gks = new ArrayList<>();
+        for (long g : requirements.galoisElements(params)) {
+            gks.add(galoisKey(sk, g));
+        }
+        return new EvaluationKeys(params, rlk, gks);
+    }
+
+    /** b_j = -a_j s + e_j + (P mod q_i) s' on the primes of digit j; returns {b[], a[]}. */
+    private RnsPoly[][] switchingKey(SecretKey sk, RnsPoly sPrime, byte[] seed) {
+        RnsRing qp = params.ringQP();
+        int dnum = params.dnum();
+        RnsPoly[] b = new RnsPoly[dnum];
+        RnsPoly[] a = new RnsPoly[dnum];
+        long[] special = params.specialPrimes();
+        for (int j = 0; j < dnum; j++) {
+            a[j] = uniform(qp, seed, j);
+            b[j] = errorPoly(qp);
+            RnsPoly as = new RnsPoly(qp, true);
+            a[j].mul(sk.poly(), as);
+            b[j].sub(as, b[j]);
+            for (int i = params.digitStart(j); i < params.digitEnd(j); i++) {
+                Modulus qi = qp.modulus(i);
+                long pMod = 1;
+                for (long p : special) {
+                    pMod = qi.mul(pMod, qi.reduce(p));
+                }
+                long pShoup = qi.shoup(pMod);
+                long[] bi = b[j].limb(i);
+                long[] si = sPrime.limb(i);
+                for (int c = 0; c < bi.length; c++) {
+                    bi[c] = qi.add(bi[c], qi.mulShoup(si[c], pMod, pShoup));
+                }
+            }
+        }
+        return new RnsPoly[][] {b, a};
+    }
+
+    /** The uniform polynomial of (seed, stream) over a ring, read as NTT form. */
+    static RnsPoly uniform(RnsRing ring, byte[] seed, long stream) {
+        RnsPoly p = new RnsPoly(ring, true);
+        long[][] rows = new long[ring.limbs()][];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = p.limb(i);
+        }
+        Sampler.uniformFromSeed(seed, stream, ring.moduli(), rows);
+        return p;
+    }
+
+    private RnsPoly errorPoly(RnsRing ring) {
+        return RnsPoly.fromSigned(ring, sampler.gaussian(params.ringDegree()), true);
+    }
+
+    private void check(SecretKey sk) {
+        if (!sk.parameters().equals(params)) {
+            throw new IllegalArgumentException("the secret key belongs to another parameter set");
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package io.github.lola4j.ring;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinWorkerThread;
+import java.util.concurrent.RecursiveAction;
+import java.util.function.IntConsumer;
+
+/**
+ * The one place lola4j runs work in parallel: independent tasks (typically one per RNS limb or
+ * per key-switching digit) on a caller-supplied {@link ForkJoinPool}, or on the calling thread
+ * when none is configured. Work stealing makes nested use (a parallel evaluator inside a parallel
+ * layer) safe from the deadlocks a fixed thread pool would risk. Immutable and thread-safe.
+ */
+public final class Parallelism {
+
+    private static final Parallelism SEQUENTIAL = new Parallelism(null);
+
+    private final ForkJoinPool pool;
+
+    private Parallelism(ForkJoinPool pool) {
+        this.pool = pool;
+    }
+
+    /** Everything on the calling thread. */
+    public static Parallelism sequential() {
+        return SEQUENTIAL;
+    }
+
+    /**
+     * Tasks split over a pool.
+     *
+     * @param pool the pool (the caller owns it and shuts it down)
+     * @return the parallelism
+     */
+    public static Parallelism of(ForkJoinPool pool) {
+        return new Parallelism(Objects.requireNonNull(pool, "pool"));
+    }
+
+    /** Whether tasks run on a pool. */
+    public boolean isParallel() {
+        return pool != null && pool.getParallelism() > 1;
+    }
+
+    /**
+     * Runs {@code task.accept(i)} for every i in [0, count), in parallel when configured; returns
+     * when all are done. Tasks must be independent.
+     *
+     * @param count the number of tasks
+     * @param task  the task body
+     */
+    public void forEach(int count, IntConsumer task) {
+        if (count <= 1 || !isParallel()) {
+            for (int i = 0; i < count; i++) {
+                task.accept(i);
+            }
+            return;
+        }
+        RecursiveAction all = new RecursiveAction() {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected void compute() {
+                List<RecursiveAction> parts = new ArrayList<>(count);
+                for (int i = 0; i < count; i++) {
+                    final int idx = i;
+                    parts.add(new RecursiveAction() {
+                        private static final long serialVersionUID = 1L;
+
+                        @Override
+                        protected void compute() {
+                            task.accept(idx);
+                        }
+                    });
+                }
+                invokeAll(parts);
+            }
+        };
+        Thread t = Thread.currentThread();
+        if (t instanceof ForkJoinWorkerThread && ((ForkJoinWorkerThread) t).getPool() == pool) {
+            all.invoke();
+        } else {
+            pool.invoke(all);
+        }
+    }
+}
