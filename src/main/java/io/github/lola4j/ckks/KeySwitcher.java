@@ -128,7 +128,7 @@ final class KeySwitcher {
                     dst[t++] = out[j].limb(i);
                 }
             }
-            modUpConverter(j, level).convert(in, dst);
+            modUpConverter(j, level).convertCentered(in, dst);
             for (int i = 0; i < limbsQP; i++) {
                 if (i >= start && i < end) {
                     System.arraycopy(d.limb(i), 0, out[j].limb(i), 0, d.ringDegree());

@@ -1,0 +1,207 @@
+package io.github.lola4j.ckks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.lola4j.testkit.CkksContext;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Every evaluator operation against plaintext math, at every level, with asserted error bounds. */
+class EvaluatorTest {
+
+    static final String N13 = "logN=13/L=3/P=1/scale=36";
+    static final String N14 = "logN=14/L=6/P=2/scale=40";
+
+    /** The error a chain of a few operations must stay below: 2^-(scaleBits - 16). */
+    private static double bound(CkksContext c) {
+        return 65536.0 / c.params.defaultScale();
+    }
+
+    private static void assertClose(CkksContext c, double[] expected, Ciphertext ct, String what) {
+        PrecisionStats s = PrecisionStats.compare(expected, c.decrypt(ct));
+        assertTrue(s.maxError() < bound(c), what + ": " + s);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {N13, N14})
+    void additiveOperationsAtEveryLevel(String name) {
+        CkksContext c = CkksContext.get(name);
+        Evaluator ev = c.evaluator;
+        double[] x = c.randomValues(1);
+        double[] y = c.randomValues(2);
+        int n = x.length;
+        for (int level = 0; level <= c.params.maxLevel(); level++) {
+            Ciphertext a = c.encrypt(x, level);
+            Ciphertext b = c.encrypt(y, level);
+            double[] sum = new double[n];
+            double[] diff = new double[n];
+            double[] neg = new double[n];
+            double[] plusConst = new double[n];
+            for (int i = 0; i < n; i++) {
+                sum[i] = x[i] + y[i];
+                diff[i] = x[i] - y[i];
+                neg[i] = -x[i];
+                plusConst[i] = x[i] + 0.75;
+            }
+            assertClose(c, sum, ev.add(a, b), "add at level " + level);
+            assertClose(c, diff, ev.sub(a, b), "sub at level " + level);
+            assertClose(c, neg, ev.negate(a), "negate at level " + level);
+            assertClose(c, plusConst, ev.addConst(a, 0.75), "addConst at level " + level);
+            Plaintext py = c.encoder.encode(y, level, a.scale());
+            assertClose(c, sum, ev.addPlain(a, py), "addPlain at level " + level);
+            assertClose(c, diff, ev.subPlain(a, py), "subPlain at level " + level);
+            // A plaintext above the ciphertext's level is used at the ciphertext's level.
+            Plaintext high = c.encoder.encode(y, c.params.maxLevel(), a.scale());
+            assertClose(c, sum, ev.addPlain(a, high), "addPlain with a higher-level plaintext at level " + level);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {N13, N14})
+    void multiplicationsRelinearizeAndRescaleAtEveryLevel(String name) {
+        CkksContext c = CkksContext.get(name);
+        Evaluator ev = c.evaluator;
+        double[] x = c.randomValues(3);
+        double[] y = c.randomValues(4);
+        int n = x.length;
+        double[] prod = new double[n];
+        double[] times = new double[n];
+        for (int i = 0; i < n; i++) {
+            prod[i] = x[i] * y[i];
+            times[i] = x[i] * -1.375;
+        }
+        for (int level = 1; level <= c.params.maxLevel(); level++) {
+            Ciphertext a = c.encrypt(x, level);
+            Ciphertext b = c.encrypt(y, level);
+            Ciphertext m = ev.multiplyRelin(a, b);
+            assertEquals(1, m.degree());
+            Ciphertext r = ev.rescale(m);
+            assertEquals(level - 1, r.level());
+            assertEquals(a.scale() * b.scale() / c.params.prime(level), r.scale(), r.scale() * 1e-12);
+            PrecisionStats s = PrecisionStats.compare(prod, c.decrypt(r));
+            if (level == c.params.maxLevel()) {
+                System.out.println(name + " multiply+relinearize+rescale: " + s);
+            }
+            // The bound: at scale 2^40, within 2^-20 of the exact value for inputs in [-1, 1].
+            assertTrue(s.maxError() < bound(c), "level " + level + ": " + s);
+            // Degree-2 ciphertexts decrypt too (c0 + c1 s + c2 s^2); rescaling before relinearizing would
+            // multiply the rounding error by s^2, which is why relinearization comes first.
+            assertClose(c, prod, ev.multiply(a, b), "multiply without relinearization at level " + level);
+            Plaintext py = c.encoder.encode(y, level, c.params.prime(level));
+            Ciphertext mp = ev.rescale(ev.multiplyPlain(a, py));
+            assertEquals(a.scale(), mp.scale(), a.scale() * 1e-12, "weights at the prime's scale keep the scale");
+            assertClose(c, prod, mp, "multiplyPlain at level " + level);
+            Ciphertext mc = ev.rescale(ev.multiplyConst(a, -1.375));
+            assertClose(c, times, mc, "multiplyConst at level " + level);
+            double[] twice = new double[n];
+            for (int i = 0; i < n; i++) {
+                twice[i] = -3 * x[i];
+            }
+            assertClose(c, twice, ev.multiplyInteger(a, -3), "multiplyInteger at level " + level);
+            double[] sq = new double[n];
+            for (int i = 0; i < n; i++) {
+                sq[i] = x[i] * x[i];
+            }
+            assertClose(c, sq, ev.rescale(ev.squareRelin(a)), "square at level " + level);
+            assertClose(c, x, ev.dropToLevel(a, level - 1), "dropToLevel at level " + level);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {N13, N14})
+    void depthChainDownToTheLastLevel(String name) {
+        CkksContext c = CkksContext.get(name);
+        Evaluator ev = c.evaluator;
+        double[] x = c.randomValues(5);
+        double[] expected = x.clone();
+        Ciphertext ct = c.encrypt(x, c.params.maxLevel());
+        while (ct.level() > 0) {
+            ct = ev.rescale(ev.squareRelin(ct));
+            for (int i = 0; i < expected.length; i++) {
+                expected[i] *= expected[i];
+            }
+        }
+        PrecisionStats s = PrecisionStats.compare(expected, c.decrypt(ct));
+        System.out.println(name + " x^(2^" + c.params.maxLevel() + ") through every level: " + s);
+        // Each squaring at most doubles the absolute error of values in [-1, 1]: allow 2^L on top of one step's bound.
+        assertTrue(s.maxError() < bound(c) * Math.scalb(1.0, c.params.maxLevel()), s.toString());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {N13, N14})
+    void intoFormsMayAliasTheirInputs(String name) {
+        CkksContext c = CkksContext.get(name);
+        Evaluator ev = c.evaluator;
+        double[] x = c.randomValues(6);
+        double[] y = c.randomValues(7);
+        int level = c.params.maxLevel();
+        Ciphertext a = c.encrypt(x, level);
+        Ciphertext b = c.encrypt(y, level);
+        double[] add = c.decrypt(ev.add(a, b));
+        Ciphertext a2 = a.copy();
+        ev.add(a2, b, a2);
+        assertClose(c, add, a2, "add into the first operand");
+        Ciphertext b2 = b.copy();
+        ev.add(a, b2, b2);
+        assertClose(c, add, b2, "add into the second operand");
+        double[] prod = c.decrypt(ev.rescale(ev.multiplyRelin(a, b)));
+        Ciphertext m = a.copy();
+        ev.multiplyRelin(m, b, m);
+        ev.rescale(m, m);
+        assertClose(c, prod, m, "multiplyRelin and rescale in place");
+        Ciphertext r = a.copy();
+        ev.rotate(r, 3, r);
+        double[] rot = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            rot[i] = x[(i + 3) % x.length];
+        }
+        assertClose(c, rot, r, "rotate in place");
+        Ciphertext d = a.copy();
+        ev.dropToLevel(d, 1, d);
+        assertEquals(1, d.level());
+        Ciphertext neg = a.copy();
+        ev.negate(neg, neg);
+        ev.sub(a, neg, neg);
+        double[] twice = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            twice[i] = 2 * x[i];
+        }
+        assertClose(c, twice, neg, "negate then sub in place");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {N13})
+    void mismatchedOperandsThrowNamingBothSides(String name) {
+        CkksContext c = CkksContext.get(name);
+        Evaluator ev = c.evaluator;
+        double[] x = c.randomValues(8);
+        Ciphertext top = c.encrypt(x, 3);
+        Ciphertext low = c.encrypt(x, 2);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ev.add(top, low));
+        assertEquals("add: a is at level 3, b at level 2 (use dropToLevel or rescale to align them)", e.getMessage());
+        Ciphertext squared = ev.multiplyRelin(top, top);
+        e = assertThrows(IllegalArgumentException.class, () -> ev.add(squared, top));
+        assertTrue(e.getMessage().startsWith("add: a has scale 2^72.000000, b has scale 2^36.000000"), e.getMessage());
+        Plaintext lowPt = c.encoder.encode(x, 1, c.params.defaultScale());
+        e = assertThrows(IllegalArgumentException.class, () -> ev.multiplyPlain(top, lowPt));
+        assertTrue(e.getMessage().contains("plaintext is at level 1, below the ciphertext's level 3"), e.getMessage());
+        Ciphertext bottom = c.encrypt(x, 0);
+        e = assertThrows(IllegalArgumentException.class, () -> ev.rescale(bottom));
+        assertTrue(e.getMessage().contains("level 0"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> ev.multiply(bottom, bottom));
+        assertTrue(e.getMessage().contains("would not fit level 0"), e.getMessage());
+        Evaluator noKeys = new Evaluator(c.params);
+        Ciphertext degree2 = ev.multiply(top, top);
+        IllegalStateException s = assertThrows(IllegalStateException.class, () -> noKeys.relinearize(degree2));
+        assertTrue(s.getMessage().contains("no relinearization key"), s.getMessage());
+        s = assertThrows(IllegalStateException.class, () -> noKeys.rotate(top, 5));
+        assertTrue(s.getMessage().contains("rotation by 5"), s.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> c.encoder.encode(new double[] {Double.NaN}));
+        assertThrows(IllegalArgumentException.class, () -> c.encoder.encode(new double[c.params.slots() + 1]));
+        e = assertThrows(IllegalArgumentException.class,
+                () -> c.encoder.encode(new double[] {1e30}, 0, c.params.defaultScale()));
+        assertTrue(e.getMessage().startsWith("values too large to encode"), e.getMessage());
+    }
+}
