@@ -61,7 +61,8 @@ class CkksParametersTest {
                 refused++;
             }
         }
-        assertTrue(accepted > 0 && refused > 0, "both sides of the bound were exercised: " + accepted + " / " + refused);
+        // At N = 1024 no two primes = 1 mod 2048 fit in 27 bits (the smallest are 12289 and 18433), so only refusals occur.
+        assertTrue((accepted > 0 || n == 1024) && refused > 0, "both sides of the bound were exercised: " + accepted + " / " + refused);
     }
 
     @Test
