@@ -76,6 +76,39 @@ class RnsBasisTest {
     }
 
     @Test
+    void centeredConversionIsExact() {
+        RnsBasis from = new RnsBasis(Q);
+        RnsBasis to = new RnsBasis(P);
+        BaseConverter conv = new BaseConverter(from, to);
+        int n = 300;
+        Random rnd = new Random(10);
+        BigInteger half = from.product().shiftRight(1);
+        BigInteger[] xs = new BigInteger[n];
+        long[][] in = new long[Q.length][n];
+        for (int c = 0; c < n; c++) {
+            // Small values of both signs, values near +-Q/2 (outside the documented 2^-50 band where the
+            // floating-point rounding may pick either representative), and random values.
+            xs[c] = switch (c % 4) {
+                case 0 -> BigInteger.valueOf(rnd.nextInt(2001) - 1000);
+                case 1 -> half.add(from.product().shiftRight(40).multiply(BigInteger.valueOf(c % 8 == 1 ? -1 : 1)));
+                default -> new BigInteger(from.product().bitLength() + 2, rnd).mod(from.product());
+            };
+            long[] r = from.decompose(xs[c]);
+            for (int i = 0; i < Q.length; i++) {
+                in[i][c] = r[i];
+            }
+        }
+        long[][] out = new long[P.length][n];
+        conv.convertCentered(in, out);
+        for (int c = 0; c < n; c++) {
+            BigInteger centered = from.reconstructCentered(from.decompose(xs[c]));
+            for (int j = 0; j < P.length; j++) {
+                assertEquals(centered.mod(BigInteger.valueOf(P[j])).longValue(), out[j][c], "coefficient " + c);
+            }
+        }
+    }
+
+    @Test
     void rejectsBadBases() {
         assertThrows(IllegalArgumentException.class, RnsBasis::new);
         assertThrows(IllegalArgumentException.class, () -> new RnsBasis(Q[0], Q[0]));

@@ -1,0 +1,11 @@
+/**
+ * The polynomial ring Z_Q[X]/(X^N + 1) in RNS form: {@link io.github.lola4j.ring.RnsRing} (degree,
+ * primes, NTT tables and automorphism maps, with cheap level views and Q|P unions), {@link
+ * io.github.lola4j.ring.RnsPoly} ({@code long[limbs][N]}, coefficient or NTT form, limb-wise
+ * arithmetic and automorphisms X -&gt; X^g in both forms) and {@link
+ * io.github.lola4j.ring.Parallelism}, the one configurable way work is split over threads.
+ *
+ * <p>A limb is one prime's residues; the level of a polynomial is its limb count minus one. NTT
+ * form stores evaluations at psi^(2 br(k) + 1) in bit-reversed order k.
+ */
+package io.github.lola4j.ring;
