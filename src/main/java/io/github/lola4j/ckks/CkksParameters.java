@@ -46,6 +46,7 @@ public final class CkksParameters {
     private final RnsRing ringQP;
     private final long fingerprint;
     private volatile KeySwitcher keySwitcher;
+    private volatile Rescaler rescaler;
 
     private CkksParameters(int ringDegree, long[] primes, long[] specialPrimes, int dnum, double scale,
             SecretDistribution secret, SecurityLevel security, double log2QP) {
@@ -184,6 +185,16 @@ public final class CkksParameters {
     /** The ring over Q followed by P, where keys live. */
     public RnsRing ringQP() {
         return ringQP;
+    }
+
+    /** The shared rescaling constants (built on first use; idempotent, so a race only builds twice). */
+    Rescaler rescaler() {
+        Rescaler r = rescaler;
+        if (r == null) {
+            r = new Rescaler(this);
+            rescaler = r;
+        }
+        return r;
     }
 
     /** The shared key-switching precomputations (built on first use). */

@@ -1,15 +1,10 @@
 package io.github.lola4j.ckks;
 
 import io.github.lola4j.math.Modulus;
-import io.github.lola4j.math.Ntt;
 import io.github.lola4j.ring.Parallelism;
 import io.github.lola4j.ring.RnsPoly;
 import io.github.lola4j.ring.RnsRing;
-import java.util.ArrayDeque;
-import java.util.Arrays;
-import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Homomorphic operations on ciphertexts: additions, multiplications (by plaintexts, constants and
@@ -46,9 +41,8 @@ public final class Evaluator {
     private final Parallelism par;
     private final KeySwitcher ks;
     private final Encoder encoder;
-    private final Map<Integer, int[]> rotationPaths = new ConcurrentHashMap<>();
-    private final long[][] lastPrimeInverse;      // [l][i] = q_l^-1 mod q_i, i < l
-    private final long[][] lastPrimeInverseShoup;
+    private final Rescaler rescaler;
+    private final Rotations rotations;
 
     /**
      * An evaluator without keys (no relinearization or rotations) running on the calling thread.
@@ -85,19 +79,8 @@ public final class Evaluator {
         }
         this.ks = params.keySwitcher();
         this.encoder = new Encoder(params);
-        int levels = params.maxLevel() + 1;
-        lastPrimeInverse = new long[levels][];
-        lastPrimeInverseShoup = new long[levels][];
-        RnsRing q = params.ringQ();
-        for (int l = 1; l < levels; l++) {
-            lastPrimeInverse[l] = new long[l];
-            lastPrimeInverseShoup[l] = new long[l];
-            for (int i = 0; i < l; i++) {
-                Modulus qi = q.modulus(i);
-                lastPrimeInverse[l][i] = qi.inv(qi.reduce(q.modulus(l).value()));
-                lastPrimeInverseShoup[l][i] = qi.shoup(lastPrimeInverse[l][i]);
-            }
-        }
+        this.rescaler = params.rescaler();
+        this.rotations = new Rotations(params, keys, ks, par);
     }
 
     /** The parameter set. */
@@ -302,6 +285,30 @@ public final class Evaluator {
         addSubPlain(ct, encoder.encodeConstant(c, ct.level(), ct.scale()), out, false, "addConst");
     }
 
+    /**
+     * ct - c in every slot.
+     *
+     * @param ct a ciphertext
+     * @param c  a finite real constant
+     * @return the difference
+     */
+    public Ciphertext subConst(Ciphertext ct, double c) {
+        Ciphertext out = ct.copy();
+        subConst(ct, c, out);
+        return out;
+    }
+
+    /**
+     * out = ct - c in every slot (no level is used).
+     *
+     * @param ct  a ciphertext
+     * @param c   a finite real constant
+     * @param out the result (modified; may alias ct)
+     */
+    public void subConst(Ciphertext ct, double c, Ciphertext out) {
+        addSubPlain(ct, encoder.encodeConstant(c, ct.level(), ct.scale()), out, true, "subConst");
+    }
+
     // ---------------------------------------------------------------- multiplications
 
     /**
@@ -400,8 +407,19 @@ public final class Evaluator {
      */
     public Ciphertext multiplyInteger(Ciphertext ct, long k) {
         Ciphertext out = ct.copy();
-        multiplyIntegerInto(ct, k, ct.scale(), out);
+        multiplyInteger(ct, k, out);
         return out;
+    }
+
+    /**
+     * out = ct * k for an integer (scale and level unchanged).
+     *
+     * @param ct  a ciphertext
+     * @param k   any integer
+     * @param out the result (modified; may alias ct)
+     */
+    public void multiplyInteger(Ciphertext ct, long k, Ciphertext out) {
+        multiplyIntegerInto(ct, k, ct.scale(), out);
     }
 
     private void multiplyIntegerInto(Ciphertext ct, long k, double scale, Ciphertext out) {
@@ -507,6 +525,16 @@ public final class Evaluator {
     }
 
     /**
+     * a^2 without relinearization.
+     *
+     * @param a a ciphertext of degree 1
+     * @return a^2, degree 2, at scale a.scale^2
+     */
+    public Ciphertext square(Ciphertext a) {
+        return multiply(a, a);
+    }
+
+    /**
      * Relinearizes a degree-2 ciphertext to degree 1 (a copy of a degree-1 one).
      *
      * @param ct a ciphertext
@@ -569,40 +597,9 @@ public final class Evaluator {
         RnsPoly[] r = new RnsPoly[ct.degree() + 1];
         for (int k = 0; k <= ct.degree(); k++) {
             r[k] = new RnsPoly(lower, true);
-            rescalePoly(ct.poly(k), r[k], level);
+            rescaler.rescale(ct.poly(k), r[k], par);
         }
         out.set(r, ct.scale() / params.prime(level));
-    }
-
-    private void rescalePoly(RnsPoly x, RnsPoly out, int level) {
-        RnsRing ring = x.ring();
-        Modulus ql = ring.modulus(level);
-        long[] last = x.limb(level).clone();
-        Ntt.inverse(last, ring.tables(level));
-        long half = ql.value() >>> 1;
-        // last := (c_l + floor(q_l / 2)) mod q_l, so that the division below rounds to nearest.
-        for (int c = 0; c < last.length; c++) {
-            last[c] = ql.add(last[c], half);
-        }
-        long[] inv = lastPrimeInverse[level];
-        long[] invShoup = lastPrimeInverseShoup[level];
-        par.forEach(level, i -> {
-            Modulus qi = ring.modulus(i);
-            long q = qi.value();
-            long halfModQi = qi.reduce(half);
-            long[] t = new long[last.length];
-            for (int c = 0; c < t.length; c++) {
-                t[c] = qi.sub(qi.reduce(last[c]), halfModQi);
-            }
-            Ntt.forward(t, ring.tables(i));
-            long[] xi = x.limb(i);
-            long[] z = out.limb(i);
-            for (int c = 0; c < t.length; c++) {
-                long d = xi[c] - t[c];
-                d += (d >> 63) & q;
-                z[c] = qi.mulShoup(d, inv[i], invShoup[i]);
-            }
-        });
     }
 
     /**
@@ -661,19 +658,8 @@ public final class Evaluator {
      * @throws IllegalStateException if no combination of the available keys gives this rotation
      */
     public void rotate(Ciphertext ct, int steps, Ciphertext out) {
-        int k = Math.floorMod(steps, params.slots());
-        if (k == 0) {
-            if (out != ct) {
-                out.set(new RnsPoly[] {ct.poly(0).copy(), ct.poly(1).copy()}, ct.scale());
-            }
-            return;
-        }
-        int[] path = rotationPath(k);
-        Ciphertext cur = ct;
-        for (int step : path) {
-            cur = applyGalois(cur, params.galoisElementForRotation(step));
-        }
-        out.set(new RnsPoly[] {cur.poly(0), cur.poly(1)}, cur.scale());
+        Ciphertext r = rotations.rotate(ct, steps);
+        out.set(new RnsPoly[] {r.poly(0), r.poly(1)}, r.scale());
     }
 
     /**
@@ -684,8 +670,7 @@ public final class Evaluator {
      * @throws IllegalStateException if the rotation cannot be composed
      */
     public int rotationCost(int steps) {
-        int k = Math.floorMod(steps, params.slots());
-        return k == 0 ? 0 : rotationPath(k).length;
+        return rotations.cost(steps);
     }
 
     /**
@@ -696,9 +681,7 @@ public final class Evaluator {
      * @throws IllegalStateException if the conjugation key is absent
      */
     public Ciphertext conjugate(Ciphertext ct) {
-        long g = params.galoisElementForConjugation();
-        requireKey(g, "conjugate: no conjugation key; request it with KeyRequirements.withConjugation()");
-        return applyGalois(ct, g);
+        return rotations.conjugate(ct);
     }
 
     /**
@@ -722,28 +705,7 @@ public final class Evaluator {
      * @return one ciphertext per step, in order
      */
     public Ciphertext[] rotateHoisted(Ciphertext ct, int... steps) {
-        requireDegree1(ct, "rotateHoisted");
-        Ciphertext[] out = new Ciphertext[steps.length];
-        RnsPoly[] digits = null;
-        for (int i = 0; i < steps.length; i++) {
-            int k = Math.floorMod(steps[i], params.slots());
-            if (k == 0) {
-                out[i] = ct.copy();
-                out[i].setSeed(null);
-                continue;
-            }
-            long g = params.galoisElementForRotation(k);
-            GaloisKey key = keys.galoisKey(g);
-            if (key == null) {
-                out[i] = rotate(ct, k);
-                continue;
-            }
-            if (digits == null) {
-                digits = ks.modUp(ct.poly(1), par);
-            }
-            out[i] = finishGalois(ct, g, key, digits);
-        }
-        return out;
+        return rotations.rotateHoisted(ct, steps);
     }
 
     /**
@@ -755,115 +717,31 @@ public final class Evaluator {
      * @return the window sums
      */
     public Ciphertext rotateAndSum(Ciphertext ct, int n) {
+        Ciphertext out = ct.copy();
+        rotateAndSum(ct, n, out);
+        return out;
+    }
+
+    /**
+     * out = rotateAndSum(ct, n).
+     *
+     * @param ct  a ciphertext of degree 1
+     * @param n   a power of two in [1, N/2]
+     * @param out the result (modified; may alias ct)
+     */
+    public void rotateAndSum(Ciphertext ct, int n, Ciphertext out) {
         if (n < 1 || n > params.slots() || Integer.bitCount(n) != 1) {
             throw new IllegalArgumentException("rotateAndSum: n must be a power of two in [1, " + params.slots() + "], got " + n);
         }
-        Ciphertext acc = ct.copy();
+        Ciphertext acc = ct;
         for (int s = 1; s < n; s <<= 1) {
-            Ciphertext r = rotate(acc, s);
-            add(acc, r, acc);
+            acc = add(acc, rotations.rotate(acc, s));
         }
-        return acc;
-    }
-
-    private Ciphertext applyGalois(Ciphertext ct, long g) {
-        requireDegree1(ct, "rotate");
-        GaloisKey key = keys.galoisKey(g);
-        RnsPoly[] digits = ks.modUp(ct.poly(1), par);
-        return finishGalois(ct, g, key, digits);
-    }
-
-    private Ciphertext finishGalois(Ciphertext ct, long g, GaloisKey key, RnsPoly[] digits) {
-        int level = ct.level();
-        int[] map = RnsPoly.nttAutomorphismMap(ct.poly(0).ring(), g);
-        RnsPoly[] s = ks.finish(ks.innerProduct(digits, map, key, level, par), level, par);
-        RnsPoly c0 = new RnsPoly(ct.poly(0).ring(), true);
-        ct.poly(0).automorphism(g, c0);
-        c0.add(s[0], s[0]);
-        return new Ciphertext(s, ct.scale());
-    }
-
-    /** The shortest sequence of available rotation steps (as N/2-residues) summing to k. */
-    private int[] rotationPath(int k) {
-        int[] cached = rotationPaths.get(k);
-        if (cached != null) {
-            return cached;
-        }
-        int slots = params.slots();
-        if (keys.hasGaloisKey(params.galoisElementForRotation(k))) {
-            int[] p = {k};
-            rotationPaths.put(k, p);
-            return p;
-        }
-        int[] available = availableSteps();
-        int[] prev = new int[slots];
-        int[] via = new int[slots];
-        Arrays.fill(prev, -1);
-        prev[0] = 0;
-        ArrayDeque<Integer> queue = new ArrayDeque<>();
-        queue.add(0);
-        while (!queue.isEmpty() && prev[k] < 0) {
-            int x = queue.poll();
-            for (int s : available) {
-                int y = (x + s) % slots;
-                if (prev[y] < 0) {
-                    prev[y] = x;
-                    via[y] = s;
-                    queue.add(y);
-                }
-            }
-        }
-        if (prev[k] < 0) {
-            throw new IllegalStateException("rotate: no Galois key for a rotation by " + k + " and the available rotation keys "
-                    + Arrays.toString(available) + " cannot compose it; request it with KeyRequirements.withRotations(" + k + ")");
-        }
-        int len = 0;
-        for (int y = k; y != 0; y = prev[y]) {
-            len++;
-        }
-        int[] path = new int[len];
-        int i = len;
-        for (int y = k; y != 0; y = prev[y]) {
-            path[--i] = via[y];
-        }
-        rotationPaths.put(k, path);
-        return path;
-    }
-
-    private int[] availableSteps() {
-        int slots = params.slots();
-        long twoN = 2L * params.ringDegree();
-        // Discrete logarithms base 5 of the available Galois elements.
-        Map<Long, Integer> log = new java.util.HashMap<>();
-        long g = 1;
-        for (int s = 0; s < slots; s++) {
-            log.put(g, s);
-            g = g * 5 % twoN;
-        }
-        int[] out = new int[keys.galoisKeys().size()];
-        int n = 0;
-        for (long e : keys.galoisKeys().keySet()) {
-            Integer s = log.get(e);
-            if (s != null && s != 0) {
-                out[n++] = s;
-            }
-        }
-        return Arrays.copyOf(out, n);
+        out.set(new RnsPoly[] {acc.poly(0) == ct.poly(0) ? ct.poly(0).copy() : acc.poly(0),
+            acc.poly(1) == ct.poly(1) ? ct.poly(1).copy() : acc.poly(1)}, acc.scale());
     }
 
     // ---------------------------------------------------------------- helpers
-
-    private void requireKey(long g, String message) {
-        if (!keys.hasGaloisKey(g)) {
-            throw new IllegalStateException(message);
-        }
-    }
-
-    private static void requireDegree1(Ciphertext ct, String op) {
-        if (ct.degree() != 1) {
-            throw new IllegalArgumentException(op + ": the ciphertext has degree " + ct.degree() + "; relinearize first");
-        }
-    }
 
     private static void checkSameLevel(Ciphertext a, Ciphertext b, String op) {
         if (a.level() != b.level()) {

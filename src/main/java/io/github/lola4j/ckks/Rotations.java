@@ -1,0 +1,164 @@
+package io.github.lola4j.ckks;
+
+import io.github.lola4j.ring.Parallelism;
+import io.github.lola4j.ring.RnsPoly;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Slot rotations and conjugation for one set of evaluation keys: exact-key rotations, rotations
+ * composed from the available keys (shortest sequence, found by breadth-first search over the
+ * steps and cached), and hoisted rotations sharing one ModUp. Thread-safe.
+ */
+final class Rotations {
+
+    private final CkksParameters params;
+    private final EvaluationKeys keys;
+    private final KeySwitcher ks;
+    private final Parallelism par;
+    private final Map<Integer, int[]> paths = new ConcurrentHashMap<>();
+
+    Rotations(CkksParameters params, EvaluationKeys keys, KeySwitcher ks, Parallelism par) {
+        this.params = params;
+        this.keys = keys;
+        this.ks = ks;
+        this.par = par;
+    }
+
+    /** rotate(ct, steps), composed when the exact key is absent; a fresh ciphertext. */
+    Ciphertext rotate(Ciphertext ct, int steps) {
+        requireDegree1(ct, "rotate");
+        int k = Math.floorMod(steps, params.slots());
+        if (k == 0) {
+            return new Ciphertext(new RnsPoly[] {ct.poly(0).copy(), ct.poly(1).copy()}, ct.scale());
+        }
+        Ciphertext cur = ct;
+        for (int step : path(k)) {
+            long g = params.galoisElementForRotation(step);
+            cur = finish(cur, g, keys.galoisKey(g), ks.modUp(cur.poly(1), par));
+        }
+        return cur;
+    }
+
+    int cost(int steps) {
+        int k = Math.floorMod(steps, params.slots());
+        return k == 0 ? 0 : path(k).length;
+    }
+
+    Ciphertext conjugate(Ciphertext ct) {
+        requireDegree1(ct, "conjugate");
+        long g = params.galoisElementForConjugation();
+        GaloisKey key = keys.galoisKey(g);
+        if (key == null) {
+            throw new IllegalStateException("conjugate: no conjugation key; request it with KeyRequirements.withConjugation()");
+        }
+        return finish(ct, g, key, ks.modUp(ct.poly(1), par));
+    }
+
+    Ciphertext[] rotateHoisted(Ciphertext ct, int[] steps) {
+        requireDegree1(ct, "rotateHoisted");
+        Ciphertext[] out = new Ciphertext[steps.length];
+        RnsPoly[] digits = null;
+        for (int i = 0; i < steps.length; i++) {
+            int k = Math.floorMod(steps[i], params.slots());
+            GaloisKey key = k == 0 ? null : keys.galoisKey(params.galoisElementForRotation(k));
+            if (key == null) {
+                out[i] = rotate(ct, k);
+                continue;
+            }
+            if (digits == null) {
+                digits = ks.modUp(ct.poly(1), par);
+            }
+            out[i] = finish(ct, key.galoisElement(), key, digits);
+        }
+        return out;
+    }
+
+    /** (sigma_g(c0), 0) + key switch of sigma_g(c1), reading the decomposed digits through the automorphism. */
+    private Ciphertext finish(Ciphertext ct, long g, GaloisKey key, RnsPoly[] digits) {
+        int level = ct.level();
+        int[] map = RnsPoly.nttAutomorphismMap(ct.poly(0).ring(), g);
+        RnsPoly[] s = ks.finish(ks.innerProduct(digits, map, key, level, par), level, par);
+        RnsPoly c0 = new RnsPoly(ct.poly(0).ring(), true);
+        ct.poly(0).automorphism(g, c0);
+        c0.add(s[0], s[0]);
+        return new Ciphertext(s, ct.scale());
+    }
+
+    /** The shortest sequence of available rotation steps (as N/2-residues) summing to k. */
+    private int[] path(int k) {
+        int[] cached = paths.get(k);
+        if (cached != null) {
+            return cached;
+        }
+        int slots = params.slots();
+        if (keys.hasGaloisKey(params.galoisElementForRotation(k))) {
+            int[] p = {k};
+            paths.put(k, p);
+            return p;
+        }
+        int[] available = availableSteps();
+        int[] prev = new int[slots];
+        int[] via = new int[slots];
+        Arrays.fill(prev, -1);
+        prev[0] = 0;
+        ArrayDeque<Integer> queue = new ArrayDeque<>();
+        queue.add(0);
+        while (!queue.isEmpty() && prev[k] < 0) {
+            int x = queue.poll();
+            for (int s : available) {
+                int y = (x + s) % slots;
+                if (prev[y] < 0) {
+                    prev[y] = x;
+                    via[y] = s;
+                    queue.add(y);
+                }
+            }
+        }
+        if (prev[k] < 0) {
+            throw new IllegalStateException("rotate: no Galois key for a rotation by " + k + " and the available rotation keys "
+                    + Arrays.toString(available) + " cannot compose it; request it with KeyRequirements.withRotations(" + k + ")");
+        }
+        int len = 0;
+        for (int y = k; y != 0; y = prev[y]) {
+            len++;
+        }
+        int[] path = new int[len];
+        int i = len;
+        for (int y = k; y != 0; y = prev[y]) {
+            path[--i] = via[y];
+        }
+        paths.put(k, path);
+        return path;
+    }
+
+    /** The rotation steps of the available Galois keys (discrete logarithms base 5 mod 2N). */
+    private int[] availableSteps() {
+        int slots = params.slots();
+        long twoN = 2L * params.ringDegree();
+        Map<Long, Integer> log = new HashMap<>();
+        long g = 1;
+        for (int s = 0; s < slots; s++) {
+            log.put(g, s);
+            g = g * 5 % twoN;
+        }
+        int[] out = new int[keys.galoisKeys().size()];
+        int n = 0;
+        for (long e : keys.galoisKeys().keySet()) {
+            Integer s = log.get(e);
+            if (s != null && s != 0) {
+                out[n++] = s;
+            }
+        }
+        return Arrays.copyOf(out, n);
+    }
+
+    static void requireDegree1(Ciphertext ct, String op) {
+        if (ct.degree() != 1) {
+            throw new IllegalArgumentException(op + ": the ciphertext has degree " + ct.degree() + "; relinearize first");
+        }
+    }
+}
