@@ -272,6 +272,9 @@ class SerializationTest {
             assertArrayEquals(gkb, s.toBytes(gk));
 
             byte[] evkb = s.toBytes(c.evk);
+            int keys = c.evk.galoisKeys().size();
+            long body = (s == seeded ? 32 : 0) + (s == seeded ? 1 : 2) * (long) c.params.dnum() * qpBytes(c.params);
+            assertEquals(28 + 5 + 9L * keys + (keys + 1) * body, evkb.length, "evaluation key set size");
             EvaluationKeys evk = s.readEvaluationKeys(in(evkb));
             assertEquals(c.evk.galoisKeys().keySet(), evk.galoisKeys().keySet());
             assertArrayEquals(evkb, s.toBytes(evk));
