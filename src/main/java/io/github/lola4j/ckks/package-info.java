@@ -7,7 +7,8 @@
  * io.github.lola4j.ckks.KeyRequirements} and made by the {@link io.github.lola4j.ckks.KeyGenerator},
  * {@link io.github.lola4j.ckks.Encryptor} and {@link io.github.lola4j.ckks.Decryptor}, and the
  * {@link io.github.lola4j.ckks.Evaluator} with hybrid key switching (Han and Ki 2020) and hoisted
- * rotations (Halevi and Shoup 2018).
+ * rotations (Halevi and Shoup 2018), and {@link io.github.lola4j.ckks.CkksSerializer}, the versioned,
+ * checksummed binary format of every object (validated before anything is constructed).
  *
  * <p>Glossary: the <i>level</i> of a ciphertext is the index of its last prime (a fresh one is at
  * {@code maxLevel()}, each rescale drops one); the <i>scale</i> is the factor its values carry;
