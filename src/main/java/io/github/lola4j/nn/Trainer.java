@@ -7,11 +7,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Trains square-activation ("HE-friendly") networks with mini-batch Adam.
@@ -35,19 +30,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <h2>Determinism</h2>
  * For a given seed the result is bit-identical whatever the thread count. A batch is cut into
- * fixed chunks of {@value #CHUNK} samples; each chunk accumulates its samples' gradients in order
+ * fixed chunks of {@value BatchRunner#CHUNK} samples; each chunk accumulates its samples' gradients in order
  * into its own buffer, whichever thread runs it; the chunk buffers are then added in chunk order.
  * Shuffling, initialisation and augmentation draw from generators derived from (seed, epoch,
  * sample), never from a shared stream, and transcendental functions use {@link StrictMath}.
  */
 public final class Trainer {
 
-    /** Samples per gradient chunk: the unit of parallel work, fixed so results do not depend on threads. */
-    static final int CHUNK = 8;
-
-    private static final double BETA1 = 0.9;
-    private static final double BETA2 = 0.999;
-    private static final double EPSILON = 1e-8;
     private static final int INIT_SAMPLES = 1000;
 
     /** One epoch's figures. */
@@ -362,24 +351,18 @@ public final class Trainer {
         if (initialize) {
             initialize(model, train);
         }
-        ExecutorService pool = threads > 1 ? Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "lola4j-trainer");
-            t.setDaemon(true);
-            return t;
-        }) : null;
-        Session session = new Session(pool, model, (batchSize + CHUNK - 1) / CHUNK);
-        try {
+        try (BatchRunner runner = new BatchRunner(model, threads, batchSize, shift, seed, activationPenalty)) {
             List<EpochStats> history = new ArrayList<>();
             int n = train.count();
             int stepsPerEpoch = (n + batchSize - 1) / batchSize;
             long totalSteps = (long) stepsPerEpoch * epochs;
             long warmupSteps = Math.round(warmupEpochs * stepsPerEpoch);
-            Optimizer opt = new Optimizer(model);
+            AdamW opt = new AdamW(model, clipNorm, weightDecay);
             long step = 0;
             int[] order = new int[n];
             for (int epoch = 1; epoch <= epochs; epoch++) {
                 long e0 = System.nanoTime();
-                shuffle(order, mix(seed, epoch, -1));
+                Seeds.shuffle(order, Seeds.mix(seed, epoch, -1));
                 double lossSum = 0;
                 int correct = 0;
                 double lr = learningRate;
@@ -387,7 +370,7 @@ public final class Trainer {
                     int from = b * batchSize;
                     int to = Math.min(n, from + batchSize);
                     lr = learningRate(step, warmupSteps, totalSteps);
-                    BatchResult br = runBatch(session, train, order, from, to, epoch);
+                    BatchRunner.BatchResult br = runner.runBatch(train, order, from, to, epoch);
                     if (!Double.isFinite(br.loss)) {
                         throw new IllegalStateException("training diverged: loss " + br.loss + " at epoch " + epoch
                                 + ", batch " + b + " (try a lower learning rate or initStd)");
@@ -397,7 +380,7 @@ public final class Trainer {
                     opt.step(br.gradient, to - from, lr);
                     step++;
                 }
-                double testAcc = test == null ? Double.NaN : accuracy(session, test);
+                double testAcc = test == null ? Double.NaN : runner.accuracy(test);
                 EpochStats stats = new EpochStats(epoch, lossSum / n, (double) correct / n, testAcc, lr,
                         (System.nanoTime() - e0) / 1e9);
                 history.add(stats);
@@ -407,10 +390,6 @@ public final class Trainer {
                 }
             }
             return new Result(model.toNetwork(), history, (System.nanoTime() - t0) / 1e9);
-        } finally {
-            if (pool != null) {
-                pool.shutdownNow();
-            }
         }
     }
 
@@ -464,31 +443,16 @@ public final class Trainer {
         }
     }
 
-    /** Per-thread scratch arrays: activations and back-propagated gradients of every layer. */
-    private static final class Workspace {
-        final double[][] acts;
-        final double[] gradA;
-        final double[] gradB;
-
-        Workspace(Model m) {
-            acts = new double[m.shapes.length][];
-            int max = 0;
-            for (int i = 0; i < m.shapes.length; i++) {
-                acts[i] = new double[m.shapes[i].size()];
-                max = Math.max(max, m.shapes[i].size());
-            }
-            gradA = new double[max];
-            gradB = new double[max];
-        }
-    }
-
     // ---- initialisation ----
 
     private void initialize(Model model, LabeledImages train) {
-        SplittableRandom rnd = new SplittableRandom(mix(seed, 0, -2));
+        SplittableRandom rnd = new SplittableRandom(Seeds.mix(seed, 0, -2));
         int samples = Math.min(INIT_SAMPLES, train.count());
         double scale = model.template.info().pixelScale();
-        Workspace ws = new Workspace(model);
+        double[][] acts = new double[model.shapes.length][];
+        for (int i = 0; i < acts.length; i++) {
+            acts[i] = new double[model.shapes[i].size()];
+        }
         for (int l = 0; l < model.layers.size(); l++) {
             Layer layer = model.layers.get(l);
             if (layer.parameterCount() == 0) {
@@ -499,7 +463,7 @@ public final class Trainer {
             int fanIn = nw / (layer instanceof Conv2d c ? c.outChannels() : ((Dense) layer).outputs());
             double sd = 1.0 / Math.sqrt(fanIn);
             for (int k = 0; k < nw; k++) {
-                p[k] = gaussian(rnd) * sd;
+                p[k] = Seeds.gaussian(rnd) * sd;
             }
             Arrays.fill(p, nw, p.length, 0.0);
             // Measure this layer's output spread on real images, through the already scaled layers.
@@ -507,15 +471,15 @@ public final class Trainer {
             double sumSq = 0;
             long count = 0;
             for (int s = 0; s < samples; s++) {
-                train.imageInto(s, scale, ws.acts[0]);
+                train.imageInto(s, scale, acts[0]);
                 for (int j = 0; j <= l; j++) {
-                    model.layers.get(j).forward(model.shapes[j], model.params[j], ws.acts[j], ws.acts[j + 1]);
+                    model.layers.get(j).forward(model.shapes[j], model.params[j], acts[j], acts[j + 1]);
                 }
-                for (double v : ws.acts[l + 1]) {
+                for (double v : acts[l + 1]) {
                     sum += v;
                     sumSq += v * v;
                 }
-                count += ws.acts[l + 1].length;
+                count += acts[l + 1].length;
             }
             double mean = sum / count;
             double std = Math.sqrt(Math.max(sumSq / count - mean * mean, 1e-30));
@@ -526,293 +490,5 @@ public final class Trainer {
         }
     }
 
-    private static double gaussian(SplittableRandom rnd) {
-        // Box-Muller with StrictMath: reproducible on every JVM.
-        double u1 = 1.0 - rnd.nextDouble();
-        double u2 = rnd.nextDouble();
-        return StrictMath.sqrt(-2 * StrictMath.log(u1)) * StrictMath.cos(2 * Math.PI * u2);
-    }
 
-    // ---- one batch ----
-
-    private static final class BatchResult {
-        final double[][] gradient;
-        final double loss;
-        final int correct;
-
-        BatchResult(double[][] gradient, double loss, int correct) {
-            this.gradient = gradient;
-            this.loss = loss;
-            this.correct = correct;
-        }
-    }
-
-    /**
-     * The state of one {@link #train} call: its thread pool, model, per-chunk gradient buffers and
-     * per-thread scratch space. Kept out of the Trainer's fields so that a Trainer may run several
-     * trainings, even concurrently.
-     */
-    private static final class Session {
-        final ExecutorService pool;
-        final Model model;
-        final double[][][] chunkGradients;
-        final ThreadLocal<Workspace> workspaces = new ThreadLocal<>();
-
-        Session(ExecutorService pool, Model model, int chunks) {
-            this.pool = pool;
-            this.model = model;
-            this.chunkGradients = new double[chunks][][];
-            for (int c = 0; c < chunks; c++) {
-                chunkGradients[c] = model.newGradient();
-            }
-        }
-
-        Workspace workspace() {
-            Workspace ws = workspaces.get();
-            if (ws == null) {
-                ws = new Workspace(model);
-                workspaces.set(ws);
-            }
-            return ws;
-        }
-    }
-
-    private BatchResult runBatch(Session session, LabeledImages data, int[] order, int from, int to, int epoch) {
-        Model model = session.model;
-        double[][][] chunkGradients = session.chunkGradients;
-        int size = to - from;
-        int chunks = (size + CHUNK - 1) / CHUNK;
-        double[] losses = new double[size];
-        boolean[] hits = new boolean[size];
-        runChunks(session, chunks, (ws, c) -> {
-            double[][] g = chunkGradients[c];
-            for (double[] a : g) {
-                Arrays.fill(a, 0.0);
-            }
-            int s0 = c * CHUNK;
-            int s1 = Math.min(size, s0 + CHUNK);
-            for (int s = s0; s < s1; s++) {
-                int idx = order[from + s];
-                prepareInput(data, idx, model.template.info().pixelScale(), epoch, ws.acts[0]);
-                losses[s] = sample(model, ws, data.label(idx), g);
-                hits[s] = Tensor.argmax(ws.acts[ws.acts.length - 1]) == data.label(idx);
-            }
-        });
-        double[][] total = chunkGradients[0];
-        for (int c = 1; c < chunks; c++) {
-            double[][] g = chunkGradients[c];
-            for (int l = 0; l < total.length; l++) {
-                double[] t = total[l];
-                double[] a = g[l];
-                for (int k = 0; k < t.length; k++) {
-                    t[k] += a[k];
-                }
-            }
-        }
-        double loss = 0;
-        int correct = 0;
-        for (int s = 0; s < size; s++) {
-            loss += losses[s];
-            correct += hits[s] ? 1 : 0;
-        }
-        return new BatchResult(total, loss, correct);
-    }
-
-    /** Forward and backward pass of one sample; adds its parameter gradient to {@code g}; returns its loss. */
-    private double sample(Model model, Workspace ws, int label, double[][] g) {
-        List<Layer> layers = model.layers;
-        int last = layers.size();
-        for (int l = 0; l < last; l++) {
-            layers.get(l).forward(model.shapes[l], model.params[l], ws.acts[l], ws.acts[l + 1]);
-        }
-        double[] gy = ws.gradA;
-        double[] gx = ws.gradB;
-        double loss = Loss.softmaxCrossEntropy(ws.acts[last], label, gy);
-        for (int l = last - 1; l >= 0; l--) {
-            Layer layer = layers.get(l);
-            boolean needGx = l > 0;
-            layer.backward(model.shapes[l], model.params[l], ws.acts[l], gy, needGx ? gx : null, g[l]);
-            if (needGx && activationPenalty > 0 && layer instanceof Square) {
-                // penalty lambda * mean(x^2) over the square's inputs x: gradient 2*lambda*x/n
-                double[] x = ws.acts[l];
-                int n = model.shapes[l].size();
-                double f = 2 * activationPenalty / n;
-                double pen = 0;
-                for (int k = 0; k < n; k++) {
-                    pen += x[k] * x[k];
-                    gx[k] += f * x[k];
-                }
-                loss += activationPenalty * pen / n;
-            }
-            double[] t = gy;
-            gy = gx;
-            gx = t;
-        }
-        return loss;
-    }
-
-    /** Writes image {@code idx}, scaled and (when augmenting) shifted, into {@code out}. */
-    private void prepareInput(LabeledImages data, int idx, double scale, int epoch, double[] out) {
-        data.imageInto(idx, scale, out);
-        if (shift == 0) {
-            return;
-        }
-        SplittableRandom r = new SplittableRandom(mix(seed, epoch, idx));
-        int dy = r.nextInt(2 * shift + 1) - shift;
-        int dx = r.nextInt(2 * shift + 1) - shift;
-        if (dx == 0 && dy == 0) {
-            return;
-        }
-        int rows = data.rows();
-        int cols = data.cols();
-        double[] src = out.clone();
-        for (int rr = 0; rr < rows; rr++) {
-            int sr = rr - dy;
-            for (int cc = 0; cc < cols; cc++) {
-                int sc = cc - dx;
-                out[rr * cols + cc] = (sr >= 0 && sr < rows && sc >= 0 && sc < cols) ? src[sr * cols + sc] : 0.0;
-            }
-        }
-    }
-
-    private double accuracy(Session session, LabeledImages test) {
-        Model model = session.model;
-        int n = test.count();
-        int chunkSize = 250;
-        int chunks = (n + chunkSize - 1) / chunkSize;
-        int[] correct = new int[chunks];
-        double scale = model.template.info().pixelScale();
-        runChunks(session, chunks, (ws, c) -> {
-            int s1 = Math.min(n, (c + 1) * chunkSize);
-            for (int s = c * chunkSize; s < s1; s++) {
-                test.imageInto(s, scale, ws.acts[0]);
-                for (int l = 0; l < model.layers.size(); l++) {
-                    model.layers.get(l).forward(model.shapes[l], model.params[l], ws.acts[l], ws.acts[l + 1]);
-                }
-                if (Tensor.argmax(ws.acts[ws.acts.length - 1]) == test.label(s)) {
-                    correct[c]++;
-                }
-            }
-        });
-        int total = 0;
-        for (int c : correct) {
-            total += c;
-        }
-        return (double) total / n;
-    }
-
-    private interface ChunkTask {
-        void run(Workspace ws, int chunk);
-    }
-
-    /** Runs chunks 0..chunks-1, each exactly once, on the pool's threads (or this one). */
-    private void runChunks(Session session, int chunks, ChunkTask task) {
-        ExecutorService pool = session.pool;
-        if (pool == null || chunks == 1) {
-            Workspace ws = session.workspace();
-            for (int c = 0; c < chunks; c++) {
-                task.run(ws, c);
-            }
-            return;
-        }
-        AtomicInteger next = new AtomicInteger();
-        int workers = Math.min(threads, chunks);
-        List<Future<?>> futures = new ArrayList<>(workers);
-        for (int w = 0; w < workers; w++) {
-            futures.add(pool.submit(() -> {
-                Workspace ws = session.workspace();
-                for (int c = next.getAndIncrement(); c < chunks; c = next.getAndIncrement()) {
-                    task.run(ws, c);
-                }
-            }));
-        }
-        for (Future<?> f : futures) {
-            try {
-                f.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("training interrupted", e);
-            } catch (ExecutionException e) {
-                Throwable cause = e.getCause();
-                if (cause instanceof RuntimeException re) {
-                    throw re;
-                }
-                throw new IllegalStateException("training worker failed: " + cause, cause);
-            }
-        }
-    }
-
-    // ---- optimiser ----
-
-    /** AdamW with global-norm clipping; the gradient arrives summed over the batch. */
-    private final class Optimizer {
-        final Model model;
-        final double[][] m;
-        final double[][] v;
-        double beta1Power = 1;
-        double beta2Power = 1;
-
-        Optimizer(Model model) {
-            this.model = model;
-            this.m = model.newGradient();
-            this.v = model.newGradient();
-        }
-
-        void step(double[][] gradSum, int batch, double lr) {
-            double inv = 1.0 / batch;
-            double normSq = 0;
-            for (double[] g : gradSum) {
-                for (int k = 0; k < g.length; k++) {
-                    g[k] *= inv;
-                    normSq += g[k] * g[k];
-                }
-            }
-            double norm = Math.sqrt(normSq);
-            double clip = clipNorm > 0 && norm > clipNorm ? clipNorm / norm : 1.0;
-            beta1Power *= BETA1;
-            beta2Power *= BETA2;
-            double c1 = 1.0 / (1 - beta1Power);
-            double c2 = 1.0 / (1 - beta2Power);
-            for (int l = 0; l < gradSum.length; l++) {
-                double[] p = model.params[l];
-                double[] g = gradSum[l];
-                double[] ml = m[l];
-                double[] vl = v[l];
-                int nw = model.layers.get(l).weightCount();
-                for (int k = 0; k < p.length; k++) {
-                    double gk = g[k] * clip;
-                    ml[k] = BETA1 * ml[k] + (1 - BETA1) * gk;
-                    vl[k] = BETA2 * vl[k] + (1 - BETA2) * gk * gk;
-                    double update = (ml[k] * c1) / (Math.sqrt(vl[k] * c2) + EPSILON);
-                    if (k < nw && weightDecay > 0) {
-                        update += weightDecay * p[k];
-                    }
-                    p[k] -= lr * update;
-                }
-            }
-        }
-    }
-
-    // ---- deterministic randomness ----
-
-    private static void shuffle(int[] order, long key) {
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        SplittableRandom r = new SplittableRandom(key);
-        for (int i = order.length - 1; i > 0; i--) {
-            int j = r.nextInt(i + 1);
-            int t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
-    }
-
-    /** A well-mixed key from (seed, epoch, index) (the SplitMix64 finaliser). */
-    static long mix(long seed, long epoch, long index) {
-        long z = seed * 0x9E3779B97F4A7C15L + epoch * 0xBF58476D1CE4E5B9L + index * 0x94D049BB133111EBL;
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
-    }
 }

@@ -140,9 +140,9 @@ class TrainerTest {
 
     @Test
     void mixIsSensitiveToEveryArgument() {
-        long base = Trainer.mix(1, 2, 3);
-        assertNotEquals(base, Trainer.mix(2, 2, 3));
-        assertNotEquals(base, Trainer.mix(1, 3, 3));
-        assertNotEquals(base, Trainer.mix(1, 2, 4));
+        long base = Seeds.mix(1, 2, 3);
+        assertNotEquals(base, Seeds.mix(2, 2, 3));
+        assertNotEquals(base, Seeds.mix(1, 3, 3));
+        assertNotEquals(base, Seeds.mix(1, 2, 4));
     }
 }
