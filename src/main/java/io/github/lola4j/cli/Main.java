@@ -18,7 +18,7 @@ public final class Main {
 
     /** The commands, in the order {@code --help} lists them. */
     static List<Command> commands() {
-        return List.of(new SelftestCommand());
+        return List.of(new SelftestCommand(), new TrainCommand(), new EvalCommand());
     }
 
     /**

@@ -1,0 +1,341 @@
+package io.github.lola4j.data;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Finds a data set's four IDX files the way a user expects, in this order:
+ * <ol>
+ *   <li>an explicit folder (the command line's {@code --data DIR});</li>
+ *   <li>the folder named by the environment variable {@value #ENV_VARIABLE};</li>
+ *   <li>the per-user cache {@code ~/.cache/lola4j/<id>} ({@code <id>} = {@code mnist} or
+ *       {@code fashion-mnist});</li>
+ *   <li>a download from the public mirrors into that cache (SHA-256 verified, see
+ *       {@link DatasetCache}), unless downloads are disabled.</li>
+ * </ol>
+ * An explicit folder (1 or 2) may hold the four files directly or in an {@code <id>/} subfolder.
+ * When one is given but holds no complete set, that is an error naming it: an explicit choice is
+ * never silently replaced by another source. When nothing is found and the download fails, the
+ * error says where to put the files and which variable to set.
+ *
+ * <p>The environment, the home folder and the mirrors are injectable so that tests can exercise
+ * every branch without touching the real ones.
+ */
+public final class DataLocator {
+
+    /** The environment variable naming a data folder. */
+    public static final String ENV_VARIABLE = "LOLA4J_DATA";
+
+    /** Where the files were found. */
+    public enum Origin {
+        /** The explicit folder ({@code --data}). */
+        EXPLICIT("--data"),
+        /** The folder named by {@value DataLocator#ENV_VARIABLE}. */
+        ENVIRONMENT(ENV_VARIABLE),
+        /** The per-user cache, already complete. */
+        CACHE("cache"),
+        /** The per-user cache, just filled by a download. */
+        DOWNLOAD("download");
+
+        private final String label;
+
+        Origin(String label) {
+            this.label = label;
+        }
+
+        /** A short label for messages. */
+        public String label() {
+            return label;
+        }
+    }
+
+    /**
+     * A located data folder.
+     *
+     * @param directory the folder holding the four files
+     * @param origin    which rule found it
+     */
+    public record Location(Path directory, Origin origin) {
+        /**
+         * Checks the components.
+         *
+         * @param directory the folder
+         * @param origin    the rule
+         */
+        public Location {
+            Objects.requireNonNull(directory, "directory");
+            Objects.requireNonNull(origin, "origin");
+        }
+
+        @Override
+        public String toString() {
+            return directory + " (" + origin.label() + ")";
+        }
+    }
+
+    private final Dataset dataset;
+    private final Path explicitDir;
+    private final Function<String, String> environment;
+    private final Path home;
+    private final List<URI> mirrors;
+    private final boolean download;
+    private final PrintStream progress;
+    private final Duration timeout;
+
+    private DataLocator(Builder b) {
+        this.dataset = b.dataset;
+        this.explicitDir = b.explicitDir;
+        this.environment = b.environment;
+        this.home = b.home;
+        this.mirrors = b.mirrors;
+        this.download = b.download;
+        this.progress = b.progress;
+        this.timeout = b.timeout;
+    }
+
+    /**
+     * Starts a locator for {@code dataset} with the real environment, the real home folder, the
+     * data set's own mirrors, downloads enabled and no progress output.
+     *
+     * @param dataset the data set to find
+     * @return a builder
+     */
+    public static Builder builder(Dataset dataset) {
+        return new Builder(Objects.requireNonNull(dataset, "dataset"));
+    }
+
+    /** The options of a {@link DataLocator}; every setter returns this builder. */
+    public static final class Builder {
+        private final Dataset dataset;
+        private Path explicitDir;
+        private Function<String, String> environment = System::getenv;
+        private Path home = Path.of(System.getProperty("user.home", "."));
+        private List<URI> mirrors;
+        private boolean download = true;
+        private PrintStream progress;
+        private Duration timeout = Duration.ofSeconds(30);
+
+        private Builder(Dataset dataset) {
+            this.dataset = dataset;
+        }
+
+        /**
+         * The explicit data folder, or null for none.
+         *
+         * @param dir the folder ({@code --data})
+         * @return this builder
+         */
+        public Builder dataDirectory(Path dir) {
+            this.explicitDir = dir;
+            return this;
+        }
+
+        /**
+         * The environment lookup (default {@link System#getenv(String)}).
+         *
+         * @param environment maps a variable name to its value or null
+         * @return this builder
+         */
+        public Builder environment(Function<String, String> environment) {
+            this.environment = Objects.requireNonNull(environment, "environment");
+            return this;
+        }
+
+        /**
+         * The home folder holding {@code .cache/lola4j} (default: the {@code user.home} property).
+         *
+         * @param home the folder
+         * @return this builder
+         */
+        public Builder homeDirectory(Path home) {
+            this.home = Objects.requireNonNull(home, "home");
+            return this;
+        }
+
+        /**
+         * The download mirrors' base URLs, replacing the data set's own (tests use a local server).
+         *
+         * @param mirrors base URLs ending in {@code /}
+         * @return this builder
+         */
+        public Builder mirrors(List<URI> mirrors) {
+            this.mirrors = List.copyOf(mirrors);
+            return this;
+        }
+
+        /**
+         * Whether a missing data set may be downloaded (default true).
+         *
+         * @param download false to fail instead
+         * @return this builder
+         */
+        public Builder download(boolean download) {
+            this.download = download;
+            return this;
+        }
+
+        /**
+         * Where the download progress bar goes (default: nowhere).
+         *
+         * @param progress usually {@code System.err}; null for silence
+         * @return this builder
+         */
+        public Builder progress(PrintStream progress) {
+            this.progress = progress;
+            return this;
+        }
+
+        /**
+         * The network timeout (default 30 s).
+         *
+         * @param timeout connect and per-request timeout, positive
+         * @return this builder
+         * @throws IllegalArgumentException when not positive
+         */
+        public Builder timeout(Duration timeout) {
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("timeout must be positive, got " + timeout);
+            }
+            this.timeout = timeout;
+            return this;
+        }
+
+        /** Builds the locator. */
+        public DataLocator build() {
+            return new DataLocator(this);
+        }
+    }
+
+    /** The data set this locator finds. */
+    public Dataset dataset() {
+        return dataset;
+    }
+
+    /** The cache folder of this data set: {@code home/.cache/lola4j/<id>}. */
+    public Path cacheDirectory() {
+        return cache().directory(dataset);
+    }
+
+    private DatasetCache cache() {
+        return new DatasetCache(DatasetCache.defaultRoot(home), mirrors, progress, timeout);
+    }
+
+    /**
+     * Finds the data without downloading: explicit folder, environment, cache.
+     *
+     * @return the location, or empty when no explicit folder is given and the cache is incomplete
+     * @throws IOException when an explicit folder ({@code --data} or {@value #ENV_VARIABLE}) is
+     *                     given but holds no complete set of files
+     */
+    public Optional<Location> locateLocally() throws IOException {
+        if (explicitDir != null) {
+            return Optional.of(new Location(resolveExplicit(explicitDir, "--data " + explicitDir), Origin.EXPLICIT));
+        }
+        String env = environment.apply(ENV_VARIABLE);
+        if (env != null && !env.isBlank()) {
+            Path dir = Path.of(env.trim());
+            return Optional.of(new Location(resolveExplicit(dir, ENV_VARIABLE + "=" + env.trim()), Origin.ENVIRONMENT));
+        }
+        Path cached = cacheDirectory();
+        if (Mnist.missing(cached).isEmpty()) {
+            return Optional.of(new Location(cached, Origin.CACHE));
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Finds the data, downloading it into the cache when allowed and nothing local is found.
+     *
+     * @return the location
+     * @throws IOException when an explicit folder is wrong, or nothing is found and the download
+     *                     is disabled or fails; the message says where to put the files
+     */
+    public Location locate() throws IOException {
+        Optional<Location> local = locateLocally();
+        if (local.isPresent()) {
+            return local.get();
+        }
+        DatasetCache cache = cache();
+        if (!download) {
+            throw new IOException(notFound("downloads are disabled"));
+        }
+        try {
+            return new Location(cache.download(dataset), Origin.DOWNLOAD);
+        } catch (IOException e) {
+            throw new IOException(notFound("download failed: " + e.getMessage()), e);
+        }
+    }
+
+    /**
+     * Locates and loads the training and test sets.
+     *
+     * @return the data
+     * @throws IOException when the data cannot be found, or a file is corrupt
+     */
+    public Mnist load() throws IOException {
+        return Mnist.load(locate().directory(), dataset);
+    }
+
+    /**
+     * Locates the data and loads only the test set.
+     *
+     * @return the test set
+     * @throws IOException when the data cannot be found, or a test file is corrupt
+     */
+    public LabeledImages loadTestSet() throws IOException {
+        return Mnist.loadTestSet(locate().directory(), dataset);
+    }
+
+    private Path resolveExplicit(Path dir, String what) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            throw new IOException(what + ": no such folder. " + howToFix());
+        }
+        List<String> missingHere = Mnist.missing(dir);
+        if (missingHere.isEmpty()) {
+            return dir;
+        }
+        Path sub = dir.resolve(dataset.id());
+        if (Files.isDirectory(sub) && Mnist.missing(sub).isEmpty()) {
+            return sub;
+        }
+        List<String> missingSub = Files.isDirectory(sub) ? Mnist.missing(sub) : Dataset.FILES;
+        throw new IOException(what + ": no complete " + dataset.displayName() + " data set in " + dir
+                + " (missing " + String.join(", ", withGz(missingHere)) + ") nor in " + sub
+                + " (missing " + String.join(", ", withGz(missingSub)) + "). " + howToFix());
+    }
+
+    private String notFound(String downloadOutcome) {
+        String env = environment.apply(ENV_VARIABLE);
+        return dataset.displayName() + " not found: --data not given; " + ENV_VARIABLE + " "
+                + (env == null || env.isBlank() ? "not set" : "= " + env) + "; cache " + cacheDirectory()
+                + " incomplete (missing " + String.join(", ", withGz(Mnist.missing(cacheDirectory()))) + "); "
+                + downloadOutcome + ". " + howToFix();
+    }
+
+    private String howToFix() {
+        List<String> urls = new ArrayList<>();
+        for (URI m : cache().mirrors(dataset)) {
+            urls.add(m.toString());
+        }
+        return "Put the four files " + String.join(", ", withGz(Dataset.FILES))
+                + " (gzipped or not) in a folder and pass --data DIR or set " + ENV_VARIABLE
+                + "=DIR, or copy them into " + cacheDirectory() + "; they are on " + String.join(" and ", urls) + ".";
+    }
+
+    private static List<String> withGz(List<String> files) {
+        List<String> out = new ArrayList<>();
+        for (String f : files) {
+            out.add(f + "[.gz]");
+        }
+        return out;
+    }
+}

@@ -1,0 +1,280 @@
+package io.github.lola4j.data;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Objects;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * The per-user download cache of data sets ({@code ~/.cache/lola4j/<id>} by default) and the
+ * downloader that fills it.
+ *
+ * <p>A download fetches {@code BASE/FILE.gz} from each mirror in turn until one succeeds. The
+ * content goes to a temporary file in the cache folder, its decompressed bytes are hashed and
+ * compared with {@link Dataset#sha256(String)}, and only a verified file is renamed to its final
+ * name: a failed, interrupted or corrupt download never leaves a file that a later run would read.
+ * Progress goes to the given stream as a one-line bar.
+ */
+public final class DatasetCache {
+
+    /** Refuse to download more than this per file (MNIST's largest is 9.9 MB gzipped). */
+    static final long MAX_DOWNLOAD_BYTES = 200L << 20;
+
+    private final Path root;
+    private final List<URI> mirrors;
+    private final PrintStream progress;
+    private final Duration timeout;
+
+    /**
+     * Creates a cache.
+     *
+     * @param root     the cache root; data set {@code d} lives in {@code root/d.id()}
+     * @param mirrors  base URLs to download from instead of each data set's own
+     *                 {@link Dataset#mirrors()}, or null for those
+     * @param progress where the progress bar goes (standard error), or null for silence
+     * @param timeout  connect and per-request timeout
+     * @throws NullPointerException when {@code root} or {@code timeout} is null
+     */
+    public DatasetCache(Path root, List<URI> mirrors, PrintStream progress, Duration timeout) {
+        this.root = Objects.requireNonNull(root, "root");
+        this.mirrors = mirrors == null ? null : List.copyOf(mirrors);
+        this.progress = progress;
+        this.timeout = Objects.requireNonNull(timeout, "timeout");
+    }
+
+    /**
+     * The default cache root under a home folder: {@code home/.cache/lola4j}.
+     *
+     * @param home the user's home folder
+     * @return the root
+     */
+    public static Path defaultRoot(Path home) {
+        return home.resolve(".cache").resolve("lola4j");
+    }
+
+    /**
+     * The folder holding one data set's files.
+     *
+     * @param dataset the data set
+     * @return {@code root/dataset.id()}
+     */
+    public Path directory(Dataset dataset) {
+        return root.resolve(dataset.id());
+    }
+
+    /**
+     * The base URLs a download of {@code dataset} tries, in order.
+     *
+     * @param dataset the data set
+     * @return the injected mirrors, or the data set's own
+     */
+    public List<URI> mirrors(Dataset dataset) {
+        return mirrors != null ? mirrors : dataset.mirrors();
+    }
+
+    /**
+     * Downloads every file of {@code dataset} missing from its cache folder, verifying each.
+     *
+     * @param dataset the data set
+     * @return the cache folder, now complete
+     * @throws IOException when a file could not be fetched from any mirror or failed verification
+     *                     everywhere; the message lists each mirror's failure
+     */
+    public Path download(Dataset dataset) throws IOException {
+        Path dir = directory(dataset);
+        Files.createDirectories(dir);
+        List<URI> bases = mirrors(dataset);
+        if (bases.isEmpty()) {
+            throw new IOException("no download mirrors configured for " + dataset.displayName());
+        }
+        HttpClient client = HttpClient.newBuilder()
+                .connectTimeout(timeout)
+                .followRedirects(HttpClient.Redirect.NORMAL)
+                .build();
+        for (String file : Dataset.FILES) {
+            if (Mnist.find(dir, file) != null) {
+                continue;
+            }
+            List<String> failures = new ArrayList<>();
+            boolean done = false;
+            for (URI base : bases) {
+                URI uri = base.resolve(file + ".gz");
+                try {
+                    fetch(client, uri, dir, file, dataset.sha256(file));
+                    done = true;
+                    break;
+                } catch (InterruptedIOException e) {
+                    throw e;
+                } catch (IOException e) {
+                    failures.add(uri + ": " + e.getMessage());
+                }
+            }
+            if (!done) {
+                throw new IOException("could not download " + file + ".gz: " + String.join("; ", failures));
+            }
+        }
+        return dir;
+    }
+
+    private void fetch(HttpClient client, URI uri, Path dir, String file, String expectedSha) throws IOException {
+        HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout).GET().build();
+        HttpResponse<InputStream> response;
+        try {
+            response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("download of " + uri + " interrupted");
+        } catch (IllegalArgumentException e) {
+            throw new IOException("bad URL: " + e.getMessage(), e);
+        }
+        Path part = Files.createTempFile(dir, file, ".part");
+        try {
+            try (InputStream body = response.body()) {
+                if (response.statusCode() != 200) {
+                    throw new IOException("HTTP status " + response.statusCode());
+                }
+                long total = response.headers().firstValueAsLong("Content-Length").orElse(-1L);
+                if (total > MAX_DOWNLOAD_BYTES) {
+                    throw new IOException("server announces " + total + " bytes, more than the " + MAX_DOWNLOAD_BYTES
+                            + "-byte limit");
+                }
+                copyWithProgress(body, part, file + ".gz", total);
+            }
+            String actual = sha256OfContent(part);
+            if (!actual.equals(expectedSha)) {
+                throw new IOException("SHA-256 of the uncompressed content is " + actual + ", expected " + expectedSha
+                        + " (corrupt or different file, refused)");
+            }
+            Path target = dir.resolve(isGzip(part) ? file + ".gz" : file);
+            Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(part);
+        }
+    }
+
+    private void copyWithProgress(InputStream in, Path part, String label, long total) throws IOException {
+        ProgressBar bar = new ProgressBar(progress, label, total);
+        byte[] buf = new byte[1 << 16];
+        long done = 0;
+        try (OutputStream out = Files.newOutputStream(part)) {
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                done += n;
+                if (done > MAX_DOWNLOAD_BYTES) {
+                    throw new IOException("more than " + MAX_DOWNLOAD_BYTES + " bytes, refused");
+                }
+                out.write(buf, 0, n);
+                bar.update(done);
+            }
+        } finally {
+            bar.finish(done);
+        }
+        if (total >= 0 && done != total) {
+            throw new IOException("connection closed after " + done + " of " + total + " bytes");
+        }
+    }
+
+    private static boolean isGzip(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            return in.read() == 0x1f && in.read() == 0x8b;
+        }
+    }
+
+    /**
+     * The SHA-256 of a file's content, decompressed first when it is gzipped.
+     *
+     * @param file the file
+     * @return 64 lowercase hex digits
+     * @throws IOException when the file cannot be read or its gzip stream is corrupt or truncated
+     */
+    public static String sha256OfContent(Path file) throws IOException {
+        MessageDigest md;
+        try {
+            md = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every Java platform", e);
+        }
+        boolean gz = isGzip(file);
+        try (InputStream raw = Files.newInputStream(file);
+             InputStream in = gz ? new GZIPInputStream(raw, 1 << 16) : raw) {
+            byte[] buf = new byte[1 << 16];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                md.update(buf, 0, n);
+            }
+        } catch (IOException e) {
+            throw new IOException((gz ? "corrupt or truncated gzip content: " : "unreadable: ") + e.getMessage(), e);
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    /** A one-line text progress bar, redrawn with a carriage return when the shown percentage changes. */
+    private static final class ProgressBar {
+        private static final int WIDTH = 30;
+        private final PrintStream out;
+        private final String label;
+        private final long total;
+        private long lastShown = -1;
+
+        ProgressBar(PrintStream out, String label, long total) {
+            this.out = out;
+            this.label = label;
+            this.total = total;
+        }
+
+        void update(long done) {
+            if (out == null) {
+                return;
+            }
+            // Redraw only when the visible text changes: per percent, or per 100 KB when the size is unknown.
+            long key = total > 0 ? done * 100 / total : done / 100_000;
+            if (key == lastShown) {
+                return;
+            }
+            lastShown = key;
+            draw(done);
+        }
+
+        void finish(long done) {
+            if (out == null) {
+                return;
+            }
+            draw(done);
+            out.println();
+            out.flush();
+        }
+
+        private void draw(long done) {
+            StringBuilder sb = new StringBuilder("\r  ").append(label).append(' ');
+            if (total > 0) {
+                int filled = (int) Math.min(WIDTH, done * WIDTH / total);
+                sb.append('[');
+                for (int i = 0; i < WIDTH; i++) {
+                    sb.append(i < filled ? '#' : '.');
+                }
+                sb.append(String.format("] %3d%%  %.1f / %.1f MB", Math.min(100, done * 100 / total), done / 1e6,
+                        total / 1e6));
+            } else {
+                sb.append(String.format("%.1f MB", done / 1e6));
+            }
+            out.print(sb);
+            out.flush();
+        }
+    }
+}

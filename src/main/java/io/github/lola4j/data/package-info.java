@@ -1,0 +1,22 @@
+/**
+ * Image data sets in the IDX format (MNIST, Fashion-MNIST): reading, locating and downloading.
+ *
+ * <p>Invariants: a data set object is never half-read. Every reader loads a whole file into memory,
+ * checks the IDX header (magic, element type, dimension count, every dimension against the file
+ * length) and only then builds its result; a truncated, corrupt or inconsistent file throws an
+ * {@link java.io.IOException} naming the file and what was wrong.
+ *
+ * <p>Where the files come from ({@link io.github.lola4j.data.DataLocator}): an explicit folder
+ * (the command line's {@code --data DIR}), then the folder named by the environment variable
+ * {@code LOLA4J_DATA}, then the per-user cache {@code ~/.cache/lola4j/<data set>}, then a download
+ * from the public mirrors into that cache, verified against the SHA-256 of each uncompressed file.
+ * A small sample of the MNIST test set (its first 100 images) is embedded in the jar for offline
+ * demonstrations ({@link io.github.lola4j.data.Mnist#embeddedSample()}); accuracy figures are only
+ * ever quoted on a full test set.
+ *
+ * <p>Images are kept as raw unsigned bytes (0..255, row-major, 28x28 for MNIST). Turning them into
+ * network inputs (the pixel scale) is the model's business, not this package's.
+ *
+ * <p>This package imports nothing from the cryptographic packages nor from {@code nn}.
+ */
+package io.github.lola4j.data;

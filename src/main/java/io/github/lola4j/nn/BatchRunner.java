@@ -1,0 +1,277 @@
+package io.github.lola4j.nn;
+
+import io.github.lola4j.data.LabeledImages;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The parallel, deterministic part of one training run: forward and backward passes of a batch,
+ * and test-set accuracy, over a {@link Trainer.Model}'s current parameters.
+ *
+ * <p>A batch is cut into fixed chunks of {@value #CHUNK} samples. Worker threads take chunks in any
+ * order; each chunk accumulates its samples' gradients, in sample order, into its own buffer; the
+ * buffers are then added in chunk order. The result is therefore bit-identical for any thread
+ * count. Scratch arrays are per thread. One runner serves one training run; close it to stop its
+ * threads.
+ */
+final class BatchRunner implements AutoCloseable {
+
+    /** Samples per gradient chunk: the unit of parallel work, fixed so results do not depend on threads. */
+    static final int CHUNK = 8;
+
+    private final Trainer.Model model;
+    private final ExecutorService pool;
+    private final int threads;
+    private final int shift;
+    private final long seed;
+    private final double activationPenalty;
+    private final double[][][] chunkGradients;
+    private final ThreadLocal<Workspace> workspaces = new ThreadLocal<>();
+
+    /**
+     * @param model             the parameters (read, never written)
+     * @param threads           worker threads; 1 runs everything on the caller's thread
+     * @param batchSize         the largest batch
+     * @param shift             the largest random image shift in pixels (0: none)
+     * @param seed              the augmentation seed
+     * @param activationPenalty the weight of the mean-square penalty on square layers' inputs
+     */
+    BatchRunner(Trainer.Model model, int threads, int batchSize, int shift, long seed, double activationPenalty) {
+        this.model = model;
+        this.threads = threads;
+        this.shift = shift;
+        this.seed = seed;
+        this.activationPenalty = activationPenalty;
+        this.pool = threads > 1 ? Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "lola4j-trainer");
+            t.setDaemon(true);
+            return t;
+        }) : null;
+        int chunks = (batchSize + CHUNK - 1) / CHUNK;
+        this.chunkGradients = new double[chunks][][];
+        for (int c = 0; c < chunks; c++) {
+            chunkGradients[c] = model.newGradient();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (pool != null) {
+            pool.shutdownNow();
+        }
+    }
+
+    private Workspace workspace() {
+        Workspace ws = workspaces.get();
+        if (ws == null) {
+            ws = new Workspace(model);
+            workspaces.set(ws);
+        }
+        return ws;
+    }
+
+    /** Per-thread scratch arrays: activations and back-propagated gradients of every layer. */
+    private static final class Workspace {
+        final double[][] acts;
+        final double[] gradA;
+        final double[] gradB;
+
+        Workspace(Trainer.Model m) {
+            acts = new double[m.shapes.length][];
+            int max = 0;
+            for (int i = 0; i < m.shapes.length; i++) {
+                acts[i] = new double[m.shapes[i].size()];
+                max = Math.max(max, m.shapes[i].size());
+            }
+            gradA = new double[max];
+            gradB = new double[max];
+        }
+    }
+
+    /** One batch's summed gradient (a buffer reused by the next batch), summed loss and correct count. */
+    static final class BatchResult {
+        final double[][] gradient;
+        final double loss;
+        final int correct;
+
+        BatchResult(double[][] gradient, double loss, int correct) {
+            this.gradient = gradient;
+            this.loss = loss;
+            this.correct = correct;
+        }
+    }
+
+    /**
+     * Forward and backward passes of the samples {@code order[from..to)}.
+     *
+     * @return the gradient summed over the batch in chunk order, the summed loss and the hits
+     */
+    BatchResult runBatch(LabeledImages data, int[] order, int from, int to, int epoch) {
+        int size = to - from;
+        int chunks = (size + CHUNK - 1) / CHUNK;
+        double[] losses = new double[size];
+        boolean[] hits = new boolean[size];
+        runChunks(chunks, (ws, c) -> {
+            double[][] g = chunkGradients[c];
+            for (double[] a : g) {
+                Arrays.fill(a, 0.0);
+            }
+            int s0 = c * CHUNK;
+            int s1 = Math.min(size, s0 + CHUNK);
+            for (int s = s0; s < s1; s++) {
+                int idx = order[from + s];
+                prepareInput(data, idx, model.template.info().pixelScale(), epoch, ws.acts[0]);
+                losses[s] = sample(ws, data.label(idx), g);
+                hits[s] = Tensor.argmax(ws.acts[ws.acts.length - 1]) == data.label(idx);
+            }
+        });
+        double[][] total = chunkGradients[0];
+        for (int c = 1; c < chunks; c++) {
+            double[][] g = chunkGradients[c];
+            for (int l = 0; l < total.length; l++) {
+                double[] t = total[l];
+                double[] a = g[l];
+                for (int k = 0; k < t.length; k++) {
+                    t[k] += a[k];
+                }
+            }
+        }
+        double loss = 0;
+        int correct = 0;
+        for (int s = 0; s < size; s++) {
+            loss += losses[s];
+            correct += hits[s] ? 1 : 0;
+        }
+        return new BatchResult(total, loss, correct);
+    }
+
+    /** Forward and backward pass of one sample; adds its parameter gradient to {@code g}; returns its loss. */
+    private double sample(Workspace ws, int label, double[][] g) {
+        List<Layer> layers = model.layers;
+        int last = layers.size();
+        for (int l = 0; l < last; l++) {
+            layers.get(l).forward(model.shapes[l], model.params[l], ws.acts[l], ws.acts[l + 1]);
+        }
+        double[] gy = ws.gradA;
+        double[] gx = ws.gradB;
+        double loss = Loss.softmaxCrossEntropy(ws.acts[last], label, gy);
+        for (int l = last - 1; l >= 0; l--) {
+            Layer layer = layers.get(l);
+            boolean needGx = l > 0;
+            layer.backward(model.shapes[l], model.params[l], ws.acts[l], gy, needGx ? gx : null, g[l]);
+            if (needGx && activationPenalty > 0 && layer instanceof Square) {
+                // penalty lambda * mean(x^2) over the square's inputs x: gradient 2*lambda*x/n
+                double[] x = ws.acts[l];
+                int n = model.shapes[l].size();
+                double f = 2 * activationPenalty / n;
+                double pen = 0;
+                for (int k = 0; k < n; k++) {
+                    pen += x[k] * x[k];
+                    gx[k] += f * x[k];
+                }
+                loss += activationPenalty * pen / n;
+            }
+            double[] t = gy;
+            gy = gx;
+            gx = t;
+        }
+        return loss;
+    }
+
+    /** Writes image {@code idx}, scaled and (when augmenting) shifted, into {@code out}. */
+    private void prepareInput(LabeledImages data, int idx, double scale, int epoch, double[] out) {
+        data.imageInto(idx, scale, out);
+        if (shift == 0) {
+            return;
+        }
+        SplittableRandom r = new SplittableRandom(Seeds.mix(seed, epoch, idx));
+        int dy = r.nextInt(2 * shift + 1) - shift;
+        int dx = r.nextInt(2 * shift + 1) - shift;
+        if (dx == 0 && dy == 0) {
+            return;
+        }
+        int rows = data.rows();
+        int cols = data.cols();
+        double[] src = out.clone();
+        for (int rr = 0; rr < rows; rr++) {
+            int sr = rr - dy;
+            for (int cc = 0; cc < cols; cc++) {
+                int sc = cc - dx;
+                out[rr * cols + cc] = (sr >= 0 && sr < rows && sc >= 0 && sc < cols) ? src[sr * cols + sc] : 0.0;
+            }
+        }
+    }
+
+    /** The fraction of {@code test} the current parameters classify correctly. */
+    double accuracy(LabeledImages test) {
+        int n = test.count();
+        int chunkSize = 250;
+        int chunks = (n + chunkSize - 1) / chunkSize;
+        int[] correct = new int[chunks];
+        double scale = model.template.info().pixelScale();
+        runChunks(chunks, (ws, c) -> {
+            int s1 = Math.min(n, (c + 1) * chunkSize);
+            for (int s = c * chunkSize; s < s1; s++) {
+                test.imageInto(s, scale, ws.acts[0]);
+                for (int l = 0; l < model.layers.size(); l++) {
+                    model.layers.get(l).forward(model.shapes[l], model.params[l], ws.acts[l], ws.acts[l + 1]);
+                }
+                if (Tensor.argmax(ws.acts[ws.acts.length - 1]) == test.label(s)) {
+                    correct[c]++;
+                }
+            }
+        });
+        int total = 0;
+        for (int c : correct) {
+            total += c;
+        }
+        return (double) total / n;
+    }
+
+    private interface ChunkTask {
+        void run(Workspace ws, int chunk);
+    }
+
+    /** Runs chunks 0..chunks-1, each exactly once, on the pool's threads (or this one). */
+    private void runChunks(int chunks, ChunkTask task) {
+        if (pool == null || chunks == 1) {
+            Workspace ws = workspace();
+            for (int c = 0; c < chunks; c++) {
+                task.run(ws, c);
+            }
+            return;
+        }
+        AtomicInteger next = new AtomicInteger();
+        int workers = Math.min(threads, chunks);
+        List<Future<?>> futures = new ArrayList<>(workers);
+        for (int w = 0; w < workers; w++) {
+            futures.add(pool.submit(() -> {
+                Workspace ws = workspace();
+                for (int c = next.getAndIncrement(); c < chunks; c = next.getAndIncrement()) {
+                    task.run(ws, c);
+                }
+            }));
+        }
+        for (Future<?> f : futures) {
+            try {
+                f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("training interrupted", e);
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof RuntimeException re) {
+                    throw re;
+                }
+                throw new IllegalStateException("training worker failed: " + cause, cause);
+            }
+        }
+    }
+}

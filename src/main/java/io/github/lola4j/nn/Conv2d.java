@@ -1,0 +1,427 @@
+package io.github.lola4j.nn;
+
+import java.util.Arrays;
+
+/**
+ * A 2-D convolution (cross-correlation, as in every deep-learning library) with per-side zero
+ * padding.
+ *
+ * <p>For an input {@code C x H x W} the output is {@code M x H' x W'} with
+ * {@code H' = (H + padTop + padBottom - kernelRows) / strideRows + 1} (rounded down; likewise
+ * {@code W'}), and
+ * <pre>
+ *   y[o][r][c] = bias[o] + sum over i, kr, kc of  w[o][i][kr][kc] * x[i][r*strideRows + kr - padTop][c*strideCols + kc - padLeft]
+ * </pre>
+ * with {@code x} taken as zero outside the image. LoLa's convolution is 5x5, stride 2, padding
+ * 0 top, 1 bottom, 0 left, 1 right: on 28x28 its windows start at rows and columns 0, 2, ..., 24,
+ * giving 13x13 per map.
+ *
+ * <p>Flat weight index: {@code ((o*C + i)*kernelRows + kr)*kernelCols + kc}.
+ */
+public final class Conv2d extends Layer {
+
+    /**
+     * The geometry of a convolution, validated on construction.
+     *
+     * @param inChannels  input channels C, positive
+     * @param outChannels output channels (maps) M, positive
+     * @param kernelRows  kernel height, positive
+     * @param kernelCols  kernel width, positive
+     * @param strideRows  vertical stride, positive
+     * @param strideCols  horizontal stride, positive
+     * @param padTop      zero rows above the image, non-negative and below the kernel height
+     * @param padBottom   zero rows below the image, likewise
+     * @param padLeft     zero columns left of the image, non-negative and below the kernel width
+     * @param padRight    zero columns right of the image, likewise
+     */
+    public record Geometry(int inChannels, int outChannels, int kernelRows, int kernelCols, int strideRows,
+            int strideCols, int padTop, int padBottom, int padLeft, int padRight) {
+
+        /**
+         * Validates the geometry.
+         *
+         * @throws IllegalArgumentException naming the first bad field and its value
+         */
+        public Geometry {
+            positive("inChannels", inChannels);
+            positive("outChannels", outChannels);
+            positive("kernelRows", kernelRows);
+            positive("kernelCols", kernelCols);
+            positive("strideRows", strideRows);
+            positive("strideCols", strideCols);
+            padding("padTop", padTop, kernelRows);
+            padding("padBottom", padBottom, kernelRows);
+            padding("padLeft", padLeft, kernelCols);
+            padding("padRight", padRight, kernelCols);
+            if ((long) inChannels * outChannels * kernelRows * kernelCols > 1L << 28) {
+                throw new IllegalArgumentException("Conv2d: " + outChannels + "x" + inChannels + "x" + kernelRows + "x"
+                        + kernelCols + " weights are too many");
+            }
+        }
+
+        /**
+         * A square kernel with the same stride both ways.
+         *
+         * @param in        input channels
+         * @param out       output channels
+         * @param kernel    kernel size
+         * @param stride    stride
+         * @param padTop    zero rows above
+         * @param padBottom zero rows below
+         * @param padLeft   zero columns left
+         * @param padRight  zero columns right
+         * @return the geometry
+         * @throws IllegalArgumentException when a value is out of range
+         */
+        public static Geometry square(int in, int out, int kernel, int stride, int padTop, int padBottom, int padLeft,
+                int padRight) {
+            return new Geometry(in, out, kernel, kernel, stride, stride, padTop, padBottom, padLeft, padRight);
+        }
+
+        /** The number of weights, {@code M*C*kernelRows*kernelCols}. */
+        public int weightCount() {
+            return outChannels * inChannels * kernelRows * kernelCols;
+        }
+
+        private static void positive(String name, int v) {
+            if (v <= 0) {
+                throw new IllegalArgumentException("Conv2d: " + name + " = " + v + ", expected > 0");
+            }
+        }
+
+        private static void padding(String name, int v, int kernel) {
+            if (v < 0 || v >= kernel) {
+                throw new IllegalArgumentException("Conv2d: " + name + " = " + v + ", expected 0.." + (kernel - 1));
+            }
+        }
+    }
+
+    private final Geometry g;
+    /** Weights then biases. */
+    private final double[] params;
+
+    private Conv2d(Geometry g, double[] params) {
+        this.g = g;
+        this.params = params;
+    }
+
+    /**
+     * Creates a convolution from flat weights.
+     *
+     * @param geometry the geometry
+     * @param weights  {@code geometry.weightCount()} weights, flat index
+     *                 {@code ((o*C + i)*kernelRows + kr)*kernelCols + kc} (copied)
+     * @param bias     {@code outChannels} biases (copied)
+     * @return the layer
+     * @throws IllegalArgumentException when a length is wrong or a value is not finite (naming its index)
+     */
+    public static Conv2d of(Geometry geometry, double[] weights, double[] bias) {
+        if (weights.length != geometry.weightCount()) {
+            throw new IllegalArgumentException("Conv2d: " + geometry.outChannels() + "x" + geometry.inChannels() + "x"
+                    + geometry.kernelRows() + "x" + geometry.kernelCols() + " needs " + geometry.weightCount()
+                    + " weights, got " + weights.length);
+        }
+        if (bias.length != geometry.outChannels()) {
+            throw new IllegalArgumentException("Conv2d: " + geometry.outChannels() + " output channels need as many biases, got "
+                    + bias.length);
+        }
+        double[] p = Arrays.copyOf(weights, weights.length + bias.length);
+        System.arraycopy(bias, 0, p, weights.length, bias.length);
+        return checked(geometry, p);
+    }
+
+    /**
+     * Creates a convolution from weights indexed {@code [out][in][kr][kc]}.
+     *
+     * @param geometry the geometry
+     * @param weights  the weights (copied)
+     * @param bias     {@code outChannels} biases (copied)
+     * @return the layer
+     * @throws IllegalArgumentException when an array has the wrong size or a value is not finite
+     */
+    public static Conv2d of(Geometry geometry, double[][][][] weights, double[] bias) {
+        double[] flat = new double[geometry.weightCount()];
+        int k = 0;
+        if (weights.length != geometry.outChannels()) {
+            throw new IllegalArgumentException("Conv2d: weights has " + weights.length + " output channels, expected "
+                    + geometry.outChannels());
+        }
+        for (int o = 0; o < weights.length; o++) {
+            if (weights[o].length != geometry.inChannels()) {
+                throw new IllegalArgumentException("Conv2d: weights[" + o + "] has " + weights[o].length
+                        + " input channels, expected " + geometry.inChannels());
+            }
+            for (int i = 0; i < weights[o].length; i++) {
+                if (weights[o][i].length != geometry.kernelRows()) {
+                    throw new IllegalArgumentException("Conv2d: weights[" + o + "][" + i + "] has " + weights[o][i].length
+                            + " rows, expected " + geometry.kernelRows());
+                }
+                for (int kr = 0; kr < weights[o][i].length; kr++) {
+                    if (weights[o][i][kr].length != geometry.kernelCols()) {
+                        throw new IllegalArgumentException("Conv2d: weights[" + o + "][" + i + "][" + kr + "] has "
+                                + weights[o][i][kr].length + " columns, expected " + geometry.kernelCols());
+                    }
+                    for (int kc = 0; kc < weights[o][i][kr].length; kc++) {
+                        flat[k++] = weights[o][i][kr][kc];
+                    }
+                }
+            }
+        }
+        return of(geometry, flat, bias);
+    }
+
+    /**
+     * A convolution with all weights and biases zero (an architecture before training).
+     *
+     * @param geometry the geometry
+     * @return the layer
+     */
+    public static Conv2d zeros(Geometry geometry) {
+        return new Conv2d(geometry, new double[geometry.weightCount() + geometry.outChannels()]);
+    }
+
+    private static Conv2d checked(Geometry g, double[] p) {
+        int nw = g.weightCount();
+        for (int k = 0; k < p.length; k++) {
+            if (!Double.isFinite(p[k])) {
+                String where;
+                if (k < nw) {
+                    int kc = k % g.kernelCols();
+                    int kr = (k / g.kernelCols()) % g.kernelRows();
+                    int i = (k / (g.kernelCols() * g.kernelRows())) % g.inChannels();
+                    int o = k / (g.kernelCols() * g.kernelRows() * g.inChannels());
+                    where = "weight[" + o + "][" + i + "][" + kr + "][" + kc + "]";
+                } else {
+                    where = "bias[" + (k - nw) + "]";
+                }
+                throw new IllegalArgumentException("conv2d: " + where + " is " + p[k] + ", expected a finite number");
+            }
+        }
+        return new Conv2d(g, p);
+    }
+
+    /** The geometry. */
+    public Geometry geometry() {
+        return g;
+    }
+
+    /** Input channels C. */
+    public int inChannels() {
+        return g.inChannels();
+    }
+
+    /** Output channels (maps) M. */
+    public int outChannels() {
+        return g.outChannels();
+    }
+
+    /**
+     * One weight.
+     *
+     * @param o  output channel
+     * @param i  input channel
+     * @param kr kernel row
+     * @param kc kernel column
+     * @return {@code w[o][i][kr][kc]}
+     * @throws IndexOutOfBoundsException when an index is out of range
+     */
+    public double weight(int o, int i, int kr, int kc) {
+        if (o < 0 || o >= g.outChannels() || i < 0 || i >= g.inChannels() || kr < 0 || kr >= g.kernelRows() || kc < 0
+                || kc >= g.kernelCols()) {
+            throw new IndexOutOfBoundsException("weight(" + o + ", " + i + ", " + kr + ", " + kc + ") outside "
+                    + g.outChannels() + "x" + g.inChannels() + "x" + g.kernelRows() + "x" + g.kernelCols());
+        }
+        return params[((o * g.inChannels() + i) * g.kernelRows() + kr) * g.kernelCols() + kc];
+    }
+
+    /**
+     * One bias.
+     *
+     * @param o output channel
+     * @return {@code bias[o]}
+     */
+    public double bias(int o) {
+        if (o < 0 || o >= g.outChannels()) {
+            throw new IndexOutOfBoundsException("bias(" + o + ") outside " + g.outChannels());
+        }
+        return params[g.weightCount() + o];
+    }
+
+    /** A copy of the weights indexed {@code [out][in][kr][kc]}. */
+    public double[][][][] weights() {
+        double[][][][] w = new double[g.outChannels()][g.inChannels()][g.kernelRows()][g.kernelCols()];
+        int k = 0;
+        for (double[][][] wo : w) {
+            for (double[][] woi : wo) {
+                for (double[] row : woi) {
+                    for (int kc = 0; kc < row.length; kc++) {
+                        row[kc] = params[k++];
+                    }
+                }
+            }
+        }
+        return w;
+    }
+
+    /** A copy of the weights in flat order {@code ((o*C + i)*kernelRows + kr)*kernelCols + kc}. */
+    public double[] flatWeights() {
+        return Arrays.copyOf(params, g.weightCount());
+    }
+
+    /** A copy of the biases. */
+    public double[] biases() {
+        return Arrays.copyOfRange(params, g.weightCount(), params.length);
+    }
+
+    @Override
+    public String kind() {
+        return "conv2d";
+    }
+
+    @Override
+    public Shape outputShape(Shape in) {
+        if (in.rank() != 3 || in.dim(0) != g.inChannels()) {
+            throw new IllegalArgumentException("conv2d: expects an input of " + g.inChannels()
+                    + " x H x W, got " + in);
+        }
+        int h = in.dim(1) + g.padTop() + g.padBottom();
+        int w = in.dim(2) + g.padLeft() + g.padRight();
+        if (h < g.kernelRows() || w < g.kernelCols()) {
+            throw new IllegalArgumentException("conv2d: padded input " + h + "x" + w + " is smaller than the "
+                    + g.kernelRows() + "x" + g.kernelCols() + " kernel");
+        }
+        return Shape.of(g.outChannels(), (h - g.kernelRows()) / g.strideRows() + 1, (w - g.kernelCols()) / g.strideCols() + 1);
+    }
+
+    @Override
+    public int parameterCount() {
+        return params.length;
+    }
+
+    @Override
+    public String toString() {
+        return String.format("conv2d %dx%d stride %dx%d pad t%d b%d l%d r%d, %d->%d channels", g.kernelRows(),
+                g.kernelCols(), g.strideRows(), g.strideCols(), g.padTop(), g.padBottom(), g.padLeft(), g.padRight(),
+                g.inChannels(), g.outChannels());
+    }
+
+    @Override
+    int weightCount() {
+        return g.weightCount();
+    }
+
+    @Override
+    double[] parameters() {
+        return params;
+    }
+
+    @Override
+    Layer withParameters(double[] flat) {
+        if (flat.length != params.length) {
+            throw new IllegalArgumentException("conv2d: needs " + params.length + " parameters, got " + flat.length);
+        }
+        return checked(g, flat.clone());
+    }
+
+    /*
+     * The kernels loop tap-major (o, i, kr, kc outermost, then output rows and columns) with the
+     * valid output range of each tap computed up front, so the inner loop has no bounds branches.
+     * Every output still accumulates its taps in the fixed order (i, kr, kc), which the trainer's
+     * determinism relies on.
+     */
+
+    @Override
+    void forward(Shape in, double[] p, double[] x, double[] y) {
+        final int cin = g.inChannels(), m = g.outChannels(), kh = g.kernelRows(), kw = g.kernelCols();
+        final int sr = g.strideRows(), sc = g.strideCols(), pt = g.padTop(), pl = g.padLeft();
+        final int h = in.dim(1), w = in.dim(2);
+        final int ho = (h + pt + g.padBottom() - kh) / sr + 1, wo = (w + pl + g.padRight() - kw) / sc + 1;
+        final int nw = g.weightCount();
+        for (int o = 0; o < m; o++) {
+            double b = p[nw + o];
+            int ob = o * ho * wo;
+            for (int k = 0; k < ho * wo; k++) {
+                y[ob + k] = b;
+            }
+            for (int i = 0; i < cin; i++) {
+                int xb = i * h * w;
+                for (int kr = 0; kr < kh; kr++) {
+                    int r0 = firstValid(kr - pt, sr), r1 = lastValid(kr - pt, sr, h, ho);
+                    for (int kc = 0; kc < kw; kc++) {
+                        double wt = p[((o * cin + i) * kh + kr) * kw + kc];
+                        int c0 = firstValid(kc - pl, sc), c1 = lastValid(kc - pl, sc, w, wo);
+                        for (int r = r0; r < r1; r++) {
+                            int yr = ob + r * wo;
+                            int xr = xb + (r * sr + kr - pt) * w + kc - pl;
+                            for (int c = c0; c < c1; c++) {
+                                y[yr + c] += wt * x[xr + c * sc];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    void backward(Shape in, double[] p, double[] x, double[] gy, double[] gx, double[] gp) {
+        final int cin = g.inChannels(), m = g.outChannels(), kh = g.kernelRows(), kw = g.kernelCols();
+        final int sr = g.strideRows(), sc = g.strideCols(), pt = g.padTop(), pl = g.padLeft();
+        final int h = in.dim(1), w = in.dim(2);
+        final int ho = (h + pt + g.padBottom() - kh) / sr + 1, wo = (w + pl + g.padRight() - kw) / sc + 1;
+        final int nw = g.weightCount();
+        if (gx != null) {
+            Arrays.fill(gx, 0, in.size(), 0.0);
+        }
+        for (int o = 0; o < m; o++) {
+            int ob = o * ho * wo;
+            if (gp != null) {
+                double s = 0;
+                for (int k = 0; k < ho * wo; k++) {
+                    s += gy[ob + k];
+                }
+                gp[nw + o] += s;
+            }
+            for (int i = 0; i < cin; i++) {
+                int xb = i * h * w;
+                for (int kr = 0; kr < kh; kr++) {
+                    int r0 = firstValid(kr - pt, sr), r1 = lastValid(kr - pt, sr, h, ho);
+                    for (int kc = 0; kc < kw; kc++) {
+                        int widx = ((o * cin + i) * kh + kr) * kw + kc;
+                        double wt = p[widx];
+                        int c0 = firstValid(kc - pl, sc), c1 = lastValid(kc - pl, sc, w, wo);
+                        double gw = 0;
+                        for (int r = r0; r < r1; r++) {
+                            int yr = ob + r * wo;
+                            int xr = xb + (r * sr + kr - pt) * w + kc - pl;
+                            for (int c = c0; c < c1; c++) {
+                                double gyv = gy[yr + c];
+                                gw += gyv * x[xr + c * sc];
+                                if (gx != null) {
+                                    gx[xr + c * sc] += wt * gyv;
+                                }
+                            }
+                        }
+                        if (gp != null) {
+                            gp[widx] += gw;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** The first output index r with {@code r*stride + offset >= 0}. */
+    private static int firstValid(int offset, int stride) {
+        return offset >= 0 ? 0 : (-offset + stride - 1) / stride;
+    }
+
+    /** One past the last output index r (below {@code outSize}) with {@code r*stride + offset < size}. */
+    private static int lastValid(int offset, int stride, int size, int outSize) {
+        int limit = size - offset; // need r*stride < limit
+        if (limit <= 0) {
+            return 0;
+        }
+        return Math.min(outSize, (limit - 1) / stride + 1);
+    }
+}

@@ -1,0 +1,67 @@
+package io.github.lola4j.nn;
+
+/**
+ * Reshapes any tensor to a vector, channel-major: element {@code (m, r, c)} of a {@code C x H x W}
+ * input becomes element {@code m*H*W + r*W + c}. Since tensors are stored in that order already,
+ * no value moves. Has no parameters.
+ */
+public final class Flatten extends Layer {
+
+    /** The single instance (the layer has no state). */
+    public static final Flatten INSTANCE = new Flatten();
+
+    private static final double[] NO_PARAMETERS = new double[0];
+
+    private Flatten() {
+    }
+
+    @Override
+    public String kind() {
+        return "flatten";
+    }
+
+    @Override
+    public Shape outputShape(Shape input) {
+        return Shape.of(input.size());
+    }
+
+    @Override
+    public int parameterCount() {
+        return 0;
+    }
+
+    @Override
+    public String toString() {
+        return "flatten";
+    }
+
+    @Override
+    int weightCount() {
+        return 0;
+    }
+
+    @Override
+    double[] parameters() {
+        return NO_PARAMETERS;
+    }
+
+    @Override
+    Layer withParameters(double[] flat) {
+        if (flat.length != 0) {
+            throw new IllegalArgumentException("flatten: has no parameters, got " + flat.length);
+        }
+        return this;
+    }
+
+    @Override
+    void forward(Shape in, double[] p, double[] x, double[] y) {
+        System.arraycopy(x, 0, y, 0, in.size());
+    }
+
+    @Override
+    void backward(Shape in, double[] p, double[] x, double[] gy, double[] gx, double[] gp) {
+        if (gx != null) {
+            System.arraycopy(gy, 0, gx, 0, in.size());
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package io.github.lola4j.nn;
+
+/**
+ * One layer of a {@link Network}. The set of layer types is closed (sealed), so a compiler can
+ * handle each kind explicitly with {@code instanceof}.
+ *
+ * <p>Layers are immutable. A layer with parameters exposes them through typed, copying accessors
+ * ({@link Conv2d#weight(int, int, int, int)}, {@link Dense#weights()}, ...). Internally every layer
+ * also works on a flat parameter array (weights first, then biases) supplied by the caller, which
+ * is how the {@link Trainer} runs the same kernels on its own mutable buffers.
+ */
+public abstract sealed class Layer permits Conv2d, Dense, Square, PolyActivation, AvgPool, Flatten {
+
+    Layer() {
+    }
+
+    /** A short lowercase name of the layer type, as in error messages and {@code docs/models.md}: {@code conv2d}, {@code dense}, ... */
+    public abstract String kind();
+
+    /**
+     * The shape this layer produces from an input of shape {@code input}.
+     *
+     * @param input the input shape
+     * @return the output shape
+     * @throws IllegalArgumentException when the layer cannot take that input, naming both
+     */
+    public abstract Shape outputShape(Shape input);
+
+    /** The number of trainable parameters (weights and biases). */
+    public abstract int parameterCount();
+
+    /**
+     * Applies the layer to one input.
+     *
+     * @param x the input
+     * @return the output, a new tensor of shape {@code outputShape(x.shape())}
+     * @throws IllegalArgumentException when the layer cannot take {@code x}'s shape
+     */
+    public final Tensor apply(Tensor x) {
+        Shape out = outputShape(x.shape());
+        double[] y = new double[out.size()];
+        forward(x.shape(), parameters(), x.dataNoCopy(), y);
+        return Tensor.wrap(out, y);
+    }
+
+    /** A one-line description with the layer's geometry, e.g. {@code dense 845->100}. */
+    @Override
+    public abstract String toString();
+
+    // ---- package-private kernel interface, shared by Network and Trainer ----
+
+    /** The number of leading entries of the flat parameter array that are weights (the rest are biases). */
+    abstract int weightCount();
+
+    /** The flat parameters (weights, then biases); the returned array may be the layer's own: do not modify. */
+    abstract double[] parameters();
+
+    /** A layer of the same geometry with the given flat parameters (copied and validated). */
+    abstract Layer withParameters(double[] flat);
+
+    /**
+     * Computes {@code y = layer(x)} with parameters {@code p}.
+     *
+     * @param in the input shape (already validated by {@link #outputShape(Shape)})
+     * @param p  the flat parameters, not modified
+     * @param x  the input, {@code in.size()} long, not modified
+     * @param y  the output, overwritten
+     */
+    abstract void forward(Shape in, double[] p, double[] x, double[] y);
+
+    /**
+     * Back-propagates {@code gy = dL/dy} at input {@code x}.
+     *
+     * @param in the input shape
+     * @param p  the flat parameters, not modified
+     * @param x  the input of the forward pass, not modified
+     * @param gy the gradient of the loss with respect to the output, not modified
+     * @param gx receives dL/dx (overwritten), or null when not needed
+     * @param gp accumulates dL/dp ({@code +=}), or null when not needed; ignored without parameters
+     */
+    abstract void backward(Shape in, double[] p, double[] x, double[] gy, double[] gx, double[] gp);
+
+    /** Fails when a parameter is not finite, naming the layer kind and the entry. */
+    static void requireFinite(String kind, String what, double[] values) {
+        for (int i = 0; i < values.length; i++) {
+            if (!Double.isFinite(values[i])) {
+                throw new IllegalArgumentException(kind + ": " + what + " entry " + i + " is " + values[i]
+                        + ", expected a finite number");
+            }
+        }
+    }
+}

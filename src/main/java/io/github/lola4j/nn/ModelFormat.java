@@ -1,0 +1,466 @@
+package io.github.lola4j.nn;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+/**
+ * The lola4j model file format, version 1 (described in full in {@code docs/models.md}).
+ *
+ * <p>All numbers are big-endian.
+ * <pre>
+ * offset  size  field
+ * 0       4     magic "L4JM"
+ * 4       2     format version (1)
+ * 6       4     payload length P (unsigned)
+ * 10      P     payload: metadata, weight encoding, input shape, layers
+ * 10+P    4     CRC-32C of bytes [0, 10+P)
+ * </pre>
+ * Reading is all-or-nothing: magic, version, length and checksum are checked first, then the
+ * payload is decoded into temporaries and the {@link Network} is built, which validates every layer
+ * geometry, every weight (finite) and the chaining of shapes. Each failure is an
+ * {@link IOException} whose message names the source and the defect.
+ */
+public final class ModelFormat {
+
+    /** The magic bytes {@code "L4JM"}. */
+    public static final byte[] MAGIC = {'L', '4', 'J', 'M'};
+
+    /** The format version this class writes and reads. */
+    public static final int VERSION = 1;
+
+    /** Bytes before the payload: magic, version, payload length. */
+    static final int HEADER_BYTES = 10;
+
+    /** The largest model file read (refuses absurd lengths before allocating). */
+    public static final long MAX_FILE_BYTES = 1L << 30;
+
+    /** The most layers a model may have. */
+    static final int MAX_LAYERS = 1000;
+
+    static final int TAG_CONV2D = 1;
+    static final int TAG_DENSE = 2;
+    static final int TAG_SQUARE = 3;
+    static final int TAG_POLY = 4;
+    static final int TAG_AVGPOOL = 5;
+    static final int TAG_FLATTEN = 6;
+
+    /** How weights and biases are stored. */
+    public enum WeightEncoding {
+        /** IEEE 754 binary32 (4 bytes each): the shipped models' choice, half the size. */
+        FLOAT32(1),
+        /** IEEE 754 binary64 (8 bytes each): exact for any double. */
+        FLOAT64(2);
+
+        private final int code;
+
+        WeightEncoding(int code) {
+            this.code = code;
+        }
+
+        /** The code stored in the file. */
+        public int code() {
+            return code;
+        }
+
+        /**
+         * The smallest encoding that stores every parameter of {@code net} exactly.
+         *
+         * @param net the network
+         * @return {@link #FLOAT32} when every parameter is a float, else {@link #FLOAT64}
+         */
+        public static WeightEncoding lossless(Network net) {
+            for (Layer l : net.layers()) {
+                for (double v : l.parameters()) {
+                    if ((double) (float) v != v) {
+                        return FLOAT64;
+                    }
+                }
+            }
+            return FLOAT32;
+        }
+
+        static WeightEncoding byCode(int code) {
+            for (WeightEncoding e : values()) {
+                if (e.code == code) {
+                    return e;
+                }
+            }
+            return null;
+        }
+    }
+
+    private ModelFormat() {
+    }
+
+    /**
+     * Writes a network to a file (through a temporary file, so a failed write leaves no partial model).
+     *
+     * @param net      the network
+     * @param file     the file to create or replace
+     * @param encoding how weights are stored
+     * @throws IOException when the file cannot be written
+     */
+    public static void write(Network net, Path file, WeightEncoding encoding) throws IOException {
+        byte[] bytes = toBytes(net, encoding);
+        Path dir = file.toAbsolutePath().getParent();
+        if (dir != null) {
+            Files.createDirectories(dir);
+        }
+        // A sibling written with the default permissions (createTempFile would make it owner-only),
+        // then renamed over the target.
+        Path tmp = file.resolveSibling(file.getFileName() + "." + ProcessHandle.current().pid() + "-"
+                + Long.toHexString(System.nanoTime()) + ".tmp");
+        try {
+            Files.write(tmp, bytes, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * Encodes a network.
+     *
+     * @param net      the network
+     * @param encoding how weights are stored
+     * @return the complete file content
+     */
+    public static byte[] toBytes(Network net, WeightEncoding encoding) {
+        try {
+            ByteArrayOutputStream payloadBuf = new ByteArrayOutputStream(1 << 16);
+            DataOutputStream p = new DataOutputStream(payloadBuf);
+            ModelInfo info = net.info();
+            writeString(p, info.name());
+            writeString(p, info.dataset());
+            p.writeDouble(info.pixelScale());
+            p.writeDouble(info.testAccuracy());
+            writeString(p, info.trainingCommand());
+            p.writeLong(info.seed());
+            p.writeByte(encoding.code());
+            Shape in = net.inputShape();
+            p.writeByte(in.rank());
+            for (int i = 0; i < in.rank(); i++) {
+                p.writeInt(in.dim(i));
+            }
+            p.writeShort(net.layers().size());
+            for (Layer l : net.layers()) {
+                writeLayer(p, l, encoding);
+            }
+            p.flush();
+            byte[] payload = payloadBuf.toByteArray();
+
+            ByteArrayOutputStream fileBuf = new ByteArrayOutputStream(payload.length + HEADER_BYTES + 4);
+            DataOutputStream f = new DataOutputStream(fileBuf);
+            f.write(MAGIC);
+            f.writeShort(VERSION);
+            f.writeInt(payload.length);
+            f.write(payload);
+            f.flush();
+            CRC32C crc = new CRC32C();
+            crc.update(fileBuf.toByteArray());
+            f.writeInt((int) crc.getValue());
+            f.flush();
+            return fileBuf.toByteArray();
+        } catch (IOException e) {
+            throw new IllegalStateException("in-memory write failed", e);
+        }
+    }
+
+    private static void writeLayer(DataOutputStream p, Layer l, WeightEncoding enc) throws IOException {
+        if (l instanceof Conv2d c) {
+            Conv2d.Geometry g = c.geometry();
+            p.writeByte(TAG_CONV2D);
+            for (int v : new int[] {g.inChannels(), g.outChannels(), g.kernelRows(), g.kernelCols(), g.strideRows(),
+                g.strideCols(), g.padTop(), g.padBottom(), g.padLeft(), g.padRight()}) {
+                p.writeInt(v);
+            }
+            writeValues(p, c.parameters(), enc);
+        } else if (l instanceof Dense d) {
+            p.writeByte(TAG_DENSE);
+            p.writeInt(d.inputs());
+            p.writeInt(d.outputs());
+            writeValues(p, d.parameters(), enc);
+        } else if (l instanceof Square) {
+            p.writeByte(TAG_SQUARE);
+        } else if (l instanceof PolyActivation a) {
+            p.writeByte(TAG_POLY);
+            p.writeDouble(a.a());
+            p.writeDouble(a.b());
+            p.writeDouble(a.c());
+        } else if (l instanceof AvgPool a) {
+            p.writeByte(TAG_AVGPOOL);
+            p.writeInt(a.kernelRows());
+            p.writeInt(a.kernelCols());
+            p.writeInt(a.strideRows());
+            p.writeInt(a.strideCols());
+        } else if (l instanceof Flatten) {
+            p.writeByte(TAG_FLATTEN);
+        } else {
+            throw new IllegalStateException("no encoding for layer type " + l.kind());
+        }
+    }
+
+    private static void writeValues(DataOutputStream p, double[] values, WeightEncoding enc) throws IOException {
+        for (double v : values) {
+            if (enc == WeightEncoding.FLOAT32) {
+                p.writeFloat((float) v);
+            } else {
+                p.writeDouble(v);
+            }
+        }
+    }
+
+    private static void writeString(DataOutputStream p, String s) throws IOException {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        if (b.length > 0xffff) {
+            throw new IllegalArgumentException("string of " + b.length + " UTF-8 bytes is too long for a model file");
+        }
+        p.writeShort(b.length);
+        p.write(b);
+    }
+
+    /**
+     * Reads a model file.
+     *
+     * @param file the file
+     * @return the network
+     * @throws IOException when the file cannot be read or is malformed; the message names the file
+     *                     and the defect (bad magic, version, truncated, checksum, shapes, weights)
+     */
+    public static Network read(Path file) throws IOException {
+        long size = Files.size(file);
+        if (size > MAX_FILE_BYTES) {
+            throw new IOException(file + ": " + size + " bytes, larger than any model file (limit " + MAX_FILE_BYTES + ")");
+        }
+        return fromBytes(Files.readAllBytes(file), file.toString());
+    }
+
+    /**
+     * Reads a model from a stream, to its end.
+     *
+     * @param in     the stream (not closed)
+     * @param source a name for messages
+     * @return the network
+     * @throws IOException when the stream cannot be read or holds a malformed model
+     */
+    public static Network read(InputStream in, String source) throws IOException {
+        return fromBytes(in.readAllBytes(), source);
+    }
+
+    /**
+     * Decodes a model file's content.
+     *
+     * @param bytes  the content (not modified)
+     * @param source a name for messages
+     * @return the network
+     * @throws IOException when the content is malformed
+     */
+    public static Network fromBytes(byte[] bytes, String source) throws IOException {
+        // A short prefix of the magic is a truncated model, anything else is not a model at all.
+        for (int i = 0; i < Math.min(MAGIC.length, bytes.length); i++) {
+            if (bytes[i] != MAGIC[i]) {
+                throw new IOException(source + ": not a lola4j model file (bad magic "
+                        + hex(bytes, Math.min(4, bytes.length)) + ", expected \"L4JM\")");
+            }
+        }
+        if (bytes.length < HEADER_BYTES + 4) {
+            throw new IOException(source + ": truncated model file: " + bytes.length + " bytes, the header and checksum alone need "
+                    + (HEADER_BYTES + 4));
+        }
+        ByteBuffer buf = ByteBuffer.wrap(bytes);
+        buf.position(MAGIC.length);
+        int version = buf.getShort() & 0xffff;
+        if (version != VERSION) {
+            throw new IOException(source + ": unsupported model format version " + version + " (this lola4j reads version "
+                    + VERSION + ")");
+        }
+        long payloadLength = buf.getInt() & 0xffffffffL;
+        long expected = HEADER_BYTES + payloadLength + 4;
+        if (bytes.length < expected) {
+            throw new IOException(source + ": truncated model file: the header declares " + payloadLength
+                    + " payload bytes, so " + expected + " bytes in all, but the file has " + bytes.length);
+        }
+        if (bytes.length > expected) {
+            throw new IOException(source + ": corrupt model file: " + (bytes.length - expected)
+                    + " unexpected bytes after the checksum (the header declares " + expected + " bytes in all)");
+        }
+        int end = (int) (HEADER_BYTES + payloadLength);
+        CRC32C crc = new CRC32C();
+        crc.update(bytes, 0, end);
+        int stored = ByteBuffer.wrap(bytes, end, 4).getInt();
+        if ((int) crc.getValue() != stored) {
+            throw new IOException(String.format("%s: checksum mismatch: stored CRC-32C 0x%08x, computed 0x%08x (the file is corrupt)",
+                    source, stored, (int) crc.getValue()));
+        }
+        ByteBuffer payload = ByteBuffer.wrap(bytes, HEADER_BYTES, (int) payloadLength).slice();
+        try {
+            Network net = decodePayload(payload, source);
+            if (payload.hasRemaining()) {
+                throw new IOException(source + ": corrupt model: " + payload.remaining()
+                        + " payload bytes left after the last layer");
+            }
+            return net;
+        } catch (BufferUnderflowException e) {
+            throw new IOException(source + ": corrupt model: the payload ends in the middle of a field", e);
+        }
+    }
+
+    private static Network decodePayload(ByteBuffer p, String source) throws IOException {
+        String name = readString(p, source, "name");
+        String dataset = readString(p, source, "dataset");
+        double pixelScale = p.getDouble();
+        double accuracy = p.getDouble();
+        String command = readString(p, source, "training command");
+        long seed = p.getLong();
+        ModelInfo info;
+        try {
+            info = new ModelInfo(name, dataset, pixelScale, accuracy, command, seed);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(source + ": bad metadata: " + e.getMessage(), e);
+        }
+        int encCode = p.get() & 0xff;
+        WeightEncoding enc = WeightEncoding.byCode(encCode);
+        if (enc == null) {
+            throw new IOException(source + ": unknown weight encoding " + encCode + " (expected 1 = float32 or 2 = float64)");
+        }
+        int rank = p.get() & 0xff;
+        if (rank < 1 || rank > 4) {
+            throw new IOException(source + ": input shape has rank " + rank + ", expected 1..4");
+        }
+        int[] dims = new int[rank];
+        for (int i = 0; i < rank; i++) {
+            dims[i] = p.getInt();
+        }
+        Shape input;
+        try {
+            input = Shape.of(dims);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(source + ": bad input shape: " + e.getMessage(), e);
+        }
+        int count = p.getShort() & 0xffff;
+        if (count < 1 || count > MAX_LAYERS) {
+            throw new IOException(source + ": " + count + " layers, expected 1.." + MAX_LAYERS);
+        }
+        List<Layer> layers = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            int tag = p.get() & 0xff;
+            try {
+                layers.add(readLayer(p, tag, enc));
+            } catch (IllegalArgumentException e) {
+                throw new IOException(source + ": layer " + i + ": " + e.getMessage(), e);
+            } catch (BufferUnderflowException e) {
+                throw new IOException(source + ": corrupt model: the payload ends inside layer " + i + " (" + tagName(tag)
+                        + ")", e);
+            }
+        }
+        try {
+            return Network.of(input, layers, info);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(source + ": wrong shapes: " + e.getMessage(), e);
+        }
+    }
+
+    private static Layer readLayer(ByteBuffer p, int tag, WeightEncoding enc) {
+        switch (tag) {
+            case TAG_CONV2D: {
+                int[] g = new int[10];
+                for (int k = 0; k < g.length; k++) {
+                    g[k] = p.getInt();
+                }
+                Conv2d.Geometry geo = new Conv2d.Geometry(g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9]);
+                double[] w = readValues(p, geo.weightCount(), enc);
+                double[] b = readValues(p, geo.outChannels(), enc);
+                return Conv2d.of(geo, w, b);
+            }
+            case TAG_DENSE: {
+                int in = p.getInt();
+                int out = p.getInt();
+                if (in <= 0 || out <= 0 || (long) in * out > 1L << 28) {
+                    throw new IllegalArgumentException("dense: sizes " + in + "->" + out
+                            + " must be positive and at most 2^28 weights");
+                }
+                double[] w = readValues(p, in * out, enc);
+                double[] b = readValues(p, out, enc);
+                return Dense.of(in, out, w, b);
+            }
+            case TAG_SQUARE:
+                return Square.INSTANCE;
+            case TAG_POLY:
+                return PolyActivation.of(p.getDouble(), p.getDouble(), p.getDouble());
+            case TAG_AVGPOOL:
+                return AvgPool.of(p.getInt(), p.getInt(), p.getInt(), p.getInt());
+            case TAG_FLATTEN:
+                return Flatten.INSTANCE;
+            default:
+                throw new IllegalArgumentException("unknown layer type " + tag + " (expected 1.." + TAG_FLATTEN + ")");
+        }
+    }
+
+    private static double[] readValues(ByteBuffer p, int n, WeightEncoding enc) {
+        int bytes = enc == WeightEncoding.FLOAT32 ? 4 : 8;
+        if ((long) n * bytes > p.remaining()) {
+            throw new BufferUnderflowException();
+        }
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = enc == WeightEncoding.FLOAT32 ? p.getFloat() : p.getDouble();
+        }
+        return v;
+    }
+
+    private static String readString(ByteBuffer p, String source, String field) throws IOException {
+        int n = p.getShort() & 0xffff;
+        if (n > p.remaining()) {
+            throw new IOException(source + ": corrupt model: the " + field + " string declares " + n
+                    + " bytes, only " + p.remaining() + " remain");
+        }
+        ByteBuffer slice = p.slice();
+        slice.limit(n);
+        p.position(p.position() + n);
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(slice).toString();
+        } catch (CharacterCodingException e) {
+            throw new IOException(source + ": corrupt model: the " + field + " is not valid UTF-8", e);
+        }
+    }
+
+    private static String tagName(int tag) {
+        switch (tag) {
+            case TAG_CONV2D:
+                return "conv2d";
+            case TAG_DENSE:
+                return "dense";
+            case TAG_POLY:
+                return "poly";
+            case TAG_AVGPOOL:
+                return "avgpool";
+            default:
+                return "type " + tag;
+        }
+    }
+
+    private static String hex(byte[] b, int n) {
+        StringBuilder sb = new StringBuilder("0x");
+        for (int i = 0; i < n; i++) {
+            sb.append(String.format("%02x", b[i] & 0xff));
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,73 @@
+package io.github.lola4j.nn;
+
+/**
+ * The square activation {@code y = x*x}, element-wise: the cheapest non-linearity under
+ * homomorphic encryption (one ciphertext product). Keeps the input shape; has no parameters.
+ */
+public final class Square extends Layer {
+
+    /** The single instance (the layer has no state). */
+    public static final Square INSTANCE = new Square();
+
+    private static final double[] NO_PARAMETERS = new double[0];
+
+    private Square() {
+    }
+
+    @Override
+    public String kind() {
+        return "square";
+    }
+
+    @Override
+    public Shape outputShape(Shape input) {
+        return input;
+    }
+
+    @Override
+    public int parameterCount() {
+        return 0;
+    }
+
+    @Override
+    public String toString() {
+        return "square";
+    }
+
+    @Override
+    int weightCount() {
+        return 0;
+    }
+
+    @Override
+    double[] parameters() {
+        return NO_PARAMETERS;
+    }
+
+    @Override
+    Layer withParameters(double[] flat) {
+        if (flat.length != 0) {
+            throw new IllegalArgumentException("square: has no parameters, got " + flat.length);
+        }
+        return this;
+    }
+
+    @Override
+    void forward(Shape in, double[] p, double[] x, double[] y) {
+        int n = in.size();
+        for (int i = 0; i < n; i++) {
+            y[i] = x[i] * x[i];
+        }
+    }
+
+    @Override
+    void backward(Shape in, double[] p, double[] x, double[] gy, double[] gx, double[] gp) {
+        if (gx == null) {
+            return;
+        }
+        int n = in.size();
+        for (int i = 0; i < n; i++) {
+            gx[i] = 2.0 * x[i] * gy[i];
+        }
+    }
+}

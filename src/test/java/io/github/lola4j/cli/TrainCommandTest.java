@@ -1,0 +1,67 @@
+package io.github.lola4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.lola4j.data.Dataset;
+import io.github.lola4j.data.Mnist;
+import io.github.lola4j.nn.Evaluation;
+import io.github.lola4j.nn.Network;
+import java.io.IOException;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrainCommandTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void trainsSavesAndRecordsAccuracyAndCommand() throws IOException {
+        Path out = tmp.resolve("small.model");
+        CliTestSupport.Run r = CliTestSupport.run("train", "--arch", "lola-small", "--epochs", "1", "--train-limit", "600",
+                "--seed", "5", "--data", CliTestSupport.MNIST, "--out", out.toString(), "--threads", "2");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("epoch   1/1"), r.err());
+        assertTrue(r.out().contains("wrote " + out), r.out());
+        Network net = Network.load(out);
+        assertEquals("lola-small", net.info().name());
+        assertEquals("mnist", net.info().dataset());
+        assertEquals(5, net.info().seed());
+        assertEquals(1.0 / 256, net.info().pixelScale());
+        String cmd = net.info().trainingCommand();
+        assertTrue(cmd.startsWith("lola4j train --arch lola-small") && cmd.contains("--epochs 1")
+                && cmd.contains("--seed 5") && cmd.contains("--train-limit 600"), cmd);
+        Evaluation ev = Evaluation.run(net, Mnist.loadTestSet(Path.of(CliTestSupport.MNIST), Dataset.MNIST), 0, 2);
+        assertEquals(ev.accuracy(), net.info().testAccuracy(), 0.0);
+        assertTrue(ev.accuracy() > 0.5, "accuracy " + ev.accuracy());
+    }
+
+    @Test
+    void usageErrors() {
+        CliTestSupport.Run r = CliTestSupport.run("train", "--out", "x.model");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--arch is required"), r.err());
+        r = CliTestSupport.run("train", "--arch", "resnet", "--out", "x.model");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("unknown architecture 'resnet'"), r.err());
+        r = CliTestSupport.run("train", "--arch", "lola", "--out", "x.model", "--shift", "7");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--shift must be in [0, 4]"), r.err());
+        r = CliTestSupport.run("train", "--arch", "lola", "--out", "x.model", "--lr", "-1");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("learningRate = -1.0"), r.err());
+    }
+
+    @Test
+    void helpListsEveryOption() {
+        CliTestSupport.Run h = CliTestSupport.run("train", "--help");
+        assertEquals(0, h.code());
+        for (String opt : new String[] {"--arch", "--out", "--epochs", "--seed", "--threads", "--data", "--dataset",
+            "--no-download", "--batch", "--lr", "--final-lr", "--warmup", "--weight-decay", "--clip", "--act-penalty",
+            "--shift", "--init-std", "--train-limit", "--name", "--float64"}) {
+            assertTrue(h.out().contains(opt), opt);
+        }
+    }
+}

@@ -1,0 +1,190 @@
+package io.github.lola4j.data;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The download path, against a local HTTP server on 127.0.0.1 serving the real files and corrupt ones. */
+class DatasetCacheTest {
+
+    @TempDir
+    Path tmp;
+
+    private HttpServer server;
+    private final Map<String, byte[]> files = new HashMap<>();
+    private final Map<String, Integer> hits = new HashMap<>();
+
+    @BeforeEach
+    void start() throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", exchange -> {
+            String path = exchange.getRequestURI().getPath();
+            synchronized (hits) {
+                hits.merge(path, 1, Integer::sum);
+            }
+            byte[] body = files.get(path);
+            if (body == null) {
+                exchange.sendResponseHeaders(404, -1);
+            } else {
+                exchange.sendResponseHeaders(200, body.length);
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(body);
+                }
+            }
+            exchange.close();
+        });
+        server.start();
+    }
+
+    @AfterEach
+    void stop() {
+        server.stop(0);
+    }
+
+    private URI base(String folder) {
+        return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/" + folder + "/");
+    }
+
+    private void serveReal(String folder, String... names) throws IOException {
+        for (String n : names) {
+            files.put("/" + folder + "/" + n + ".gz", Files.readAllBytes(TestData.MNIST.resolve(n + ".gz")));
+        }
+    }
+
+    /** A cache that already holds everything but the test labels, so only that small file is fetched. */
+    private Path cacheWithoutTestLabels(Path home) throws IOException {
+        Path dir = DatasetCache.defaultRoot(home).resolve("mnist");
+        Files.createDirectories(dir);
+        for (String f : List.of("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte")) {
+            Files.copy(TestData.MNIST.resolve(f + ".gz"), dir.resolve(f + ".gz"));
+        }
+        return dir;
+    }
+
+    /** The real test labels with one label changed: a valid gzip of a valid IDX file, wrong SHA-256. */
+    private static byte[] tamperedLabels(Path dir) throws IOException {
+        IdxArray labels = IdxArray.read(TestData.MNIST.resolve("t10k-labels-idx1-ubyte.gz"));
+        byte[] data = labels.data();
+        data[17] = (byte) ((data[17] + 1) % 10);
+        Path f = dir.resolve("tampered.gz");
+        IdxArray.of(labels.dims(), data).write(f);
+        return Files.readAllBytes(f);
+    }
+
+    private static List<Path> partFiles(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.toString().endsWith(".part")).toList();
+        }
+    }
+
+    @Test
+    void downloadsAllFourFilesVerifiesThemAndThenUsesTheCache() throws IOException {
+        serveReal("good", Dataset.FILES.toArray(new String[0]));
+        Path home = tmp.resolve("home");
+        ByteArrayOutputStream progress = new ByteArrayOutputStream();
+        DataLocator locator = DataLocator.builder(Dataset.MNIST).environment(k -> null).homeDirectory(home)
+                .mirrors(List.of(base("good"))).progress(new PrintStream(progress, true, StandardCharsets.UTF_8))
+                .timeout(Duration.ofSeconds(20)).build();
+        DataLocator.Location first = locator.locate();
+        assertEquals(DataLocator.Origin.DOWNLOAD, first.origin());
+        assertEquals(home.resolve(".cache/lola4j/mnist"), first.directory());
+        for (String f : Dataset.FILES) {
+            Path got = first.directory().resolve(f + ".gz");
+            assertArrayEquals(Files.readAllBytes(TestData.MNIST.resolve(f + ".gz")), Files.readAllBytes(got), f);
+        }
+        String bar = progress.toString(StandardCharsets.UTF_8);
+        assertTrue(bar.contains("train-images-idx3-ubyte.gz [") && bar.contains("100%"), bar);
+        assertEquals(List.of(), partFiles(first.directory()));
+
+        DataLocator.Location second = locator.locate();
+        assertEquals(DataLocator.Origin.CACHE, second.origin());
+        assertEquals(1, hits.get("/good/train-images-idx3-ubyte.gz"), "the second run must not download again");
+        assertEquals(10000, locator.loadTestSet().count());
+    }
+
+    @Test
+    void corruptFileIsRefusedAndTheNextMirrorUsed() throws IOException {
+        Path home = tmp.resolve("home");
+        Path dir = cacheWithoutTestLabels(home);
+        files.put("/bad/t10k-labels-idx1-ubyte.gz", tamperedLabels(tmp));
+        serveReal("good", "t10k-labels-idx1-ubyte");
+        DatasetCache cache = new DatasetCache(DatasetCache.defaultRoot(home), List.of(base("bad"), base("good")), null,
+                Duration.ofSeconds(20));
+        assertEquals(dir, cache.download(Dataset.MNIST));
+        assertEquals(1, hits.get("/bad/t10k-labels-idx1-ubyte.gz"));
+        assertEquals(Dataset.MNIST.sha256("t10k-labels-idx1-ubyte"),
+                DatasetCache.sha256OfContent(dir.resolve("t10k-labels-idx1-ubyte.gz")));
+    }
+
+    @Test
+    void corruptFileOnTheOnlyMirrorIsRefusedAndLeavesNothingBehind() throws IOException {
+        Path home = tmp.resolve("home");
+        Path dir = cacheWithoutTestLabels(home);
+        files.put("/bad/t10k-labels-idx1-ubyte.gz", tamperedLabels(tmp));
+        DataLocator locator = DataLocator.builder(Dataset.MNIST).environment(k -> null).homeDirectory(home)
+                .mirrors(List.of(base("bad"))).build();
+        IOException e = assertThrows(IOException.class, locator::locate);
+        String m = e.getMessage();
+        assertTrue(m.contains("SHA-256") && m.contains(Dataset.MNIST.sha256("t10k-labels-idx1-ubyte")), m);
+        assertTrue(m.contains("refused") && m.contains("LOLA4J_DATA"), m);
+        assertTrue(Mnist.find(dir, "t10k-labels-idx1-ubyte") == null, "the corrupt file must not be kept");
+        assertEquals(List.of(), partFiles(dir));
+    }
+
+    @Test
+    void truncatedDownloadIsRefused() throws IOException {
+        Path home = tmp.resolve("home");
+        Path dir = cacheWithoutTestLabels(home);
+        byte[] real = Files.readAllBytes(TestData.MNIST.resolve("t10k-labels-idx1-ubyte.gz"));
+        files.put("/cut/t10k-labels-idx1-ubyte.gz", Arrays.copyOf(real, real.length - 100));
+        DatasetCache cache = new DatasetCache(DatasetCache.defaultRoot(home), List.of(base("cut")), null,
+                Duration.ofSeconds(20));
+        IOException e = assertThrows(IOException.class, () -> cache.download(Dataset.MNIST));
+        assertTrue(e.getMessage().contains("truncated") || e.getMessage().contains("corrupt"), e.getMessage());
+        assertTrue(Mnist.find(dir, "t10k-labels-idx1-ubyte") == null);
+        assertEquals(List.of(), partFiles(dir));
+    }
+
+    @Test
+    void missingFileOnAMirrorReportsTheStatus() throws IOException {
+        Path home = tmp.resolve("home");
+        cacheWithoutTestLabels(home);
+        DatasetCache cache = new DatasetCache(DatasetCache.defaultRoot(home), List.of(base("empty")), null,
+                Duration.ofSeconds(20));
+        IOException e = assertThrows(IOException.class, () -> cache.download(Dataset.MNIST));
+        assertTrue(e.getMessage().contains("HTTP status 404") && e.getMessage().contains("/empty/t10k-labels"),
+                e.getMessage());
+    }
+
+    @Test
+    void defaultMirrorsAreThePublicOnes() {
+        DatasetCache cache = new DatasetCache(tmp, null, null, Duration.ofSeconds(1));
+        List<URI> m = cache.mirrors(Dataset.MNIST);
+        assertEquals(URI.create("https://storage.googleapis.com/cvdf-datasets/mnist/"), m.get(0));
+        assertEquals(URI.create("https://ossci-datasets.s3.amazonaws.com/mnist/"), m.get(1));
+        assertEquals(tmp.resolve("fashion-mnist"), cache.directory(Dataset.FASHION_MNIST));
+    }
+}

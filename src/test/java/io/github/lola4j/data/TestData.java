@@ -1,0 +1,40 @@
+package io.github.lola4j.data;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Paths and small synthetic files shared by the data tests. */
+final class TestData {
+
+    /** The real MNIST files; tests run with the project root as working directory. */
+    static final Path MNIST = Path.of("../shared/data/mnist");
+
+    /** The real Fashion-MNIST files. */
+    static final Path FASHION = Path.of("../shared/data/fashion-mnist");
+
+    private TestData() {
+    }
+
+    /**
+     * Writes a complete, valid, tiny data set (train: {@code n} images, test: {@code n} images of
+     * 28x28, pixel values derived from {@code marker}) into {@code dir}, gzipped.
+     */
+    static void writeFakeDataset(Path dir, int n, int marker) throws IOException {
+        Files.createDirectories(dir);
+        byte[] pixels = new byte[n * 28 * 28];
+        byte[] labels = new byte[n];
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = (byte) (i * 7 + marker);
+        }
+        for (int i = 0; i < n; i++) {
+            labels[i] = (byte) ((i + marker) % 10);
+        }
+        IdxArray img = IdxArray.of(new int[] {n, 28, 28}, pixels);
+        IdxArray lab = IdxArray.of(new int[] {n}, labels);
+        img.write(dir.resolve("train-images-idx3-ubyte.gz"));
+        lab.write(dir.resolve("train-labels-idx1-ubyte.gz"));
+        img.write(dir.resolve("t10k-images-idx3-ubyte.gz"));
+        lab.write(dir.resolve("t10k-labels-idx1-ubyte.gz"));
+    }
+}
