@@ -10,8 +10,6 @@ import java.util.Arrays;
  * (under encryption: rotations and additions, then one scalar product).
  */
 public final class AvgPool extends Layer {
-    private static final double[] NO_PARAMETERS = new double[0];
-
     private final int kernelRows;
     private final int kernelCols;
     private final int strideRows;
@@ -80,31 +78,8 @@ public final class AvgPool extends Layer {
     }
 
     @Override
-    public int parameterCount() {
-        return 0;
-    }
-
-    @Override
     public String toString() {
         return "avgpool " + kernelRows + "x" + kernelCols + " stride " + strideRows + "x" + strideCols;
-    }
-
-    @Override
-    int weightCount() {
-        return 0;
-    }
-
-    @Override
-    double[] parameters() {
-        return NO_PARAMETERS;
-    }
-
-    @Override
-    Layer withParameters(double[] flat) {
-        if (flat.length != 0) {
-            throw new IllegalArgumentException("avgpool: has no parameters, got " + flat.length);
-        }
-        return this;
     }
 
     @Override

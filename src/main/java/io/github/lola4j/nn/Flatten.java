@@ -10,8 +10,6 @@ public final class Flatten extends Layer {
     /** The single instance (the layer has no state). */
     public static final Flatten INSTANCE = new Flatten();
 
-    private static final double[] NO_PARAMETERS = new double[0];
-
     private Flatten() {
     }
 
@@ -26,31 +24,8 @@ public final class Flatten extends Layer {
     }
 
     @Override
-    public int parameterCount() {
-        return 0;
-    }
-
-    @Override
     public String toString() {
         return "flatten";
-    }
-
-    @Override
-    int weightCount() {
-        return 0;
-    }
-
-    @Override
-    double[] parameters() {
-        return NO_PARAMETERS;
-    }
-
-    @Override
-    Layer withParameters(double[] flat) {
-        if (flat.length != 0) {
-            throw new IllegalArgumentException("flatten: has no parameters, got " + flat.length);
-        }
-        return this;
     }
 
     @Override

@@ -26,8 +26,12 @@ public abstract sealed class Layer permits Conv2d, Dense, Square, PolyActivation
      */
     public abstract Shape outputShape(Shape input);
 
-    /** The number of trainable parameters (weights and biases). */
-    public abstract int parameterCount();
+    private static final double[] NO_PARAMETERS = new double[0];
+
+    /** The number of trainable parameters (weights and biases); 0 unless the layer has weights. */
+    public int parameterCount() {
+        return 0;
+    }
 
     /**
      * Applies the layer to one input.
@@ -50,13 +54,25 @@ public abstract sealed class Layer permits Conv2d, Dense, Square, PolyActivation
     // ---- package-private kernel interface, shared by Network and Trainer ----
 
     /** The number of leading entries of the flat parameter array that are weights (the rest are biases). */
-    abstract int weightCount();
+    int weightCount() {
+        return 0;
+    }
 
     /** The flat parameters (weights, then biases); the returned array may be the layer's own: do not modify. */
-    abstract double[] parameters();
+    double[] parameters() {
+        return NO_PARAMETERS;
+    }
 
-    /** A layer of the same geometry with the given flat parameters (copied and validated). */
-    abstract Layer withParameters(double[] flat);
+    /**
+     * A layer of the same geometry with the given flat parameters (copied and validated). Layers
+     * without parameters accept only an empty array and return themselves.
+     */
+    Layer withParameters(double[] flat) {
+        if (flat.length != 0) {
+            throw new IllegalArgumentException(kind() + ": has no trainable parameters, got " + flat.length);
+        }
+        return this;
+    }
 
     /**
      * Computes {@code y = layer(x)} with parameters {@code p}.

@@ -6,8 +6,6 @@ package io.github.lola4j.nn;
  * operations. Keeps the input shape.
  */
 public final class PolyActivation extends Layer {
-    private static final double[] NO_PARAMETERS = new double[0];
-
     private final double a;
     private final double b;
     private final double c;
@@ -60,31 +58,8 @@ public final class PolyActivation extends Layer {
     }
 
     @Override
-    public int parameterCount() {
-        return 0;
-    }
-
-    @Override
     public String toString() {
         return "poly " + a + "*x^2 + " + b + "*x + " + c;
-    }
-
-    @Override
-    int weightCount() {
-        return 0;
-    }
-
-    @Override
-    double[] parameters() {
-        return NO_PARAMETERS;
-    }
-
-    @Override
-    Layer withParameters(double[] flat) {
-        if (flat.length != 0) {
-            throw new IllegalArgumentException("poly: has no trainable parameters, got " + flat.length);
-        }
-        return this;
     }
 
     @Override

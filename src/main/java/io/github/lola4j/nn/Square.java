@@ -9,8 +9,6 @@ public final class Square extends Layer {
     /** The single instance (the layer has no state). */
     public static final Square INSTANCE = new Square();
 
-    private static final double[] NO_PARAMETERS = new double[0];
-
     private Square() {
     }
 
@@ -25,31 +23,8 @@ public final class Square extends Layer {
     }
 
     @Override
-    public int parameterCount() {
-        return 0;
-    }
-
-    @Override
     public String toString() {
         return "square";
-    }
-
-    @Override
-    int weightCount() {
-        return 0;
-    }
-
-    @Override
-    double[] parameters() {
-        return NO_PARAMETERS;
-    }
-
-    @Override
-    Layer withParameters(double[] flat) {
-        if (flat.length != 0) {
-            throw new IllegalArgumentException("square: has no parameters, got " + flat.length);
-        }
-        return this;
     }
 
     @Override
