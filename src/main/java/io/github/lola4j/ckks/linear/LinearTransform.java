@@ -36,7 +36,8 @@ public final class LinearTransform {
     private final TreeMap<Integer, double[]> diagonals;
     private final int n1;
     private final Map<Integer, Map<Integer, double[]>> grouped; // g -> (b -> rot(d_k, -g n1))
-    private final Map<Integer, Plaintext[][]> encodedByLevel = new ConcurrentHashMap<>();
+    /** Encoded diagonals, by parameter-set fingerprint and level. */
+    private final Map<Long, Map<Integer, Plaintext[][]>> encoded = new ConcurrentHashMap<>();
 
     private LinearTransform(int slots, TreeMap<Integer, double[]> diagonals, int babySteps) {
         this.slots = slots;
@@ -279,7 +280,11 @@ public final class LinearTransform {
         if (level < 1) {
             throw new IllegalArgumentException("LinearTransform.evaluate: the ciphertext is at level 0, one level is needed");
         }
-        Plaintext[][] pts = encodedByLevel.computeIfAbsent(level, l -> encode(encoder, l, params.prime(l)));
+        if (!encoder.parameters().equals(params)) {
+            throw new IllegalArgumentException("LinearTransform.evaluate: the encoder and the evaluator belong to different parameter sets");
+        }
+        Plaintext[][] pts = encoded.computeIfAbsent(params.fingerprint(), f -> new ConcurrentHashMap<>())
+                .computeIfAbsent(level, l -> encode(encoder, l, params.prime(l)));
         TreeSet<Integer> babySet = babyStepSet();
         int[] babies = new int[babySet.size()];
         int bIdx = 0;
