@@ -9,6 +9,13 @@ package io.github.lola4j.math;
  * inverse in [0, 2q) between stages, twiddles are multiplied with Shoup's method, and only the
  * end brings values back to [0, q). With q &lt; 2^61, 4q never overflows a signed long.
  *
+ * <p><b>Signed twiddles.</b> {@link NttTables} stores each twiddle w centered in (-q/2, q/2) with
+ * the signed companion w' = floor(w 2^64 / q). For 0 &le; y &lt; 2^63, Math.multiplyHigh(y, w')
+ * is floor(y w' / 2^64), which is floor(y w / q) or one less whatever the sign of w, so
+ * y w - Math.multiplyHigh(y, w') q lies in [0, 2q) as in Shoup's unsigned method. It saves the
+ * sign correction (an AND and an ADD per butterfly) that an unsigned companion of 2^63 or more
+ * would need without Java 18's unsignedMultiplyHigh.
+ *
  * <p>Stateless and thread-safe; the arrays passed in are modified.
  */
 public final class Ntt {
@@ -57,13 +64,11 @@ public final class Ntt {
                 final int j2 = j1 + t;
                 final long wi = w[m + i];
                 final long wpi = wp[m + i];
-                final long wsign = wpi >> 63;
                 for (int j = j1; j < j2; j++) {
                     long x = a[j];
                     x -= q2 & ~((x - q2) >> 63);
                     long y = a[j + t];
-                    long est = Math.multiplyHigh(y, wpi) + (wsign & y);
-                    long v = y * wi - est * q;
+                    long v = y * wi - Math.multiplyHigh(y, wpi) * q;
                     a[j] = x + v;
                     a[j + t] = x - v + q2;
                 }
@@ -110,16 +115,14 @@ public final class Ntt {
                 final int j2 = j1 + t;
                 final long wi = w[h + i];
                 final long wpi = wp[h + i];
-                final long wsign = wpi >> 63;
                 for (int j = j1; j < j2; j++) {
                     long x = a[j];
                     long y = a[j + t];
                     long s = x + y;
                     s -= q2 & ~((s - q2) >> 63);
                     long d = x - y + q2;
-                    long est = Math.multiplyHigh(d, wpi) + (wsign & d);
                     a[j] = s;
-                    a[j + t] = d * wi - est * q;
+                    a[j + t] = d * wi - Math.multiplyHigh(d, wpi) * q;
                 }
             }
             t <<= 1;
@@ -127,20 +130,16 @@ public final class Ntt {
         // Last stage (m = 2) fused with the multiplication by N^-1.
         final long ni = tables.nInv;
         final long nip = tables.nInvShoup;
-        final long nisign = nip >> 63;
         final long wl = tables.lastInvRootTimesNInv;
         final long wlp = tables.lastInvRootTimesNInvShoup;
-        final long wlsign = wlp >> 63;
         final int half = n >> 1;
         for (int j = 0; j < half; j++) {
             long x = a[j];
             long y = a[j + half];
             long s = x + y;
             long d = x - y + q2;
-            long e1 = Math.multiplyHigh(s, nip) + (nisign & s);
-            long e2 = Math.multiplyHigh(d, wlp) + (wlsign & d);
-            a[j] = s * ni - e1 * q;
-            a[j + half] = d * wl - e2 * q;
+            a[j] = s * ni - Math.multiplyHigh(s, nip) * q;
+            a[j + half] = d * wl - Math.multiplyHigh(d, wlp) * q;
         }
     }
 }
