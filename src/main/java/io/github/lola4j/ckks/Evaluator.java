@@ -103,7 +103,7 @@ public final class Evaluator {
      * @return the sum
      */
     public Ciphertext add(Ciphertext a, Ciphertext b) {
-        Ciphertext out = a.copy();
+        Ciphertext out = blank(a);
         add(a, b, out);
         return out;
     }
@@ -127,7 +127,7 @@ public final class Evaluator {
      * @return the difference
      */
     public Ciphertext sub(Ciphertext a, Ciphertext b) {
-        Ciphertext out = a.copy();
+        Ciphertext out = blank(a);
         sub(a, b, out);
         return out;
     }
@@ -177,7 +177,7 @@ public final class Evaluator {
      * @return its negation
      */
     public Ciphertext negate(Ciphertext a) {
-        Ciphertext out = a.copy();
+        Ciphertext out = blank(a);
         negate(a, out);
         return out;
     }
@@ -204,7 +204,7 @@ public final class Evaluator {
      * @return the sum
      */
     public Ciphertext addPlain(Ciphertext ct, Plaintext pt) {
-        Ciphertext out = ct.copy();
+        Ciphertext out = blank(ct);
         addPlain(ct, pt, out);
         return out;
     }
@@ -228,7 +228,7 @@ public final class Evaluator {
      * @return the difference
      */
     public Ciphertext subPlain(Ciphertext ct, Plaintext pt) {
-        Ciphertext out = ct.copy();
+        Ciphertext out = blank(ct);
         subPlain(ct, pt, out);
         return out;
     }
@@ -269,7 +269,7 @@ public final class Evaluator {
      * @return the sum
      */
     public Ciphertext addConst(Ciphertext ct, double c) {
-        Ciphertext out = ct.copy();
+        Ciphertext out = blank(ct);
         addConst(ct, c, out);
         return out;
     }
@@ -293,7 +293,7 @@ public final class Evaluator {
      * @return the difference
      */
     public Ciphertext subConst(Ciphertext ct, double c) {
-        Ciphertext out = ct.copy();
+        Ciphertext out = blank(ct);
         subConst(ct, c, out);
         return out;
     }
@@ -319,7 +319,7 @@ public final class Evaluator {
      * @return the product, at scale ct.scale * pt.scale
      */
     public Ciphertext multiplyPlain(Ciphertext ct, Plaintext pt) {
-        Ciphertext out = ct.copy();
+        Ciphertext out = blank(ct);
         multiplyPlain(ct, pt, out);
         return out;
     }
@@ -360,7 +360,7 @@ public final class Evaluator {
      * @return the product, at scale ct.scale * q_level
      */
     public Ciphertext multiplyConst(Ciphertext ct, double c) {
-        Ciphertext out = ct.copy();
+        Ciphertext out = blank(ct);
         multiplyConst(ct, c, out);
         return out;
     }
@@ -406,7 +406,7 @@ public final class Evaluator {
      * @return the product
      */
     public Ciphertext multiplyInteger(Ciphertext ct, long k) {
-        Ciphertext out = ct.copy();
+        Ciphertext out = blank(ct);
         multiplyInteger(ct, k, out);
         return out;
     }
@@ -438,7 +438,7 @@ public final class Evaluator {
      * @return the product at scale a.scale * b.scale
      */
     public Ciphertext multiply(Ciphertext a, Ciphertext b) {
-        Ciphertext out = a.copy();
+        Ciphertext out = placeholder(a);
         multiply(a, b, out);
         return out;
     }
@@ -497,7 +497,7 @@ public final class Evaluator {
      * @return the product, degree 1, at scale a.scale * b.scale (not rescaled)
      */
     public Ciphertext multiplyRelin(Ciphertext a, Ciphertext b) {
-        Ciphertext out = a.copy();
+        Ciphertext out = placeholder(a);
         multiplyRelin(a, b, out);
         return out;
     }
@@ -541,7 +541,7 @@ public final class Evaluator {
      * @return the relinearized ciphertext
      */
     public Ciphertext relinearize(Ciphertext ct) {
-        Ciphertext out = ct.copy();
+        Ciphertext out = placeholder(ct);
         relinearize(ct, out);
         return out;
     }
@@ -576,7 +576,7 @@ public final class Evaluator {
      * @return the rescaled ciphertext, at scale ct.scale / q_level
      */
     public Ciphertext rescale(Ciphertext ct) {
-        Ciphertext out = ct.copy();
+        Ciphertext out = placeholder(ct);
         rescale(ct, out);
         return out;
     }
@@ -610,7 +610,7 @@ public final class Evaluator {
      * @return the ciphertext at the lower level
      */
     public Ciphertext dropToLevel(Ciphertext ct, int level) {
-        Ciphertext out = ct.copy();
+        Ciphertext out = placeholder(ct);
         dropToLevel(ct, level, out);
         return out;
     }
@@ -643,7 +643,7 @@ public final class Evaluator {
      * @return the rotated ciphertext
      */
     public Ciphertext rotate(Ciphertext ct, int steps) {
-        Ciphertext out = ct.copy();
+        Ciphertext out = placeholder(ct);
         rotate(ct, steps, out);
         return out;
     }
@@ -717,7 +717,7 @@ public final class Evaluator {
      * @return the window sums
      */
     public Ciphertext rotateAndSum(Ciphertext ct, int n) {
-        Ciphertext out = ct.copy();
+        Ciphertext out = placeholder(ct);
         rotateAndSum(ct, n, out);
         return out;
     }
@@ -776,6 +776,31 @@ public final class Evaluator {
             throw new IllegalArgumentException(op + ": the plaintext belongs to another parameter set");
         }
         return pt.level() == level ? pt.poly() : pt.poly().prefixView(level + 1);
+    }
+
+    /**
+     * A ciphertext of the same level and degree with fresh zero polynomials: the output of an
+     * allocating elementwise operation (cheaper than copying the input only to overwrite it).
+     */
+    private static Ciphertext blank(Ciphertext like) {
+        RnsPoly[] p = new RnsPoly[like.degree() + 1];
+        for (int i = 0; i < p.length; i++) {
+            p[i] = new RnsPoly(like.poly(i).ring(), true);
+        }
+        return new Ciphertext(p, like.scale());
+    }
+
+    /**
+     * An output holder for operations whose into-form always installs new polynomials (multiply,
+     * relinearize, rescale, dropToLevel, rotations): it shares the input's polynomials, which those
+     * operations replace without writing to them.
+     */
+    private static Ciphertext placeholder(Ciphertext like) {
+        RnsPoly[] p = new RnsPoly[like.degree() + 1];
+        for (int i = 0; i < p.length; i++) {
+            p[i] = like.poly(i);
+        }
+        return new Ciphertext(p, like.scale());
     }
 
     /**
