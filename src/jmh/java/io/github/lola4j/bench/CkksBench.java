@@ -36,12 +36,17 @@ import org.openjdk.jmh.annotations.Warmup;
  * two-thread pool. Sets: {@code seal8192} = SEAL's N = 8192 example (60,40,40 | 60);
  * {@code seal16384} = SEAL's reference layout at N = 16384 (60,40x6 | 60, one digit per prime);
  * {@code hybrid16384} = lola4j's preset (60,40x6 | 61,61, dnum 4).
+ *
+ * <p>Run: {@code java -jar target/benchmarks.jar CkksBench} (add {@code -p threads=2} for the
+ * limb-parallel evaluator).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 1)
+@Warmup(iterations = 5, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(1)
+// A fixed, pre-touched heap: otherwise the first seconds of every fork are spent faulting in fresh
+// heap pages for the megabytes each N = 16384 operation allocates (measured: up to 30x slower).
+@Fork(value = 1, jvmArgsAppend = {"-Xms6g", "-Xmx6g", "-XX:+AlwaysPreTouch"})
 @State(Scope.Benchmark)
 public class CkksBench {
 
