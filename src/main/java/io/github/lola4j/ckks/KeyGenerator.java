@@ -126,7 +126,7 @@ public final class KeyGenerator {
         int dnum = params.dnum();
         RnsPoly[] b = new RnsPoly[dnum];
         RnsPoly[] a = new RnsPoly[dnum];
-        long[] special = params.specialPrimes();
+        KeySwitcher ks = params.keySwitcher();
         for (int j = 0; j < dnum; j++) {
             a[j] = uniform(qp, seed, j);
             b[j] = errorPoly(qp);
@@ -135,11 +135,8 @@ public final class KeyGenerator {
             b[j].sub(as, b[j]);
             for (int i = params.digitStart(j); i < params.digitEnd(j); i++) {
                 Modulus qi = qp.modulus(i);
-                long pMod = 1;
-                for (long p : special) {
-                    pMod = qi.mul(pMod, qi.reduce(p));
-                }
-                long pShoup = qi.shoup(pMod);
+                long pMod = ks.pModQ(i);
+                long pShoup = ks.pModQShoup(i);
                 long[] bi = b[j].limb(i);
                 long[] si = sPrime.limb(i);
                 for (int c = 0; c < bi.length; c++) {

@@ -31,6 +31,8 @@ final class KeySwitcher {
     private final int specialCount;
     private final RnsRing[] ringQPAtLevel;
     private final BaseConverter[] modDownConverters;   // P -> Q_l, per level l
+    private final long[] pModQ;                        // P mod q_i, the gadget factor of switching keys
+    private final long[] pModQShoup;
     private final long[] pInvModQ;                     // P^-1 mod q_i
     private final long[] pInvModQShoup;
     private final ConcurrentMap<Integer, BaseConverter> modUpConverters = new ConcurrentHashMap<>();
@@ -48,6 +50,8 @@ final class KeySwitcher {
             ringQPAtLevel[l] = ringQ.atLevel(l).concat(ringP);
             modDownConverters[l] = new BaseConverter(basisP, ringQ.atLevel(l).basis());
         }
+        pModQ = new long[maxLevel + 1];
+        pModQShoup = new long[maxLevel + 1];
         pInvModQ = new long[maxLevel + 1];
         pInvModQShoup = new long[maxLevel + 1];
         for (int i = 0; i <= maxLevel; i++) {
@@ -56,9 +60,21 @@ final class KeySwitcher {
             for (long p : params.specialPrimes()) {
                 pMod = qi.mul(pMod, qi.reduce(p));
             }
+            pModQ[i] = pMod;
+            pModQShoup[i] = qi.shoup(pMod);
             pInvModQ[i] = qi.inv(pMod);
             pInvModQShoup[i] = qi.shoup(pInvModQ[i]);
         }
+    }
+
+    /** P mod q_i, the factor a switching key multiplies s' by on the primes of its digit. */
+    long pModQ(int i) {
+        return pModQ[i];
+    }
+
+    /** The Shoup companion of {@link #pModQ(int)}. */
+    long pModQShoup(int i) {
+        return pModQShoup[i];
     }
 
     /** The ring Q_l followed by P. */
