@@ -76,13 +76,17 @@ public final class Encryptor {
         KeySwitcher ks = params.keySwitcher();
         RnsRing qp = ks.ringQP(level);
         RnsPoly u = RnsPoly.fromSigned(qp, sampler.ternary(n), true);
-        RnsPoly[] acc = new RnsPoly[2];
         RnsPoly[] keyParts = {ks.restrictToLevel(pk.b(), level), ks.restrictToLevel(pk.a(), level)};
+        RnsRing q = params.ringQ().atLevel(level);
+        RnsPoly[] c = new RnsPoly[2];
         for (int k = 0; k < 2; k++) {
-            acc[k] = RnsPoly.fromSigned(qp, sampler.gaussian(n), true);
-            keyParts[k].mulAdd(u, acc[k]);
+            // (u pk_k + e_k) / P: the noise joins in coefficient form inside ModDown, which saves the
+            // forward transforms of e_k over Q and P.
+            RnsPoly acc = new RnsPoly(qp, true);
+            keyParts[k].mul(u, acc);
+            c[k] = new RnsPoly(q, true);
+            ks.modDown(acc, sampler.gaussian(n), c[k], Parallelism.sequential());
         }
-        RnsPoly[] c = ks.finish(acc, level, Parallelism.sequential());
         c[0].add(pt.poly(), c[0]);
         return new Ciphertext(c, pt.scale());
     }

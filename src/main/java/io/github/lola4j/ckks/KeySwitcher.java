@@ -35,7 +35,11 @@ final class KeySwitcher {
     private final long[] pModQShoup;
     private final long[] pInvModQ;                     // P^-1 mod q_i
     private final long[] pInvModQShoup;
+    private final long[] montgomeryR;                  // 2^64 mod each prime of Q then P
+    private final long[] montgomeryRShoup;
     private final ConcurrentMap<Integer, BaseConverter> modUpConverters = new ConcurrentHashMap<>();
+
+    private static final int BLOCK = 256;
 
     KeySwitcher(CkksParameters params) {
         this.params = params;
@@ -64,6 +68,13 @@ final class KeySwitcher {
             pModQShoup[i] = qi.shoup(pMod);
             pInvModQ[i] = qi.inv(pMod);
             pInvModQShoup[i] = qi.shoup(pInvModQ[i]);
+        }
+        RnsRing all = params.ringQP();
+        montgomeryR = new long[all.limbs()];
+        montgomeryRShoup = new long[all.limbs()];
+        for (int i = 0; i < all.limbs(); i++) {
+            montgomeryR[i] = all.modulus(i).montgomeryFactor();
+            montgomeryRShoup[i] = all.modulus(i).shoup(montgomeryR[i]);
         }
     }
 
@@ -108,12 +119,17 @@ final class KeySwitcher {
                     to[t++] = v;
                 }
             }
-            return new BaseConverter(new RnsBasis(from), new RnsBasis(to));
+            long[] montgomery = new long[to.length];
+            for (int i = 0; i < to.length; i++) {
+                montgomery[i] = new Modulus(to[i]).montgomeryFactor();
+            }
+            return new BaseConverter(new RnsBasis(from), new RnsBasis(to)).scaled(montgomery);
         });
     }
 
     /**
-     * ModUp: the digits of d extended to Q_l P, in NTT form.
+     * ModUp: the digits of d extended to Q_l P, in NTT form and multiplied by the Montgomery factor
+     * 2^64 mod each prime (so that {@link #innerProduct} can reduce a whole sum of products at once).
      *
      * @param d   a polynomial at level l in NTT form (not modified)
      * @param par the parallelism
@@ -147,7 +163,15 @@ final class KeySwitcher {
             modUpConverter(j, level).convertCentered(in, dst);
             for (int i = 0; i < limbsQP; i++) {
                 if (i >= start && i < end) {
-                    System.arraycopy(d.limb(i), 0, out[j].limb(i), 0, d.ringDegree());
+                    Modulus m = qp.modulus(i);
+                    // Digit primes are always ciphertext primes (i <= level), so their index in Q P is i.
+                    long r = montgomeryR[i];
+                    long rp = montgomeryRShoup[i];
+                    long[] src = d.limb(i);
+                    long[] row = out[j].limb(i);
+                    for (int c = 0; c < src.length; c++) {
+                        row[c] = m.mulShoup(src[c], r, rp);
+                    }
                 } else {
                     Ntt.forward(out[j].limb(i), qp.tables(i));
                 }
@@ -173,35 +197,76 @@ final class KeySwitcher {
         RnsPoly acc1 = new RnsPoly(qp, true);
         int n = qp.ringDegree();
         int limbs = qp.limbs();
+        int count = digits.length;
         par.forEach(limbs, t -> {
             int keyLimb = t <= level ? t : maxLevel + 1 + (t - level - 1);
             Modulus m = qp.modulus(t);
-            long q = m.value();
+            // Full 128-bit products are summed and reduced once per coefficient by Montgomery reduction
+            // (the digits carry the factor 2^64); the sum must stay below q 2^64, so at most
+            // floor(2^64 / q) digits go into one reduction.
+            int chunk = (int) Math.min(count, Long.divideUnsigned(-1L, m.value()));
             long[] z0 = acc0.limb(t);
             long[] z1 = acc1.limb(t);
-            // An automorphism is applied by gathering each digit row into a scratch row first, so
-            // that the multiply-accumulate loop below streams (a gather inside it was 3x slower).
-            long[] gathered = map == null ? null : new long[n];
-            for (int j = 0; j < digits.length; j++) {
-                long[] x = digits[j].limb(t);
-                if (map != null) {
-                    for (int c = 0; c < n; c++) {
-                        gathered[c] = x[map[c]];
+            long[] hi0 = new long[BLOCK];
+            long[] lo0 = new long[BLOCK];
+            long[] hi1 = new long[BLOCK];
+            long[] lo1 = new long[BLOCK];
+            long[] gathered = map == null ? null : new long[BLOCK];
+            for (int base = 0; base < n; base += BLOCK) {
+                int len = Math.min(BLOCK, n - base);
+                for (int j0 = 0; j0 < count; j0 += chunk) {
+                    java.util.Arrays.fill(hi0, 0, len, 0);
+                    java.util.Arrays.fill(lo0, 0, len, 0);
+                    java.util.Arrays.fill(hi1, 0, len, 0);
+                    java.util.Arrays.fill(lo1, 0, len, 0);
+                    for (int j = j0; j < Math.min(count, j0 + chunk); j++) {
+                        long[] x = digits[j].limb(t);
+                        int off = base;
+                        if (map != null) {
+                            // An automorphism is applied by gathering the block first so the loop below streams.
+                            for (int c = 0; c < len; c++) {
+                                gathered[c] = x[map[base + c]];
+                            }
+                            x = gathered;
+                            off = 0;
+                        }
+                        multiplyAccumulate(x, off, key.b(j).limb(keyLimb), key.a(j).limb(keyLimb), base, len, hi0, lo0, hi1, lo1);
                     }
-                    x = gathered;
-                }
-                long[] b = key.b(j).limb(keyLimb);
-                long[] a = key.a(j).limb(keyLimb);
-                for (int c = 0; c < n; c++) {
-                    long v = x[c];
-                    long s0 = z0[c] + m.mul(v, b[c]) - q;
-                    z0[c] = s0 + ((s0 >> 63) & q);
-                    long s1 = z1[c] + m.mul(v, a[c]) - q;
-                    z1[c] = s1 + ((s1 >> 63) & q);
+                    for (int c = 0; c < len; c++) {
+                        long r0 = m.montgomeryReduce(hi0[c], lo0[c]);
+                        long r1 = m.montgomeryReduce(hi1[c], lo1[c]);
+                        if (j0 > 0) {
+                            r0 = m.add(r0, z0[base + c]);
+                            r1 = m.add(r1, z1[base + c]);
+                        }
+                        z0[base + c] = r0;
+                        z1[base + c] = r1;
+                    }
                 }
             }
         });
         return new RnsPoly[] {acc0, acc1};
+    }
+
+    /** (hi0, lo0) += x b and (hi1, lo1) += x a as 128-bit sums, over one block. */
+    private static void multiplyAccumulate(long[] x, int off, long[] b, long[] a, int base, int len,
+            long[] hi0, long[] lo0, long[] hi1, long[] lo1) {
+        for (int c = 0; c < len; c++) {
+            long v = x[off + c];
+            long kb = b[base + c];
+            long ka = a[base + c];
+            long p0 = v * kb;
+            long l0 = lo0[c];
+            long s0 = l0 + p0;
+            // The carry out of the unsigned low-word addition, without a branch.
+            hi0[c] += Math.multiplyHigh(v, kb) + (((l0 & p0) | ((l0 | p0) & ~s0)) >>> 63);
+            lo0[c] = s0;
+            long p1 = v * ka;
+            long l1 = lo1[c];
+            long s1 = l1 + p1;
+            hi1[c] += Math.multiplyHigh(v, ka) + (((l1 & p1) | ((l1 | p1) & ~s1)) >>> 63);
+            lo1[c] = s1;
+        }
     }
 
     /**
@@ -212,6 +277,20 @@ final class KeySwitcher {
      * @param par the parallelism
      */
     void modDown(RnsPoly x, RnsPoly out, Parallelism par) {
+        modDown(x, null, out, par);
+    }
+
+    /**
+     * ModDown of x + e for a small e given by its coefficients: out = round((x + e) / P). Adding e
+     * here costs no transform: it joins the P limbs after their inverse NTT and the converted
+     * values before their forward NTT.
+     *
+     * @param x      the input over Q_l P in NTT form (its P limbs are modified as scratch)
+     * @param addend N signed coefficients of absolute value below every prime, or null for none
+     * @param out    a polynomial over Q_l (modified; may not alias x)
+     * @param par    the parallelism
+     */
+    void modDown(RnsPoly x, long[] addend, RnsPoly out, Parallelism par) {
         int level = out.level();
         RnsRing qp = ringQPAtLevel[level];
         int n = qp.ringDegree();
@@ -219,25 +298,46 @@ final class KeySwitcher {
         for (int k = 0; k < specialCount; k++) {
             pRows[k] = x.limb(level + 1 + k);
         }
-        par.forEach(specialCount, k -> Ntt.inverse(pRows[k], qp.tables(level + 1 + k)));
+        par.forEach(specialCount, k -> {
+            Ntt.inverse(pRows[k], qp.tables(level + 1 + k));
+            if (addend != null) {
+                addSmall(pRows[k], addend, qp.modulus(level + 1 + k).value(), 1);
+            }
+        });
         long[][] conv = new long[level + 1][n];
         modDownConverters[level].convertCentered(pRows, conv);
         par.forEach(level + 1, i -> {
             Modulus m = qp.modulus(i);
             long q = m.value();
+            long q2 = 2 * q;
             long[] t = conv[i];
-            Ntt.forward(t, qp.tables(i));
+            if (addend != null) {
+                // (x + e) - conv(x_P + e_P) = x - (conv - e) on the primes of Q.
+                addSmall(t, addend, q, -1);
+            }
+            Ntt.forwardLazy(t, qp.tables(i));
             long[] xi = x.limb(i);
             long[] z = out.limb(i);
             long w = pInvModQ[i];
             long wp = pInvModQShoup[i];
             for (int c = 0; c < n; c++) {
-                long d = xi[c] - t[c];
-                d += (d >> 63) & q;
-                z[c] = m.mulShoup(d, w, wp);
+                // t in [0, 4q) is brought into [0, 2q) so that x + 2q - t lies in (0, 3q).
+                long u = t[c] - q2;
+                u += (u >> 63) & q2;
+                z[c] = m.mulShoup(xi[c] + q2 - u, w, wp);
             }
         });
         out.setNtt(true);
+    }
+
+    /** row = row + sign e mod q for row in [0, q) and |e| &lt; q, branch-free. */
+    private static void addSmall(long[] row, long[] e, long q, int sign) {
+        for (int c = 0; c < row.length; c++) {
+            long s = row[c] + sign * e[c];
+            s += (s >> 63) & q;
+            s -= q;
+            row[c] = s + ((s >> 63) & q);
+        }
     }
 
     /**

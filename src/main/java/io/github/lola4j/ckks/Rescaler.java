@@ -46,11 +46,13 @@ final class Rescaler {
         int level = x.level();
         RnsRing ring = x.ring();
         Modulus ql = ring.modulus(level);
+        long qlv = ql.value();
         long[] last = x.limb(level).clone();
         Ntt.inverse(last, ring.tables(level));
-        long half = ql.value() >>> 1;
+        long half = qlv >>> 1;
         for (int c = 0; c < last.length; c++) {
-            last[c] = ql.add(last[c], half);
+            long s = last[c] + half - qlv;
+            last[c] = s + ((s >> 63) & qlv);
         }
         long[] inv = lastPrimeInverse[level];
         long[] invShoup = lastPrimeInverseShoup[level];
@@ -59,16 +61,32 @@ final class Rescaler {
             long q = qi.value();
             long halfModQi = qi.reduce(half);
             long[] t = new long[last.length];
-            for (int c = 0; c < t.length; c++) {
-                t[c] = qi.sub(qi.reduce(last[c]), halfModQi);
+            // t = ((c + h) mod q_l) - h in [0, q_i): (c + h) mod q_l < q_l needs no reduction or one
+            // subtraction when q_l is at most twice q_i, the usual case.
+            if (qlv <= 2 * q) {
+                long sub = qlv <= q ? 0 : q;
+                for (int c = 0; c < t.length; c++) {
+                    long s = last[c] - sub;
+                    s += (s >> 63) & q;
+                    s -= halfModQi;
+                    t[c] = s + ((s >> 63) & q);
+                }
+            } else {
+                for (int c = 0; c < t.length; c++) {
+                    t[c] = qi.sub(qi.reduce(last[c]), halfModQi);
+                }
             }
-            Ntt.forward(t, ring.tables(i));
+            Ntt.forwardLazy(t, ring.tables(i));
             long[] xi = x.limb(i);
             long[] z = out.limb(i);
+            long q2 = 2 * q;
+            long w = inv[i];
+            long wp = invShoup[i];
             for (int c = 0; c < t.length; c++) {
-                long d = xi[c] - t[c];
-                d += (d >> 63) & q;
-                z[c] = qi.mulShoup(d, inv[i], invShoup[i]);
+                // NTT(t) in [0, 4q) is brought into [0, 2q) so that x + 2q - NTT(t) lies in (0, 3q).
+                long u = t[c] - q2;
+                u += (u >> 63) & q2;
+                z[c] = qi.mulShoup(xi[c] + q2 - u, w, wp);
             }
         });
         out.setNtt(true);

@@ -38,7 +38,7 @@ final class Rotations {
         Ciphertext cur = ct;
         for (int step : path(k)) {
             long g = params.galoisElementForRotation(step);
-            cur = finish(cur, g, keys.galoisKey(g), ks.modUp(cur.poly(1), par));
+            cur = rotateSingle(cur, g, keys.galoisKey(g));
         }
         return cur;
     }
@@ -55,7 +55,22 @@ final class Rotations {
         if (key == null) {
             throw new IllegalStateException("conjugate: no conjugation key; request it with KeyRequirements.withConjugation()");
         }
-        return finish(ct, g, key, ks.modUp(ct.poly(1), par));
+        return rotateSingle(ct, g, key);
+    }
+
+    /**
+     * One automorphism with its key. Without hoisting, permuting c_1 before ModUp moves l + 1
+     * rows instead of the digits' dnum (l + 1 + |P|) rows that a hoisted rotation reads through the
+     * map; ModUp commutes with the automorphism, so the result is the same.
+     */
+    private Ciphertext rotateSingle(Ciphertext ct, long g, GaloisKey key) {
+        RnsPoly c1 = new RnsPoly(ct.poly(1).ring(), true);
+        ct.poly(1).automorphism(g, c1);
+        RnsPoly[] s = ks.switchKey(c1, key, par);
+        RnsPoly c0 = new RnsPoly(ct.poly(0).ring(), true);
+        ct.poly(0).automorphism(g, c0);
+        c0.add(s[0], s[0]);
+        return new Ciphertext(s, ct.scale());
     }
 
     Ciphertext[] rotateHoisted(Ciphertext ct, int[] steps) {

@@ -32,6 +32,7 @@ public final class Modulus {
     private final int shiftLow;   // k - 1
     private final int shiftHigh;  // 65 - k (left shift of the high word when forming x >> (k-1))
     private final int shiftOut;   // k + 1
+    private final long qInv64;    // q^-1 mod 2^64, for Montgomery reduction
 
     /**
      * Creates the modulus q.
@@ -54,6 +55,11 @@ public final class Modulus {
         this.shiftLow = k - 1;
         this.shiftHigh = 65 - k;
         this.shiftOut = k + 1;
+        long x = q;               // q q = 1 mod 8 for odd q; each Newton step doubles the correct bits
+        for (int i = 0; i < 5; i++) {
+            x *= 2 - q * x;
+        }
+        this.qInv64 = x;
     }
 
     /** floor(2^e / d) for e &le; 122 and odd d &gt; 2^(e/2 - 1), computed by long division on bits (setup only). */
@@ -297,6 +303,35 @@ public final class Modulus {
             throw new ArithmeticException(a + " is not invertible modulo " + q);
         }
         return t0 < 0 ? t0 + q : t0;
+    }
+
+    /**
+     * The Montgomery factor R = 2^64 mod q.
+     *
+     * @return 2^64 mod q, in [0, q)
+     */
+    public long montgomeryFactor() {
+        return Long.remainderUnsigned(-q, q);
+    }
+
+    /**
+     * Montgomery reduction: T 2^-64 mod q for the 128-bit T = hi*2^64 + lo with T &lt; q 2^64.
+     * A sum of up to floor(2^64 / q) products of values in [0, q) (at least 8 for q &lt; 2^61)
+     * qualifies, so a multiply-accumulate can add full products and reduce once; operands
+     * premultiplied by {@link #montgomeryFactor()} make the result exact.
+     *
+     * @param hi the high word, in [0, q)
+     * @param lo the low word (read as unsigned)
+     * @return T 2^-64 mod q, in [0, q)
+     */
+    public long montgomeryReduce(long hi, long lo) {
+        // m = lo q^-1 mod 2^64 makes the low word of m q equal lo, so T - m q = (hi - high(m q)) 2^64 exactly;
+        // with m signed, |high(m q)| <= q/2 + 1 and the quotient lies in (-q/2 - 1, 3q/2 + 1).
+        long m = lo * qInv64;
+        long t = hi - Math.multiplyHigh(m, q);
+        t += (t >> 63) & q;
+        t -= q;
+        return t + ((t >> 63) & q);
     }
 
     /**

@@ -76,11 +76,25 @@ public final class RnsPoly {
             throw new IllegalArgumentException("expected " + n + " coefficients, got " + coeffs.length);
         }
         RnsPoly p = new RnsPoly(ring, false);
+        long maxAbs = 0;
+        for (int j = 0; j < n; j++) {
+            maxAbs = Math.max(maxAbs, Math.abs(coeffs[j]));
+        }
         for (int i = 0; i < ring.limbs(); i++) {
             Modulus m = ring.modulus(i);
+            long q = m.value();
             long[] row = p.c[i];
-            for (int j = 0; j < n; j++) {
-                row[j] = m.reduceSigned(coeffs[j]);
+            if (maxAbs < q) {
+                // Small values (noise, ternary secrets): a branch-free lift of the sign, since random signs
+                // would defeat the branch predictor.
+                for (int j = 0; j < n; j++) {
+                    long x = coeffs[j];
+                    row[j] = x + ((x >> 63) & q);
+                }
+            } else {
+                for (int j = 0; j < n; j++) {
+                    row[j] = m.reduceSigned(coeffs[j]);
+                }
             }
         }
         if (toNtt) {

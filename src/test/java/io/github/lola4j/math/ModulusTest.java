@@ -94,6 +94,40 @@ class ModulusTest {
         assertEquals(BigInteger.ONE.shiftLeft(2 * k).divide(bq).longValueExact(), m.barrettConstant());
     }
 
+    @ParameterizedTest(name = "q={0}")
+    @MethodSource("moduli")
+    void montgomeryReductionOfProductSumsMatchesBigInteger(long q) {
+        Modulus m = new Modulus(q);
+        BigInteger bq = BigInteger.valueOf(q);
+        BigInteger r = BigInteger.ONE.shiftLeft(64);
+        assertEquals(r.mod(bq).longValue(), m.montgomeryFactor());
+        BigInteger rInv = r.mod(bq).modInverse(bq);
+        SplittableRandom rnd = new SplittableRandom(q);
+        long[] s = samples(q, rnd);
+        // The largest admissible number of terms, floor(2^64 / q) (capped to keep the test short), all at q - 1
+        // for the worst case, then random terms.
+        int maxTerms = (int) Math.min(64, Long.divideUnsigned(-1L, q));
+        for (int trial = 0; trial < 200; trial++) {
+            int terms = trial == 0 ? maxTerms : 1 + rnd.nextInt(maxTerms);
+            long hi = 0;
+            long lo = 0;
+            BigInteger sum = BigInteger.ZERO;
+            for (int j = 0; j < terms; j++) {
+                long a = trial == 0 ? q - 1 : s[rnd.nextInt(s.length)];
+                long b = trial == 0 ? q - 1 : s[rnd.nextInt(s.length)];
+                BigInteger p = BigInteger.valueOf(a).multiply(BigInteger.valueOf(b));
+                sum = sum.add(p);
+                long pl = a * b;
+                long s0 = lo + pl;
+                hi += Math.multiplyHigh(a, b) + (Long.compareUnsigned(s0, lo) < 0 ? 1 : 0);
+                lo = s0;
+            }
+            assertEquals(sum, BigInteger.valueOf(hi).shiftLeft(64).add(new BigInteger(Long.toUnsignedString(lo))));
+            long expected = sum.multiply(rInv).mod(bq).longValue();
+            assertEquals(expected, m.montgomeryReduce(hi, lo), "q=" + q + " terms=" + terms);
+        }
+    }
+
     @Test
     void lazyAdditionStaysInTwoQ() {
         Modulus m = new Modulus((1L << 61) - 1);

@@ -109,6 +109,50 @@ class RnsBasisTest {
     }
 
     @Test
+    void scaledConversionMultipliesEachOutputByItsFactor() {
+        RnsBasis from = new RnsBasis(Q);
+        RnsBasis to = new RnsBasis(P);
+        long[] factors = new long[P.length];
+        for (int j = 0; j < P.length; j++) {
+            factors[j] = to.modulus(j).montgomeryFactor();
+        }
+        BaseConverter plain = new BaseConverter(from, to);
+        BaseConverter scaled = plain.scaled(factors);
+        BaseConverter twice = scaled.scaled(factors);
+        int n = 700;   // not a multiple of the block size
+        Random rnd = new Random(11);
+        long[][] in = new long[Q.length][n];
+        for (int i = 0; i < Q.length; i++) {
+            for (int c = 0; c < n; c++) {
+                in[i][c] = Math.floorMod(rnd.nextLong(), Q[i]);
+            }
+        }
+        long[][] a = new long[P.length][n];
+        long[][] b = new long[P.length][n];
+        long[][] d = new long[P.length][n];
+        for (boolean centered : new boolean[] {false, true}) {
+            if (centered) {
+                plain.convertCentered(in, a);
+                scaled.convertCentered(in, b);
+                twice.convertCentered(in, d);
+            } else {
+                plain.convert(in, a);
+                scaled.convert(in, b);
+                twice.convert(in, d);
+            }
+            for (int j = 0; j < P.length; j++) {
+                Modulus pj = to.modulus(j);
+                for (int c = 0; c < n; c++) {
+                    assertEquals(pj.mul(a[j][c], factors[j]), b[j][c], "centered=" + centered + " row " + j + " coefficient " + c);
+                    assertEquals(pj.mul(b[j][c], factors[j]), d[j][c], "centered=" + centered + " row " + j + " coefficient " + c);
+                }
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> plain.scaled(1));
+        assertThrows(IllegalArgumentException.class, () -> plain.scaled(P[0], 1));
+    }
+
+    @Test
     void rejectsBadBases() {
         assertThrows(IllegalArgumentException.class, RnsBasis::new);
         assertThrows(IllegalArgumentException.class, () -> new RnsBasis(Q[0], Q[0]));
