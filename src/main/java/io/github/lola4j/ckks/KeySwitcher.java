@@ -8,7 +8,9 @@ import io.github.lola4j.ring.Parallelism;
 import io.github.lola4j.ring.RnsPoly;
 import io.github.lola4j.ring.RnsRing;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Hybrid key switching (Han and Ki 2020) and the ModUp / ModDown conversions it is made of, with
@@ -22,7 +24,8 @@ import java.util.concurrent.ConcurrentMap;
  * ModUp of c_1 for many Galois elements (hoisting): an automorphism in NTT form is a permutation
  * of evaluation points, so it is applied while reading the decomposed digits.
  *
- * <p>Immutable after construction except for caches of base converters; thread-safe.
+ * <p>Immutable after construction except for caches of base converters and a pool of scratch
+ * workspaces (at most one per processor is kept between operations); thread-safe.
  */
 final class KeySwitcher {
 
@@ -38,6 +41,9 @@ final class KeySwitcher {
     private final long[] montgomeryR;                  // 2^64 mod each prime of Q then P
     private final long[] montgomeryRShoup;
     private final ConcurrentMap<Integer, BaseConverter> modUpConverters = new ConcurrentHashMap<>();
+    private final ConcurrentLinkedQueue<Workspace> pool = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger pooled = new AtomicInteger();
+    private final int maxPooled = Runtime.getRuntime().availableProcessors();
 
     private static final int BLOCK = 256;
 
@@ -137,21 +143,31 @@ final class KeySwitcher {
      */
     RnsPoly[] modUp(RnsPoly d, Parallelism par) {
         int level = d.level();
-        int digits = digitsAtLevel(level);
+        RnsPoly[] out = new RnsPoly[digitsAtLevel(level)];
+        for (int j = 0; j < out.length; j++) {
+            out[j] = new RnsPoly(ringQPAtLevel[level], true);
+        }
+        modUp(d, out, new long[level + 1][d.ringDegree()], par);
+        return out;
+    }
+
+    /** ModUp into the given digit polynomials, with coeff (at least l + 1 rows) as scratch. */
+    private void modUp(RnsPoly d, RnsPoly[] out, long[][] coeff, Parallelism par) {
+        int level = d.level();
+        int digits = out.length;
         RnsRing qp = ringQPAtLevel[level];
         int limbsQP = qp.limbs();
-        RnsPoly coeff = d.copy();
-        par.forEach(level + 1, i -> Ntt.inverse(coeff.limb(i), coeff.ring().tables(i)));
-        RnsPoly[] out = new RnsPoly[digits];
-        for (int j = 0; j < digits; j++) {
-            out[j] = new RnsPoly(qp, true);
-        }
+        int n = d.ringDegree();
+        par.forEach(level + 1, i -> {
+            System.arraycopy(d.limb(i), 0, coeff[i], 0, n);
+            Ntt.inverse(coeff[i], d.ring().tables(i));
+        });
         par.forEach(digits, j -> {
             int start = params.digitStart(j);
             int end = Math.min(params.digitEnd(j), level + 1);
             long[][] in = new long[end - start][];
             for (int i = start; i < end; i++) {
-                in[i - start] = coeff.limb(i);
+                in[i - start] = coeff[i];
             }
             long[][] dst = new long[limbsQP - (end - start)][];
             int t = 0;
@@ -169,7 +185,7 @@ final class KeySwitcher {
                     long rp = montgomeryRShoup[i];
                     long[] src = d.limb(i);
                     long[] row = out[j].limb(i);
-                    for (int c = 0; c < src.length; c++) {
+                    for (int c = 0; c < n; c++) {
                         row[c] = m.mulShoup(src[c], r, rp);
                     }
                 } else {
@@ -177,7 +193,6 @@ final class KeySwitcher {
                 }
             }
         });
-        return out;
     }
 
     /**
@@ -189,12 +204,12 @@ final class KeySwitcher {
      * @param key    the switching key
      * @param level  the level l
      * @param par    the parallelism
-     * @return {acc0, acc1} over {@link #ringQP(int)}
+     * @param acc0   the first half of the result over {@link #ringQP(int)} (overwritten)
+     * @param acc1   the second half (overwritten)
      */
-    RnsPoly[] innerProduct(RnsPoly[] digits, int[] map, SwitchingKey key, int level, Parallelism par) {
+    private void innerProduct(RnsPoly[] digits, int[] map, SwitchingKey key, int level, RnsPoly acc0, RnsPoly acc1,
+            Parallelism par) {
         RnsRing qp = ringQPAtLevel[level];
-        RnsPoly acc0 = new RnsPoly(qp, true);
-        RnsPoly acc1 = new RnsPoly(qp, true);
         int n = qp.ringDegree();
         int limbs = qp.limbs();
         int count = digits.length;
@@ -245,7 +260,8 @@ final class KeySwitcher {
                 }
             }
         });
-        return new RnsPoly[] {acc0, acc1};
+        acc0.setNtt(true);
+        acc1.setNtt(true);
     }
 
     /** (hi0, lo0) += x b and (hi1, lo1) += x a as 128-bit sums, over one block. */
@@ -270,17 +286,6 @@ final class KeySwitcher {
     }
 
     /**
-     * ModDown: x over Q_l P (NTT form) divided by P with rounding, into Q_l (NTT form).
-     *
-     * @param x   the input (its P limbs are modified as scratch)
-     * @param out a polynomial over Q_l (modified; may not alias x)
-     * @param par the parallelism
-     */
-    void modDown(RnsPoly x, RnsPoly out, Parallelism par) {
-        modDown(x, null, out, par);
-    }
-
-    /**
      * ModDown of x + e for a small e given by its coefficients: out = round((x + e) / P). Adding e
      * here costs no transform: it joins the P limbs after their inverse NTT and the converted
      * values before their forward NTT.
@@ -291,6 +296,11 @@ final class KeySwitcher {
      * @param par    the parallelism
      */
     void modDown(RnsPoly x, long[] addend, RnsPoly out, Parallelism par) {
+        modDown(x, addend, out, new long[out.level() + 1][x.ringDegree()], par);
+    }
+
+    /** ModDown with conv (at least l + 1 rows) as scratch. */
+    private void modDown(RnsPoly x, long[] addend, RnsPoly out, long[][] conv, Parallelism par) {
         int level = out.level();
         RnsRing qp = ringQPAtLevel[level];
         int n = qp.ringDegree();
@@ -304,7 +314,6 @@ final class KeySwitcher {
                 addSmall(pRows[k], addend, qp.modulus(level + 1 + k).value(), 1);
             }
         });
-        long[][] conv = new long[level + 1][n];
         modDownConverters[level].convertCentered(pRows, conv);
         par.forEach(level + 1, i -> {
             Modulus m = qp.modulus(i);
@@ -349,18 +358,98 @@ final class KeySwitcher {
      * @return {c0, c1} over Q_l, NTT form
      */
     RnsPoly[] switchKey(RnsPoly d, SwitchingKey key, Parallelism par) {
-        RnsPoly[] digits = modUp(d, par);
-        return finish(innerProduct(digits, null, key, d.level(), par), d.level(), par);
+        int level = d.level();
+        Workspace w = acquire();
+        try {
+            RnsPoly[] digits = new RnsPoly[digitsAtLevel(level)];
+            for (int j = 0; j < digits.length; j++) {
+                digits[j] = w.view(w.digits[j], level);
+            }
+            modUp(d, digits, w.coeff, par);
+            return finish(digits, null, key, level, w, par);
+        } finally {
+            release(w);
+        }
     }
 
-    /** ModDown of both accumulators. */
-    RnsPoly[] finish(RnsPoly[] acc, int level, Parallelism par) {
+    /**
+     * The key switch of already decomposed digits, read through an automorphism's map: the inner
+     * product and ModDown of both halves.
+     *
+     * @param digits the ModUp output (not modified)
+     * @param map    the NTT-form automorphism map, or null for none
+     * @param key    the switching key
+     * @param level  the level l
+     * @param par    the parallelism
+     * @return {c0, c1} over Q_l, NTT form
+     */
+    RnsPoly[] switchDigits(RnsPoly[] digits, int[] map, SwitchingKey key, int level, Parallelism par) {
+        Workspace w = acquire();
+        try {
+            return finish(digits, map, key, level, w, par);
+        } finally {
+            release(w);
+        }
+    }
+
+    private RnsPoly[] finish(RnsPoly[] digits, int[] map, SwitchingKey key, int level, Workspace w, Parallelism par) {
+        RnsPoly acc0 = w.view(w.acc0, level);
+        RnsPoly acc1 = w.view(w.acc1, level);
+        innerProduct(digits, map, key, level, acc0, acc1, par);
         RnsRing q = params.ringQ().atLevel(level);
         RnsPoly c0 = new RnsPoly(q, true);
         RnsPoly c1 = new RnsPoly(q, true);
-        modDown(acc[0], c0, par);
-        modDown(acc[1], c1, par);
+        modDown(acc0, null, c0, w.conv, par);
+        modDown(acc1, null, c1, w.conv, par);
         return new RnsPoly[] {c0, c1};
+    }
+
+    private Workspace acquire() {
+        Workspace w = pool.poll();
+        if (w != null) {
+            pooled.decrementAndGet();
+            return w;
+        }
+        return new Workspace();
+    }
+
+    private void release(Workspace w) {
+        if (pooled.incrementAndGet() <= maxPooled) {
+            pool.offer(w);
+        } else {
+            pooled.decrementAndGet();
+        }
+    }
+
+    /**
+     * Scratch rows for one key switch at the top level (lower levels use a prefix of the Q rows
+     * and all P rows). Reused across operations: a key switch at N = 16384 would otherwise
+     * allocate and zero about 10 MB.
+     */
+    private final class Workspace {
+        final long[][][] digits;
+        final long[][] acc0;
+        final long[][] acc1;
+        final long[][] coeff;
+        final long[][] conv;
+
+        Workspace() {
+            int n = params.ringDegree();
+            int all = maxLevel + 1 + specialCount;
+            digits = new long[params.dnum()][all][n];
+            acc0 = new long[all][n];
+            acc1 = new long[all][n];
+            coeff = new long[maxLevel + 1][n];
+            conv = new long[maxLevel + 1][n];
+        }
+
+        /** The rows of Q_l P within rows laid out over Q P. */
+        RnsPoly view(long[][] rows, int level) {
+            long[][] v = new long[level + 1 + specialCount][];
+            System.arraycopy(rows, 0, v, 0, level + 1);
+            System.arraycopy(rows, maxLevel + 1, v, level + 1, specialCount);
+            return RnsPoly.wrap(ringQPAtLevel[level], v, true);
+        }
     }
 
     /**

@@ -96,7 +96,7 @@ final class Rotations {
     private Ciphertext finish(Ciphertext ct, long g, GaloisKey key, RnsPoly[] digits) {
         int level = ct.level();
         int[] map = RnsPoly.nttAutomorphismMap(ct.poly(0).ring(), g);
-        RnsPoly[] s = ks.finish(ks.innerProduct(digits, map, key, level, par), level, par);
+        RnsPoly[] s = ks.switchDigits(digits, map, key, level, par);
         RnsPoly c0 = new RnsPoly(ct.poly(0).ring(), true);
         ct.poly(0).automorphism(g, c0);
         c0.add(s[0], s[0]);

@@ -162,6 +162,10 @@ public final class BaseConverter {
                 throw new IllegalArgumentException("output row " + j + " has length " + out[j].length + ", expected " + n);
             }
         }
+        if (k == 1) {
+            convertSinglePrime(in[0], out, centered);
+            return;
+        }
         long[][] y = new long[k][BLOCK];
         int[] v = centered ? new int[BLOCK] : null;
         long[] f = centered ? new long[BLOCK] : null;
@@ -200,6 +204,31 @@ public final class BaseConverter {
             }
             for (int j = 0; j < m; j++) {
                 accumulate(y, k, j, out[j], base, len, v);
+            }
+        }
+    }
+
+    /**
+     * |Q| = 1 (SEAL-style digits of one prime, a single special prime): Q/q_0 = 1, so each output is
+     * one Shoup product of the input by f_j, and the centered multiple is 1 exactly above q_0 / 2.
+     */
+    private void convertSinglePrime(long[] src, long[][] out, boolean centered) {
+        long halfQ = from.modulus(0).value() >>> 1;
+        for (int j = 0; j < to.size(); j++) {
+            long p = to.modulus(j).value();
+            long w = qHatModP[j][0];
+            long wp = qHatModPShoup[j][0];
+            long ws = wp >> 63;
+            long corr = centered ? correction[j][1] : 0;
+            long[] dst = out[j];
+            for (int c = 0; c < src.length; c++) {
+                long a = src[c];
+                long est = Math.multiplyHigh(a, wp) + (ws & a);
+                long r = a * w - est * p - p;
+                r += (r >> 63) & p;
+                // Subtract Q f_j when a lies above q_0 / 2 (its centered representative is a - q_0).
+                r -= corr & ((halfQ - a) >> 63);
+                dst[c] = r + ((r >> 63) & p);
             }
         }
     }

@@ -153,6 +153,41 @@ class RnsBasisTest {
     }
 
     @Test
+    void singlePrimeSourceConvertsExactly() {
+        // One source prime larger and one smaller than the targets, so the inputs both need and skip reduction.
+        for (long q : new long[] {Q[0], Q[1]}) {
+            RnsBasis from = new RnsBasis(q);
+            RnsBasis to = new RnsBasis(P[0], P[1], Q[4]);
+            long[] factors = {3, to.modulus(1).montgomeryFactor(), 1};
+            BaseConverter plain = new BaseConverter(from, to);
+            BaseConverter scaled = plain.scaled(factors);
+            int n = 300;
+            Random rnd = new Random(12);
+            long[][] in = new long[1][n];
+            long[] edges = {0, 1, q / 2 - 1, q / 2, q / 2 + 1, q - 1};
+            for (int c = 0; c < n; c++) {
+                in[0][c] = c < edges.length ? edges[c] : Math.floorMod(rnd.nextLong(), q);
+            }
+            long[][] a = new long[3][n];
+            long[][] b = new long[3][n];
+            long[][] d = new long[3][n];
+            plain.convert(in, a);
+            plain.convertCentered(in, b);
+            scaled.convertCentered(in, d);
+            for (int c = 0; c < n; c++) {
+                long x = in[0][c];
+                long centered = x > q / 2 ? x - q : x;
+                for (int j = 0; j < 3; j++) {
+                    Modulus pj = to.modulus(j);
+                    assertEquals(Math.floorMod(x, pj.value()), a[j][c], "plain, x=" + x);
+                    assertEquals(Math.floorMod(centered, pj.value()), b[j][c], "centered, x=" + x);
+                    assertEquals(pj.mul(b[j][c], factors[j]), d[j][c], "scaled, x=" + x);
+                }
+            }
+        }
+    }
+
+    @Test
     void rejectsBadBases() {
         assertThrows(IllegalArgumentException.class, RnsBasis::new);
         assertThrows(IllegalArgumentException.class, () -> new RnsBasis(Q[0], Q[0]));
