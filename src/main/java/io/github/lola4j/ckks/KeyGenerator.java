@@ -78,12 +78,13 @@ public final class KeyGenerator {
         RnsPoly s2 = new RnsPoly(params.ringQP(), true);
         sk.poly().mul(sk.poly(), s2);
         byte[] seed = sampler.newSeed();
-        RnsPoly[][] ba = switchingKey(sk, s2, seed);
+        RnsPoly[][] ba = switchingKey(sk.poly(), s2, seed);
         return new RelinearizationKey(params, ba[0], ba[1], seed);
     }
 
     /**
-     * Generates the Galois key of an automorphism X -&gt; X^g (from sigma_g(s) to s).
+     * Generates the Galois key of an automorphism X -&gt; X^g (see {@link GaloisKey} for what it
+     * switches).
      *
      * @param sk the secret key
      * @param g  the Galois element, odd, in [3, 2N)
@@ -96,10 +97,13 @@ public final class KeyGenerator {
         if ((g & 1) == 0 || g <= 1 || g >= twoN) {
             throw new IllegalArgumentException("Galois element must be odd and in [3, " + twoN + "), got " + g);
         }
-        RnsPoly sg = new RnsPoly(params.ringQP(), true);
-        sk.poly().automorphism(g, sg);
+        // The key switches s to sigma_g^-1(s): a rotation switches c_1 and then applies sigma_g to the
+        // result, which is the same as switching sigma_g(c_1) from sigma_g(s) to s, but reads the digits
+        // of c_1 without permuting them (one decomposition serves every step of a hoisted rotation).
+        RnsPoly target = new RnsPoly(params.ringQP(), true);
+        sk.poly().automorphism(inverseGaloisElement(g, twoN), target);
         byte[] seed = sampler.newSeed();
-        RnsPoly[][] ba = switchingKey(sk, sg, seed);
+        RnsPoly[][] ba = switchingKey(target, sk.poly(), seed);
         return new GaloisKey(params, g, ba[0], ba[1], seed);
     }
 
@@ -120,8 +124,16 @@ public final class KeyGenerator {
         return new EvaluationKeys(params, rlk, gks);
     }
 
-    /** b_j = -a_j s + e_j + (P mod q_i) s' on the primes of digit j; returns {b[], a[]}. */
-    private RnsPoly[][] switchingKey(SecretKey sk, RnsPoly sPrime, byte[] seed) {
+    /** g^-1 mod 2N for an odd g (setup only). */
+    static long inverseGaloisElement(long g, long twoN) {
+        return java.math.BigInteger.valueOf(g).modInverse(java.math.BigInteger.valueOf(twoN)).longValueExact();
+    }
+
+    /**
+     * b_j = -a_j t + e_j + (P mod q_i) s' on the primes of digit j, a key from s' to the target
+     * secret t; returns {b[], a[]}.
+     */
+    private RnsPoly[][] switchingKey(RnsPoly target, RnsPoly sPrime, byte[] seed) {
         RnsRing qp = params.ringQP();
         int dnum = params.dnum();
         RnsPoly[] b = new RnsPoly[dnum];
@@ -131,7 +143,7 @@ public final class KeyGenerator {
             a[j] = uniform(qp, seed, j);
             b[j] = errorPoly(qp);
             RnsPoly as = new RnsPoly(qp, true);
-            a[j].mul(sk.poly(), as);
+            a[j].mul(target, as);
             b[j].sub(as, b[j]);
             for (int i = params.digitStart(j); i < params.digitEnd(j); i++) {
                 Modulus qi = qp.modulus(i);

@@ -21,8 +21,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * conversion (ModUp: exact on D_j, off by a small multiple of D_j elsewhere); take the inner
  * product with the key's digits over Q_l P; divide by P with rounding (ModDown). The key's gadget
  * makes the result decrypt to d s' up to a noise of about (D_j / P) N sigma. Rotations reuse the
- * ModUp of c_1 for many Galois elements (hoisting): an automorphism in NTT form is a permutation
- * of evaluation points, so it is applied while reading the decomposed digits.
+ * ModUp of c_1 for many Galois elements (hoisting): Galois keys are made for the unpermuted c_1
+ * (see {@link GaloisKey}) and the automorphism is applied to the switched result.
+ *
+ * <p>The digits are kept in Montgomery form (times 2^64 mod each prime, folded into the base
+ * conversion's constants), so the inner product sums full 128-bit products over the digits and
+ * reduces once per coefficient.
  *
  * <p>Immutable after construction except for caches of base converters and a pool of scratch
  * workspaces (at most one per processor is kept between operations); thread-safe.
@@ -197,18 +201,16 @@ final class KeySwitcher {
 
     /**
      * The inner product of decomposed digits with a key: (acc0, acc1) = sum_j digit_j o (b_j, a_j),
-     * over Q_l P in NTT form, reading each digit through an automorphism's index map.
+     * over Q_l P in NTT form.
      *
      * @param digits the ModUp output (not modified)
-     * @param map    the NTT-form automorphism map (value at map[k] goes to k), or null for none
      * @param key    the switching key
      * @param level  the level l
      * @param par    the parallelism
      * @param acc0   the first half of the result over {@link #ringQP(int)} (overwritten)
      * @param acc1   the second half (overwritten)
      */
-    private void innerProduct(RnsPoly[] digits, int[] map, SwitchingKey key, int level, RnsPoly acc0, RnsPoly acc1,
-            Parallelism par) {
+    private void innerProduct(RnsPoly[] digits, SwitchingKey key, int level, RnsPoly acc0, RnsPoly acc1, Parallelism par) {
         RnsRing qp = ringQPAtLevel[level];
         int n = qp.ringDegree();
         int limbs = qp.limbs();
@@ -226,7 +228,6 @@ final class KeySwitcher {
             long[] lo0 = new long[BLOCK];
             long[] hi1 = new long[BLOCK];
             long[] lo1 = new long[BLOCK];
-            long[] gathered = map == null ? null : new long[BLOCK];
             for (int base = 0; base < n; base += BLOCK) {
                 int len = Math.min(BLOCK, n - base);
                 for (int j0 = 0; j0 < count; j0 += chunk) {
@@ -235,17 +236,8 @@ final class KeySwitcher {
                     java.util.Arrays.fill(hi1, 0, len, 0);
                     java.util.Arrays.fill(lo1, 0, len, 0);
                     for (int j = j0; j < Math.min(count, j0 + chunk); j++) {
-                        long[] x = digits[j].limb(t);
-                        int off = base;
-                        if (map != null) {
-                            // An automorphism is applied by gathering the block first so the loop below streams.
-                            for (int c = 0; c < len; c++) {
-                                gathered[c] = x[map[base + c]];
-                            }
-                            x = gathered;
-                            off = 0;
-                        }
-                        multiplyAccumulate(x, off, key.b(j).limb(keyLimb), key.a(j).limb(keyLimb), base, len, hi0, lo0, hi1, lo1);
+                        multiplyAccumulate(digits[j].limb(t), key.b(j).limb(keyLimb), key.a(j).limb(keyLimb), base, len,
+                                hi0, lo0, hi1, lo1);
                     }
                     for (int c = 0; c < len; c++) {
                         long r0 = m.montgomeryReduce(hi0[c], lo0[c]);
@@ -265,10 +257,10 @@ final class KeySwitcher {
     }
 
     /** (hi0, lo0) += x b and (hi1, lo1) += x a as 128-bit sums, over one block. */
-    private static void multiplyAccumulate(long[] x, int off, long[] b, long[] a, int base, int len,
+    private static void multiplyAccumulate(long[] x, long[] b, long[] a, int base, int len,
             long[] hi0, long[] lo0, long[] hi1, long[] lo1) {
         for (int c = 0; c < len; c++) {
-            long v = x[off + c];
+            long v = x[base + c];
             long kb = b[base + c];
             long ka = a[base + c];
             long p0 = v * kb;
@@ -366,36 +358,35 @@ final class KeySwitcher {
                 digits[j] = w.view(w.digits[j], level);
             }
             modUp(d, digits, w.coeff, par);
-            return finish(digits, null, key, level, w, par);
+            return finish(digits, key, level, w, par);
         } finally {
             release(w);
         }
     }
 
     /**
-     * The key switch of already decomposed digits, read through an automorphism's map: the inner
+     * The key switch of already decomposed digits (shared by the steps of a hoisted rotation): the inner
      * product and ModDown of both halves.
      *
      * @param digits the ModUp output (not modified)
-     * @param map    the NTT-form automorphism map, or null for none
      * @param key    the switching key
      * @param level  the level l
      * @param par    the parallelism
      * @return {c0, c1} over Q_l, NTT form
      */
-    RnsPoly[] switchDigits(RnsPoly[] digits, int[] map, SwitchingKey key, int level, Parallelism par) {
+    RnsPoly[] switchDigits(RnsPoly[] digits, SwitchingKey key, int level, Parallelism par) {
         Workspace w = acquire();
         try {
-            return finish(digits, map, key, level, w, par);
+            return finish(digits, key, level, w, par);
         } finally {
             release(w);
         }
     }
 
-    private RnsPoly[] finish(RnsPoly[] digits, int[] map, SwitchingKey key, int level, Workspace w, Parallelism par) {
+    private RnsPoly[] finish(RnsPoly[] digits, SwitchingKey key, int level, Workspace w, Parallelism par) {
         RnsPoly acc0 = w.view(w.acc0, level);
         RnsPoly acc1 = w.view(w.acc1, level);
-        innerProduct(digits, map, key, level, acc0, acc1, par);
+        innerProduct(digits, key, level, acc0, acc1, par);
         RnsRing q = params.ringQ().atLevel(level);
         RnsPoly c0 = new RnsPoly(q, true);
         RnsPoly c1 = new RnsPoly(q, true);

@@ -58,19 +58,9 @@ final class Rotations {
         return rotateSingle(ct, g, key);
     }
 
-    /**
-     * One automorphism with its key. Without hoisting, permuting c_1 before ModUp moves l + 1
-     * rows instead of the digits' dnum (l + 1 + |P|) rows that a hoisted rotation reads through the
-     * map; ModUp commutes with the automorphism, so the result is the same.
-     */
+    /** One automorphism with its key: switch c_1, then apply sigma_g (see {@link GaloisKey}). */
     private Ciphertext rotateSingle(Ciphertext ct, long g, GaloisKey key) {
-        RnsPoly c1 = new RnsPoly(ct.poly(1).ring(), true);
-        ct.poly(1).automorphism(g, c1);
-        RnsPoly[] s = ks.switchKey(c1, key, par);
-        RnsPoly c0 = new RnsPoly(ct.poly(0).ring(), true);
-        ct.poly(0).automorphism(g, c0);
-        c0.add(s[0], s[0]);
-        return new Ciphertext(s, ct.scale());
+        return applyAutomorphism(ct, g, ks.switchKey(ct.poly(1), key, par));
     }
 
     Ciphertext[] rotateHoisted(Ciphertext ct, int[] steps) {
@@ -87,20 +77,22 @@ final class Rotations {
             if (digits == null) {
                 digits = ks.modUp(ct.poly(1), par);
             }
-            out[i] = finish(ct, key.galoisElement(), key, digits);
+            out[i] = applyAutomorphism(ct, key.galoisElement(), ks.switchDigits(digits, key, ct.level(), par));
         }
         return out;
     }
 
-    /** (sigma_g(c0), 0) + key switch of sigma_g(c1), reading the decomposed digits through the automorphism. */
-    private Ciphertext finish(Ciphertext ct, long g, GaloisKey key, RnsPoly[] digits) {
-        int level = ct.level();
-        int[] map = RnsPoly.nttAutomorphismMap(ct.poly(0).ring(), g);
-        RnsPoly[] s = ks.switchDigits(digits, map, key, level, par);
-        RnsPoly c0 = new RnsPoly(ct.poly(0).ring(), true);
-        ct.poly(0).automorphism(g, c0);
-        c0.add(s[0], s[0]);
-        return new Ciphertext(s, ct.scale());
+    /**
+     * (sigma_g(c_0 + s_0), sigma_g(s_1)) for the key switch (s_0, s_1) of c_1: it decrypts under s to
+     * sigma_g of what ct decrypts to, because s_0 + s_1 sigma_g^-1(s) ~ c_1 s.
+     */
+    private Ciphertext applyAutomorphism(Ciphertext ct, long g, RnsPoly[] s) {
+        ct.poly(0).add(s[0], s[0]);
+        RnsPoly c0 = new RnsPoly(s[0].ring(), true);
+        RnsPoly c1 = new RnsPoly(s[1].ring(), true);
+        s[0].automorphism(g, c0);
+        s[1].automorphism(g, c1);
+        return new Ciphertext(new RnsPoly[] {c0, c1}, ct.scale());
     }
 
     /** The shortest sequence of available rotation steps (as N/2-residues) summing to k. */

@@ -4,7 +4,7 @@ import io.github.lola4j.math.SeedExpander;
 import io.github.lola4j.ring.RnsRing;
 
 /**
- * The constants and pure encoding rules of the lola4j binary format, version 1, shared by
+ * The constants and pure encoding rules of the lola4j binary format, version 2, shared by
  * {@link WireWriter} and {@link WireReader} so that both sides compute sizes in one place.
  * docs/ckks-serialization.md describes the format byte by byte.
  *
@@ -17,8 +17,11 @@ final class WireFormat {
 
     /** The four magic bytes: "L4J" and 0xCC. */
     static final byte[] MAGIC = {'L', '4', 'J', (byte) 0xCC};
-    /** The only format version this code reads and writes. */
-    static final int VERSION = 1;
+    /**
+     * The only format version this code reads and writes. Version 2 (2026-11-24): a Galois key
+     * switches s to sigma_g^-1(s) instead of sigma_g(s) to s, so version 1 keys would not work.
+     */
+    static final int VERSION = 2;
     /** Header bytes before the payload. */
     static final int HEADER_BYTES = 24;
     /** Trailer bytes after the payload (the CRC32C). */

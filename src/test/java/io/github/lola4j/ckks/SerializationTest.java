@@ -475,8 +475,10 @@ class SerializationTest {
         CkksContext c = CkksContext.get(TOY);
         CkksSerializer s = new CkksSerializer(c.params);
         byte[] ct = s.toBytes(c.encrypt(c.randomValues(1), 1));
-        refused(s::readCiphertext, forge(ct, b -> b[4] = 2), "format version 2 is not supported");
-        refused(s::readCiphertext, forge(ct, b -> b[5] = 1), "format version 257");
+        refused(s::readCiphertext, forge(ct, b -> b[4] = 3), "format version 3 is not supported");
+        // Version 1 Galois keys switched sigma_g(s) to s; their streams are refused rather than misread.
+        refused(s::readCiphertext, forge(ct, b -> b[4] = 1), "format version 1 is not supported");
+        refused(s::readCiphertext, forge(ct, b -> b[5] = 1), "format version 258");
         refused(s::readCiphertext, forge(ct, b -> b[0] = 'X'), "magic");
         refused(s::readCiphertext, forge(ct, b -> b[3] = 0), "magic");
         refused(s::readCiphertext, forge(ct, b -> b[7] = 1), "reserved");
