@@ -42,7 +42,7 @@ final class KeySwitcher {
     private final long[] pModQShoup;
     private final long[] pInvModQ;                     // P^-1 mod q_i
     private final long[] pInvModQShoup;
-    private final long[] montgomeryR;                  // 2^64 mod each prime of Q then P
+    private final long[] montgomeryR;                  // 2^64 mod q_i, for the digit limbs ModUp copies
     private final long[] montgomeryRShoup;
     private final ConcurrentMap<Integer, BaseConverter> modUpConverters = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<Workspace> pool = new ConcurrentLinkedQueue<>();
@@ -79,12 +79,11 @@ final class KeySwitcher {
             pInvModQ[i] = qi.inv(pMod);
             pInvModQShoup[i] = qi.shoup(pInvModQ[i]);
         }
-        RnsRing all = params.ringQP();
-        montgomeryR = new long[all.limbs()];
-        montgomeryRShoup = new long[all.limbs()];
-        for (int i = 0; i < all.limbs(); i++) {
-            montgomeryR[i] = all.modulus(i).montgomeryFactor();
-            montgomeryRShoup[i] = all.modulus(i).shoup(montgomeryR[i]);
+        montgomeryR = new long[maxLevel + 1];
+        montgomeryRShoup = new long[maxLevel + 1];
+        for (int i = 0; i <= maxLevel; i++) {
+            montgomeryR[i] = ringQ.modulus(i).montgomeryFactor();
+            montgomeryRShoup[i] = ringQ.modulus(i).shoup(montgomeryR[i]);
         }
     }
 
@@ -120,18 +119,16 @@ final class KeySwitcher {
             RnsRing qp = ringQPAtLevel[level];
             long[] from = new long[end - start];
             long[] to = new long[qp.limbs() - from.length];
+            long[] montgomery = new long[to.length];
             int t = 0;
             for (int i = 0; i < qp.limbs(); i++) {
                 long v = qp.modulus(i).value();
                 if (i >= start && i < end) {
                     from[i - start] = v;
                 } else {
+                    montgomery[t] = qp.modulus(i).montgomeryFactor();
                     to[t++] = v;
                 }
-            }
-            long[] montgomery = new long[to.length];
-            for (int i = 0; i < to.length; i++) {
-                montgomery[i] = new Modulus(to[i]).montgomeryFactor();
             }
             return new BaseConverter(new RnsBasis(from), new RnsBasis(to)).scaled(montgomery);
         });
@@ -184,7 +181,7 @@ final class KeySwitcher {
             for (int i = 0; i < limbsQP; i++) {
                 if (i >= start && i < end) {
                     Modulus m = qp.modulus(i);
-                    // Digit primes are always ciphertext primes (i <= level), so their index in Q P is i.
+                    // Digit primes are ciphertext primes (i <= level), so their index in Q is i.
                     long r = montgomeryR[i];
                     long rp = montgomeryRShoup[i];
                     long[] src = d.limb(i);

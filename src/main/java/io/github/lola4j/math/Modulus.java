@@ -64,8 +64,16 @@ public final class Modulus {
 
     /** floor(2^e / d) for e &le; 122 and odd d &gt; 2^(e/2 - 1), computed by long division on bits (setup only). */
     private static long floorPow2Div(int e, long d) {
-        // The result has at most 62 bits; long division one bit at a time keeps everything exact.
-        long rem = 1;
+        // The result has at most 62 bits.
+        return floorShiftDiv(1, e, d);
+    }
+
+    /**
+     * floor(x 2^e / d) by long division one bit at a time, exact as long as the remainder stays
+     * below 2^62 (x &lt; d &lt; 2^61) and the quotient fits 64 bits, read as unsigned (setup only).
+     */
+    private static long floorShiftDiv(long x, int e, long d) {
+        long rem = x;
         long quo = 0;
         for (int i = 0; i < e; i++) {
             rem <<= 1;
@@ -182,18 +190,7 @@ public final class Modulus {
         if (w < 0 || w >= q) {
             throw new IllegalArgumentException("Shoup constant must be in [0, q), got " + w);
         }
-        // floor(w * 2^64 / q) by bitwise long division: w < q < 2^61 so the remainder stays below 2^62.
-        long rem = w;
-        long quo = 0;
-        for (int i = 0; i < 64; i++) {
-            rem <<= 1;
-            quo <<= 1;
-            if (rem >= q) {
-                rem -= q;
-                quo |= 1;
-            }
-        }
-        return quo;
+        return floorShiftDiv(w, 64, q);
     }
 
     /**
