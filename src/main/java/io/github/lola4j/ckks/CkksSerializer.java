@@ -700,6 +700,40 @@ public final class CkksSerializer {
         void writeTo(OutputStream out) throws IOException;
     }
 
+    /**
+     * The serialized size of a degree-1 ciphertext at a level, before any exists.
+     *
+     * @param params the parameter set
+     * @param level  the level, in [0, maxLevel]
+     * @param seeded whether c_1 is stored as its seed (fresh secret-key encryptions only)
+     * @return the bytes, header and checksum included
+     */
+    public static long ciphertextSize(CkksParameters params, int level, boolean seeded) {
+        if (level < 0 || level > params.maxLevel()) {
+            throw new IllegalArgumentException("level " + level + " is outside [0, " + params.maxLevel() + "]");
+        }
+        return WireFormat.HEADER_BYTES + WireFormat.ciphertextPayload(params, level, 1, seeded) + WireFormat.TRAILER_BYTES;
+    }
+
+    /**
+     * The serialized size of the evaluation keys a set of requirements asks for, before any exists:
+     * what {@link #write(OutputStream, EvaluationKeys)} writes for the keys
+     * {@link KeyGenerator#evaluationKeys} makes.
+     *
+     * @param params       the parameter set
+     * @param requirements the keys
+     * @param form         {@link Form#SEEDED} (uniform halves as seeds) or {@link Form#FULL}
+     * @return the bytes, header and checksum included
+     */
+    public static long evaluationKeysSize(CkksParameters params, KeyRequirements requirements, Form form) {
+        boolean seeded = form == Form.SEEDED;
+        int galois = requirements.galoisElements(params).size();
+        long len = WireFormat.EVALUATION_KEYS_PREFIX_BYTES + (long) WireFormat.GALOIS_ENTRY_BYTES * galois;
+        long body = WireFormat.switchingKeyBody(params, seeded);
+        len += (requirements.needsRelinearization() ? body : 0) + galois * body;
+        return WireFormat.HEADER_BYTES + len + WireFormat.TRAILER_BYTES;
+    }
+
     private static byte[] bytes(Body body) {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         try {

@@ -567,6 +567,157 @@ public final class Evaluator {
         out.set(s, ct.scale());
     }
 
+    /**
+     * The sum of products cts[0] * pts[0] + ... + cts[k-1] * pts[k-1], without rescaling, with lazy
+     * reduction: the full 128-bit products of each coefficient are summed and reduced once (the
+     * plaintexts' residues are kept in Montgomery form, computed on first use and cached), which
+     * costs about half of k separate {@link #multiplyPlain} and {@link #add} calls.
+     *
+     * @param cts the ciphertexts, at least one, all of the same degree, level and scale (not modified)
+     * @param pts as many plaintexts, at least at that level and all of one scale (not modified)
+     * @return the sum, at scale ct.scale * pt.scale and the ciphertexts' level
+     * @throws IllegalArgumentException on empty or unequal arrays, operands of different degrees,
+     *                                  levels or scales, or plaintexts of another parameter set
+     */
+    public Ciphertext multiplyPlainAndSum(Ciphertext[] cts, Plaintext[] pts) {
+        String op = "multiplyPlainAndSum";
+        checkTerms(cts, pts.length, op);
+        int level = cts[0].level();
+        long[][][] rows = new long[pts.length][][];
+        for (int t = 0; t < pts.length; t++) {
+            plainAtLevel(pts[t], level, op);
+            checkSameScale(pts[0].scale(), pts[t].scale(), op, "plaintext 0", "plaintext " + t);
+            rows[t] = pts[t].montgomeryRows();
+        }
+        double scale = cts[0].scale() * pts[0].scale();
+        checkScaleFits(scale, level, op);
+        return sumOfProducts(cts, rows, null, scale);
+    }
+
+    /**
+     * The sum of constant products cts[0] * c[0] + ... + cts[k-1] * c[k-1], without rescaling: each
+     * constant is rounded at the scale of the ciphertexts' last prime q_level (as
+     * {@link #multiplyConst(Ciphertext, double)}), so that {@link #rescale} brings the scale back to
+     * ct.scale; the products are summed with one reduction per coefficient.
+     *
+     * @param cts       the ciphertexts, at least one, of one degree, level and scale (not modified)
+     * @param constants as many finite constants
+     * @return the sum, at scale ct.scale * q_level
+     * @throws IllegalArgumentException on empty or unequal arrays, mismatched operands or a
+     *                                  constant too large for 2^62 at that scale
+     */
+    public Ciphertext multiplyConstAndSum(Ciphertext[] cts, double[] constants) {
+        String op = "multiplyConstAndSum";
+        checkTerms(cts, constants.length, op);
+        int level = cts[0].level();
+        double constScale = params.prime(level);
+        RnsRing ring = cts[0].poly(0).ring();
+        long[][] residues = new long[constants.length][ring.limbs()];
+        for (int t = 0; t < constants.length; t++) {
+            double c = constants[t];
+            double v = Math.rint(c * constScale);
+            if (!Double.isFinite(c) || Math.abs(v) >= 0x1p62) {
+                throw new IllegalArgumentException(op + ": constant " + t + " = " + c + " is not finite or exceeds 2^62 at scale 2^"
+                        + Math.round(Math.log(constScale) / Math.log(2)));
+            }
+            for (int l = 0; l < ring.limbs(); l++) {
+                Modulus m = ring.modulus(l);
+                long w = m.reduceSigned((long) v);
+                residues[t][l] = m.mulShoup(w, m.montgomeryFactor(), m.shoup(m.montgomeryFactor()));
+            }
+        }
+        double scale = cts[0].scale() * constScale;
+        checkScaleFits(scale, level, op);
+        return sumOfProducts(cts, null, residues, scale);
+    }
+
+    private static void checkTerms(Ciphertext[] cts, int others, String op) {
+        if (cts.length == 0 || cts.length != others) {
+            throw new IllegalArgumentException(op + ": needs as many ciphertexts as factors, at least one; got " + cts.length
+                    + " and " + others);
+        }
+        for (int t = 1; t < cts.length; t++) {
+            if (cts[t].level() != cts[0].level() || cts[t].degree() != cts[0].degree()) {
+                throw new IllegalArgumentException(op + ": ciphertext " + t + " has level " + cts[t].level() + " and degree "
+                        + cts[t].degree() + ", ciphertext 0 level " + cts[0].level() + " and degree " + cts[0].degree());
+            }
+            checkSameScale(cts[0].scale(), cts[t].scale(), op, "ciphertext 0", "ciphertext " + t);
+        }
+    }
+
+    private static final int BLOCK = 512;
+
+    /**
+     * sum_t cts[t] * f_t, with f_t the Montgomery-form rows plainRows[t] (per limb) or the
+     * Montgomery-form scalars scalarResidues[t] (per limb): 128-bit accumulation in blocks of
+     * coefficients, Montgomery reduction once per chunk of terms (at most floor(2^64 / q) terms keep
+     * the sum below q 2^64).
+     */
+    private Ciphertext sumOfProducts(Ciphertext[] cts, long[][][] plainRows, long[][] scalarResidues, double scale) {
+        int degree = cts[0].degree();
+        RnsRing ring = cts[0].poly(0).ring();
+        int n = ring.ringDegree();
+        int count = cts.length;
+        RnsPoly[] r = new RnsPoly[degree + 1];
+        for (int d = 0; d <= degree; d++) {
+            r[d] = new RnsPoly(ring, true);
+        }
+        par.forEach(ring.limbs(), l -> {
+            Modulus m = ring.modulus(l);
+            int chunk = (int) Math.min(count, Long.divideUnsigned(-1L, m.value()));
+            long[] hi = new long[BLOCK];
+            long[] lo = new long[BLOCK];
+            for (int d = 0; d <= degree; d++) {
+                long[] z = r[d].limb(l);
+                for (int base = 0; base < n; base += BLOCK) {
+                    int len = Math.min(BLOCK, n - base);
+                    for (int t0 = 0; t0 < count; t0 += chunk) {
+                        java.util.Arrays.fill(hi, 0, len, 0);
+                        java.util.Arrays.fill(lo, 0, len, 0);
+                        for (int t = t0; t < Math.min(count, t0 + chunk); t++) {
+                            long[] x = cts[t].poly(d).limb(l);
+                            if (plainRows != null) {
+                                macRow(x, plainRows[t][l], base, len, hi, lo);
+                            } else {
+                                macScalar(x, scalarResidues[t][l], base, len, hi, lo);
+                            }
+                        }
+                        for (int c = 0; c < len; c++) {
+                            long v = m.montgomeryReduce(hi[c], lo[c]);
+                            z[base + c] = t0 == 0 ? v : m.add(v, z[base + c]);
+                        }
+                    }
+                }
+            }
+        });
+        return new Ciphertext(r, scale);
+    }
+
+    /** (hi, lo) += x * y as unsigned 128-bit sums over one block. */
+    private static void macRow(long[] x, long[] y, int base, int len, long[] hi, long[] lo) {
+        for (int c = 0; c < len; c++) {
+            long a = x[base + c];
+            long b = y[base + c];
+            long p = a * b;
+            long l0 = lo[c];
+            long s = l0 + p;
+            hi[c] += Math.multiplyHigh(a, b) + (((l0 & p) | ((l0 | p) & ~s)) >>> 63);
+            lo[c] = s;
+        }
+    }
+
+    /** (hi, lo) += x * w as unsigned 128-bit sums over one block. */
+    private static void macScalar(long[] x, long w, int base, int len, long[] hi, long[] lo) {
+        for (int c = 0; c < len; c++) {
+            long a = x[base + c];
+            long p = a * w;
+            long l0 = lo[c];
+            long s = l0 + p;
+            hi[c] += Math.multiplyHigh(a, w) + (((l0 & p) | ((l0 | p) & ~s)) >>> 63);
+            lo[c] = s;
+        }
+    }
+
     // ---------------------------------------------------------------- levels
 
     /**

@@ -1,5 +1,6 @@
 package io.github.lola4j.ckks;
 
+import io.github.lola4j.math.Modulus;
 import io.github.lola4j.ring.RnsPoly;
 
 /**
@@ -13,6 +14,8 @@ public final class Plaintext {
 
     private final RnsPoly poly;
     private final double scale;
+    /** The residues times 2^64 mod each prime, made on first use by the multiply-and-sum products. */
+    private volatile long[][] montgomery;
 
     /**
      * Wraps a polynomial.
@@ -44,6 +47,32 @@ public final class Plaintext {
     /** The scale. */
     public double scale() {
         return scale;
+    }
+
+    /**
+     * The residues of every limb multiplied by the Montgomery factor 2^64 mod q_i (computed once,
+     * then shared): a sum of full 128-bit products with these rows reduces by one Montgomery
+     * reduction to the sum of the products with the plaintext itself.
+     */
+    long[][] montgomeryRows() {
+        long[][] m = montgomery;
+        if (m == null) {
+            int limbs = poly.limbs();
+            m = new long[limbs][];
+            for (int l = 0; l < limbs; l++) {
+                Modulus q = poly.ring().modulus(l);
+                long r = q.montgomeryFactor();
+                long rp = q.shoup(r);
+                long[] src = poly.limb(l);
+                long[] dst = new long[src.length];
+                for (int c = 0; c < src.length; c++) {
+                    dst[c] = q.mulShoup(src[c], r, rp);
+                }
+                m[l] = dst;
+            }
+            montgomery = m;
+        }
+        return m;
     }
 
     @Override

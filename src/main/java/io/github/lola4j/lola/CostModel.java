@@ -1,0 +1,390 @@
+package io.github.lola4j.lola;
+
+import io.github.lola4j.ckks.Ciphertext;
+import io.github.lola4j.ckks.CkksParameters;
+import io.github.lola4j.ckks.Encoder;
+import io.github.lola4j.ckks.Encryptor;
+import io.github.lola4j.ckks.EvaluationKeys;
+import io.github.lola4j.ckks.Evaluator;
+import io.github.lola4j.ckks.KeyGenerator;
+import io.github.lola4j.ckks.KeyRequirements;
+import io.github.lola4j.ckks.Plaintext;
+import io.github.lola4j.ckks.SecretKey;
+import io.github.lola4j.ckks.SecurityLevel;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+
+/**
+ * Seconds per homomorphic operation on this machine, by ring degree and limb count (level + 1),
+ * single thread: what the compiler prices candidate plans with. The parameter layout is the one the
+ * compiler chooses (one special prime, one key-switching digit per prime).
+ *
+ * <p>Times are measured by {@link #measure}, kept in a small text table (one line per ring degree,
+ * operation and limb count) and interpolated linearly between the measured limb counts. The table
+ * shipped in the jar was measured on the project's build machine; {@link #load()} prefers a table
+ * the user refreshed ({@code lola4j calibrate}, written to {@link #userTable()}). Immutable.
+ */
+public final class CostModel {
+
+    /** The table shipped in the jar. */
+    static final String RESOURCE = "/io/github/lola4j/lola/cost-model.tsv";
+
+    private final Map<Integer, Map<OpCounts.Op, TreeMap<Integer, Double>>> table;
+    private final String source;
+
+    private CostModel(Map<Integer, Map<OpCounts.Op, TreeMap<Integer, Double>>> table, String source) {
+        this.table = table;
+        this.source = source;
+    }
+
+    /** Where the times come from (the file, or "built-in table ..."). */
+    public String source() {
+        return source;
+    }
+
+    /** The ring degrees the table covers. */
+    public int[] ringDegrees() {
+        return table.keySet().stream().mapToInt(Integer::intValue).sorted().toArray();
+    }
+
+    /** The file {@code lola4j calibrate} writes: {@code ~/.cache/lola4j/cost-model.tsv}. */
+    public static Path userTable() {
+        return Path.of(System.getProperty("user.home"), ".cache", "lola4j", "cost-model.tsv");
+    }
+
+    /**
+     * The user's refreshed table when one exists and is readable, else the built-in one.
+     *
+     * @return the model
+     */
+    public static CostModel load() {
+        Path user = userTable();
+        if (Files.isRegularFile(user)) {
+            try {
+                return read(user);
+            } catch (IOException | IllegalArgumentException e) {
+                // A damaged cache must not stop compilation; the built-in table is a sound estimate.
+                return builtIn().withSource("built-in table (" + user + " unreadable: " + e.getMessage() + ")");
+            }
+        }
+        return builtIn();
+    }
+
+    /** The table shipped in the jar. */
+    public static CostModel builtIn() {
+        try (InputStream in = CostModel.class.getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("the built-in cost table " + RESOURCE + " is missing from the jar");
+            }
+            return parse(in, "built-in table");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Reads a table.
+     *
+     * @param file the file
+     * @return the model
+     * @throws IOException when it cannot be read or is malformed (the message names the line)
+     */
+    public static CostModel read(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            return parse(in, file.toString());
+        }
+    }
+
+    private CostModel withSource(String s) {
+        return new CostModel(table, s);
+    }
+
+    private static CostModel parse(InputStream in, String source) throws IOException {
+        Map<Integer, Map<OpCounts.Op, TreeMap<Integer, Double>>> t = new TreeMap<>();
+        String header = null;
+        BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+        String line;
+        int no = 0;
+        while ((line = r.readLine()) != null) {
+            no++;
+            line = line.strip();
+            if (line.isEmpty() || line.startsWith("#")) {
+                if (header == null && line.startsWith("# measured")) {
+                    header = line.substring(2);
+                }
+                continue;
+            }
+            String[] f = line.split("\\s+");
+            if (f.length != 4) {
+                throw new IOException(source + " line " + no + ": expected 'ringDegree op limbs seconds', got '" + line + "'");
+            }
+            try {
+                int n = Integer.parseInt(f[0]);
+                OpCounts.Op op = OpCounts.Op.valueOf(f[1]);
+                int limbs = Integer.parseInt(f[2]);
+                double s = Double.parseDouble(f[3]);
+                if (n < 1024 || Integer.bitCount(n) != 1 || limbs < 1 || !(s >= 0) || Double.isInfinite(s)) {
+                    throw new IOException(source + " line " + no + ": value out of range in '" + line + "'");
+                }
+                t.computeIfAbsent(n, k -> new EnumMap<>(OpCounts.Op.class)).computeIfAbsent(op, k -> new TreeMap<>()).put(limbs, s);
+            } catch (IllegalArgumentException e) {
+                throw new IOException(source + " line " + no + ": " + e.getMessage(), e);
+            }
+        }
+        for (Map.Entry<Integer, Map<OpCounts.Op, TreeMap<Integer, Double>>> e : t.entrySet()) {
+            for (OpCounts.Op op : OpCounts.Op.values()) {
+                if (!e.getValue().containsKey(op)) {
+                    throw new IOException(source + ": ring degree " + e.getKey() + " has no times for " + op);
+                }
+            }
+        }
+        if (t.isEmpty()) {
+            throw new IOException(source + ": no times");
+        }
+        return new CostModel(t, header == null ? source : source + " (" + header + ")");
+    }
+
+    /**
+     * Seconds for one operation.
+     *
+     * @param op         the operation
+     * @param ringDegree N
+     * @param level      the level it runs at
+     * @return the time, single thread
+     * @throws IllegalArgumentException for a ring degree the table does not cover
+     */
+    public double seconds(OpCounts.Op op, int ringDegree, int level) {
+        Map<OpCounts.Op, TreeMap<Integer, Double>> byOp = table.get(ringDegree);
+        if (byOp == null) {
+            throw new IllegalArgumentException("the cost model (" + source + ") has no times for N = " + ringDegree
+                    + "; run lola4j calibrate");
+        }
+        TreeMap<Integer, Double> pts = byOp.get(op);
+        int limbs = level + 1;
+        Map.Entry<Integer, Double> lo = pts.floorEntry(limbs);
+        Map.Entry<Integer, Double> hi = pts.ceilingEntry(limbs);
+        if (lo != null && lo.getKey() == limbs) {
+            return lo.getValue();
+        }
+        if (lo == null) {
+            return hi.getValue() * limbs / hi.getKey();
+        }
+        if (hi == null) {
+            Map.Entry<Integer, Double> prev = pts.lowerEntry(lo.getKey());
+            if (prev == null) {
+                return lo.getValue() * limbs / lo.getKey();
+            }
+            double slope = (lo.getValue() - prev.getValue()) / (lo.getKey() - prev.getKey());
+            return lo.getValue() + Math.max(0, slope) * (limbs - lo.getKey());
+        }
+        double f = (double) (limbs - lo.getKey()) / (hi.getKey() - lo.getKey());
+        return lo.getValue() + f * (hi.getValue() - lo.getValue());
+    }
+
+    /**
+     * Seconds for a record of operations.
+     *
+     * @param counts     the operations by level
+     * @param ringDegree N
+     * @return the time, single thread
+     */
+    public double seconds(OpCounts counts, int ringDegree) {
+        double s = 0;
+        int max = counts.maxLevel();
+        for (OpCounts.Op op : OpCounts.Op.values()) {
+            for (int l = 0; l <= max; l++) {
+                long c = counts.count(op, l);
+                if (c != 0) {
+                    s += c * seconds(op, ringDegree, l);
+                }
+            }
+        }
+        return s;
+    }
+
+    /**
+     * The cost of one hoisted step relative to a rotation at a level (for the baby-step choice).
+     *
+     * @param ringDegree N
+     * @param level      the level
+     * @return a ratio in (0, 1]
+     */
+    public double hoistRatio(int ringDegree, int level) {
+        double r = seconds(OpCounts.Op.HOISTED_ROTATION, ringDegree, level) / seconds(OpCounts.Op.ROTATION, ringDegree, level);
+        return Math.max(0.05, Math.min(1, r));
+    }
+
+    /**
+     * Writes the table.
+     *
+     * @param file the file to create or replace (its folder is created)
+     * @throws IOException when it cannot be written
+     */
+    public void write(Path file) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        if (dir != null) {
+            Files.createDirectories(dir);
+        }
+        Path tmp = Files.createTempFile(dir, "cost-model", ".tmp");
+        try (PrintStream out = new PrintStream(Files.newOutputStream(tmp), false, StandardCharsets.UTF_8)) {
+            out.println("# lola4j cost model: seconds per homomorphic operation, single thread, by ring degree and limbs");
+            out.println("# measured " + source);
+            out.println("# ringDegree\top\tlimbs\tseconds");
+            for (Map.Entry<Integer, Map<OpCounts.Op, TreeMap<Integer, Double>>> e : table.entrySet()) {
+                for (Map.Entry<OpCounts.Op, TreeMap<Integer, Double>> o : e.getValue().entrySet()) {
+                    for (Map.Entry<Integer, Double> p : o.getValue().entrySet()) {
+                        out.printf(Locale.ROOT, "%d\t%s\t%d\t%.4e%n", e.getKey(), o.getKey(), p.getKey(), p.getValue());
+                    }
+                }
+            }
+        }
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /**
+     * Measures the times on this machine: for each ring degree, a chain of 30-bit primes (a 40-bit
+     * first and special prime, the compiler's layout; unchecked security, timing only), every
+     * operation at a spread of limb counts, the fastest of three rounds of repetitions.
+     *
+     * @param ringDegrees the degrees to measure, e.g. 8192, 16384, 32768
+     * @param progress    where to report progress, or null
+     * @return the model
+     */
+    public static CostModel measure(int[] ringDegrees, PrintStream progress) {
+        Map<Integer, Map<OpCounts.Op, TreeMap<Integer, Double>>> t = new TreeMap<>();
+        for (int n : ringDegrees) {
+            t.put(n, measureDegree(n, progress));
+        }
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            host = "unknown host";
+        }
+        return new CostModel(t, Instant.now().toString().substring(0, 16) + "Z on " + host + ", "
+                + Runtime.getRuntime().availableProcessors() + " processors, Java " + System.getProperty("java.version"));
+    }
+
+    /** The limb counts measured for a degree: every count up to 8, then a spread up to the largest chain. */
+    static int[] sampleLimbs(int ringDegree) {
+        // The longest chain of 24-bit primes the 128-bit bound allows, capped at 12 limbs: key sizes
+        // grow with the square of the limb count, and longer chains are extrapolated.
+        int max = (int) Math.max(2, Math.min(12, (SecurityLevel.BITS_128.maxLog2QP(Math.max(ringDegree, 1024)) - 60) / 24 + 1));
+        List<Integer> out = new ArrayList<>();
+        for (int l : new int[] {1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 17, 20, 24, 28}) {
+            if (l <= max) {
+                out.add(l);
+            }
+        }
+        if (out.get(out.size() - 1) != max) {
+            out.add(max);
+        }
+        return out.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    private static Map<OpCounts.Op, TreeMap<Integer, Double>> measureDegree(int n, PrintStream progress) {
+        int[] limbs = sampleLimbs(n);
+        int maxLimbs = limbs[limbs.length - 1];
+        int[] bits = new int[maxLimbs];
+        Arrays.fill(bits, 30);
+        bits[0] = 40;
+        CkksParameters p = CkksParameters.builder().ringDegree(n).primeBits(bits).specialPrimeBits(40).dnum(maxLimbs)
+                .scaleBits(30).securityLevel(SecurityLevel.NONE).build();
+        SecureRandom rnd = new SecureRandom();
+        KeyGenerator kg = new KeyGenerator(p, rnd);
+        SecretKey sk = kg.secretKey();
+        int[] steps = {1, 2, 3, 4, 5, 6, 7, 8};
+        EvaluationKeys evk = kg.evaluationKeys(sk, KeyRequirements.relinearization().withRotations(steps));
+        Evaluator ev = new Evaluator(p, evk);
+        Encoder enc = new Encoder(p);
+        Encryptor encryptor = new Encryptor(sk, rnd);
+        SplittableRandom values = new SplittableRandom(1);
+        double[] v = new double[p.slots()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = values.nextDouble(-1, 1);
+        }
+        Map<OpCounts.Op, TreeMap<Integer, Double>> out = new EnumMap<>(OpCounts.Op.class);
+        for (OpCounts.Op op : OpCounts.Op.values()) {
+            out.put(op, new TreeMap<>());
+        }
+        int terms = 16;
+        // Warm the JIT on every operation first, so the first limb counts are not timed interpreted.
+        Ciphertext w = encryptor.encrypt(enc.encode(v, maxLimbs - 1, p.defaultScale()));
+        long until = System.nanoTime() + 2_000_000_000L;
+        while (System.nanoTime() < until) {
+            ev.rotateHoisted(w, steps);
+            ev.rescale(ev.multiplyRelin(w, w));
+            ev.multiplyConstAndSum(new Ciphertext[] {w, w}, new double[] {1, 2});
+            ev.multiplyPlainAndSum(new Ciphertext[] {w}, new Plaintext[] {enc.encode(v, maxLimbs - 1, p.prime(maxLimbs - 1))});
+        }
+        for (int l : limbs) {
+            int level = l - 1;
+            // At level 0 nothing can be rescaled, so products are timed at small scales that fit q_0.
+            double scale = level == 0 ? 64 : p.defaultScale();
+            Ciphertext x = encryptor.encrypt(enc.encode(v, level, scale));
+            Ciphertext[] xs = new Ciphertext[terms];
+            Plaintext[] ps = new Plaintext[terms];
+            double[] cs = new double[terms];
+            for (int k = 0; k < terms; k++) {
+                xs[k] = x;
+                ps[k] = enc.encode(v, level, level == 0 ? 64 : p.prime(level));
+                cs[k] = 0.5 + k;
+            }
+            double rot = time(() -> ev.rotate(x, 1));
+            double hoisted8 = time(() -> ev.rotateHoisted(x, steps));
+            double step = Math.max(rot * 0.05, (hoisted8 - rot) / (steps.length - 1));
+            out.get(OpCounts.Op.ROTATION).put(l, rot);
+            out.get(OpCounts.Op.HOISTED_ROTATION).put(l, step);
+            out.get(OpCounts.Op.HOISTED_BATCH).put(l, Math.max(0, rot - step));
+            out.get(OpCounts.Op.PLAIN_PRODUCT).put(l, time(() -> ev.multiplyPlainAndSum(xs, ps)) / terms);
+            out.get(OpCounts.Op.CONST_PRODUCT).put(l, level == 0 ? out.get(OpCounts.Op.PLAIN_PRODUCT).get(l)
+                    : time(() -> ev.multiplyConstAndSum(xs, cs)) / terms);
+            out.get(OpCounts.Op.CIPHER_PRODUCT).put(l, time(() -> ev.multiplyRelin(x, x)));
+            out.get(OpCounts.Op.ADDITION).put(l, time(() -> ev.add(x, x)));
+            out.get(OpCounts.Op.RESCALE).put(l, level == 0 ? time(() -> ev.add(x, x)) : time(() -> ev.rescale(x)));
+            if (progress != null) {
+                progress.printf(Locale.ROOT, "  N = %d, %2d limbs: rotation %.2f ms, hoisted step %.2f ms, product %.3f ms%n", n, l,
+                        rot * 1e3, step * 1e3, out.get(OpCounts.Op.PLAIN_PRODUCT).get(l) * 1e3);
+            }
+        }
+        return out;
+    }
+
+    /** The fastest of five rounds of at least 40 ms each (after a warm-up), per call. */
+    private static double time(Runnable r) {
+        for (int i = 0; i < 3; i++) {
+            r.run();
+        }
+        double best = Double.MAX_VALUE;
+        for (int round = 0; round < 5; round++) {
+            int reps = 0;
+            long t0 = System.nanoTime();
+            long t;
+            do {
+                r.run();
+                reps++;
+                t = System.nanoTime();
+            } while (t - t0 < 40_000_000L || reps < 3);
+            best = Math.min(best, (t - t0) / 1e9 / reps);
+        }
+        return best;
+    }
+}

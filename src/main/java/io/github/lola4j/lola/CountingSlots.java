@@ -1,0 +1,208 @@
+package io.github.lola4j.lola;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.function.IntFunction;
+
+/**
+ * The simulator: runs a kernel on levels and scales only, counting every operation by level and
+ * collecting the exact rotation steps and whether relinearization is needed. What it records is
+ * what an encrypted run of the same kernel performs, operation for operation. With a
+ * {@link LevelChain} it follows scales exactly; without one (before parameters exist) every prime
+ * counts as 1 and only levels are meaningful. Not thread-safe; {@link #parallel} runs in order.
+ */
+final class CountingSlots implements SlotOps<CountingSlots.Value> {
+
+    /**
+     * A simulated value.
+     *
+     * @param level the level
+     * @param scale the scale
+     */
+    record Value(int level, double scale) {
+    }
+
+    private final int slots;
+    private final LevelChain chain;
+    private final OpCounts counts = new OpCounts();
+    private final TreeSet<Integer> steps = new TreeSet<>();
+    private final Map<WeightVector, TreeSet<Integer>> plaintexts = new IdentityHashMap<>();
+    private boolean relinearization;
+
+    CountingSlots(int slots, LevelChain chain) {
+        this.slots = slots;
+        this.chain = chain;
+    }
+
+    /** The operations recorded so far (live). */
+    OpCounts counts() {
+        return counts;
+    }
+
+    /** The rotation steps used, normalized to [1, S). */
+    TreeSet<Integer> rotationSteps() {
+        return steps;
+    }
+
+    /** Whether a ciphertext product (hence relinearization) occurred. */
+    boolean needsRelinearization() {
+        return relinearization;
+    }
+
+    /** The number of distinct (weight vector, level) encodings the kernels use, per level. */
+    long[] plaintextsPerLevel(int maxLevel) {
+        long[] n = new long[maxLevel + 1];
+        for (TreeSet<Integer> ls : plaintexts.values()) {
+            for (int l : ls) {
+                if (l <= maxLevel) {
+                    n[l]++;
+                }
+            }
+        }
+        return n;
+    }
+
+    private double prime(int level) {
+        return chain == null ? 1.0 : chain.prime(level);
+    }
+
+    private void useWeight(WeightVector w, int level) {
+        plaintexts.computeIfAbsent(w, k -> new TreeSet<>()).add(level);
+    }
+
+    @Override
+    public int slots() {
+        return slots;
+    }
+
+    @Override
+    public int level(Value x) {
+        return x.level;
+    }
+
+    @Override
+    public double scale(Value x) {
+        return x.scale;
+    }
+
+    @Override
+    public Value rotate(Value x, int s) {
+        int k = Math.floorMod(s, slots);
+        if (k != 0) {
+            steps.add(k);
+            counts.add(OpCounts.Op.ROTATION, x.level, 1);
+        }
+        return x;
+    }
+
+    @Override
+    public List<Value> rotateHoisted(Value x, int[] st) {
+        List<Value> out = new ArrayList<>(st.length);
+        int real = 0;
+        for (int s : st) {
+            int k = Math.floorMod(s, slots);
+            if (k != 0) {
+                steps.add(k);
+                real++;
+            }
+            out.add(x);
+        }
+        if (real == 1) {
+            counts.add(OpCounts.Op.ROTATION, x.level, 1);
+        } else if (real > 1) {
+            counts.add(OpCounts.Op.HOISTED_BATCH, x.level, 1);
+            counts.add(OpCounts.Op.HOISTED_ROTATION, x.level, real);
+        }
+        return out;
+    }
+
+    @Override
+    public Value add(Value a, Value b) {
+        PlainSlots.sameLevelAndScale(a.level, a.scale, b.level, b.scale, "add");
+        counts.add(OpCounts.Op.ADDITION, a.level, 1);
+        return a;
+    }
+
+    @Override
+    public Value multiplyPlainAndSum(List<Value> xs, List<WeightVector> ws) {
+        Value x0 = terms(xs, ws.size(), "multiplyPlainAndSum");
+        for (WeightVector w : ws) {
+            useWeight(w, x0.level);
+        }
+        counts.add(OpCounts.Op.PLAIN_PRODUCT, x0.level, xs.size());
+        return new Value(x0.level, x0.scale * prime(x0.level));
+    }
+
+    @Override
+    public Value multiplyConstAndSum(List<Value> xs, double[] cs) {
+        Value x0 = terms(xs, cs.length, "multiplyConstAndSum");
+        counts.add(OpCounts.Op.CONST_PRODUCT, x0.level, xs.size());
+        return new Value(x0.level, x0.scale * prime(x0.level));
+    }
+
+    private static Value terms(List<Value> xs, int others, String op) {
+        if (xs.isEmpty() || xs.size() != others) {
+            throw new IllegalArgumentException(op + ": needs as many values as factors, got " + xs.size() + " and " + others);
+        }
+        Value x0 = xs.get(0);
+        for (Value x : xs) {
+            PlainSlots.sameLevelAndScale(x0.level, x0.scale, x.level, x.scale, op);
+        }
+        if (x0.level < 1) {
+            throw new IllegalArgumentException(op + ": the operand is at level 0, no prime is left to rescale the product");
+        }
+        return x0;
+    }
+
+    @Override
+    public Value multiply(Value a, Value b) {
+        if (a.level != b.level) {
+            throw new IllegalArgumentException("multiply: a is at level " + a.level + ", b at level " + b.level);
+        }
+        relinearization = true;
+        counts.add(OpCounts.Op.CIPHER_PRODUCT, a.level, 1);
+        return new Value(a.level, a.scale * b.scale);
+    }
+
+    @Override
+    public Value addConst(Value x, double c) {
+        counts.add(OpCounts.Op.ADDITION, x.level, 1);
+        return x;
+    }
+
+    @Override
+    public Value addPlain(Value x, WeightVector w) {
+        useWeight(w, x.level);
+        counts.add(OpCounts.Op.ADDITION, x.level, 1);
+        return x;
+    }
+
+    @Override
+    public Value rescale(Value x) {
+        if (x.level < 1) {
+            throw new IllegalArgumentException("rescale: the value is at level 0");
+        }
+        counts.add(OpCounts.Op.RESCALE, x.level, 1);
+        return new Value(x.level - 1, x.scale / prime(x.level));
+    }
+
+    @Override
+    public Value dropToLevel(Value x, int level) {
+        if (level < 0 || level > x.level) {
+            throw new IllegalArgumentException("dropToLevel: target " + level + " outside [0, " + x.level + "]");
+        }
+        return new Value(level, x.scale);
+    }
+
+    @Override
+    public <R> List<R> parallel(int count, IntFunction<R> task) {
+        List<R> out = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            out.add(task.apply(i));
+        }
+        return out;
+    }
+}

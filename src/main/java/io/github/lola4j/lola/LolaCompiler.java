@@ -1,0 +1,971 @@
+package io.github.lola4j.lola;
+
+import io.github.lola4j.ckks.CkksParameters;
+import io.github.lola4j.ckks.SecurityLevel;
+import io.github.lola4j.nn.Network;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SplittableRandom;
+
+/**
+ * Compiles a trained {@link Network} into an executable {@link Plan}: the message representation
+ * of every layer's input and output, the kernel of every layer, the CKKS parameters and the exact
+ * rotation keys.
+ *
+ * <p>The network is normalized into stages (linear layers without an activation between them are
+ * merged into one affine map). For each candidate ring degree and depth, a search over stages keeps
+ * the cheapest plans per representation (a beam), trying for each linear stage every applicable
+ * kernel: the client-side convolution representation with weight vectors or scalar weights, the
+ * diagonal method on any layout with stacked, blocked, compact or dense placements, LoLa's
+ * row-major, packed and interleaved forms, rotation pooling; and the conversions between
+ * representations (vectorize, replicate, interleave). Each candidate is priced by running it on
+ * the simulator at the level it would run at, with the {@link CostModel}'s measured times.
+ *
+ * <p>Parameters: the smallest scale that still gives the requested precision is not the goal; the
+ * compiler takes the largest scale (up to {@link Options#maxScaleBits()}) that fits the
+ * Homomorphic Encryption Standard's bound with a first prime holding the output range measured on
+ * calibration inputs (times a margin), then checks with the plaintext twin on those inputs that no
+ * slot of any step (partial sums included) comes within {@link Options#headroomBits()} of
+ * overflowing, raising the first prime if one does.
+ *
+ * <p>A network that cannot fit is refused with an {@link IllegalArgumentException} naming the layer
+ * and what is missing: depth, range or slots.
+ */
+public final class LolaCompiler {
+
+    private LolaCompiler() {
+    }
+
+    /** How the client lays out its input. */
+    public enum InputLayout {
+        /** Whatever is cheapest for the server: usually the convolution representation (LoLa). */
+        ANY,
+        /** The plain image in the dense representation, one ciphertext (LoLa-Dense). */
+        DENSE
+    }
+
+    /**
+     * Compile options. Immutable; the {@code with} methods return modified copies.
+     */
+    public static final class Options {
+        private SecurityLevel security = SecurityLevel.BITS_128;
+        private int[] ringDegrees = {8192, 16384, 32768};
+        private CkksParameters parameters;
+        private int minScaleBits = 25;
+        private int maxScaleBits = 40;
+        private double rangeMargin = 2;
+        private double headroomBits = 1;
+        private List<double[]> calibration = List.of();
+        private int maxInputCiphertexts = 64;
+        private InputLayout input = InputLayout.ANY;
+        private int batch;
+        private CostModel costModel;
+        private int beamWidth = 16;
+
+        private Options() {
+        }
+
+        private Options copy() {
+            Options o = new Options();
+            o.security = security;
+            o.ringDegrees = ringDegrees.clone();
+            o.parameters = parameters;
+            o.minScaleBits = minScaleBits;
+            o.maxScaleBits = maxScaleBits;
+            o.rangeMargin = rangeMargin;
+            o.headroomBits = headroomBits;
+            o.calibration = calibration;
+            o.maxInputCiphertexts = maxInputCiphertexts;
+            o.input = input;
+            o.batch = batch;
+            o.costModel = costModel;
+            o.beamWidth = beamWidth;
+            return o;
+        }
+
+        /** One image at a time, lowest server latency: the defaults. */
+        public static Options lowLatency() {
+            return new Options();
+        }
+
+        /** Throughput: the SIMD batch representation (CryptoNets), one image per slot, as many as slots. */
+        public static Options batch() {
+            Options o = new Options();
+            o.batch = -1;
+            return o;
+        }
+
+        /**
+         * The security level the parameters must meet.
+         *
+         * @param level the level ({@link SecurityLevel#NONE} for tests only)
+         * @return the options
+         */
+        public Options withSecurity(SecurityLevel level) {
+            Options o = copy();
+            o.security = Objects.requireNonNull(level, "level");
+            return o;
+        }
+
+        /**
+         * The ring degrees to consider (the compiler picks the cheapest that fits).
+         *
+         * @param degrees powers of two from 1024 to 65536
+         * @return the options
+         */
+        public Options withRingDegrees(int... degrees) {
+            if (degrees.length == 0) {
+                throw new IllegalArgumentException("ringDegrees: at least one is needed");
+            }
+            for (int n : degrees) {
+                if (n < 1024 || n > 65536 || Integer.bitCount(n) != 1) {
+                    throw new IllegalArgumentException("ringDegrees: " + n + " is not a power of two in [1024, 65536]");
+                }
+            }
+            Options o = copy();
+            o.ringDegrees = degrees.clone();
+            return o;
+        }
+
+        /**
+         * Fixed parameters, checked instead of chosen: the plan must fit their depth, slots and range.
+         *
+         * @param params the parameters, or null to let the compiler choose
+         * @return the options
+         */
+        public Options withParameters(CkksParameters params) {
+            Options o = copy();
+            o.parameters = params;
+            return o;
+        }
+
+        /**
+         * The range of scales: at least min bits (precision), at most max (no use beyond).
+         *
+         * @param min the smallest scale in bits, 15..58
+         * @param max the largest, min..58
+         * @return the options
+         */
+        public Options withScaleBits(int min, int max) {
+            if (min < 15 || max > 58 || min > max) {
+                throw new IllegalArgumentException("scaleBits: need 15 <= min <= max <= 58, got " + min + " and " + max);
+            }
+            Options o = copy();
+            o.minScaleBits = min;
+            o.maxScaleBits = max;
+            return o;
+        }
+
+        /**
+         * The factor on calibrated value ranges the first prime must hold.
+         *
+         * @param margin at least 1
+         * @return the options
+         */
+        public Options withRangeMargin(double margin) {
+            if (!(margin >= 1) || Double.isInfinite(margin)) {
+                throw new IllegalArgumentException("rangeMargin must be a finite number >= 1, got " + margin);
+            }
+            Options o = copy();
+            o.rangeMargin = margin;
+            return o;
+        }
+
+        /**
+         * The bits every slot of every step must stay below overflow on the calibration inputs.
+         *
+         * @param bits at least 0
+         * @return the options
+         */
+        public Options withHeadroomBits(double bits) {
+            if (!(bits >= 0) || bits > 30) {
+                throw new IllegalArgumentException("headroomBits must be in [0, 30], got " + bits);
+            }
+            Options o = copy();
+            o.headroomBits = bits;
+            return o;
+        }
+
+        /**
+         * Inputs the value ranges are measured on (network inputs, already preprocessed).
+         *
+         * @param inputs at least one; each of the network's input size (checked when compiling)
+         * @return the options
+         */
+        public Options withCalibration(List<double[]> inputs) {
+            if (inputs.isEmpty()) {
+                throw new IllegalArgumentException("calibration: at least one input is needed");
+            }
+            Options o = copy();
+            List<double[]> c = new ArrayList<>();
+            for (double[] x : inputs) {
+                c.add(x.clone());
+            }
+            o.calibration = List.copyOf(c);
+            return o;
+        }
+
+        /**
+         * The most ciphertexts the client may send (the convolution representation needs one per tap).
+         *
+         * @param max at least 1
+         * @return the options
+         */
+        public Options withMaxInputCiphertexts(int max) {
+            if (max < 1) {
+                throw new IllegalArgumentException("maxInputCiphertexts must be positive, got " + max);
+            }
+            Options o = copy();
+            o.maxInputCiphertexts = max;
+            return o;
+        }
+
+        /**
+         * How the client lays out its input.
+         *
+         * @param layout {@link InputLayout#ANY} or {@link InputLayout#DENSE}
+         * @return the options
+         */
+        public Options withInput(InputLayout layout) {
+            Options o = copy();
+            o.input = Objects.requireNonNull(layout, "layout");
+            return o;
+        }
+
+        /**
+         * The batch size in batch mode (images per evaluation; at most the slots).
+         *
+         * @param images at least 1
+         * @return the options, in batch mode
+         */
+        public Options withBatchSize(int images) {
+            if (images < 1) {
+                throw new IllegalArgumentException("batch size must be positive, got " + images);
+            }
+            Options o = copy();
+            o.batch = images;
+            return o;
+        }
+
+        /**
+         * The operation times plans are priced with (default: {@link CostModel#load()}).
+         *
+         * @param model the model
+         * @return the options
+         */
+        public Options withCostModel(CostModel model) {
+            Options o = copy();
+            o.costModel = Objects.requireNonNull(model, "model");
+            return o;
+        }
+
+        /** The security level. */
+        public SecurityLevel security() {
+            return security;
+        }
+
+        /** The ring degrees considered. */
+        public int[] ringDegrees() {
+            return ringDegrees.clone();
+        }
+
+        /** The fixed parameters, or null. */
+        public CkksParameters parameters() {
+            return parameters;
+        }
+
+        /** The smallest scale in bits. */
+        public int minScaleBits() {
+            return minScaleBits;
+        }
+
+        /** The largest scale in bits. */
+        public int maxScaleBits() {
+            return maxScaleBits;
+        }
+
+        /** The margin on calibrated ranges. */
+        public double rangeMargin() {
+            return rangeMargin;
+        }
+
+        /** The headroom required on calibration inputs, in bits. */
+        public double headroomBits() {
+            return headroomBits;
+        }
+
+        /** The calibration inputs (empty: synthetic ones are drawn). */
+        public List<double[]> calibration() {
+            return calibration;
+        }
+
+        /** The most input ciphertexts. */
+        public int maxInputCiphertexts() {
+            return maxInputCiphertexts;
+        }
+
+        /** The input layout policy. */
+        public InputLayout input() {
+            return input;
+        }
+
+        /** Whether the plan is in batch mode. */
+        public boolean isBatch() {
+            return batch != 0;
+        }
+
+        /** The batch size (0 in latency mode, -1 for as many as slots). */
+        public int batchSize() {
+            return batch;
+        }
+
+        /** The cost model, or null for {@link CostModel#load()}. */
+        public CostModel costModel() {
+            return costModel;
+        }
+    }
+
+    // ------------------------------------------------------------------ compile
+
+    /**
+     * Compiles a network.
+     *
+     * @param net     the trained network
+     * @param options the options
+     * @return the plan
+     * @throws IllegalArgumentException when the network cannot fit (naming the layer and whether
+     *                                  depth, range or slots is missing) or an option does not fit it
+     */
+    public static Plan compile(Network net, Options options) {
+        Objects.requireNonNull(net, "net");
+        Objects.requireNonNull(options, "options");
+        CostModel model = options.costModel != null ? options.costModel : CostModel.load();
+        List<Stage> stages = Stage.of(net);
+        Calibration cal = Calibration.run(net, stages, options);
+        int[] degrees = options.parameters != null ? new int[] {options.parameters.ringDegree()} : options.ringDegrees.clone();
+        Arrays.sort(degrees);
+        int[] minDepth = minRemainingDepth(stages);
+        List<Candidate> found = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        String slotFailure = null;
+        for (int n : degrees) {
+            int slots = n / 2;
+            if (!covers(model, n)) {
+                notes.add("N = " + n + ": the cost model has no times for it");
+                continue;
+            }
+            int batch = options.batch < 0 ? slots : options.batch;
+            if (options.batch > slots) {
+                notes.add("N = " + n + ": a batch of " + options.batch + " exceeds " + slots + " slots");
+                continue;
+            }
+            Search search = new Search(stages, slots, n, model, options, batch);
+            List<Integer> depths = new ArrayList<>();
+            if (options.parameters != null) {
+                depths.add(-1);
+            } else {
+                for (int d = minDepth[0]; d <= minDepth[0] + 2; d++) {
+                    depths.add(d);
+                }
+            }
+            for (int depth : depths) {
+                CkksParameters params = options.parameters != null ? options.parameters
+                        : Parameters.choose(n, depth, cal.outputBits(options.rangeMargin), 0, options);
+                if (params == null) {
+                    notes.add(String.format(Locale.ROOT, "N = %d, depth %d: no %s chain with a scale of at least 2^%d", n, depth,
+                            options.security, options.minScaleBits));
+                    continue;
+                }
+                double bound = Double.POSITIVE_INFINITY;
+                for (Candidate c : found) {
+                    bound = Math.min(bound, c.secondsPerImage() * (batch > 0 ? batch : 1));
+                }
+                long t0 = System.nanoTime();
+                Search.Result r = search.run(params.maxLevel(), depth, bound);
+                if (Boolean.getBoolean("lola4j.debugCompile")) {
+                    System.err.printf("N=%d depth=%d: %.2f s, %s%n", n, depth, (System.nanoTime() - t0) / 1e9,
+                            r.best == null ? r.why : r.best.seconds * 1e3 + " ms");
+                }
+                if (r.best == null) {
+                    if (r.emptyAt >= 0) {
+                        slotFailure = stages.get(r.emptyAt).label + " at N = " + n;
+                    }
+                    notes.add("N = " + n + ", depth " + depth + ": no plan (" + r.why + ")");
+                    continue;
+                }
+                found.add(new Candidate(n, depth, params, r.best, batch));
+            }
+        }
+        if (found.isEmpty()) {
+            throw refusal(net, stages, cal, options, minDepth, slotFailure, notes);
+        }
+        found.sort(Comparator.comparingDouble(Candidate::secondsPerImage));
+        List<String> alternatives = new ArrayList<>();
+        for (Candidate c : found) {
+            alternatives.add(String.format(Locale.ROOT, "N = %d, depth %d, scale 2^%d: %.1f ms%s", c.n, c.params.maxLevel(),
+                    Math.round(Math.log(c.params.defaultScale()) / Math.log(2)), c.path.seconds * 1e3,
+                    c.batch > 0 ? String.format(Locale.ROOT, " per batch of %d (%.0f images/s)", c.batch, c.batch / c.path.seconds) : ""));
+        }
+        alternatives.addAll(notes);
+        IllegalArgumentException rangeFailure = null;
+        for (Candidate c : found) {
+            try {
+                return finish(net, stages, c, cal, options, model, alternatives);
+            } catch (RangeException e) {
+                rangeFailure = new IllegalArgumentException(e.getMessage(), e);
+            }
+        }
+        throw rangeFailure;
+    }
+
+    /** The plan of a candidate, with the first prime raised until the twin finds enough headroom. */
+    private static Plan finish(Network net, List<Stage> stages, Candidate c, Calibration cal, Options options, CostModel model,
+            List<String> alternatives) {
+        CkksParameters params = c.params;
+        int extra = 0;
+        for (int attempt = 0; attempt < 4; attempt++) {
+            Plan plan = Plan.assemble(net, params, c.path.choices, c.path.kernels, model,
+                    new Plan.CompileInfo(model.source(), cal.describe(), cal.stageMax(stages), Double.NaN, alternatives, c.batch));
+            double headroom = Double.POSITIVE_INFINITY;
+            String where = "";
+            for (double[] x : cal.inputs) {
+                Plan.TwinRun run = plan.runTwin(x);
+                if (run.minHeadroom() < headroom) {
+                    headroom = run.minHeadroom();
+                    where = run.minHeadroomAt();
+                }
+            }
+            if (headroom >= options.headroomBits) {
+                return plan.withHeadroom(headroom);
+            }
+            if (options.parameters != null) {
+                throw new RangeException(String.format(Locale.ROOT,
+                        "range: %s comes within %.1f bits of overflowing the given parameters on the calibration inputs"
+                                + " (%.1f required); use a larger first prime or a smaller scale", where, headroom,
+                        options.headroomBits));
+            }
+            extra += (int) Math.ceil(options.headroomBits - headroom) + 1;
+            CkksParameters wider = Parameters.choose(c.n, c.params.maxLevel(), cal.outputBits(options.rangeMargin), extra, options);
+            if (wider == null) {
+                throw new RangeException(String.format(Locale.ROOT,
+                        "range: %s needs %d more bits in the first prime than N = %d allows at %s with a scale of 2^%d", where,
+                        extra, c.n, options.security, options.minScaleBits));
+            }
+            params = wider;
+        }
+        throw new RangeException("range: no headroom after raising the first prime " + extra + " bits");
+    }
+
+    private static final class RangeException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        RangeException(String m) {
+            super(m);
+        }
+    }
+
+    private static boolean covers(CostModel model, int n) {
+        for (int d : model.ringDegrees()) {
+            if (d == n) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** For each stage, the fewest levels it and the stages after it need. */
+    static int[] minRemainingDepth(List<Stage> stages) {
+        int[] r = new int[stages.size() + 1];
+        for (int i = stages.size() - 1; i >= 0; i--) {
+            Stage s = stages.get(i);
+            int d;
+            if (!s.isLinear()) {
+                d = 1;
+            } else if (isIdentity(s.map) || s.pool != null) {
+                d = 0;
+            } else {
+                d = 1;
+            }
+            r[i] = r[i + 1] + d;
+        }
+        return r;
+    }
+
+    static boolean isIdentity(AffineMap m) {
+        if (m.inputs() != m.outputs()) {
+            return false;
+        }
+        for (int o = 0; o < m.outputs(); o++) {
+            if (m.columns(o).length != 1 || m.columns(o)[0] != o || m.weights(o)[0] != 1 || m.bias(o) != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static IllegalArgumentException refusal(Network net, List<Stage> stages, Calibration cal, Options options,
+            int[] minDepth, String slotFailure, List<String> notes) {
+        int largest = options.parameters != null ? options.parameters.ringDegree() : Arrays.stream(options.ringDegrees).max().getAsInt();
+        double rangeBits = cal.outputBits(options.rangeMargin);
+        if (rangeBits + options.minScaleBits + 1 > 60) {
+            Stage last = stages.get(stages.size() - 1);
+            return new IllegalArgumentException(String.format(Locale.ROOT,
+                    "range: %s produces values up to %.4g (2^%.1f with the margin %.0f) on the calibration inputs; with a scale"
+                            + " of 2^%d the first prime would need %.0f bits, more than 60", last.label, cal.outputMax(), rangeBits,
+                    options.rangeMargin, options.minScaleBits, Math.ceil(rangeBits + options.minScaleBits + 1)));
+        }
+        int maxLevels = options.parameters != null ? options.parameters.maxLevel()
+                : Parameters.maxDepth(largest, rangeBits, options);
+        if (minDepth[0] > maxLevels) {
+            int used = 0;
+            String at = stages.get(stages.size() - 1).label;
+            for (int i = 0; i < stages.size(); i++) {
+                used += minDepth[i] - minDepth[i + 1];
+                if (used > maxLevels) {
+                    at = stages.get(i).label;
+                    break;
+                }
+            }
+            return new IllegalArgumentException(String.format(Locale.ROOT,
+                    "depth: the network needs %d levels, but N = %d at %s holds at most %d with a scale of at least 2^%d;"
+                            + " the levels run out at %s", minDepth[0], largest, options.security, maxLevels,
+                    options.minScaleBits, at));
+        }
+        if (slotFailure != null) {
+            return new IllegalArgumentException("slots: no kernel fits " + slotFailure
+                    + " (the tensor needs more slots or ciphertexts than the kernels allow); " + String.join("; ", notes));
+        }
+        return new IllegalArgumentException("no plan fits " + net + ": " + String.join("; ", notes));
+    }
+
+    // ------------------------------------------------------------------ candidates
+
+    private record Candidate(int n, int depth, CkksParameters params, Search.Path path, int batch) {
+        double secondsPerImage() {
+            return batch > 0 ? path.seconds / batch : path.seconds;
+        }
+    }
+
+    /** The value ranges of a network on calibration inputs. */
+    static final class Calibration {
+        final List<double[]> inputs;
+        final double[] layerMax; // per layer output
+        final boolean synthetic;
+
+        private Calibration(List<double[]> inputs, double[] layerMax, boolean synthetic) {
+            this.inputs = inputs;
+            this.layerMax = layerMax;
+            this.synthetic = synthetic;
+        }
+
+        static Calibration run(Network net, List<Stage> stages, Options o) {
+            int n = net.inputShape().size();
+            List<double[]> in = new ArrayList<>();
+            boolean synthetic = o.calibration.isEmpty();
+            if (synthetic) {
+                SplittableRandom r = new SplittableRandom(20190609);
+                for (int k = 0; k < 16; k++) {
+                    double[] x = new double[n];
+                    for (int i = 0; i < n; i++) {
+                        x[i] = r.nextDouble();
+                    }
+                    in.add(x);
+                }
+            } else {
+                for (int k = 0; k < o.calibration.size(); k++) {
+                    double[] x = o.calibration.get(k);
+                    if (x.length != n) {
+                        throw new IllegalArgumentException("calibration input " + k + " has " + x.length + " values, the network takes "
+                                + n + " (" + net.inputShape() + ")");
+                    }
+                    for (int i = 0; i < n; i++) {
+                        if (!Double.isFinite(x[i])) {
+                            throw new IllegalArgumentException("calibration input " + k + " value " + i + " is " + x[i]);
+                        }
+                    }
+                    in.add(x);
+                }
+            }
+            double[] max = new double[net.layers().size()];
+            for (double[] x : in) {
+                double[][] acts = net.activations(x);
+                for (int l = 0; l < max.length; l++) {
+                    for (double v : acts[l + 1]) {
+                        max[l] = Math.max(max[l], Math.abs(v));
+                    }
+                }
+            }
+            return new Calibration(in, max, synthetic);
+        }
+
+        double outputMax() {
+            return layerMax[layerMax.length - 1];
+        }
+
+        /** log2 of the output range times the margin (at least 0). */
+        double outputBits(double margin) {
+            return Math.max(0, Math.log(Math.max(outputMax(), 1e-300) * margin) / Math.log(2));
+        }
+
+        double[] stageMax(List<Stage> stages) {
+            double[] s = new double[stages.size()];
+            for (int i = 0; i < s.length; i++) {
+                s[i] = layerMax[stages.get(i).lastLayer];
+            }
+            return s;
+        }
+
+        String describe() {
+            return synthetic ? "16 synthetic inputs uniform in [0, 1) (no calibration data given)"
+                    : inputs.size() + " calibration input" + (inputs.size() > 1 ? "s" : "");
+        }
+    }
+
+    // ------------------------------------------------------------------ search
+
+    /** The beam search over stages for one ring degree. */
+    static final class Search {
+        private final List<Stage> stages;
+        private final int slots;
+        private final int n;
+        private final CostModel model;
+        private final Options options;
+        private final int batch;
+        private final int[] minDepth;
+        private final Map<KernelKey, Built> kernels = new HashMap<>();
+        private final Map<Kernel, Map<Integer, OpCounts>> simulated = new IdentityHashMap<>();
+        private final Map<Kernel, Integer> depths = new IdentityHashMap<>();
+
+        Search(List<Stage> stages, int slots, int n, CostModel model, Options options, int batch) {
+            this.stages = stages;
+            this.slots = slots;
+            this.n = n;
+            this.model = model;
+            this.options = options;
+            this.batch = batch;
+            this.minDepth = minRemainingDepth(stages);
+        }
+
+        private record KernelKey(Choice choice, int stage, Representation in, double alpha, double beta) {
+        }
+
+        /** A built kernel (null: it does not apply, or needs more diagonals than the limit it was built with). */
+        private record Built(Kernel kernel, int limit) {
+        }
+
+        /** A partial plan. */
+        static final class Path {
+            final Representation repr;
+            final double alpha;
+            final double beta;
+            final int depth;
+            final double seconds;
+            final List<Choice> choices;
+            final List<Kernel> kernels;
+
+            Path(Representation repr, double alpha, double beta, int depth, double seconds, List<Choice> choices,
+                    List<Kernel> kernels) {
+                this.repr = repr;
+                this.alpha = alpha;
+                this.beta = beta;
+                this.depth = depth;
+                this.seconds = seconds;
+                this.choices = choices;
+                this.kernels = kernels;
+            }
+
+            Path then(Choice c, Kernel k, int d, double s) {
+                List<Choice> cs = new ArrayList<>(choices);
+                cs.add(c);
+                List<Kernel> ks = new ArrayList<>(kernels);
+                ks.add(k);
+                return new Path(k == null ? repr : k.output(), k == null ? alpha : k.outAlpha(), k == null ? beta : k.outBeta(),
+                        depth + d, seconds + s, cs, ks);
+            }
+
+            Path withClientLayout(Choice c, Representation r) {
+                List<Choice> cs = new ArrayList<>(choices);
+                cs.add(c);
+                List<Kernel> ks = new ArrayList<>(kernels);
+                ks.add(null);
+                return new Path(r, alpha, beta, depth, seconds, cs, ks);
+            }
+
+            Object key() {
+                return List.of(repr, alpha, beta, depth);
+            }
+        }
+
+        static final class Result {
+            Path best;
+            int emptyAt = -1;
+            String why = "";
+        }
+
+        /**
+         * The cheapest complete path.
+         *
+         * @param top   the top level of the chain
+         * @param depth the exact depth wanted, or -1 for any depth up to top
+         * @param bound a cost no path may reach (branch and bound over candidates; infinity for none)
+         */
+        Result run(int top, int depth, double bound) {
+            if (bound == Double.POSITIVE_INFINITY && options.beamWidth > 2) {
+                // A narrow first pass finds a plan quickly; its cost bounds the full search, which then
+                // skips the candidates (often diagonal kernels with thousands of diagonals) that cannot win.
+                Result quick = pass(top, depth, bound, 2);
+                if (quick.best != null) {
+                    bound = quick.best.seconds * (1 + 1e-9);
+                    Result full = pass(top, depth, bound, options.beamWidth);
+                    return full.best != null ? full : quick;
+                }
+            }
+            return pass(top, depth, bound, options.beamWidth);
+        }
+
+        private double bound = Double.POSITIVE_INFINITY;
+
+        private Result pass(int top, int depth, double limit, int beam) {
+            this.bound = limit;
+            Result res = new Result();
+            List<Path> states = new ArrayList<>();
+            states.add(new Path(null, 1, 0, 0, 0, List.of(), List.of()));
+            for (int i = 0; i < stages.size(); i++) {
+                Stage st = stages.get(i);
+                List<Path> next = new ArrayList<>();
+                for (Path p : states) {
+                    for (Path e : expand(i, st, p, top)) {
+                        next.add(e);
+                        if (i < stages.size() - 1 && options.batch == 0) {
+                            for (Path c1 : convert(e, top, i)) {
+                                next.add(c1);
+                                for (Path c2 : convert(c1, top, i)) {
+                                    next.add(c2);
+                                }
+                            }
+                        }
+                    }
+                }
+                if (next.isEmpty()) {
+                    res.emptyAt = i;
+                    res.why = "nothing fits " + st.label;
+                    return res;
+                }
+                next.removeIf(q -> q.seconds >= limit);
+                if (next.isEmpty()) {
+                    res.why = "every path costs more than a plan already found";
+                    return res;
+                }
+                states = prune(next, beam);
+            }
+            for (Path p : states) {
+                if ((depth < 0 ? p.depth <= top : p.depth == depth) && (res.best == null || p.seconds < res.best.seconds)) {
+                    res.best = p;
+                }
+            }
+            if (res.best == null) {
+                res.why = "no plan of exactly depth " + depth;
+            }
+            return res;
+        }
+
+        private List<Path> prune(List<Path> next, int beam) {
+            Map<Object, Path> best = new HashMap<>();
+            for (Path p : next) {
+                Path q = best.get(p.key());
+                if (q == null || p.seconds < q.seconds) {
+                    best.put(p.key(), p);
+                }
+            }
+            List<Path> out = new ArrayList<>(best.values());
+            out.sort(Comparator.comparingDouble((Path p) -> p.seconds).thenComparingInt(p -> p.depth));
+            return out.size() > beam ? new ArrayList<>(out.subList(0, beam)) : out;
+        }
+
+        /** The paths one stage can extend p by. */
+        private List<Path> expand(int i, Stage st, Path p, int top) {
+            List<Path> out = new ArrayList<>();
+            if (p.repr == null) {
+                // The first stage: the client lays its input out.
+                int size = st.in.size();
+                if (batch > 0) {
+                    Choice c = Choice.of(Choice.CLIENT_BATCH, batch);
+                    Path q = p.withClientLayout(c, KernelFactory.clientLayout(c, size, slots));
+                    out.addAll(serverKernels(i, st, q, top));
+                    return out;
+                }
+                if (st.isLinear() && options.input == InputLayout.ANY && !isIdentity(st.map)) {
+                    int m = st.map.outputs();
+                    int h = m <= slots ? Kernel.nextPow2(m) : slots;
+                    int taps = st.map.maxRowNonZeros();
+                    for (int l = 1; (long) l * h <= slots; l <<= 1) {
+                        int inputs = ((m + slots - 1) / slots) * Math.max(1, (taps + l - 1) / l);
+                        if (inputs <= options.maxInputCiphertexts) {
+                            add(out, i, st, p, Choice.of(Choice.GATHER, l), top);
+                        }
+                        if (m > slots) {
+                            break;
+                        }
+                    }
+                    if (st.conv != null && st.conv.geometry().inChannels() * st.conv.geometry().kernelRows()
+                            * st.conv.geometry().kernelCols() <= options.maxInputCiphertexts) {
+                        add(out, i, st, p, Choice.of(Choice.SCALAR_CONVOLUTION), top);
+                    }
+                }
+                List<Choice> layouts = new ArrayList<>();
+                layouts.add(Choice.of(Choice.CLIENT_DENSE));
+                if (size <= slots / 2) {
+                    for (int c = 2; (long) Kernel.nextPow2(size) * c <= slots; c <<= 1) {
+                        layouts.add(Choice.of(Choice.CLIENT_STACKED, c));
+                    }
+                }
+                for (Choice c : layouts) {
+                    Representation r = KernelFactory.clientLayout(c, size, slots);
+                    if (r.ciphertexts() <= options.maxInputCiphertexts) {
+                        out.addAll(serverKernels(i, st, p.withClientLayout(c, r), top));
+                    }
+                }
+                return out;
+            }
+            return serverKernels(i, st, p, top);
+        }
+
+        private List<Path> serverKernels(int i, Stage st, Path p, int top) {
+            List<Path> out = new ArrayList<>();
+            if (!st.isLinear()) {
+                add(out, i, st, p, Choice.of(Choice.ACTIVATION), top);
+                return out;
+            }
+            if (isIdentity(st.map)) {
+                out.add(p.then(Choice.of(Choice.IDENTITY), null, 0, 0));
+                return out;
+            }
+            if (batch > 0) {
+                add(out, i, st, p, Choice.of(Choice.BATCH_LINEAR), top);
+                return out;
+            }
+            if (st.pool != null) {
+                add(out, i, st, p, Choice.of(Choice.SUM_POOL), top);
+            }
+            int m = st.map.outputs();
+            if (m <= slots) {
+                int h0 = Kernel.nextPow2(m);
+                for (int h = h0; h <= slots; h <<= 1) {
+                    add(out, i, st, p, Choice.of(Choice.DIAGONAL, Choice.STACKED, h, 0, 0), top);
+                }
+                for (int c = 2; Kernel.nextPow2((m + c - 1) / c) <= slots / c; c <<= 1) {
+                    add(out, i, st, p, Choice.of(Choice.DIAGONAL, Choice.BLOCKED, c, 0, 0), top);
+                }
+                for (int l = 1; (long) h0 * l * 2 <= slots; l <<= 1) {
+                    add(out, i, st, p, Choice.of(Choice.DIAGONAL, Choice.COMPACT, h0, l, 0), top);
+                }
+                if (p.repr.ciphertexts() == 1 && m <= 256) {
+                    add(out, i, st, p, Choice.of(Choice.ROW_MAJOR), top);
+                }
+                if (p.repr instanceof Representation.Stacked) {
+                    add(out, i, st, p, Choice.of(Choice.PACKED_DENSE), top);
+                }
+            } else {
+                add(out, i, st, p, Choice.of(Choice.DIAGONAL, Choice.DENSE, 0, 0, 0), top);
+            }
+            return out;
+        }
+
+        /** Conversions that may follow a stage. */
+        private List<Path> convert(Path p, int top, int after) {
+            List<Path> out = new ArrayList<>();
+            Representation r = p.repr;
+            if (r == null) {
+                return out;
+            }
+            add(out, -1, null, p, Choice.of(Choice.VECTORIZE), top, after);
+            if ((r instanceof Representation.Dense d && d.ciphertexts() == 1) || r instanceof Representation.Stacked) {
+                int period = r instanceof Representation.Stacked s ? s.period() : Kernel.nextPow2(r.size());
+                int from = r instanceof Representation.Stacked s ? s.copies() : 1;
+                for (int c = from * 2; (long) c * period <= slots; c <<= 1) {
+                    add(out, -1, null, p, Choice.of(Choice.REPLICATE, c), top, after);
+                }
+            }
+            if (r.ciphertexts() > 1 && r instanceof Representation.Interleaved) {
+                add(out, -1, null, p, Choice.of(Choice.INTERLEAVE, 0), top, after);
+            }
+            return out;
+        }
+
+        private void add(List<Path> out, int i, Stage st, Path p, Choice c, int top) {
+            add(out, i, st, p, c, top, i);
+        }
+
+        private void add(List<Path> out, int i, Stage st, Path p, Choice c, int top, int stageForDepth) {
+            int level = top - p.depth;
+            if (level < 0) {
+                return;
+            }
+            KernelKey key = new KernelKey(c, i, p.repr, p.alpha, p.beta);
+            // A diagonal kernel costs at least one plaintext product per diagonal: more than the bound
+            // allows cannot win.
+            double left = bound - p.seconds;
+            int limit = (int) Math.min(KernelFactory.MAX_DIAGONALS,
+                    Math.max(1, left / model.seconds(OpCounts.Op.PLAIN_PRODUCT, n, level)));
+            Kernel k;
+            Built cached = kernels.get(key);
+            if (cached != null && (cached.kernel != null || cached.limit >= limit)) {
+                k = cached.kernel;
+            } else {
+                double ratio = model.hoistRatio(n, Math.max(0, level - 1));
+                k = KernelFactory.build(c, st, p.repr, p.alpha, p.beta, slots, ratio, limit);
+                kernels.put(key, new Built(k, limit));
+            }
+            if (k == null) {
+                return;
+            }
+            int d = depth(k);
+            if (level - d < minDepth[stageForDepth + 1]) {
+                return;
+            }
+            Choice recorded = c;
+            if (k instanceof DiagonalKernel dk && c.arg(c.args().length - 1) == 0) {
+                int[] a = c.args().clone();
+                a[a.length - 1] = dk.babySteps();
+                recorded = new Choice(c.kind(), a);
+            }
+            OpCounts counts = simulate(k, level);
+            out.add(p.then(recorded, k, d, model.seconds(counts, n)));
+        }
+
+        private int depth(Kernel k) {
+            Integer d = depths.get(k);
+            if (d == null) {
+                int top = 60;
+                CountingSlots sim = new CountingSlots(slots, null);
+                List<CountingSlots.Value> in = new ArrayList<>();
+                for (int c = 0; c < k.input().ciphertexts(); c++) {
+                    in.add(new CountingSlots.Value(top, 1));
+                }
+                List<CountingSlots.Value> o = k.apply(sim, in);
+                d = top - o.get(0).level();
+                depths.put(k, d);
+            }
+            return d;
+        }
+
+        private OpCounts simulate(Kernel k, int level) {
+            return simulated.computeIfAbsent(k, x -> new HashMap<>()).computeIfAbsent(level, l -> {
+                CountingSlots sim = new CountingSlots(slots, null);
+                List<CountingSlots.Value> in = new ArrayList<>();
+                for (int c = 0; c < k.input().ciphertexts(); c++) {
+                    in.add(new CountingSlots.Value(l, 1));
+                }
+                k.apply(sim, in);
+                return sim.counts();
+            });
+        }
+    }
+}

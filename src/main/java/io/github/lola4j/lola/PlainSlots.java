@@ -1,0 +1,227 @@
+package io.github.lola4j.lola;
+
+import io.github.lola4j.ckks.Evaluator;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.IntFunction;
+
+/**
+ * The plaintext twin: the slot operations on doubles, with the level and scale of every value
+ * followed exactly as CKKS does, the same operand checks as the {@link Evaluator}, and a record of
+ * the smallest headroom seen (bits between the largest |slot| * scale and Q_level / 2: below zero,
+ * an encrypted run would overflow). Not thread-safe; {@link #parallel} runs tasks in order.
+ */
+final class PlainSlots implements SlotOps<PlainSlots.Value> {
+
+    /**
+     * A twin value.
+     *
+     * @param v     the S slot values (owned by the value; never modified after creation)
+     * @param level the level
+     * @param scale the scale
+     */
+    record Value(double[] v, int level, double scale) {
+    }
+
+    private final int slots;
+    private final LevelChain chain;
+    private double minHeadroom = Double.POSITIVE_INFINITY;
+    private String minHeadroomAt = "";
+
+    PlainSlots(int slots, LevelChain chain) {
+        this.slots = slots;
+        this.chain = chain;
+    }
+
+    /** A fresh value at the top level and a scale. */
+    Value fresh(double[] values, int level, double scale) {
+        if (values.length != slots) {
+            throw new IllegalArgumentException("expected " + slots + " slot values, got " + values.length);
+        }
+        return track(new Value(values.clone(), level, scale), "input");
+    }
+
+    /** The smallest headroom in bits seen since the last {@link #resetHeadroom()}. */
+    double minHeadroom() {
+        return minHeadroom;
+    }
+
+    /** The operation that had the smallest headroom. */
+    String minHeadroomAt() {
+        return minHeadroomAt;
+    }
+
+    /** Starts a new headroom record. */
+    void resetHeadroom() {
+        minHeadroom = Double.POSITIVE_INFINITY;
+        minHeadroomAt = "";
+    }
+
+    private Value track(Value x, String op) {
+        double max = 0;
+        for (double d : x.v) {
+            max = Math.max(max, Math.abs(d));
+        }
+        if (max > 0) {
+            double h = chain.log2Modulus(x.level) - 1 - Math.log(max * x.scale) / Math.log(2);
+            if (h < minHeadroom) {
+                minHeadroom = h;
+                minHeadroomAt = op + " at level " + x.level;
+            }
+        }
+        return x;
+    }
+
+    @Override
+    public int slots() {
+        return slots;
+    }
+
+    @Override
+    public int level(Value x) {
+        return x.level;
+    }
+
+    @Override
+    public double scale(Value x) {
+        return x.scale;
+    }
+
+    @Override
+    public Value rotate(Value x, int steps) {
+        double[] r = new double[slots];
+        int s = Math.floorMod(steps, slots);
+        for (int i = 0; i < slots; i++) {
+            int j = i + s;
+            r[i] = x.v[j >= slots ? j - slots : j];
+        }
+        return new Value(r, x.level, x.scale);
+    }
+
+    @Override
+    public List<Value> rotateHoisted(Value x, int[] steps) {
+        List<Value> out = new ArrayList<>(steps.length);
+        for (int s : steps) {
+            out.add(rotate(x, s));
+        }
+        return out;
+    }
+
+    @Override
+    public Value add(Value a, Value b) {
+        sameLevelAndScale(a.level, a.scale, b.level, b.scale, "add");
+        double[] r = new double[slots];
+        for (int i = 0; i < slots; i++) {
+            r[i] = a.v[i] + b.v[i];
+        }
+        return track(new Value(r, a.level, a.scale), "add");
+    }
+
+    @Override
+    public Value multiplyPlainAndSum(List<Value> xs, List<WeightVector> ws) {
+        Value x0 = terms(xs, ws.size(), "multiplyPlainAndSum");
+        double[] r = new double[slots];
+        for (int t = 0; t < xs.size(); t++) {
+            double[] x = xs.get(t).v;
+            double[] w = ws.get(t).values();
+            for (int i = 0; i < slots; i++) {
+                r[i] += x[i] * w[i];
+            }
+        }
+        return track(new Value(r, x0.level, x0.scale * chain.prime(x0.level)), "plain products");
+    }
+
+    @Override
+    public Value multiplyConstAndSum(List<Value> xs, double[] cs) {
+        Value x0 = terms(xs, cs.length, "multiplyConstAndSum");
+        double[] r = new double[slots];
+        for (int t = 0; t < xs.size(); t++) {
+            double[] x = xs.get(t).v;
+            double c = cs[t];
+            for (int i = 0; i < slots; i++) {
+                r[i] += x[i] * c;
+            }
+        }
+        return track(new Value(r, x0.level, x0.scale * chain.prime(x0.level)), "constant products");
+    }
+
+    private static Value terms(List<Value> xs, int others, String op) {
+        if (xs.isEmpty() || xs.size() != others) {
+            throw new IllegalArgumentException(op + ": needs as many values as factors, got " + xs.size() + " and " + others);
+        }
+        Value x0 = xs.get(0);
+        for (Value x : xs) {
+            sameLevelAndScale(x0.level, x0.scale, x.level, x.scale, op);
+        }
+        if (x0.level < 1) {
+            throw new IllegalArgumentException(op + ": the operand is at level 0, no prime is left to rescale the product");
+        }
+        return x0;
+    }
+
+    @Override
+    public Value multiply(Value a, Value b) {
+        if (a.level != b.level) {
+            throw new IllegalArgumentException("multiply: a is at level " + a.level + ", b at level " + b.level);
+        }
+        double[] r = new double[slots];
+        for (int i = 0; i < slots; i++) {
+            r[i] = a.v[i] * b.v[i];
+        }
+        return track(new Value(r, a.level, a.scale * b.scale), "cipher product");
+    }
+
+    @Override
+    public Value addConst(Value x, double c) {
+        double[] r = new double[slots];
+        for (int i = 0; i < slots; i++) {
+            r[i] = x.v[i] + c;
+        }
+        return track(new Value(r, x.level, x.scale), "add constant");
+    }
+
+    @Override
+    public Value addPlain(Value x, WeightVector w) {
+        double[] r = new double[slots];
+        double[] b = w.values();
+        for (int i = 0; i < slots; i++) {
+            r[i] = x.v[i] + b[i];
+        }
+        return track(new Value(r, x.level, x.scale), "add plaintext");
+    }
+
+    @Override
+    public Value rescale(Value x) {
+        if (x.level < 1) {
+            throw new IllegalArgumentException("rescale: the value is at level 0");
+        }
+        return new Value(x.v, x.level - 1, x.scale / chain.prime(x.level));
+    }
+
+    @Override
+    public Value dropToLevel(Value x, int level) {
+        if (level < 0 || level > x.level) {
+            throw new IllegalArgumentException("dropToLevel: target " + level + " outside [0, " + x.level + "]");
+        }
+        return track(new Value(x.v, level, x.scale), "drop level");
+    }
+
+    @Override
+    public <R> List<R> parallel(int count, IntFunction<R> task) {
+        List<R> out = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            out.add(task.apply(i));
+        }
+        return out;
+    }
+
+    static void sameLevelAndScale(int la, double sa, int lb, double sb, String op) {
+        if (la != lb) {
+            throw new IllegalArgumentException(op + ": operands at levels " + la + " and " + lb);
+        }
+        if (Math.abs(sa - sb) > Math.max(sa, sb) * Evaluator.SCALE_TOLERANCE) {
+            throw new IllegalArgumentException(String.format("%s: operands at scales 2^%.6f and 2^%.6f", op,
+                    Math.log(sa) / Math.log(2), Math.log(sb) / Math.log(2)));
+        }
+    }
+}

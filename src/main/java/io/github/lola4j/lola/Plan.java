@@ -1,0 +1,696 @@
+package io.github.lola4j.lola;
+
+import io.github.lola4j.ckks.Ciphertext;
+import io.github.lola4j.ckks.CkksParameters;
+import io.github.lola4j.ckks.Decryptor;
+import io.github.lola4j.ckks.Encoder;
+import io.github.lola4j.ckks.Encryptor;
+import io.github.lola4j.ckks.EvaluationKeys;
+import io.github.lola4j.ckks.KeyRequirements;
+import io.github.lola4j.ckks.PublicKey;
+import io.github.lola4j.ckks.SecretKey;
+import io.github.lola4j.nn.ModelFormat;
+import io.github.lola4j.nn.Network;
+import io.github.lola4j.nn.Tensor;
+import io.github.lola4j.ring.Parallelism;
+import io.github.lola4j.ring.RnsPoly;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * A compiled network: the CKKS parameters, the input and output representations, the kernel of
+ * every step, the exact evaluation keys, and the simulated level, scale, operations and time of
+ * every step. Made by {@link LolaCompiler}; the same object serves the client and the server, and
+ * holds no key material.
+ *
+ * <p>Client: {@link #encryptInput} lays the input out in the plan's input representation and
+ * encrypts it with the public key; {@link #decryptOutput} decrypts the scores. Server:
+ * {@link #evaluate} takes the encrypted input and the evaluation keys only (neither can hold a
+ * secret key). The plaintext twin ({@link #evaluatePlain}, {@link #traceTwin}) runs the identical
+ * slot operations on doubles; {@link #report()} describes everything before any key exists.
+ *
+ * <p>Evaluation is exact modular arithmetic, so results are bit-identical whatever the thread
+ * count. Immutable and thread-safe; weight encodings are made on first use (or by
+ * {@link #prepare()}) and cached.
+ */
+public final class Plan {
+
+    /**
+     * What the compiler recorded about how it chose the plan.
+     *
+     * @param costModel    the source of the operation times
+     * @param calibration  what the value ranges were measured on
+     * @param stageMax     the largest |value| after each stage on the calibration inputs
+     * @param headroomBits the smallest headroom the twin found on them (NaN before the check)
+     * @param alternatives the other candidates considered, cheapest first, and why others failed
+     * @param batch        images per evaluation in batch mode, 0 in latency mode
+     */
+    public record CompileInfo(String costModel, String calibration, double[] stageMax, double headroomBits,
+            List<String> alternatives, int batch) {
+        /** Copies the arrays. */
+        public CompileInfo {
+            stageMax = stageMax.clone();
+            alternatives = List.copyOf(alternatives);
+        }
+    }
+
+    private final Network network;
+    private final CkksParameters params;
+    private final List<Choice> choices;
+    private final List<PlanStep> steps;
+    private final Representation input;
+    private final Representation output;
+    private final double outAlpha;
+    private final double outBeta;
+    private final KeyRequirements keys;
+    private final long fingerprint;
+    private final CompileInfo info;
+    private final CostModel model;
+    private final Encoder encoder;
+
+    private Plan(Network network, CkksParameters params, List<Choice> choices, List<PlanStep> steps, KeyRequirements keys,
+            CompileInfo info, CostModel model) {
+        this.network = network;
+        this.params = params;
+        this.choices = List.copyOf(choices);
+        this.steps = List.copyOf(steps);
+        this.input = steps.get(0).in;
+        this.output = steps.get(steps.size() - 1).out;
+        this.outAlpha = steps.get(steps.size() - 1).alphaOut;
+        this.outBeta = steps.get(steps.size() - 1).betaOut;
+        this.keys = keys;
+        this.info = info;
+        this.model = model;
+        this.fingerprint = computeFingerprint(network, params, choices, info.batch());
+        this.encoder = new Encoder(params);
+    }
+
+    /**
+     * Builds a plan from its choices and simulates it with the parameters.
+     *
+     * @param network the network
+     * @param params  the parameters
+     * @param choices the decisions, in order
+     * @param kernels the kernels already built for them (same length, nulls where none), or null to build them
+     * @param model   the cost model for the predicted times
+     * @param info    the compile record
+     * @return the plan
+     */
+    static Plan assemble(Network network, CkksParameters params, List<Choice> choices, List<Kernel> kernels, CostModel model,
+            CompileInfo info) {
+        List<Stage> stages = Stage.of(network);
+        int slots = params.slots();
+        LevelChain chain = LevelChain.of(params);
+        List<PlanStep> steps = new ArrayList<>();
+        Representation repr = null;
+        double alpha = 1;
+        double beta = 0;
+        int stage = 0;
+        int level = params.maxLevel();
+        double scale = params.defaultScale();
+        TreeSet<Integer> rotations = new TreeSet<>();
+        boolean relin = false;
+        for (int i = 0; i < choices.size(); i++) {
+            Choice c = choices.get(i);
+            if (c.isClientLayout()) {
+                if (i != 0) {
+                    throw new IllegalArgumentException("plan: a client layout must come first, found " + c + " at step " + i);
+                }
+                repr = KernelFactory.clientLayout(c, stages.get(0).in.size(), slots);
+                steps.add(new PlanStep(c, null, "input " + network.inputShape(), repr, repr, level, level, scale, scale,
+                        new OpCounts(), Set.of(), false, 0, 1, 0));
+                continue;
+            }
+            boolean conversion = c.kind().equals(Choice.VECTORIZE) || c.kind().equals(Choice.REPLICATE)
+                    || c.kind().equals(Choice.INTERLEAVE);
+            if (!conversion && stage >= stages.size()) {
+                throw new IllegalArgumentException("plan: choice " + c + " at step " + i + " has no stage left to run");
+            }
+            Stage st = conversion ? null : stages.get(stage);
+            if (c.kind().equals(Choice.IDENTITY)) {
+                if (!isIdentity(st)) {
+                    throw new IllegalArgumentException("plan: " + st.label + " is not an identity");
+                }
+                steps.add(new PlanStep(c, null, st.label, repr, repr, level, level, scale, scale, new OpCounts(), Set.of(), false,
+                        0, alpha, beta));
+                stage++;
+                continue;
+            }
+            Kernel k = kernels != null && kernels.get(i) != null ? kernels.get(i)
+                    : KernelFactory.build(c, st, repr, alpha, beta, slots, 1.0);
+            if (k == null) {
+                throw new IllegalArgumentException("plan: choice " + c + " does not apply at step " + i
+                        + (st == null ? "" : " (" + st.label + ")"));
+            }
+            if (repr != null && !k.input().equals(repr)) {
+                throw new IllegalArgumentException("plan: step " + i + " (" + c + ") reads " + k.input().describe() + " but gets "
+                        + repr.describe());
+            }
+            CountingSlots sim = new CountingSlots(slots, chain);
+            List<CountingSlots.Value> in = new ArrayList<>();
+            for (int q = 0; q < k.input().ciphertexts(); q++) {
+                in.add(new CountingSlots.Value(level, scale));
+            }
+            List<CountingSlots.Value> out = k.apply(sim, in);
+            int levelOut = out.get(0).level();
+            double scaleOut = out.get(0).scale();
+            OpCounts counts = sim.counts().copy();
+            rotations.addAll(sim.rotationSteps());
+            relin |= sim.needsRelinearization();
+            double seconds = model.seconds(counts, params.ringDegree());
+            steps.add(new PlanStep(c, k, st == null ? "conversion" : st.label, k.input(), k.output(), level, levelOut, scale,
+                    scaleOut, counts, sim.rotationSteps(), sim.needsRelinearization(), seconds, k.outAlpha(), k.outBeta()));
+            repr = k.output();
+            alpha = k.outAlpha();
+            beta = k.outBeta();
+            level = levelOut;
+            scale = scaleOut;
+            if (!conversion) {
+                stage++;
+            }
+        }
+        if (stage != stages.size()) {
+            throw new IllegalArgumentException("plan: the choices cover " + stage + " of " + stages.size() + " stages");
+        }
+        KeyRequirements req = relin ? KeyRequirements.relinearization() : KeyRequirements.none();
+        req = req.withRotations(rotations);
+        return new Plan(network, params, choices, steps, req, info, model);
+    }
+
+    private static boolean isIdentity(Stage st) {
+        return st != null && st.isLinear() && LolaCompiler.isIdentity(st.map);
+    }
+
+    private static long computeFingerprint(Network net, CkksParameters params, List<Choice> choices, int batch) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            md.update("lola4j-plan-v1".getBytes(StandardCharsets.US_ASCII));
+            md.update(ByteBuffer.allocate(12).putLong(params.fingerprint()).putInt(batch).array());
+            md.update(ModelFormat.toBytes(net, ModelFormat.WeightEncoding.lossless(net)));
+            for (Choice c : choices) {
+                md.update(c.encode().getBytes(StandardCharsets.US_ASCII));
+                md.update((byte) ';');
+            }
+            return ByteBuffer.wrap(md.digest()).getLong();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is not available", e);
+        }
+    }
+
+    /** The same plan with the measured headroom recorded. */
+    Plan withHeadroom(double bits) {
+        CompileInfo i = new CompileInfo(info.costModel(), info.calibration(), info.stageMax(), bits, info.alternatives(),
+                info.batch());
+        List<Kernel> ks = new ArrayList<>();
+        for (PlanStep s : steps) {
+            ks.add(s.kernel);
+        }
+        return assemble(network, params, choices, ks, model, i);
+    }
+
+    // ------------------------------------------------------------------ accessors
+
+    /** The network. */
+    public Network network() {
+        return network;
+    }
+
+    /** The CKKS parameters. */
+    public CkksParameters parameters() {
+        return params;
+    }
+
+    /** Exactly the evaluation keys the plan uses: relinearization and the rotation steps. */
+    public KeyRequirements keyRequirements() {
+        return keys;
+    }
+
+    /** The representation the client encrypts its input in. */
+    public Representation inputRepresentation() {
+        return input;
+    }
+
+    /** The representation of the encrypted result. */
+    public Representation outputRepresentation() {
+        return output;
+    }
+
+    /** A fingerprint of the parameters, the network and the choices; tensors carry it. */
+    public long fingerprint() {
+        return fingerprint;
+    }
+
+    /** What the compiler recorded. */
+    public CompileInfo compileInfo() {
+        return info;
+    }
+
+    /** Whether the plan evaluates a batch of images (SIMD) rather than one. */
+    public boolean isBatch() {
+        return info.batch() > 0;
+    }
+
+    /** Images per evaluation in batch mode (1 in latency mode). */
+    public int batchSize() {
+        return Math.max(1, info.batch());
+    }
+
+    /** The choices, as a plan file stores them. */
+    List<Choice> choices() {
+        return choices;
+    }
+
+    /** The steps. */
+    List<PlanStep> steps() {
+        return steps;
+    }
+
+    /** The cost model the plan was priced with. */
+    CostModel costModel() {
+        return model;
+    }
+
+    /** The multiplicative depth: levels consumed from the top. */
+    public int depth() {
+        return params.maxLevel() - steps.get(steps.size() - 1).levelOut;
+    }
+
+    /** The predicted single-thread server time, in seconds. */
+    public double predictedSeconds() {
+        double s = 0;
+        for (PlanStep p : steps) {
+            s += p.seconds;
+        }
+        return s;
+    }
+
+    /** All operations of an evaluation. */
+    public OpCounts operations() {
+        OpCounts c = new OpCounts();
+        for (PlanStep p : steps) {
+            c.addAll(p.counts);
+        }
+        return c;
+    }
+
+    /** The report: per step and in total, before any key exists. */
+    public PlanReport report() {
+        return PlanReport.of(this);
+    }
+
+    /**
+     * Encodes every plaintext operand of every step at its level, so that the first evaluation is
+     * as fast as the later ones (a server calls this once after loading the plan).
+     */
+    public void prepare() {
+        for (PlanStep s : steps) {
+            if (s.kernel == null) {
+                continue;
+            }
+            PreparingSlots p = new PreparingSlots(params, encoder);
+            List<PreparingSlots.Value> in = new ArrayList<>();
+            for (int q = 0; q < s.in.ciphertexts(); q++) {
+                in.add(new PreparingSlots.Value(s.levelIn, s.scaleIn));
+            }
+            s.kernel.apply(p, in);
+        }
+    }
+
+    // ------------------------------------------------------------------ client
+
+    /**
+     * Lays an input out in the input representation and encrypts it with the public key.
+     *
+     * @param values the network input ({@code network().inputShape().size()} finite values, already
+     *               preprocessed, e.g. pixels / 256)
+     * @param pk     the client's public key (of this plan's parameters)
+     * @param random the randomness of the encryption
+     * @return the encrypted input
+     * @throws IllegalArgumentException on a wrong length, a non-finite value, a key of other
+     *                                  parameters, or a batch plan (use {@link #encryptBatch})
+     */
+    public EncryptedTensor encryptInput(double[] values, PublicKey pk, SecureRandom random) {
+        if (isBatch()) {
+            throw new IllegalArgumentException("encryptInput: this is a batch plan; use encryptBatch");
+        }
+        checkInput(values, "encryptInput");
+        requireKeyParams(pk.parameters(), "encryptInput: the public key");
+        return encryptSlots(input.pack(values), new Encryptor(pk, random));
+    }
+
+    /**
+     * Lays an input out and encrypts it with the client's secret key (symmetric encryption): the
+     * fresh noise is that of one Gaussian sample instead of the public key's sum of three products,
+     * and each ciphertext's uniform half serializes as a 32-byte seed, halving the upload. For a
+     * client that holds its secret key anyway, this is the better choice.
+     *
+     * @param values the network input
+     * @param sk     the client's secret key (never sent anywhere)
+     * @param random the randomness of the encryption
+     * @return the encrypted input
+     * @throws IllegalArgumentException as {@link #encryptInput(double[], PublicKey, SecureRandom)}
+     */
+    public EncryptedTensor encryptInput(double[] values, SecretKey sk, SecureRandom random) {
+        if (isBatch()) {
+            throw new IllegalArgumentException("encryptInput: this is a batch plan; use encryptBatch");
+        }
+        checkInput(values, "encryptInput");
+        requireKeyParams(sk.parameters(), "encryptInput: the secret key");
+        return encryptSlots(input.pack(values), new Encryptor(sk, random));
+    }
+
+    /**
+     * Encrypts an input tensor (its shape must be the network's).
+     *
+     * @param x      the input
+     * @param pk     the public key
+     * @param random the randomness
+     * @return the encrypted input
+     * @throws IllegalArgumentException on a wrong shape or non-finite value
+     */
+    public EncryptedTensor encryptInput(Tensor x, PublicKey pk, SecureRandom random) {
+        if (!x.shape().equals(network.inputShape())) {
+            throw new IllegalArgumentException("encryptInput: the network takes " + network.inputShape() + ", got " + x.shape());
+        }
+        return encryptInput(x.toArray(), pk, random);
+    }
+
+    /**
+     * Encrypts a batch of inputs for a batch plan: image b in slot b of every feature's ciphertext.
+     *
+     * @param inputs at most {@link #batchSize()} inputs, each of the network's input size
+     * @param pk     the public key
+     * @param random the randomness
+     * @return the encrypted batch
+     * @throws IllegalArgumentException on a latency plan, too many or malformed inputs
+     */
+    public EncryptedTensor encryptBatch(List<double[]> inputs, PublicKey pk, SecureRandom random) {
+        if (!isBatch()) {
+            throw new IllegalArgumentException("encryptBatch: this plan evaluates one image; use encryptInput");
+        }
+        if (inputs.isEmpty() || inputs.size() > batchSize()) {
+            throw new IllegalArgumentException("encryptBatch: expected 1 to " + batchSize() + " inputs, got " + inputs.size());
+        }
+        requireKeyParams(pk.parameters(), "encryptBatch: the public key");
+        int n = network.inputShape().size();
+        double[] all = new double[n * batchSize()];
+        for (int b = 0; b < inputs.size(); b++) {
+            checkInput(inputs.get(b), "encryptBatch: input " + b);
+            System.arraycopy(inputs.get(b), 0, all, b * n, n);
+        }
+        return encryptSlots(input.pack(all), new Encryptor(pk, random));
+    }
+
+    private EncryptedTensor encryptSlots(double[][] slots, Encryptor enc) {
+        List<Ciphertext> cts = new ArrayList<>(slots.length);
+        for (double[] s : slots) {
+            cts.add(enc.encrypt(encoder.encode(s, params.maxLevel(), params.defaultScale())));
+        }
+        return new EncryptedTensor(input, cts, fingerprint);
+    }
+
+    private void checkInput(double[] values, String op) {
+        int n = network.inputShape().size();
+        if (values.length != n) {
+            throw new IllegalArgumentException(op + ": the network takes " + n + " values (" + network.inputShape() + "), got "
+                    + values.length);
+        }
+        for (int i = 0; i < n; i++) {
+            if (!Double.isFinite(values[i])) {
+                throw new IllegalArgumentException(op + ": value " + i + " is " + values[i] + ", expected a finite number");
+            }
+        }
+    }
+
+    private void requireKeyParams(CkksParameters of, String what) {
+        if (!of.equals(params)) {
+            throw new IllegalArgumentException(what + " belongs to other parameters than the plan's");
+        }
+    }
+
+    /**
+     * Decrypts the scores.
+     *
+     * @param y  the encrypted result of {@link #evaluate}
+     * @param sk the client's secret key
+     * @return the network's outputs
+     * @throws IllegalArgumentException when y belongs to another plan or the key to other parameters
+     */
+    public double[] decryptOutput(EncryptedTensor y, SecretKey sk) {
+        if (isBatch()) {
+            throw new IllegalArgumentException("decryptOutput: this is a batch plan; use decryptBatch");
+        }
+        return decrypt(y, sk);
+    }
+
+    /**
+     * Decrypts the scores of a batch.
+     *
+     * @param y     the encrypted result
+     * @param sk    the secret key
+     * @param count how many images the batch held
+     * @return count arrays of scores
+     */
+    public double[][] decryptBatch(EncryptedTensor y, SecretKey sk, int count) {
+        if (!isBatch()) {
+            throw new IllegalArgumentException("decryptBatch: this plan evaluates one image; use decryptOutput");
+        }
+        if (count < 1 || count > batchSize()) {
+            throw new IllegalArgumentException("decryptBatch: count must be in [1, " + batchSize() + "], got " + count);
+        }
+        double[] all = decrypt(y, sk);
+        int m = network.outputShape().size();
+        double[][] out = new double[count][m];
+        for (int b = 0; b < count; b++) {
+            System.arraycopy(all, b * m, out[b], 0, m);
+        }
+        return out;
+    }
+
+    private double[] decrypt(EncryptedTensor y, SecretKey sk) {
+        checkTensor(y, output, -1, "decryptOutput");
+        requireKeyParams(sk.parameters(), "decryptOutput: the secret key");
+        Decryptor d = new Decryptor(sk);
+        double[][] slots = new double[y.ciphertexts().size()][];
+        for (int c = 0; c < slots.length; c++) {
+            slots[c] = encoder.decode(d.decrypt(y.ciphertexts().get(c)));
+        }
+        double[] v = output.unpack(slots);
+        for (int i = 0; i < v.length; i++) {
+            v[i] = outAlpha * v[i] + outBeta;
+        }
+        return v;
+    }
+
+    // ------------------------------------------------------------------ server
+
+    /**
+     * Evaluates the network on an encrypted input, on the calling thread.
+     *
+     * @param x    the encrypted input (of this plan)
+     * @param keys the evaluation keys
+     * @return the encrypted result, at level 0
+     */
+    public EncryptedTensor evaluate(EncryptedTensor x, EvaluationKeys keys) {
+        return evaluate(x, keys, Parallelism.sequential());
+    }
+
+    /**
+     * Evaluates the network on an encrypted input.
+     *
+     * @param x           the encrypted input (of this plan)
+     * @param keys        the evaluation keys (at least {@link #keyRequirements()})
+     * @param parallelism the threads: kernels run independent ciphertexts, rotations and products in
+     *                    parallel, the evaluator splits each operation over limbs
+     * @return the encrypted result, at level 0
+     * @throws IllegalArgumentException when the input belongs to another plan or other parameters,
+     *                                  or has the wrong number of ciphertexts, level or scale
+     * @throws IllegalStateException    when a key the plan needs is missing (naming the rotation)
+     */
+    public EncryptedTensor evaluate(EncryptedTensor x, EvaluationKeys keys, Parallelism parallelism) {
+        return evaluateTrace(x, keys, parallelism).output();
+    }
+
+    /** An evaluation with every step's result and the rotation steps actually used. */
+    record Trace(List<EncryptedTensor> steps, EncryptedTensor output, Set<Integer> usedSteps) {
+    }
+
+    Trace evaluateTrace(EncryptedTensor x, EvaluationKeys keys, Parallelism parallelism) {
+        Objects.requireNonNull(parallelism, "parallelism");
+        checkTensor(x, input, params.maxLevel(), "evaluate");
+        checkKeys(keys);
+        CipherSlots ops = new CipherSlots(params, keys, encoder, parallelism);
+        List<Ciphertext> cur = x.ciphertexts();
+        List<EncryptedTensor> trace = new ArrayList<>();
+        for (PlanStep s : steps) {
+            if (s.kernel != null) {
+                cur = s.kernel.apply(ops, cur);
+            }
+            trace.add(new EncryptedTensor(s.out, cur, fingerprint));
+        }
+        List<Ciphertext> out = new ArrayList<>(cur.size());
+        for (Ciphertext c : cur) {
+            out.add(c.level() == 0 ? c : ops.dropToLevel(c, 0));
+        }
+        return new Trace(trace, new EncryptedTensor(output, out, fingerprint), ops.usedSteps());
+    }
+
+    private void checkTensor(EncryptedTensor x, Representation expected, int level, String op) {
+        if (x.planFingerprint() != fingerprint) {
+            throw new IllegalArgumentException(op + ": the tensor belongs to another plan (fingerprint "
+                    + Long.toHexString(x.planFingerprint()) + ", this plan " + Long.toHexString(fingerprint) + ")");
+        }
+        if (!x.representation().equals(expected) || x.ciphertexts().size() != expected.ciphertexts()) {
+            throw new IllegalArgumentException(op + ": expected " + expected.describe() + ", got " + x.representation().describe());
+        }
+        for (int i = 0; i < x.ciphertexts().size(); i++) {
+            Ciphertext c = x.ciphertexts().get(i);
+            RnsPoly p = c.poly(0);
+            if (p.ringDegree() != params.ringDegree() || p.limbs() > params.maxLevel() + 1) {
+                throw new IllegalArgumentException(op + ": ciphertext " + i + " belongs to other parameters (ring degree "
+                        + p.ringDegree() + ", " + p.limbs() + " primes)");
+            }
+            for (int l = 0; l < p.limbs(); l++) {
+                if (p.ring().modulus(l).value() != params.prime(l)) {
+                    throw new IllegalArgumentException(op + ": ciphertext " + i + " belongs to other parameters (prime " + l
+                            + " differs)");
+                }
+            }
+            if (c.degree() != 1) {
+                throw new IllegalArgumentException(op + ": ciphertext " + i + " has degree " + c.degree() + ", expected 1");
+            }
+            if (level >= 0 && c.level() != level) {
+                throw new IllegalArgumentException(op + ": ciphertext " + i + " is at level " + c.level() + ", expected " + level);
+            }
+            if (level >= 0 && Math.abs(c.scale() - params.defaultScale()) > params.defaultScale() * 0x1p-30) {
+                throw new IllegalArgumentException(op + ": ciphertext " + i + " has scale 2^" + Math.log(c.scale()) / Math.log(2)
+                        + ", expected the default 2^" + Math.log(params.defaultScale()) / Math.log(2));
+            }
+        }
+    }
+
+    private void checkKeys(EvaluationKeys k) {
+        Objects.requireNonNull(k, "keys");
+        if (!k.parameters().equals(params)) {
+            throw new IllegalArgumentException("evaluate: the evaluation keys belong to other parameters than the plan's");
+        }
+        if (keys.needsRelinearization() && !k.hasRelinearizationKey()) {
+            throw new IllegalStateException("evaluate: the plan multiplies ciphertexts but the keys have no relinearization key");
+        }
+        for (int s : keys.rotations()) {
+            if (!k.hasGaloisKey(params.galoisElementForRotation(s))) {
+                throw new IllegalStateException("evaluate: the keys have no Galois key for the rotation by " + s
+                        + " the plan needs; generate them from plan.keyRequirements()");
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ twin
+
+    /** A twin run: the output values and the smallest headroom over every slot of every step. */
+    record TwinRun(double[] output, double minHeadroom, String minHeadroomAt) {
+    }
+
+    /**
+     * The plaintext twin: the plan's slot operations on doubles, from the same input layout.
+     *
+     * @param values the network input
+     * @return the outputs the encrypted evaluation approximates
+     */
+    public double[] evaluatePlain(double[] values) {
+        return runTwin(values).output();
+    }
+
+    TwinRun runTwin(double[] values) {
+        Twin t = twin(values);
+        return new TwinRun(t.steps.get(t.steps.size() - 1).values(), t.ops.minHeadroom(), t.ops.minHeadroomAt());
+    }
+
+    /**
+     * The twin of every step: its slot values, level and scale.
+     *
+     * @param values the network input (or, for a batch plan, the concatenated batch)
+     * @return one tensor per step
+     */
+    public List<SlotTensor> traceTwin(double[] values) {
+        return twin(values).steps;
+    }
+
+    private record Twin(List<SlotTensor> steps, PlainSlots ops) {
+    }
+
+    private Twin twin(double[] values) {
+        if (isBatch()) {
+            if (values.length != input.size()) {
+                throw new IllegalArgumentException("traceTwin: a batch plan takes " + input.size() + " values, got " + values.length);
+            }
+        } else {
+            checkInput(values, "evaluatePlain");
+        }
+        PlainSlots ops = new PlainSlots(params.slots(), LevelChain.of(params));
+        double[][] packed = input.pack(values);
+        List<PlainSlots.Value> cur = new ArrayList<>();
+        for (double[] p : packed) {
+            cur.add(ops.fresh(p, params.maxLevel(), params.defaultScale()));
+        }
+        List<SlotTensor> out = new ArrayList<>();
+        for (PlanStep s : steps) {
+            if (s.kernel != null) {
+                cur = s.kernel.apply(ops, cur);
+            }
+            double[][] sl = new double[cur.size()][];
+            for (int c = 0; c < sl.length; c++) {
+                sl[c] = cur.get(c).v();
+            }
+            out.add(new SlotTensor(s.out, sl, cur.get(0).level(), cur.get(0).scale(), s.alphaOut, s.betaOut));
+        }
+        return new Twin(out, ops);
+    }
+
+    // ------------------------------------------------------------------ files
+
+    /**
+     * Writes the plan: a versioned, checksummed file of the parameters, the network and the
+     * choices (no key material; the kernels are rebuilt when it is read).
+     *
+     * @param out the stream (not closed)
+     * @throws IOException when it fails
+     */
+    public void write(OutputStream out) throws IOException {
+        PlanFile.write(this, out);
+    }
+
+    /**
+     * Reads a plan written by {@link #write}.
+     *
+     * @param in the stream (not closed)
+     * @return the plan
+     * @throws IOException when the stream is truncated, corrupted, of another version, or its
+     *                     contents do not rebuild to the plan it names
+     */
+    public static Plan read(InputStream in) throws IOException {
+        return PlanFile.read(in);
+    }
+
+    /** Rebuilds a plan from what a file stores. */
+    static Plan rebuild(Network net, CkksParameters params, List<Choice> choices, CompileInfo info) {
+        return assemble(net, params, choices, null, CostModel.load(), info);
+    }
+
+    @Override
+    public String toString() {
+        return "Plan[" + network.info().name() + ", N=" + params.ringDegree() + ", depth " + depth() + ", " + steps.size()
+                + " steps, " + keys.rotations().size() + " rotation keys]";
+    }
+}

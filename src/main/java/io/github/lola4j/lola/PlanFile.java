@@ -1,0 +1,217 @@
+package io.github.lola4j.lola;
+
+import io.github.lola4j.ckks.CkksParameters;
+import io.github.lola4j.ckks.CkksSerializer;
+import io.github.lola4j.nn.ModelFormat;
+import io.github.lola4j.nn.Network;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+/**
+ * The plan file format, version 1 (big-endian):
+ *
+ * <pre>
+ *   magic "L4JPLAN1" (8 bytes) | version u16 = 1 | body length u32 | body | CRC32C of magic..body u32
+ *   body: fingerprint u64 | batch u32
+ *         parameters: length u32, the CkksSerializer parameter object
+ *         network:    length u32, the nn model file
+ *         choices:    count u16, each length u16 + ASCII "kind:a,b,c"
+ *         info:       the cost model source, the calibration description (UTF-8 strings, u16 length),
+ *                     the headroom f64, stage maxima count u16 + f64 each, alternatives count u16 + strings
+ * </pre>
+ *
+ * Reading checks the magic, the version, the length (at most 256 MiB), the checksum, then each part,
+ * rebuilds the kernels from the network and the choices and refuses a file whose rebuilt plan has
+ * another fingerprint. Nothing is built from a file that fails any check.
+ */
+final class PlanFile {
+
+    static final byte[] MAGIC = "L4JPLAN1".getBytes(StandardCharsets.US_ASCII);
+    static final int VERSION = 1;
+    static final int MAX_BODY = 256 << 20;
+
+    private PlanFile() {
+    }
+
+    static void write(Plan plan, OutputStream out) throws IOException {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        DataOutputStream d = new DataOutputStream(body);
+        d.writeLong(plan.fingerprint());
+        d.writeInt(plan.compileInfo().batch());
+        byte[] p = new CkksSerializer(plan.parameters()).parametersToBytes();
+        d.writeInt(p.length);
+        d.write(p);
+        byte[] n = ModelFormat.toBytes(plan.network(), ModelFormat.WeightEncoding.lossless(plan.network()));
+        d.writeInt(n.length);
+        d.write(n);
+        d.writeShort(plan.choices().size());
+        for (Choice c : plan.choices()) {
+            byte[] b = c.encode().getBytes(StandardCharsets.US_ASCII);
+            d.writeShort(b.length);
+            d.write(b);
+        }
+        Plan.CompileInfo info = plan.compileInfo();
+        writeString(d, info.costModel());
+        writeString(d, info.calibration());
+        d.writeDouble(info.headroomBits());
+        d.writeShort(info.stageMax().length);
+        for (double v : info.stageMax()) {
+            d.writeDouble(v);
+        }
+        d.writeShort(info.alternatives().size());
+        for (String a : info.alternatives()) {
+            writeString(d, a);
+        }
+        d.flush();
+        byte[] b = body.toByteArray();
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        DataOutputStream o = new DataOutputStream(all);
+        o.write(MAGIC);
+        o.writeShort(VERSION);
+        o.writeInt(b.length);
+        o.write(b);
+        o.flush();
+        CRC32C crc = new CRC32C();
+        crc.update(all.toByteArray());
+        o.writeInt((int) crc.getValue());
+        o.flush();
+        out.write(all.toByteArray());
+        out.flush();
+    }
+
+    private static void writeString(DataOutputStream d, String s) throws IOException {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        if (b.length > 65535) {
+            b = Arrays.copyOf(b, 65535);
+        }
+        d.writeShort(b.length);
+        d.write(b);
+    }
+
+    static Plan read(InputStream in) throws IOException {
+        DataInputStream s = new DataInputStream(in);
+        byte[] magic = new byte[MAGIC.length];
+        readFully(s, magic, "the magic");
+        if (!Arrays.equals(magic, MAGIC)) {
+            throw new IOException("not a lola4j plan file (bad magic)");
+        }
+        int version = readUnsignedShort(s, "the version");
+        if (version != VERSION) {
+            throw new IOException("plan file version " + version + " is not supported (this library reads version " + VERSION + ")");
+        }
+        int len = readInt(s, "the body length");
+        if (len < 0 || len > MAX_BODY) {
+            throw new IOException("plan file body length " + len + " is outside [0, " + MAX_BODY + "]");
+        }
+        byte[] body = new byte[len];
+        readFully(s, body, "the body (" + len + " bytes)");
+        int stored = readInt(s, "the checksum");
+        CRC32C crc = new CRC32C();
+        crc.update(magic);
+        crc.update(new byte[] {(byte) (version >>> 8), (byte) version});
+        crc.update(new byte[] {(byte) (len >>> 24), (byte) (len >>> 16), (byte) (len >>> 8), (byte) len});
+        crc.update(body);
+        if ((int) crc.getValue() != stored) {
+            throw new IOException("plan file checksum mismatch: the file is corrupted");
+        }
+        DataInputStream d = new DataInputStream(new ByteArrayInputStream(body));
+        try {
+            long fingerprint = d.readLong();
+            int batch = d.readInt();
+            byte[] p = new byte[checkedLength(d.readInt(), len, "parameters")];
+            d.readFully(p);
+            CkksParameters params = CkksSerializer.readParameters(new ByteArrayInputStream(p));
+            byte[] n = new byte[checkedLength(d.readInt(), len, "network")];
+            d.readFully(n);
+            Network net = ModelFormat.fromBytes(n, "the plan's network");
+            int count = d.readUnsignedShort();
+            List<Choice> choices = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                byte[] c = new byte[d.readUnsignedShort()];
+                d.readFully(c);
+                try {
+                    choices.add(Choice.decode(new String(c, StandardCharsets.US_ASCII)));
+                } catch (IllegalArgumentException e) {
+                    throw new IOException("plan file choice " + i + ": " + e.getMessage(), e);
+                }
+            }
+            String model = readString(d);
+            String calibration = readString(d);
+            double headroom = d.readDouble();
+            double[] stageMax = new double[d.readUnsignedShort()];
+            for (int i = 0; i < stageMax.length; i++) {
+                stageMax[i] = d.readDouble();
+            }
+            int alts = d.readUnsignedShort();
+            List<String> alternatives = new ArrayList<>();
+            for (int i = 0; i < alts; i++) {
+                alternatives.add(readString(d));
+            }
+            if (d.available() != 0) {
+                throw new IOException("plan file has " + d.available() + " unexpected bytes after its contents");
+            }
+            Plan plan;
+            try {
+                plan = Plan.rebuild(net, params, choices, new Plan.CompileInfo(model, calibration, stageMax, headroom, alternatives,
+                        batch));
+            } catch (IllegalArgumentException e) {
+                throw new IOException("plan file does not describe a valid plan: " + e.getMessage(), e);
+            }
+            if (plan.fingerprint() != fingerprint) {
+                throw new IOException("plan file fingerprint " + Long.toHexString(fingerprint) + " does not match its contents ("
+                        + Long.toHexString(plan.fingerprint()) + ")");
+            }
+            return plan;
+        } catch (EOFException e) {
+            throw new IOException("plan file body ends before its contents do", e);
+        }
+    }
+
+    private static int checkedLength(int l, int bodyLength, String what) throws IOException {
+        if (l < 0 || l > bodyLength) {
+            throw new IOException("plan file: the " + what + " length " + l + " exceeds the body");
+        }
+        return l;
+    }
+
+    private static String readString(DataInputStream d) throws IOException {
+        byte[] b = new byte[d.readUnsignedShort()];
+        d.readFully(b);
+        return new String(b, StandardCharsets.UTF_8);
+    }
+
+    private static void readFully(DataInputStream s, byte[] b, String what) throws IOException {
+        try {
+            s.readFully(b);
+        } catch (EOFException e) {
+            throw new EOFException("plan file truncated: it ends in " + what);
+        }
+    }
+
+    private static int readUnsignedShort(DataInputStream s, String what) throws IOException {
+        try {
+            return s.readUnsignedShort();
+        } catch (EOFException e) {
+            throw new EOFException("plan file truncated: it ends in " + what);
+        }
+    }
+
+    private static int readInt(DataInputStream s, String what) throws IOException {
+        try {
+            return s.readInt();
+        } catch (EOFException e) {
+            throw new EOFException("plan file truncated: it ends in " + what);
+        }
+    }
+}

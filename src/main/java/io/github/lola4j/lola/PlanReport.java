@@ -1,0 +1,214 @@
+package io.github.lola4j.lola;
+
+import io.github.lola4j.ckks.CkksParameters;
+import io.github.lola4j.ckks.CkksSerializer;
+import io.github.lola4j.ckks.KeyRequirements;
+import io.github.lola4j.ckks.SecurityLevel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * What a plan does and costs, before any key exists: per step the layers, the kernel, the
+ * representations in and out, the level and scale, the operations and the predicted time; in total
+ * the parameters, the exact key set with its size, the input and output ciphertext sizes, the
+ * predicted latency and the memory an evaluation needs. Immutable; {@link #toString()} renders it
+ * as text, and the record accessors give every figure to tools (the CLI's JSON).
+ *
+ * @param model                 the network's name
+ * @param inputShape            the network's input shape
+ * @param outputs               the number of scores
+ * @param ringDegree            N
+ * @param slots                 N / 2
+ * @param primeBits             bits of q_0 .. q_L
+ * @param specialPrimeBits      bits of the special primes
+ * @param dnum                  key-switching digits
+ * @param scaleBits             log2 of the default scale
+ * @param log2QP                the total modulus
+ * @param securityBits          the security level (0 for none)
+ * @param depth                 the levels consumed
+ * @param relinearization       whether a relinearization key is needed
+ * @param rotationSteps         the exact rotation steps, each needing one Galois key
+ * @param evaluationKeyBytes    the serialized size of the keys (seeded form)
+ * @param evaluationKeyMemory   their size in memory
+ * @param inputCiphertexts      ciphertexts the client sends
+ * @param inputBytes            their serialized size (public-key encryption)
+ * @param outputCiphertexts     ciphertexts the server returns
+ * @param outputBytes           their serialized size
+ * @param rotations             key switches of rotations in all (hoisted steps included)
+ * @param hoistedRotations      of which hoisted
+ * @param plainProducts         ciphertext-plaintext products
+ * @param constProducts         ciphertext-constant products
+ * @param cipherProducts        ciphertext-ciphertext products
+ * @param predictedSeconds      the predicted single-thread server time
+ * @param peakMemoryBytes       an estimate of the evaluation's memory: keys, encoded weights, working set
+ * @param batch                 images per evaluation in batch mode, 1 otherwise
+ * @param costModel             the source of the operation times
+ * @param calibration           what the value ranges were measured on
+ * @param headroomBits          the smallest headroom the twin found on the calibration inputs
+ * @param alternatives          the other candidates the compiler considered
+ * @param steps                 the steps
+ */
+public record PlanReport(String model, String inputShape, int outputs, int ringDegree, int slots, int[] primeBits,
+        int[] specialPrimeBits, int dnum, int scaleBits, double log2QP, int securityBits, int depth, boolean relinearization,
+        List<Integer> rotationSteps, long evaluationKeyBytes, long evaluationKeyMemory, int inputCiphertexts, long inputBytes,
+        int outputCiphertexts, long outputBytes, long rotations, long hoistedRotations, long plainProducts, long constProducts,
+        long cipherProducts, double predictedSeconds, long peakMemoryBytes, int batch, String costModel, String calibration,
+        double headroomBits, List<String> alternatives, List<Step> steps) {
+
+    /**
+     * One step.
+     *
+     * @param index            its position
+     * @param layers           the layers it runs (or "conversion")
+     * @param kernel           the kernel and its parameters
+     * @param input            the representation in
+     * @param output           the representation out
+     * @param levelIn          the level in
+     * @param levelOut         the level out
+     * @param scaleBitsIn      log2 of the scale in
+     * @param scaleBitsOut     log2 of the scale out
+     * @param rotations        rotations with their own key switch
+     * @param hoistedRotations hoisted rotation steps
+     * @param plainProducts    plaintext products
+     * @param constProducts    constant products
+     * @param cipherProducts   ciphertext products
+     * @param predictedMillis  the predicted time
+     */
+    public record Step(int index, String layers, String kernel, String input, String output, int levelIn, int levelOut,
+            double scaleBitsIn, double scaleBitsOut, long rotations, long hoistedRotations, long plainProducts, long constProducts,
+            long cipherProducts, double predictedMillis) {
+    }
+
+    /** Copies the arrays and lists. */
+    public PlanReport {
+        primeBits = primeBits.clone();
+        specialPrimeBits = specialPrimeBits.clone();
+        rotationSteps = List.copyOf(rotationSteps);
+        alternatives = List.copyOf(alternatives);
+        steps = List.copyOf(steps);
+    }
+
+    static PlanReport of(Plan plan) {
+        CkksParameters p = plan.parameters();
+        int[] q = new int[p.maxLevel() + 1];
+        for (int i = 0; i < q.length; i++) {
+            q[i] = 64 - Long.numberOfLeadingZeros(p.prime(i));
+        }
+        long[] sp = p.specialPrimes();
+        int[] s = new int[sp.length];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = 64 - Long.numberOfLeadingZeros(sp[i]);
+        }
+        KeyRequirements req = plan.keyRequirements();
+        int galois = req.galoisElements(p).size();
+        long keyPoly = 8L * p.ringDegree() * (p.maxLevel() + 1 + sp.length);
+        long keyMemory = (galois + (req.needsRelinearization() ? 1 : 0)) * 2L * p.dnum() * keyPoly;
+        long keyBytes = CkksSerializer.evaluationKeysSize(p, req, CkksSerializer.Form.SEEDED);
+        List<Step> steps = new ArrayList<>();
+        long plaintextBytes = 0;
+        long working = 0;
+        OpCounts all = new OpCounts();
+        List<PlanStep> ps = plan.steps();
+        for (int i = 0; i < ps.size(); i++) {
+            PlanStep st = ps.get(i);
+            OpCounts c = st.counts;
+            all.addAll(c);
+            steps.add(new Step(i, st.layers, st.describe(), st.in.describe(), st.out.describe(), st.levelIn, st.levelOut,
+                    log2(st.scaleIn), log2(st.scaleOut), c.total(OpCounts.Op.ROTATION), c.total(OpCounts.Op.HOISTED_ROTATION),
+                    c.total(OpCounts.Op.PLAIN_PRODUCT), c.total(OpCounts.Op.CONST_PRODUCT), c.total(OpCounts.Op.CIPHER_PRODUCT),
+                    st.seconds * 1e3));
+            if (st.kernel != null) {
+                // Plaintext products keep a Montgomery copy of each operand beside its encoding.
+                long products = c.total(OpCounts.Op.PLAIN_PRODUCT);
+                plaintextBytes += products * 2L * 8 * p.ringDegree() * (st.levelIn + 1);
+                long ctBytes = 2L * 8 * p.ringDegree() * (st.levelIn + 1);
+                long alive = st.in.ciphertexts() + st.out.ciphertexts() + c.total(OpCounts.Op.HOISTED_ROTATION)
+                        + Math.min(c.total(OpCounts.Op.ROTATION), 8);
+                working = Math.max(working, alive * ctBytes);
+            }
+        }
+        long switchWorkspace = (p.dnum() + 2L) * keyPoly * Math.max(1, Runtime.getRuntime().availableProcessors());
+        int inCts = plan.inputRepresentation().ciphertexts();
+        int outCts = plan.outputRepresentation().ciphertexts();
+        long inBytes = inCts * CkksSerializer.ciphertextSize(p, p.maxLevel(), false);
+        long outBytes = outCts * CkksSerializer.ciphertextSize(p, 0, false);
+        int security = p.securityLevel() == SecurityLevel.BITS_128 ? 128 : p.securityLevel() == SecurityLevel.BITS_192 ? 192
+                : p.securityLevel() == SecurityLevel.BITS_256 ? 256 : 0;
+        Plan.CompileInfo info = plan.compileInfo();
+        return new PlanReport(plan.network().info().name(), plan.network().inputShape().toString(),
+                plan.network().outputShape().size(), p.ringDegree(), p.slots(), q, s, p.dnum(),
+                (int) Math.round(log2(p.defaultScale())), p.log2QP(), security, plan.depth(), req.needsRelinearization(),
+                new ArrayList<>(req.rotations()), keyBytes, keyMemory, inCts, inBytes, outCts, outBytes, all.keySwitchRotations(),
+                all.total(OpCounts.Op.HOISTED_ROTATION), all.total(OpCounts.Op.PLAIN_PRODUCT), all.total(OpCounts.Op.CONST_PRODUCT),
+                all.total(OpCounts.Op.CIPHER_PRODUCT), plan.predictedSeconds(), keyMemory + plaintextBytes + working + switchWorkspace,
+                plan.batchSize(), info.costModel(), info.calibration(), info.headroomBits(), info.alternatives(), steps);
+    }
+
+    private static double log2(double x) {
+        return Math.log(x) / Math.log(2);
+    }
+
+    private static String bytes(long b) {
+        if (b >= 1L << 30) {
+            return String.format(Locale.ROOT, "%.2f GiB", b / (double) (1L << 30));
+        }
+        if (b >= 1L << 20) {
+            return String.format(Locale.ROOT, "%.1f MiB", b / (double) (1L << 20));
+        }
+        return String.format(Locale.ROOT, "%.1f KiB", b / 1024.0);
+    }
+
+    /** The report as text, one screen for a small network. */
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "plan for %s: input %s -> %d scores%s%n", model, inputShape, outputs,
+                batch > 1 ? ", batches of " + batch + " images" : ""));
+        StringBuilder qb = new StringBuilder();
+        for (int i = 0; i < primeBits.length; i++) {
+            qb.append(i == 0 ? "" : ",").append(primeBits[i]);
+        }
+        StringBuilder pb = new StringBuilder();
+        for (int i = 0; i < specialPrimeBits.length; i++) {
+            pb.append(i == 0 ? "" : ",").append(specialPrimeBits[i]);
+        }
+        sb.append(String.format(Locale.ROOT, "CKKS      N = %d (%d slots), Q = [%s] bits, P = [%s] bits, dnum %d, scale 2^%d,"
+                + " log2(QP) = %.1f, %s%n", ringDegree, slots, qb, pb, dnum, scaleBits, log2QP,
+                securityBits > 0 ? securityBits + "-bit security" : "NO security (test parameters)"));
+        sb.append(String.format(Locale.ROOT, "keys      %s%d rotation keys, %s serialized (%s in memory)%n",
+                relinearization ? "relinearization + " : "", rotationSteps.size(), bytes(evaluationKeyBytes),
+                bytes(evaluationKeyMemory)));
+        sb.append("          rotation steps ").append(rotationSteps).append('\n');
+        sb.append(String.format(Locale.ROOT, "traffic   input %d ciphertext%s (%s), output %d ciphertext%s (%s)%n", inputCiphertexts,
+                inputCiphertexts > 1 ? "s" : "", bytes(inputBytes), outputCiphertexts, outputCiphertexts > 1 ? "s" : "",
+                bytes(outputBytes)));
+        sb.append(String.format(Locale.ROOT, "steps     %-4s %-5s %-8s %-7s %-6s %-6s %-6s %-9s %s%n", "#", "level", "rot+hst", "P", "K",
+                "C", "ms", "repr out", "kernel"));
+        for (Step s : steps) {
+            sb.append(String.format(Locale.ROOT, "          %-4d %d->%-2d %3d+%-4d %-7d %-6d %-6d %-6.2f %-9s %s%n", s.index, s.levelIn,
+                    s.levelOut, s.rotations, s.hoistedRotations, s.plainProducts, s.constProducts, s.cipherProducts,
+                    s.predictedMillis, shortKind(s.output), s.kernel));
+        }
+        sb.append(String.format(Locale.ROOT, "total     depth %d, %d rotations (%d hoisted), %d plaintext, %d constant and %d"
+                + " ciphertext products%n", depth, rotations, hoistedRotations, plainProducts, constProducts, cipherProducts));
+        sb.append(String.format(Locale.ROOT, "predicted %.1f ms per evaluation on one thread%s; peak memory about %s%n",
+                predictedSeconds * 1e3, batch > 1 ? String.format(Locale.ROOT, " (%.0f images/s)", batch / predictedSeconds) : "",
+                bytes(peakMemoryBytes)));
+        sb.append(String.format(Locale.ROOT, "ranges    %s; smallest headroom %.1f bits%n", calibration, headroomBits));
+        sb.append("costs     ").append(costModel).append('\n');
+        if (alternatives.size() > 1) {
+            sb.append("also      ");
+            for (int i = 1; i < Math.min(alternatives.size(), 4); i++) {
+                sb.append(i > 1 ? "; " : "").append(alternatives.get(i));
+            }
+            sb.append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static String shortKind(String repr) {
+        int sp = repr.indexOf(' ');
+        return sp < 0 ? repr : repr.substring(0, sp);
+    }
+}
