@@ -1,0 +1,190 @@
+package io.github.lola4j.lola;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.lola4j.ckks.Ciphertext;
+import io.github.lola4j.ckks.EvaluationKeys;
+import io.github.lola4j.ckks.GaloisKey;
+import io.github.lola4j.ckks.KeyGenerator;
+import io.github.lola4j.ckks.PublicKey;
+import io.github.lola4j.ckks.SecretKey;
+import io.github.lola4j.nn.AvgPool;
+import io.github.lola4j.nn.Conv2d;
+import io.github.lola4j.nn.Dense;
+import io.github.lola4j.nn.Flatten;
+import io.github.lola4j.nn.Layer;
+import io.github.lola4j.nn.ModelInfo;
+import io.github.lola4j.nn.Network;
+import io.github.lola4j.nn.PolyActivation;
+import io.github.lola4j.nn.Shape;
+import io.github.lola4j.nn.Square;
+import io.github.lola4j.nn.Tensor;
+import io.github.lola4j.ring.Parallelism;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Networks the shipped models do not cover compile, their plan's twin equals the network, and the
+ * encrypted evaluation agrees with it; the simulator's levels, scales and keys are the real ones;
+ * networks that cannot fit are refused naming the layer and what is missing.
+ */
+class CompilerTest {
+
+    private static final SecureRandom RND = new SecureRandom();
+
+    static Network net(Shape in, double weightScale, long seed, Layer... layers) {
+        SplittableRandom r = new SplittableRandom(seed);
+        List<Layer> out = new ArrayList<>();
+        for (Layer l : layers) {
+            if (l instanceof Dense d) {
+                double s = weightScale / Math.sqrt(d.inputs());
+                out.add(Dense.of(d.inputs(), d.outputs(), LolaTestSupport.random(r, d.inputs() * d.outputs(), -s, s),
+                        LolaTestSupport.random(r, d.outputs(), -0.1, 0.1)));
+            } else if (l instanceof Conv2d c) {
+                Conv2d.Geometry g = c.geometry();
+                double s = weightScale / Math.sqrt(g.inChannels() * g.kernelRows() * g.kernelCols());
+                out.add(Conv2d.of(g, LolaTestSupport.random(r, g.weightCount(), -s, s), LolaTestSupport.random(r, g.outChannels(),
+                        -0.1, 0.1)));
+            } else {
+                out.add(l);
+            }
+        }
+        return Network.of(in, out, ModelInfo.untrained("test", "none", 1));
+    }
+
+    static List<double[]> inputs(Network net, int n, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        List<double[]> x = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            x.add(LolaTestSupport.random(r, net.inputShape().size(), 0, 1));
+        }
+        return x;
+    }
+
+    static Conv2d conv(int in, int out, int k, int stride, int pt, int pb, int pl, int pr) {
+        return Conv2d.zeros(new Conv2d.Geometry(in, out, k, k, stride, stride, pt, pb, pl, pr));
+    }
+
+    /** Compiles, checks the twin on every input and the encrypted run on some; returns the plan. */
+    static Plan compileAndCheck(Network net, int encrypted) {
+        List<double[]> cal = inputs(net, 16, 1);
+        Plan plan = LolaCompiler.compile(net, LolaCompiler.Options.lowLatency().withCalibration(cal));
+        for (double[] x : inputs(net, 8, 2)) {
+            double[] want = net.forward(x);
+            double[] got = plan.evaluatePlain(x);
+            for (int i = 0; i < want.length; i++) {
+                assertEquals(want[i], got[i], 1e-9 * Math.max(1, Math.abs(want[i])), "twin output " + i + " of " + plan);
+            }
+        }
+        if (encrypted > 0) {
+            KeyGenerator kg = new KeyGenerator(plan.parameters(), RND);
+            SecretKey sk = kg.secretKey();
+            PublicKey pk = kg.publicKey(sk);
+            EvaluationKeys evk = kg.evaluationKeys(sk, plan.keyRequirements());
+            for (double[] x : inputs(net, encrypted, 3)) {
+                Plan.Trace t = plan.evaluateTrace(plan.encryptInput(x, pk, RND), evk, Parallelism.sequential());
+                for (int s = 0; s < plan.steps().size(); s++) {
+                    PlanStep st = plan.steps().get(s);
+                    for (Ciphertext c : t.steps().get(s).ciphertexts()) {
+                        assertEquals(st.levelOut, c.level(), "simulated level after step " + s);
+                        assertEquals(st.scaleOut, c.scale(), 0.0, "simulated scale after step " + s);
+                    }
+                }
+                assertEquals(plan.keyRequirements().rotations(), t.usedSteps(), "predicted rotation keys = keys used");
+                double[] want = net.forward(x);
+                double[] got = plan.decryptOutput(t.output(), sk);
+                double max = 0;
+                for (double v : want) {
+                    max = Math.max(max, Math.abs(v));
+                }
+                for (int i = 0; i < want.length; i++) {
+                    assertEquals(want[i], got[i], 1e-3 * Math.max(1, max), "decrypted output " + i + " of " + plan);
+                }
+                assertEquals(Tensor.argmax(want), Tensor.argmax(got));
+            }
+        }
+        return plan;
+    }
+
+    @Test
+    void multilayerPerceptronWithSquareAndPolynomialActivations() {
+        Network mlp = net(Shape.of(1, 8, 8), 1.0, 11, Flatten.INSTANCE, Dense.zeros(64, 32), Square.INSTANCE, Dense.zeros(32, 16),
+                PolyActivation.of(0.5, 1, 0.1), Dense.zeros(16, 4));
+        Plan p = compileAndCheck(mlp, 2);
+        assertEquals(5, p.depth());
+    }
+
+    @Test
+    void convolutionWithPaddingOnEverySideThenAveragePooling() {
+        Network n = net(Shape.of(1, 12, 12), 1.0, 12, conv(1, 4, 3, 1, 1, 1, 1, 1), Square.INSTANCE, AvgPool.of(2, 2, 2, 2),
+                Flatten.INSTANCE, Dense.zeros(144, 10));
+        Plan p = compileAndCheck(n, 2);
+        assertEquals(3, p.depth(), "the pooling is merged into the dense layer or done by rotations: no level of its own");
+    }
+
+    @Test
+    void twoConvolutions() {
+        Network n = net(Shape.of(1, 16, 16), 1.0, 13, conv(1, 3, 3, 1, 1, 1, 1, 1), Square.INSTANCE, conv(3, 4, 3, 2, 0, 1, 0, 1),
+                Square.INSTANCE, Flatten.INSTANCE, Dense.zeros(256, 10));
+        compileAndCheck(n, 2);
+    }
+
+    @Test
+    void cifarShapedInput() {
+        Network n = net(Shape.of(3, 32, 32), 1.0, 14, conv(3, 8, 4, 2, 1, 1, 1, 1), Square.INSTANCE, Flatten.INSTANCE,
+                Dense.zeros(8 * 16 * 16, 10));
+        compileAndCheck(n, 1);
+    }
+
+    @Test
+    void aMissingRotationKeyIsNamed() {
+        Network mlp = net(Shape.of(16), 1.0, 15, Dense.zeros(16, 8), Square.INSTANCE, Dense.zeros(8, 4));
+        Plan plan = LolaCompiler.compile(mlp, LolaCompiler.Options.lowLatency());
+        int missing = plan.keyRequirements().rotations().iterator().next();
+        KeyGenerator kg = new KeyGenerator(plan.parameters(), RND);
+        SecretKey sk = kg.secretKey();
+        EvaluationKeys all = kg.evaluationKeys(sk, plan.keyRequirements());
+        List<GaloisKey> some = new ArrayList<>(all.galoisKeys().values());
+        some.removeIf(k -> k.galoisElement() == plan.parameters().galoisElementForRotation(missing));
+        EvaluationKeys partial = new EvaluationKeys(plan.parameters(), all.relinearizationKey(), some);
+        EncryptedTensor x = plan.encryptInput(new double[16], kg.publicKey(sk), RND);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> plan.evaluate(x, partial));
+        assertTrue(e.getMessage().contains("rotation by " + missing), e.getMessage());
+        EvaluationKeys noRelin = new EvaluationKeys(plan.parameters(), null, all.galoisKeys().values());
+        assertThrows(IllegalStateException.class, () -> plan.evaluate(x, noRelin));
+    }
+
+    @Test
+    void tooDeepIsRefusedNamingTheLayer() {
+        List<Layer> layers = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            layers.add(Dense.zeros(8, 8));
+            layers.add(Square.INSTANCE);
+        }
+        Network deep = net(Shape.of(8), 0.5, 16, layers.toArray(new Layer[0]));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> LolaCompiler.compile(deep, LolaCompiler.Options.lowLatency().withRingDegrees(8192)));
+        assertTrue(e.getMessage().startsWith("depth:") && e.getMessage().contains("layer"), e.getMessage());
+    }
+
+    @Test
+    void valuesTooLargeAreRefused() {
+        Network huge = net(Shape.of(8), 1e14, 17, Dense.zeros(8, 4));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> LolaCompiler.compile(huge, LolaCompiler.Options.lowLatency()));
+        assertTrue(e.getMessage().startsWith("range:") && e.getMessage().contains("dense 8->4"), e.getMessage());
+    }
+
+    @Test
+    void inputsThatDoNotFitAreRefused() {
+        Network big = net(Shape.of(1, 128, 128), 1.0, 18, Flatten.INSTANCE, Dense.zeros(16384, 2));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LolaCompiler.compile(big,
+                LolaCompiler.Options.lowLatency().withRingDegrees(8192).withMaxInputCiphertexts(1)));
+        assertTrue(e.getMessage().startsWith("slots:") && e.getMessage().contains("dense 16384->2"), e.getMessage());
+    }
+}

@@ -1,0 +1,106 @@
+package io.github.lola4j.lola;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.lola4j.ckks.EvaluationKeys;
+import io.github.lola4j.ckks.KeyGenerator;
+import io.github.lola4j.ckks.PublicKey;
+import io.github.lola4j.ckks.SecretKey;
+import io.github.lola4j.data.Dataset;
+import io.github.lola4j.data.LabeledImages;
+import io.github.lola4j.data.Mnist;
+import io.github.lola4j.nn.ModelRegistry;
+import io.github.lola4j.nn.Network;
+import io.github.lola4j.nn.Tensor;
+import io.github.lola4j.ring.Parallelism;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ForkJoinPool;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Encrypted MNIST with the shipped models: the encrypted predictions equal the plaintext ones on
+ * the first 20 test images (all 10,000 in the {@code slow} profile), at 128-bit security, with the
+ * server seeing only ciphertexts and evaluation keys.
+ */
+class MnistEndToEndTest {
+
+    private static LabeledImages test;
+    private static LabeledImages train;
+
+    @BeforeAll
+    static void load() throws IOException {
+        Mnist m = Mnist.load(Path.of("../shared/data/mnist"), Dataset.MNIST);
+        test = m.test();
+        train = m.train();
+    }
+
+    /** The compile options the CLI uses: ranges calibrated on 256 training images. */
+    static LolaCompiler.Options options(Network net) {
+        List<double[]> cal = new ArrayList<>();
+        for (int i = 0; i < 256; i++) {
+            cal.add(net.input(train, i * 233));
+        }
+        return LolaCompiler.Options.lowLatency().withCalibration(cal);
+    }
+
+    private static void agree(String model, int count, double maxError) throws Exception {
+        Network net = ModelRegistry.load(model);
+        Plan plan = LolaCompiler.compile(net, options(net));
+        assertEquals(128, plan.report().securityBits());
+        SecureRandom rnd = new SecureRandom();
+        KeyGenerator kg = new KeyGenerator(plan.parameters(), rnd);
+        SecretKey sk = kg.secretKey();
+        PublicKey pk = kg.publicKey(sk);
+        EvaluationKeys evk = kg.evaluationKeys(sk, plan.keyRequirements());
+        ForkJoinPool pool = new ForkJoinPool(2);
+        try {
+            Parallelism par = Parallelism.of(pool);
+            int agree = 0;
+            double worst = 0;
+            for (int i = 0; i < count; i++) {
+                double[] x = net.input(test, i);
+                double[] plain = net.forward(x);
+                double[] scores = plan.decryptOutput(plan.evaluate(plan.encryptInput(x, pk, rnd), evk, par), sk);
+                for (int k = 0; k < plain.length; k++) {
+                    worst = Math.max(worst, Math.abs(plain[k] - scores[k]));
+                }
+                if (Tensor.argmax(plain) == Tensor.argmax(scores)) {
+                    agree++;
+                }
+            }
+            assertEquals(count, agree, model + ": encrypted predictions equal to plaintext ones");
+            assertTrue(worst < maxError, model + ": largest score error " + worst);
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    @Test
+    void lolaAgreesOnTwentyImages() throws Exception {
+        agree("lola", 20, 0.01);
+    }
+
+    @Test
+    void lolaSmallAgreesOnTwentyImages() throws Exception {
+        agree("lola-small", 20, 1e-4);
+    }
+
+    @Test
+    @Tag("slow")
+    void lolaAgreesOnTheWholeTestSet() throws Exception {
+        agree("lola", 10000, 0.01);
+    }
+
+    @Test
+    @Tag("slow")
+    void lolaSmallAgreesOnTheWholeTestSet() throws Exception {
+        agree("lola-small", 10000, 1e-4);
+    }
+}

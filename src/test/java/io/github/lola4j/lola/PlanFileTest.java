@@ -1,0 +1,78 @@
+package io.github.lola4j.lola;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.lola4j.nn.Dense;
+import io.github.lola4j.nn.Network;
+import io.github.lola4j.nn.Shape;
+import io.github.lola4j.nn.Square;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.Arrays;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** A plan file round-trips to the same plan; truncated, corrupted or foreign files are refused. */
+class PlanFileTest {
+
+    private static Plan plan;
+    private static byte[] bytes;
+
+    @BeforeAll
+    static void compile() throws IOException {
+        Network net = CompilerTest.net(Shape.of(32), 1.0, 21, Dense.zeros(32, 16), Square.INSTANCE, Dense.zeros(16, 4));
+        plan = LolaCompiler.compile(net, LolaCompiler.Options.lowLatency().withCalibration(CompilerTest.inputs(net, 8, 1)));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        plan.write(out);
+        bytes = out.toByteArray();
+    }
+
+    @Test
+    void roundTripGivesTheSamePlan() throws IOException {
+        Plan back = Plan.read(new ByteArrayInputStream(bytes));
+        assertEquals(plan.fingerprint(), back.fingerprint());
+        assertEquals(plan.parameters(), back.parameters());
+        assertEquals(plan.keyRequirements(), back.keyRequirements());
+        assertEquals(plan.inputRepresentation(), back.inputRepresentation());
+        assertEquals(plan.choices(), back.choices());
+        double[] x = CompilerTest.inputs(plan.network(), 1, 5).get(0);
+        assertArrayEquals(plan.evaluatePlain(x), back.evaluatePlain(x), 0.0);
+        assertEquals(plan.report().steps().size(), back.report().steps().size());
+        ByteArrayOutputStream again = new ByteArrayOutputStream();
+        back.write(again);
+        assertArrayEquals(bytes, again.toByteArray(), "writing a read plan gives the same bytes");
+    }
+
+    @Test
+    void everyTruncationIsRefused() {
+        for (int len = 0; len < bytes.length; len += len < 64 ? 1 : 97) {
+            byte[] cut = Arrays.copyOf(bytes, len);
+            IOException e = assertThrows(IOException.class, () -> Plan.read(new ByteArrayInputStream(cut)), "length " + len);
+            assertTrue(e.getMessage() != null && !e.getMessage().isEmpty());
+        }
+    }
+
+    @Test
+    void flippedBytesAreRefused() {
+        for (int pos = 0; pos < bytes.length; pos += 331) {
+            byte[] bad = bytes.clone();
+            bad[pos] ^= 0x10;
+            assertThrows(IOException.class, () -> Plan.read(new ByteArrayInputStream(bad)), "byte " + pos);
+        }
+    }
+
+    @Test
+    void otherVersionsAndFilesAreRefused() {
+        byte[] v2 = bytes.clone();
+        v2[9] = 2;
+        IOException e = assertThrows(IOException.class, () -> Plan.read(new ByteArrayInputStream(v2)));
+        assertTrue(e.getMessage().contains("version 2"), e.getMessage());
+        byte[] other = "not a plan at all".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        e = assertThrows(IOException.class, () -> Plan.read(new ByteArrayInputStream(other)));
+        assertTrue(e.getMessage().contains("magic"), e.getMessage());
+    }
+}
