@@ -569,9 +569,10 @@ public final class Evaluator {
 
     /**
      * The sum of products cts[0] * pts[0] + ... + cts[k-1] * pts[k-1], without rescaling, with lazy
-     * reduction: the full 128-bit products of each coefficient are summed and reduced once (the
-     * plaintexts' residues are kept in Montgomery form, computed on first use and cached), which
-     * costs about half of k separate {@link #multiplyPlain} and {@link #add} calls.
+     * reduction: the products of each coefficient are summed and reduced once (in 64 bits for primes
+     * below 2^31, else as full 128-bit products of Montgomery-form plaintext residues, computed on
+     * first use and cached), a fraction of the cost of k separate {@link #multiplyPlain} and
+     * {@link #add} calls.
      *
      * @param cts the ciphertexts, at least one, all of the same degree, level and scale (not modified)
      * @param pts as many plaintexts, at least at that level and all of one scale (not modified)
@@ -583,15 +584,13 @@ public final class Evaluator {
         String op = "multiplyPlainAndSum";
         checkTerms(cts, pts.length, op);
         int level = cts[0].level();
-        long[][][] rows = new long[pts.length][][];
         for (int t = 0; t < pts.length; t++) {
             plainAtLevel(pts[t], level, op);
             checkSameScale(pts[0].scale(), pts[t].scale(), op, "plaintext 0", "plaintext " + t);
-            rows[t] = pts[t].montgomeryRows();
         }
         double scale = cts[0].scale() * pts[0].scale();
         checkScaleFits(scale, level, op);
-        return sumOfProducts(cts, rows, null, scale);
+        return sumOfProducts(cts, pts, null, scale);
     }
 
     /**
@@ -621,9 +620,7 @@ public final class Evaluator {
                         + Math.round(Math.log(constScale) / Math.log(2)));
             }
             for (int l = 0; l < ring.limbs(); l++) {
-                Modulus m = ring.modulus(l);
-                long w = m.reduceSigned((long) v);
-                residues[t][l] = m.mulShoup(w, m.montgomeryFactor(), m.shoup(m.montgomeryFactor()));
+                residues[t][l] = ring.modulus(l).reduceSigned((long) v);
             }
         }
         double scale = cts[0].scale() * constScale;
@@ -645,15 +642,21 @@ public final class Evaluator {
         }
     }
 
-    private static final int BLOCK = 512;
+    /**
+     * Coefficients per block of the multiply-and-sum loops: a whole limb at N = 8192 (two
+     * accumulator rows of 64 KiB stay in L2 while each term streams two rows in order, which the
+     * prefetchers follow; interleaving many terms over small blocks stalls on memory instead).
+     */
+    private static final int BLOCK = 8192;
 
     /**
-     * sum_t cts[t] * f_t, with f_t the Montgomery-form rows plainRows[t] (per limb) or the
-     * Montgomery-form scalars scalarResidues[t] (per limb): 128-bit accumulation in blocks of
-     * coefficients, Montgomery reduction once per chunk of terms (at most floor(2^64 / q) terms keep
-     * the sum below q 2^64).
+     * sum_t cts[t] * f_t, with f_t the plaintext rows (per limb) or the scalar residues (per limb).
+     * For a prime below 2^31 the products fit in 63 bits: up to (2^63 - 1) / (q - 1)^2 of them are
+     * summed in a long and reduced once. Otherwise full 128-bit products of Montgomery-form factors
+     * are summed and Montgomery-reduced once per chunk of at most floor(2^64 / q) terms (which keeps
+     * the sum below q 2^64). Both work in blocks of coefficients that stay in the L1 cache.
      */
-    private Ciphertext sumOfProducts(Ciphertext[] cts, long[][][] plainRows, long[][] scalarResidues, double scale) {
+    private Ciphertext sumOfProducts(Ciphertext[] cts, Plaintext[] pts, long[][] scalars, double scale) {
         int degree = cts[0].degree();
         RnsRing ring = cts[0].poly(0).ring();
         int n = ring.ringDegree();
@@ -664,7 +667,19 @@ public final class Evaluator {
         }
         par.forEach(ring.limbs(), l -> {
             Modulus m = ring.modulus(l);
-            int chunk = (int) Math.min(count, Long.divideUnsigned(-1L, m.value()));
+            long q = m.value();
+            boolean small = q < (1L << 31);
+            long[][] rows = new long[count][];
+            long[] w = new long[count];
+            for (int t = 0; t < count; t++) {
+                if (pts != null) {
+                    rows[t] = small ? pts[t].poly().limb(l) : pts[t].montgomeryRows()[l];
+                } else {
+                    w[t] = small ? scalars[t][l] : m.mulShoup(scalars[t][l], m.montgomeryFactor(), m.shoup(m.montgomeryFactor()));
+                }
+            }
+            int chunk = small ? (int) Math.min(count, Long.MAX_VALUE / ((q - 1) * (q - 1)))
+                    : (int) Math.min(count, Long.divideUnsigned(-1L, q));
             long[] hi = new long[BLOCK];
             long[] lo = new long[BLOCK];
             for (int d = 0; d <= degree; d++) {
@@ -672,18 +687,26 @@ public final class Evaluator {
                 for (int base = 0; base < n; base += BLOCK) {
                     int len = Math.min(BLOCK, n - base);
                     for (int t0 = 0; t0 < count; t0 += chunk) {
-                        java.util.Arrays.fill(hi, 0, len, 0);
                         java.util.Arrays.fill(lo, 0, len, 0);
+                        if (!small) {
+                            java.util.Arrays.fill(hi, 0, len, 0);
+                        }
                         for (int t = t0; t < Math.min(count, t0 + chunk); t++) {
                             long[] x = cts[t].poly(d).limb(l);
-                            if (plainRows != null) {
-                                macRow(x, plainRows[t][l], base, len, hi, lo);
+                            if (small) {
+                                if (rows[t] != null) {
+                                    mac64(x, rows[t], base, len, lo);
+                                } else {
+                                    mac64(x, w[t], base, len, lo);
+                                }
+                            } else if (rows[t] != null) {
+                                macRow(x, rows[t], base, len, hi, lo);
                             } else {
-                                macScalar(x, scalarResidues[t][l], base, len, hi, lo);
+                                macScalar(x, w[t], base, len, hi, lo);
                             }
                         }
                         for (int c = 0; c < len; c++) {
-                            long v = m.montgomeryReduce(hi[c], lo[c]);
+                            long v = small ? m.reduceLong(lo[c]) : m.montgomeryReduce(hi[c], lo[c]);
                             z[base + c] = t0 == 0 ? v : m.add(v, z[base + c]);
                         }
                     }
@@ -691,6 +714,20 @@ public final class Evaluator {
             }
         });
         return new Ciphertext(r, scale);
+    }
+
+    /** acc += x * y over one block, the products and their sum below 2^63. */
+    private static void mac64(long[] x, long[] y, int base, int len, long[] acc) {
+        for (int c = 0; c < len; c++) {
+            acc[c] += x[base + c] * y[base + c];
+        }
+    }
+
+    /** acc += x * w over one block, the products and their sum below 2^63. */
+    private static void mac64(long[] x, long w, int base, int len, long[] acc) {
+        for (int c = 0; c < len; c++) {
+            acc[c] += x[base + c] * w;
+        }
     }
 
     /** (hi, lo) += x * y as unsigned 128-bit sums over one block. */

@@ -126,7 +126,8 @@ final class KeySwitcher {
                 if (i >= start && i < end) {
                     from[i - start] = v;
                 } else {
-                    montgomery[t] = qp.modulus(i).montgomeryFactor();
+                    // Small primes accumulate the inner product in 64 bits, without the Montgomery factor.
+                    montgomery[t] = small(qp.modulus(i)) ? 1 : qp.modulus(i).montgomeryFactor();
                     to[t++] = v;
                 }
             }
@@ -186,8 +187,12 @@ final class KeySwitcher {
                     long rp = montgomeryRShoup[i];
                     long[] src = d.limb(i);
                     long[] row = out[j].limb(i);
-                    for (int c = 0; c < n; c++) {
-                        row[c] = m.mulShoup(src[c], r, rp);
+                    if (small(m)) {
+                        System.arraycopy(src, 0, row, 0, n);
+                    } else {
+                        for (int c = 0; c < n; c++) {
+                            row[c] = m.mulShoup(src[c], r, rp);
+                        }
                     }
                 } else {
                     Ntt.forward(out[j].limb(i), qp.tables(i));
@@ -215,6 +220,10 @@ final class KeySwitcher {
         par.forEach(limbs, t -> {
             int keyLimb = t <= level ? t : maxLevel + 1 + (t - level - 1);
             Modulus m = qp.modulus(t);
+            if (small(m)) {
+                innerProduct64(digits, key, t, keyLimb, m, acc0.limb(t), acc1.limb(t));
+                return;
+            }
             // Full 128-bit products are summed and reduced once per coefficient by Montgomery reduction
             // (the digits carry the factor 2^64); the sum must stay below q 2^64, so at most
             // floor(2^64 / q) digits go into one reduction.
@@ -251,6 +260,51 @@ final class KeySwitcher {
         });
         acc0.setNtt(true);
         acc1.setNtt(true);
+    }
+
+    /**
+     * Whether a prime takes the 64-bit inner product: every product of two residues is below
+     * 2^60, so a sum of several fits a signed long and one reduction per coefficient and chunk
+     * suffices (the digits of such primes carry no Montgomery factor).
+     */
+    static boolean small(Modulus m) {
+        return m.value() < (1L << 30);
+    }
+
+    /** The inner product on one limb of a small prime: 64-bit sums, reduced once per chunk of terms. */
+    private static void innerProduct64(RnsPoly[] digits, SwitchingKey key, int t, int keyLimb, Modulus m, long[] z0, long[] z1) {
+        int n = z0.length;
+        long q = m.value();
+        int chunk = (int) Math.min(digits.length, Long.MAX_VALUE / ((q - 1) * (q - 1)));
+        long[] s0 = new long[BLOCK];
+        long[] s1 = new long[BLOCK];
+        for (int base = 0; base < n; base += BLOCK) {
+            int len = Math.min(BLOCK, n - base);
+            for (int j0 = 0; j0 < digits.length; j0 += chunk) {
+                java.util.Arrays.fill(s0, 0, len, 0);
+                java.util.Arrays.fill(s1, 0, len, 0);
+                for (int j = j0; j < Math.min(digits.length, j0 + chunk); j++) {
+                    long[] x = digits[j].limb(t);
+                    long[] b = key.b(j).limb(keyLimb);
+                    long[] a = key.a(j).limb(keyLimb);
+                    for (int c = 0; c < len; c++) {
+                        long v = x[base + c];
+                        s0[c] += v * b[base + c];
+                        s1[c] += v * a[base + c];
+                    }
+                }
+                for (int c = 0; c < len; c++) {
+                    long r0 = m.reduceLong(s0[c]);
+                    long r1 = m.reduceLong(s1[c]);
+                    if (j0 > 0) {
+                        r0 = m.add(r0, z0[base + c]);
+                        r1 = m.add(r1, z1[base + c]);
+                    }
+                    z0[base + c] = r0;
+                    z1[base + c] = r1;
+                }
+            }
+        }
     }
 
     /** (hi0, lo0) += x b and (hi1, lo1) += x a as 128-bit sums, over one block. */

@@ -66,19 +66,20 @@ final class Rotations {
     Ciphertext[] rotateHoisted(Ciphertext ct, int[] steps) {
         requireDegree1(ct, "rotateHoisted");
         Ciphertext[] out = new Ciphertext[steps.length];
-        RnsPoly[] digits = null;
+        GaloisKey[] keyOf = new GaloisKey[steps.length];
+        boolean any = false;
         for (int i = 0; i < steps.length; i++) {
             int k = Math.floorMod(steps[i], params.slots());
-            GaloisKey key = k == 0 ? null : keys.galoisKey(params.galoisElementForRotation(k));
-            if (key == null) {
-                out[i] = rotate(ct, k);
-                continue;
-            }
-            if (digits == null) {
-                digits = ks.modUp(ct.poly(1), par);
-            }
-            out[i] = applyAutomorphism(ct, key.galoisElement(), ks.switchDigits(digits, key, ct.level(), par));
+            keyOf[i] = k == 0 ? null : keys.galoisKey(params.galoisElementForRotation(k));
+            any |= keyOf[i] != null;
         }
+        RnsPoly[] digits = any ? ks.modUp(ct.poly(1), par) : null;
+        // The steps share the decomposition and nothing else: with several threads they run side by
+        // side (each key switch also splits over limbs, which alone leaves a second core half idle).
+        par.forEach(steps.length, i -> {
+            out[i] = keyOf[i] == null ? rotate(ct, steps[i])
+                    : applyAutomorphism(ct, keyOf[i].galoisElement(), ks.switchDigits(digits, keyOf[i], ct.level(), par));
+        });
         return out;
     }
 

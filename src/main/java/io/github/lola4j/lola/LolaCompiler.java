@@ -61,7 +61,7 @@ public final class LolaCompiler {
         private int minScaleBits = 25;
         private int maxScaleBits = 40;
         private double rangeMargin = 2;
-        private double headroomBits = 1;
+        private double headroomBits = 2;
         private List<double[]> calibration = List.of();
         private int maxInputCiphertexts = 64;
         private InputLayout input = InputLayout.ANY;

@@ -33,6 +33,7 @@ public final class Modulus {
     private final int shiftHigh;  // 65 - k (left shift of the high word when forming x >> (k-1))
     private final int shiftOut;   // k + 1
     private final long qInv64;    // q^-1 mod 2^64, for Montgomery reduction
+    private final long floor64;   // floor(2^64 / q) < 2^63, for reductions of 63-bit values
 
     /**
      * Creates the modulus q.
@@ -60,6 +61,7 @@ public final class Modulus {
             x *= 2 - q * x;
         }
         this.qInv64 = x;
+        this.floor64 = floorShiftDiv(1, 64, q);
     }
 
     /** floor(2^e / d) for e &le; 122 and odd d &gt; 2^(e/2 - 1), computed by long division on bits (setup only). */
@@ -163,7 +165,20 @@ public final class Modulus {
         if (bits >= 32) {
             return reduce128(0, x);
         }
-        return x % q;
+        return reduceLong(x);
+    }
+
+    /**
+     * x mod q for any non-negative 64-bit x, without division: the quotient estimate
+     * floor(x floor(2^64 / q) / 2^64) is at most one below floor(x / q), so one conditional
+     * subtraction finishes (the lazy sums of the multiply-and-sum products use this).
+     *
+     * @param x in [0, 2^63)
+     * @return x mod q, in [0, q)
+     */
+    public long reduceLong(long x) {
+        long r = x - Math.multiplyHigh(x, floor64) * q - q;
+        return r + ((r >> 63) & q);
     }
 
     /**

@@ -1,0 +1,65 @@
+package io.github.lola4j.cli;
+
+import io.github.lola4j.lola.CostModel;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Set;
+
+/** {@code calibrate}: measures the operation times the compiler prices plans with, on this machine. */
+public final class CalibrateCommand implements Command {
+
+    private static final Set<String> VALUES = Set.of("ring-degree", "out");
+
+    /** Creates the command. */
+    public CalibrateCommand() {
+    }
+
+    @Override
+    public String name() {
+        return "calibrate";
+    }
+
+    @Override
+    public String summary() {
+        return "measure the compiler's cost model on this machine";
+    }
+
+    @Override
+    public String help() {
+        return String.join("\n",
+                "usage: lola4j calibrate [--ring-degree N[,N...]] [--out FILE]",
+                "",
+                "Times every homomorphic operation the compiler counts (rotation, hoisted rotation, products,",
+                "rescale, addition) at each limb count, single thread, and writes the table the compiler then",
+                "prefers to the one built into the jar. Takes about two minutes for the three default degrees;",
+                "run it on a quiet machine.",
+                "",
+                "options:",
+                "  --ring-degree N,...  the ring degrees (default 8192,16384,32768)",
+                "  --out FILE           where to write (default " + CostModel.userTable() + ")");
+    }
+
+    @Override
+    public int run(String[] args, PrintStream out, PrintStream err) throws Exception {
+        Options o = Options.parse(args, VALUES, Set.of());
+        o.requireNoPositional();
+        int[] n;
+        try {
+            n = Arrays.stream(o.get("ring-degree", "8192,16384,32768").split(",")).map(String::trim)
+                    .mapToInt(Integer::parseInt).toArray();
+        } catch (NumberFormatException e) {
+            throw new UsageException("option --ring-degree expects integers separated by commas");
+        }
+        for (int d : n) {
+            if (d < 1024 || d > 65536 || Integer.bitCount(d) != 1) {
+                throw new UsageException("option --ring-degree: " + d + " is not a power of two in [1024, 65536]");
+            }
+        }
+        Path file = o.has("out") ? Path.of(o.get("out", "")) : CostModel.userTable();
+        CostModel m = CostModel.measure(n, err);
+        m.write(file);
+        out.println("wrote " + file + " (" + m.source() + ")");
+        return 0;
+    }
+}

@@ -1,0 +1,235 @@
+package io.github.lola4j.cli;
+
+import io.github.lola4j.ckks.CkksSerializer;
+import io.github.lola4j.ckks.EvaluationKeys;
+import io.github.lola4j.ckks.KeyGenerator;
+import io.github.lola4j.ckks.PublicKey;
+import io.github.lola4j.ckks.SecretKey;
+import io.github.lola4j.data.DataLocator;
+import io.github.lola4j.data.Dataset;
+import io.github.lola4j.data.LabeledImages;
+import io.github.lola4j.data.Mnist;
+import io.github.lola4j.lola.EncryptedTensor;
+import io.github.lola4j.lola.Plan;
+import io.github.lola4j.lola.PlanReport;
+import io.github.lola4j.nn.ModelRegistry;
+import io.github.lola4j.nn.Network;
+import io.github.lola4j.nn.Tensor;
+import io.github.lola4j.ring.Parallelism;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ForkJoinPool;
+
+/**
+ * {@code infer}: encrypted predictions for test images, checked against the plaintext network:
+ * accuracy, agreement, the largest score error, the server latency and the client's times and
+ * traffic.
+ */
+public final class InferCommand implements Command {
+
+    private static final Set<String> VALUES = Set.of("model", "count", "offset", "threads", "data", "dataset", "ring-degree");
+    private static final Set<String> FLAGS = Set.of("json", "no-download", "symmetric");
+
+    /** Creates the command. */
+    public InferCommand() {
+    }
+
+    @Override
+    public String name() {
+        return "infer";
+    }
+
+    @Override
+    public String summary() {
+        return "encrypted predictions for test images, against the plaintext ones";
+    }
+
+    @Override
+    public String help() {
+        return String.join("\n",
+                "usage: lola4j infer [--model NAME|PATH] [--count K] [--offset O] [--threads T] [--data DIR] [--json]",
+                "",
+                "Compiles the model, generates the client's keys (secret, public, and exactly the evaluation keys",
+                "the plan needs), then for each of K test images: encrypts it (client), evaluates the network on",
+                "the ciphertexts with the evaluation keys only (server), decrypts the scores (client), and",
+                "compares them with the plaintext network. Prints accuracy, agreement with the plaintext",
+                "predictions, the largest score error, the server latency (median, p90, and single-thread",
+                "median), the client's encryption and decryption times and the key and ciphertext sizes.",
+                "",
+                "options:",
+                "  --model NAME|PATH    a shipped model (" + String.join(", ", ModelRegistry.names())
+                        + ") or a model file (default lola)",
+                "  --count K            how many test images (default 20)",
+                "  --offset O           the first test image (default 0)",
+                "  --threads T          server threads (default: available processors)",
+                "  --symmetric          encrypt with the secret key: less noise, half the upload",
+                "  --data DIR           folder with the MNIST files; default $LOLA4J_DATA, ~/.cache/lola4j, download",
+                "  --dataset ID         mnist or fashion-mnist (default: the model's)",
+                "  --no-download        fail instead of downloading missing data",
+                "  --ring-degree N,...  the ring degrees the compiler may choose from",
+                "  --json               end with one line of JSON: model, count, accuracy, agreement, max_abs_error,",
+                "                       latency_median_s, latency_p90_s, latency_single_thread_median_s,",
+                "                       encrypt_s, decrypt_s, evaluation_key_bytes, input_ciphertext_bytes,",
+                "                       output_ciphertext_bytes, rotations, ring_degree, security_bits, ...",
+                "",
+                "Progress goes to standard error. exit code: 0 on success (whatever the agreement), 2 on a usage",
+                "error, 3 when the model or the data cannot be read or the model cannot fit.");
+    }
+
+    @Override
+    public int run(String[] args, PrintStream out, PrintStream err) throws Exception {
+        Options o = Options.parse(args, VALUES, FLAGS);
+        o.requireNoPositional();
+        String modelArg = o.get("model", "lola");
+        int count = o.getInt("count", 20, 1, Integer.MAX_VALUE);
+        int offset = o.getInt("offset", 0, 0, Integer.MAX_VALUE);
+        int threads = o.getInt("threads", Runtime.getRuntime().availableProcessors(), 1, 4096);
+        Network net = ModelRegistry.load(modelArg);
+        Dataset dataset;
+        try {
+            dataset = Dataset.byId(o.get("dataset", net.info().dataset()));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        DataLocator.Location where = DataLocator.builder(dataset).dataDirectory(o.has("data") ? Path.of(o.get("data", "")) : null)
+                .download(!o.has("no-download")).progress(err).build().locate();
+        LabeledImages test = Mnist.loadTestSet(where.directory(), dataset);
+        net.requireCompatible(test);
+        if ((long) offset + count > test.count()) {
+            throw new UsageException("--offset " + offset + " --count " + count + " goes past the " + test.count() + " test images");
+        }
+        Plan plan = Lola.compile(net, o, err);
+        PlanReport report = plan.report();
+        SecureRandom rnd = new SecureRandom();
+        long t0 = System.nanoTime();
+        KeyGenerator kg = new KeyGenerator(plan.parameters(), rnd);
+        SecretKey sk = kg.secretKey();
+        PublicKey pk = kg.publicKey(sk);
+        EvaluationKeys evk = kg.evaluationKeys(sk, plan.keyRequirements());
+        double keygen = (System.nanoTime() - t0) / 1e9;
+        plan.prepare();
+        CkksSerializer ser = new CkksSerializer(plan.parameters());
+        long keyBytes = ser.toBytes(evk).length;
+        boolean symmetric = o.has("symmetric");
+        ForkJoinPool pool = new ForkJoinPool(threads);
+        try {
+            Parallelism par = threads > 1 ? Parallelism.of(pool) : Parallelism.sequential();
+            List<Double> server = new ArrayList<>();
+            List<Double> enc = new ArrayList<>();
+            List<Double> dec = new ArrayList<>();
+            int correct = 0;
+            int plainCorrect = 0;
+            int agree = 0;
+            double maxErr = 0;
+            long inBytes = 0;
+            long outBytes = 0;
+            long lastProgress = System.nanoTime();
+            EncryptedTensor sampleInput = null;
+            for (int k = 0; k < count; k++) {
+                int i = offset + k;
+                double[] x = net.input(test, i);
+                long a = System.nanoTime();
+                EncryptedTensor ex = symmetric ? plan.encryptInput(x, sk, rnd) : plan.encryptInput(x, pk, rnd);
+                long b = System.nanoTime();
+                EncryptedTensor ey = plan.evaluate(ex, evk, par);
+                long c = System.nanoTime();
+                double[] scores = plan.decryptOutput(ey, sk);
+                long d = System.nanoTime();
+                enc.add((b - a) / 1e9);
+                server.add((c - b) / 1e9);
+                dec.add((d - c) / 1e9);
+                if (k == 0) {
+                    sampleInput = ex;
+                    for (var ct : ex.ciphertexts()) {
+                        inBytes += ser.toBytes(ct).length;
+                    }
+                    for (var ct : ey.ciphertexts()) {
+                        outBytes += ser.toBytes(ct).length;
+                    }
+                }
+                double[] plain = net.forward(x);
+                int label = test.label(i);
+                int p = Tensor.argmax(scores);
+                int q = Tensor.argmax(plain);
+                correct += p == label ? 1 : 0;
+                plainCorrect += q == label ? 1 : 0;
+                agree += p == q ? 1 : 0;
+                for (int j = 0; j < plain.length; j++) {
+                    maxErr = Math.max(maxErr, Math.abs(plain[j] - scores[j]));
+                }
+                if (System.nanoTime() - lastProgress > 2_000_000_000L || k == count - 1) {
+                    err.printf(Locale.ROOT, "\r%d / %d images, agreement %d, median %.3f s   ", k + 1, count, agree,
+                            Lola.quantile(server, 0.5));
+                    lastProgress = System.nanoTime();
+                }
+            }
+            err.println();
+            Double single;
+            if (threads == 1) {
+                single = Lola.quantile(server, 0.5);
+            } else {
+                List<Double> s = new ArrayList<>();
+                for (int r = 0; r < Math.min(3, count); r++) {
+                    long a = System.nanoTime();
+                    plan.evaluate(sampleInput, evk, Parallelism.sequential());
+                    s.add((System.nanoTime() - a) / 1e9);
+                }
+                single = Lola.quantile(s, 0.5);
+            }
+            out.printf(Locale.ROOT, "model     %s, %d test images from %d (%s)%n", net.info().name(), count, offset, where);
+            out.printf(Locale.ROOT, "CKKS      N = %d, depth %d, %d-bit security, %d rotation keys (%s), %s%n", report.ringDegree(),
+                    report.depth(), report.securityBits(), report.rotationSteps().size(), Lola.bytes(keyBytes),
+                    symmetric ? "secret-key encryption" : "public-key encryption");
+            out.printf(Locale.ROOT, "accuracy  %.2f %% encrypted, %.2f %% plaintext%n", 100.0 * correct / count, 100.0 * plainCorrect / count);
+            out.printf(Locale.ROOT, "agreement %d / %d encrypted predictions equal the plaintext ones; largest score error %.3g%n",
+                    agree, count, maxErr);
+            out.printf(Locale.ROOT, "server    %.3f s median, %.3f s p90 (%d threads); %.3f s median on one thread;"
+                    + " predicted %.3f s%n", Lola.quantile(server, 0.5), Lola.quantile(server, 0.9), threads, single,
+                    plan.predictedSeconds());
+            out.printf(Locale.ROOT, "client    keys %.2f s, encrypt %.3f s, decrypt %.4f s (medians per image)%n", keygen,
+                    Lola.quantile(enc, 0.5), Lola.quantile(dec, 0.5));
+            out.printf(Locale.ROOT, "traffic   evaluation keys %s once; per image %s up (%d ciphertexts), %s down%n",
+                    Lola.bytes(keyBytes), Lola.bytes(inBytes), plan.inputRepresentation().ciphertexts(), Lola.bytes(outBytes));
+            if (o.has("json")) {
+                Map<String, Object> j = new LinkedHashMap<>();
+                j.put("model", modelArg);
+                j.put("name", net.info().name());
+                j.put("count", count);
+                j.put("offset", offset);
+                j.put("accuracy", (double) correct / count);
+                j.put("plaintext_accuracy", (double) plainCorrect / count);
+                j.put("agreement", (double) agree / count);
+                j.put("max_abs_error", maxErr);
+                j.put("latency_median_s", Lola.quantile(server, 0.5));
+                j.put("latency_p90_s", Lola.quantile(server, 0.9));
+                j.put("latency_single_thread_median_s", single);
+                j.put("predicted_latency_s", plan.predictedSeconds());
+                j.put("threads", threads);
+                j.put("encrypt_s", Lola.quantile(enc, 0.5));
+                j.put("decrypt_s", Lola.quantile(dec, 0.5));
+                j.put("keygen_s", keygen);
+                j.put("evaluation_key_bytes", keyBytes);
+                j.put("input_ciphertext_bytes", inBytes);
+                j.put("output_ciphertext_bytes", outBytes);
+                j.put("input_ciphertexts", plan.inputRepresentation().ciphertexts());
+                j.put("rotations", report.rotations());
+                j.put("rotation_keys", report.rotationSteps().size());
+                j.put("ring_degree", report.ringDegree());
+                j.put("depth", report.depth());
+                j.put("security_bits", report.securityBits());
+                j.put("symmetric", symmetric);
+                out.println(Json.write(j));
+            }
+        } finally {
+            pool.shutdown();
+        }
+        return 0;
+    }
+}

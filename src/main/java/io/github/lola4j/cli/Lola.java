@@ -1,0 +1,87 @@
+package io.github.lola4j.cli;
+
+import io.github.lola4j.data.LabeledImages;
+import io.github.lola4j.data.Mnist;
+import io.github.lola4j.lola.LolaCompiler;
+import io.github.lola4j.lola.Plan;
+import io.github.lola4j.nn.Network;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/** What the encrypted-inference commands share: compiling a model the same way each time, and formatting. */
+final class Lola {
+
+    private Lola() {
+    }
+
+    /**
+     * The calibration inputs: the 100 MNIST images embedded in the jar for a network of 28x28
+     * images (so that demo, plan and infer compile the identical plan, with or without data),
+     * none (synthetic inputs) otherwise.
+     */
+    static List<double[]> calibration(Network net) {
+        LabeledImages sample = Mnist.embeddedSample();
+        if (net.inputShape().rank() != 3 || net.inputShape().dim(0) != 1 || net.inputShape().dim(1) != sample.rows()
+                || net.inputShape().dim(2) != sample.cols()) {
+            return List.of();
+        }
+        List<double[]> out = new ArrayList<>();
+        for (int i = 0; i < sample.count(); i++) {
+            out.add(net.input(sample, i));
+        }
+        return out;
+    }
+
+    /** Compile options from the shared command-line options. */
+    static LolaCompiler.Options options(Network net, Options o) {
+        LolaCompiler.Options opt = LolaCompiler.Options.lowLatency();
+        List<double[]> cal = calibration(net);
+        if (!cal.isEmpty()) {
+            opt = opt.withCalibration(cal);
+        }
+        if (o.has("ring-degree")) {
+            try {
+                int[] n = Arrays.stream(o.get("ring-degree", "").split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();
+                opt = opt.withRingDegrees(n);
+            } catch (NumberFormatException e) {
+                throw new UsageException("option --ring-degree expects powers of two separated by commas, got '"
+                        + o.get("ring-degree", "") + "'");
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("option --ring-degree: " + e.getMessage());
+            }
+        }
+        return opt;
+    }
+
+    /** Compiles, reporting the time on err. */
+    static Plan compile(Network net, Options o, java.io.PrintStream err) {
+        long t0 = System.nanoTime();
+        Plan plan = LolaCompiler.compile(net, options(net, o));
+        err.printf(Locale.ROOT, "compiled %s in %.2f s%n", net.info().name(), (System.nanoTime() - t0) / 1e9);
+        return plan;
+    }
+
+    static String bytes(long b) {
+        if (b >= 1L << 30) {
+            return String.format(Locale.ROOT, "%.2f GiB", b / (double) (1L << 30));
+        }
+        if (b >= 1L << 20) {
+            return String.format(Locale.ROOT, "%.1f MiB", b / (double) (1L << 20));
+        }
+        return String.format(Locale.ROOT, "%.1f KiB", b / 1024.0);
+    }
+
+    /** The q-quantile of values (sorted copy), q in [0, 1]. */
+    static double quantile(List<Double> values, double q) {
+        if (values.isEmpty()) {
+            return Double.NaN;
+        }
+        double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        double pos = q * (v.length - 1);
+        int lo = (int) Math.floor(pos);
+        int hi = Math.min(v.length - 1, lo + 1);
+        return v[lo] + (pos - lo) * (v[hi] - v[lo]);
+    }
+}
