@@ -435,7 +435,17 @@ public final class LolaCompiler {
                     new Plan.CompileInfo(model.source(), cal.describe(), cal.stageMax(stages), Double.NaN, alternatives, c.batch));
             double headroom = Double.POSITIVE_INFINITY;
             String where = "";
-            for (double[] x : cal.inputs) {
+            List<double[]> runs = cal.inputs;
+            if (plan.isBatch()) {
+                // A batch plan's twin takes whole batches: the calibration inputs, cycled to fill one.
+                int n = net.inputShape().size();
+                double[] all = new double[n * plan.batchSize()];
+                for (int b = 0; b < plan.batchSize(); b++) {
+                    System.arraycopy(cal.inputs.get(b % cal.inputs.size()), 0, all, b * n, n);
+                }
+                runs = List.of(all);
+            }
+            for (double[] x : runs) {
                 Plan.TwinRun run = plan.runTwin(x);
                 if (run.minHeadroom() < headroom) {
                     headroom = run.minHeadroom();

@@ -114,6 +114,61 @@ class EvaluatorTest {
         }
     }
 
+    /** 30-bit primes take the 64-bit sums, the others the 128-bit Montgomery sums; both must equal separate products. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {N13, N14, "logN=10/L=2/P=1/scale=30/insecure"})
+    void sumsOfProductsEqualSeparateProductsAndSums(String name) {
+        CkksContext c = CkksContext.get(name);
+        Evaluator ev = c.evaluator;
+        int n = c.params.slots();
+        for (int level = 1; level <= c.params.maxLevel(); level++) {
+            int terms = 5 + level;
+            Ciphertext[] xs = new Ciphertext[terms];
+            Plaintext[] ps = new Plaintext[terms];
+            double[] cs = new double[terms];
+            double[] wantPlain = new double[n];
+            double[] wantConst = new double[n];
+            for (int t = 0; t < terms; t++) {
+                double[] x = c.randomValues(100 + t);
+                double[] w = c.randomValues(200 + t);
+                xs[t] = c.encrypt(x, level);
+                ps[t] = c.encoder.encode(w, level, c.params.prime(level));
+                cs[t] = 0.25 * t - 0.5;
+                for (int i = 0; i < n; i++) {
+                    wantPlain[i] += x[i] * w[i];
+                    wantConst[i] += x[i] * cs[t];
+                }
+            }
+            Ciphertext sum = ev.multiplyPlainAndSum(xs, ps);
+            Ciphertext ref = ev.multiplyPlain(xs[0], ps[0]);
+            for (int t = 1; t < terms; t++) {
+                ev.add(ref, ev.multiplyPlain(xs[t], ps[t]), ref);
+            }
+            for (int k = 0; k <= 1; k++) {
+                assertEquals(ref.poly(k), sum.poly(k), "the lazily reduced sum is the exact sum, level " + level);
+            }
+            assertEquals(ref.scale(), sum.scale(), 0.0);
+            assertClose(c, wantPlain, ev.rescale(sum), "multiplyPlainAndSum at level " + level, terms);
+            Ciphertext constSum = ev.multiplyConstAndSum(xs, cs);
+            Ciphertext constRef = ev.multiplyConst(xs[0], cs[0]);
+            for (int t = 1; t < terms; t++) {
+                ev.add(constRef, ev.multiplyConst(xs[t], cs[t]), constRef);
+            }
+            assertEquals(constRef.poly(0), constSum.poly(0), "the constant sum is exact, level " + level);
+            assertClose(c, wantConst, ev.rescale(constSum), "multiplyConstAndSum at level " + level, terms);
+        }
+        Ciphertext a = c.encrypt(c.randomValues(1), 1);
+        Ciphertext b = c.encrypt(c.randomValues(2), 0);
+        Plaintext p = c.encoder.encode(c.randomValues(3), 1, c.params.prime(1));
+        assertThrows(IllegalArgumentException.class, () -> ev.multiplyPlainAndSum(new Ciphertext[] {a, b}, new Plaintext[] {p, p}));
+        assertThrows(IllegalArgumentException.class, () -> ev.multiplyPlainAndSum(new Ciphertext[] {a}, new Plaintext[] {p, p}));
+        assertThrows(IllegalArgumentException.class, () -> ev.multiplyPlainAndSum(new Ciphertext[0], new Plaintext[0]));
+        assertThrows(IllegalArgumentException.class, () -> ev.multiplyConstAndSum(new Ciphertext[] {a}, new double[] {Double.NaN}));
+        Plaintext low = c.encoder.encode(c.randomValues(3), 0, 2);
+        assertThrows(IllegalArgumentException.class, () -> ev.multiplyPlainAndSum(new Ciphertext[] {a}, new Plaintext[] {low}),
+                "a plaintext below the ciphertext's level");
+    }
+
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {N13, N14})
     void depthChainDownToTheLastLevel(String name) {

@@ -142,6 +142,53 @@ class CompilerTest {
     }
 
     @Test
+    void resultsAreBitIdenticalWhateverTheThreadCount() {
+        Network n = net(Shape.of(1, 12, 12), 1.0, 19, conv(1, 4, 3, 1, 1, 1, 1, 1), Square.INSTANCE, Flatten.INSTANCE,
+                Dense.zeros(576, 10));
+        Plan plan = LolaCompiler.compile(n, LolaCompiler.Options.lowLatency().withCalibration(inputs(n, 4, 1)));
+        KeyGenerator kg = new KeyGenerator(plan.parameters(), RND);
+        SecretKey sk = kg.secretKey();
+        EvaluationKeys evk = kg.evaluationKeys(sk, plan.keyRequirements());
+        EncryptedTensor x = plan.encryptInput(inputs(n, 1, 9).get(0), kg.publicKey(sk), RND);
+        EncryptedTensor one = plan.evaluate(x, evk, Parallelism.sequential());
+        java.util.concurrent.ForkJoinPool pool = new java.util.concurrent.ForkJoinPool(3);
+        try {
+            EncryptedTensor three = plan.evaluate(x, evk, Parallelism.of(pool));
+            for (int c = 0; c < one.ciphertexts().size(); c++) {
+                for (int k = 0; k <= 1; k++) {
+                    assertEquals(one.ciphertexts().get(c).poly(k), three.ciphertexts().get(c).poly(k), "ciphertext " + c);
+                }
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    @Test
+    void batchModeEvaluatesOneImagePerSlot() {
+        Network mlp = net(Shape.of(12), 1.0, 20, Dense.zeros(12, 8), Square.INSTANCE, Dense.zeros(8, 3));
+        Plan plan = LolaCompiler.compile(mlp, LolaCompiler.Options.batch().withBatchSize(100)
+                .withCalibration(inputs(mlp, 8, 1)).withRingDegrees(8192));
+        assertTrue(plan.isBatch());
+        assertEquals(100, plan.batchSize());
+        assertEquals(new Representation.Batch(12, 100, 4096), plan.inputRepresentation());
+        assertEquals(0, plan.operations().keySwitchRotations(), "batch mode never rotates");
+        KeyGenerator kg = new KeyGenerator(plan.parameters(), RND);
+        SecretKey sk = kg.secretKey();
+        EvaluationKeys evk = kg.evaluationKeys(sk, plan.keyRequirements());
+        List<double[]> images = inputs(mlp, 70, 4);
+        double[][] scores = plan.decryptBatch(plan.evaluate(plan.encryptBatch(images, kg.publicKey(sk), RND), evk), sk, 70);
+        for (int b = 0; b < 70; b++) {
+            double[] want = mlp.forward(images.get(b));
+            for (int i = 0; i < want.length; i++) {
+                assertEquals(want[i], scores[b][i], 1e-4, "image " + b + " (slot " + b + ") score " + i);
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> plan.encryptInput(images.get(0), kg.publicKey(sk), RND));
+        assertThrows(IllegalArgumentException.class, () -> plan.encryptBatch(inputs(mlp, 101, 5), kg.publicKey(sk), RND));
+    }
+
+    @Test
     void aMissingRotationKeyIsNamed() {
         Network mlp = net(Shape.of(16), 1.0, 15, Dense.zeros(16, 8), Square.INSTANCE, Dense.zeros(8, 4));
         Plan plan = LolaCompiler.compile(mlp, LolaCompiler.Options.lowLatency());

@@ -64,6 +64,9 @@ class ModulusTest {
             }
             long x = rnd.nextLong() >>> 1;
             assertEquals(BigInteger.valueOf(x).mod(bq).longValue(), m.reduce(x), "reduce");
+            assertEquals(BigInteger.valueOf(x).mod(bq).longValue(), m.reduceLong(x), "reduceLong");
+            long small = rnd.nextLong(4 * q);
+            assertEquals(small % q, m.reduceLong(small), "reduceLong below 4q");
             long y = rnd.nextLong();
             assertEquals(BigInteger.valueOf(y).mod(bq).longValue(), m.reduceSigned(y), "reduceSigned");
             assertEquals(a, m.reduceOnce(a + q), "reduceOnce");
@@ -71,6 +74,10 @@ class ModulusTest {
             long e = rnd.nextLong(1L << 40);
             assertEquals(Naive.powMod(a, e, q), m.pow(a, e), "pow");
         }
+        assertEquals(BigInteger.valueOf(Long.MAX_VALUE).mod(bq).longValue(), m.reduceLong(Long.MAX_VALUE), "reduceLong 2^63-1");
+        assertEquals(0, m.reduceLong(0));
+        assertEquals(0, m.reduceLong(q));
+        assertEquals(q - 1, m.reduceLong(q - 1));
         assertEquals(BigInteger.valueOf(Long.MIN_VALUE).mod(bq).longValue(), m.reduceSigned(Long.MIN_VALUE));
         assertEquals(BigInteger.valueOf(Long.MAX_VALUE).mod(bq).longValue(), m.reduceSigned(Long.MAX_VALUE));
     }

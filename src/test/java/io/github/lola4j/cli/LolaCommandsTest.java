@@ -1,0 +1,103 @@
+package io.github.lola4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.lola4j.lola.CostModel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The encrypted-inference commands: plan, infer, demo, calibrate, and their JSON. */
+class LolaCommandsTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void planPrintsTheReportAndItsJson() throws Exception {
+        CliTestSupport.Run r = CliTestSupport.run("plan", "--model", "lola", "--json");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("rotation steps"), r.out());
+        assertTrue(r.out().contains("128-bit security"), r.out());
+        JsonNode j = JSON.readTree(r.lastLine());
+        assertEquals("lola", j.get("model").asText());
+        assertEquals(8192, j.get("ring_degree").asInt());
+        assertEquals(128, j.get("security_bits").asInt());
+        assertEquals(5, j.get("depth").asInt());
+        assertEquals(j.get("rotation_steps").size(), j.get("rotation_steps").size());
+        assertTrue(j.get("evaluation_key_bytes").asLong() > 1_000_000);
+        assertTrue(j.get("predicted_seconds").asDouble() > 0);
+        assertEquals(j.get("steps").size(), 5);
+        assertTrue(j.get("steps").get(0).get("kernel").asText().startsWith("convolution"));
+    }
+
+    @Test
+    void inferAgreesWithThePlaintextNetworkAndReportsItsFigures() throws Exception {
+        CliTestSupport.Run r = CliTestSupport.run("infer", "--model", "lola-small", "--count", "3", "--offset", "10", "--data",
+                CliTestSupport.MNIST, "--threads", "2", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = JSON.readTree(r.lastLine());
+        for (String f : new String[] {"model", "count", "accuracy", "agreement", "max_abs_error", "latency_median_s", "latency_p90_s",
+            "latency_single_thread_median_s", "encrypt_s", "decrypt_s", "evaluation_key_bytes", "input_ciphertext_bytes",
+            "output_ciphertext_bytes", "rotations", "ring_degree", "security_bits"}) {
+            assertTrue(j.has(f), "field " + f + " in " + r.lastLine());
+        }
+        assertEquals("lola-small", j.get("model").asText());
+        assertEquals(3, j.get("count").asInt());
+        assertEquals(1.0, j.get("agreement").asDouble(), 0.0);
+        assertTrue(j.get("max_abs_error").asDouble() < 1e-3);
+        assertTrue(j.get("latency_median_s").asDouble() > 0 && j.get("latency_single_thread_median_s").asDouble() > 0);
+        assertEquals(128, j.get("security_bits").asInt());
+        assertTrue(j.get("input_ciphertext_bytes").asLong() > j.get("output_ciphertext_bytes").asLong());
+        assertTrue(r.out().contains("agreement 3 / 3"), r.out());
+    }
+
+    @Test
+    void inferWithTheSecretKeyHalvesTheUpload() throws Exception {
+        CliTestSupport.Run pk = CliTestSupport.run("infer", "--model", "lola-small", "--count", "1", "--data", CliTestSupport.MNIST,
+                "--threads", "1", "--json");
+        CliTestSupport.Run sk = CliTestSupport.run("infer", "--model", "lola-small", "--count", "1", "--data", CliTestSupport.MNIST,
+                "--threads", "1", "--json", "--symmetric");
+        assertEquals(0, sk.code(), sk.err());
+        long full = JSON.readTree(pk.lastLine()).get("input_ciphertext_bytes").asLong();
+        long seeded = JSON.readTree(sk.lastLine()).get("input_ciphertext_bytes").asLong();
+        assertTrue(seeded < 0.55 * full, seeded + " vs " + full);
+        assertEquals(1.0, JSON.readTree(sk.lastLine()).get("agreement").asDouble(), 0.0);
+    }
+
+    @Test
+    void demoRunsEndToEnd() {
+        CliTestSupport.Run r = CliTestSupport.run("demo", "--model", "lola-small", "--count", "2", "--data", CliTestSupport.MNIST);
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("2 / 2 encrypted predictions equal the plaintext network's"), r.out());
+        assertTrue(r.out().contains("evaluation keys"), r.out());
+    }
+
+    @Test
+    void badOptionsAreUsageErrors() {
+        assertEquals(2, CliTestSupport.run("infer", "--count", "0").code());
+        assertEquals(2, CliTestSupport.run("plan", "--ring-degree", "8000").code());
+        assertEquals(2, CliTestSupport.run("plan", "--frobnicate").code());
+        CliTestSupport.Run r = CliTestSupport.run("infer", "--model", "lola-small", "--offset", "9999", "--count", "5", "--data",
+                CliTestSupport.MNIST);
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("goes past"), r.err());
+    }
+
+    @Test
+    void calibrateWritesATableTheCompilerReads() throws Exception {
+        Path f = tmp.resolve("costs.tsv");
+        CliTestSupport.Run r = CliTestSupport.run("calibrate", "--ring-degree", "1024", "--out", f.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.isRegularFile(f));
+        CostModel m = CostModel.read(f);
+        assertEquals(1024, m.ringDegrees()[0]);
+        assertTrue(m.seconds(io.github.lola4j.lola.OpCounts.Op.ROTATION, 1024, 1) > 0);
+    }
+}
