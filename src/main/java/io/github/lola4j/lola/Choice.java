@@ -28,7 +28,10 @@ record Choice(String kind, int[] args) {
     static final String INTERLEAVE = "interleave";
     static final String IDENTITY = "identity";
 
-    /** Placement codes of a diagonal kernel (args[0]). */
+    /**
+     * Placement codes of a diagonal kernel (args[0]; args[1], args[2] its parameters, args[3] the
+     * baby-step size, args[4] 1 when giant groups are rescaled before their rotation).
+     */
     static final int STACKED = 0;
     static final int BLOCKED = 1;
     static final int COMPACT = 2;

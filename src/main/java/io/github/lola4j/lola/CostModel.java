@@ -260,9 +260,10 @@ public final class CostModel {
     }
 
     /**
-     * Measures the times on this machine: for each ring degree, a chain of 30-bit primes (a 40-bit
-     * first and special prime, the compiler's layout; unchecked security, timing only), every
-     * operation at a spread of limb counts, the fastest of three rounds of repetitions.
+     * Measures the times on this machine: for each ring degree, a chain of primes of the size the
+     * compiler chooses there (28 bits up to N = 8192, 40 above; a larger first and special prime;
+     * unchecked security, timing only), every operation at a spread of limb counts, the fastest of
+     * five rounds of repetitions.
      *
      * @param ringDegrees the degrees to measure, e.g. 8192, 16384, 32768
      * @param progress    where to report progress, or null
@@ -303,11 +304,14 @@ public final class CostModel {
     private static Map<OpCounts.Op, TreeMap<Integer, Double>> measureDegree(int n, PrintStream progress) {
         int[] limbs = sampleLimbs(n);
         int maxLimbs = limbs[limbs.length - 1];
+        // The primes the compiler picks at this degree: about 28 bits at N <= 8192 (below 2^30, the 64-bit
+        // product sums), 40 bits above; the first and the special prime a few bits larger.
+        int primeBits = n <= 8192 ? 28 : 40;
         int[] bits = new int[maxLimbs];
-        Arrays.fill(bits, 30);
-        bits[0] = 40;
-        CkksParameters p = CkksParameters.builder().ringDegree(n).primeBits(bits).specialPrimeBits(40).dnum(maxLimbs)
-                .scaleBits(30).securityLevel(SecurityLevel.NONE).build();
+        Arrays.fill(bits, primeBits);
+        bits[0] = primeBits + 9;
+        CkksParameters p = CkksParameters.builder().ringDegree(n).primeBits(bits).specialPrimeBits(primeBits + 13).dnum(maxLimbs)
+                .scaleBits(primeBits).securityLevel(SecurityLevel.NONE).build();
         SecureRandom rnd = new SecureRandom();
         KeyGenerator kg = new KeyGenerator(p, rnd);
         SecretKey sk = kg.secretKey();

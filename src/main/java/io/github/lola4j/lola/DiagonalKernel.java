@@ -38,6 +38,7 @@ final class DiagonalKernel extends Kernel {
     private final int[] groupStart;          // per output ciphertext: its first group (length outCts + 1)
     private final WeightVector[] bias;       // per output ciphertext, null when zero
     private final String label;
+    private final boolean rescaleFirst;      // rescale each giant group before its rotation
 
     /** One giant step of one output ciphertext: sum over terms of rot(D, -g) o rot(x_ci, b). */
     private record Group(int step, int[] ci, int[] babyIndex, WeightVector[] weights) {
@@ -171,6 +172,7 @@ final class DiagonalKernel extends Kernel {
             Map<Long, Diagonal> diags, double[][] biasValues, double hoistRatio, int babySteps) {
         super(in, alpha, beta);
         this.label = label;
+        this.rescaleFirst = false;
         this.out = out;
         this.slots = in.slots();
         this.diagonals = diags.size();
@@ -236,6 +238,36 @@ final class DiagonalKernel extends Kernel {
         for (int co = 0; co < outCts; co++) {
             bias[co] = allZero(biasValues[co]) ? null : new WeightVector(biasValues[co]);
         }
+    }
+
+    private DiagonalKernel(DiagonalKernel k, boolean rescaleFirst) {
+        super(k.input(), k.inAlpha(), k.inBeta());
+        this.label = k.label;
+        this.out = k.out;
+        this.slots = k.slots;
+        this.n1 = k.n1;
+        this.diagonals = k.diagonals;
+        this.babies = k.babies;
+        this.groups = k.groups;
+        this.groupStart = k.groupStart;
+        this.bias = k.bias;
+        this.rescaleFirst = rescaleFirst;
+    }
+
+    /**
+     * The same kernel rescaling each giant group before its rotation: one rescale per group
+     * instead of one in all, but the giant rotations run a level lower, where they are cheaper
+     * (rescaling commutes with rotations). The compiler prices both.
+     *
+     * @return the variant
+     */
+    DiagonalKernel rescalingFirst() {
+        return new DiagonalKernel(this, true);
+    }
+
+    /** Whether giant groups are rescaled before their rotation. */
+    boolean rescalesFirst() {
+        return rescaleFirst;
     }
 
     private static List<TreeSet<Integer>> newSets(int n) {
@@ -344,7 +376,7 @@ final class DiagonalKernel extends Kernel {
         }
         String fold = out.partials() > 1 ? ", fold " + log2(out.partials()) : "";
         return kind() + " " + label + ": " + diagonals + " diagonals, n1 " + n1 + " (" + b + " baby + " + giants
-                + " giant groups)" + fold + " -> " + out.name();
+                + " giant groups" + (rescaleFirst ? ", rescaled before their rotation" : "") + ")" + fold + " -> " + out.name();
     }
 
     @Override
@@ -369,6 +401,9 @@ final class DiagonalKernel extends Kernel {
                 xs.add(rotated.get(g.ci[k]).get(g.babyIndex[k]));
             }
             V inner = ops.multiplyPlainAndSum(xs, Arrays.asList(g.weights));
+            if (rescaleFirst) {
+                inner = ops.rescale(inner);
+            }
             return g.step == 0 ? inner : ops.rotate(inner, g.step);
         });
         return ops.parallel(out.ciphertexts(), co -> {
@@ -376,10 +411,14 @@ final class DiagonalKernel extends Kernel {
             for (int t = groupStart[co]; t < groupStart[co + 1]; t++) {
                 acc = acc == null ? partial.get(t) : ops.add(acc, partial.get(t));
             }
+            boolean rescaled = rescaleFirst;
             if (acc == null) {
                 acc = ops.multiplyConstAndSum(List.of(in.get(0)), new double[] {0});
+                rescaled = false;
             }
-            acc = ops.rescale(acc);
+            if (!rescaled) {
+                acc = ops.rescale(acc);
+            }
             for (int f = out.stride(); f < out.stride() * out.partials(); f <<= 1) {
                 acc = ops.add(acc, ops.rotate(acc, f));
             }

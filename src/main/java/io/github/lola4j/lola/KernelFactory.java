@@ -72,8 +72,9 @@ final class KernelFactory {
                 return st.conv == null ? null : ScalarConvolutionKernel.plan(st.label, st.conv, st.in, slots);
             case Choice.DIAGONAL: {
                 Placement p = placement(c, st.map.outputs(), slots);
-                return p == null ? null
+                DiagonalKernel k = p == null ? null
                         : DiagonalKernel.plan(st.label, st.map, in, alpha, beta, p, hoistRatio, c.arg(3), maxDiagonals);
+                return k != null && c.args().length > 4 && c.arg(4) == 1 ? k.rescalingFirst() : k;
             }
             case Choice.ROW_MAJOR:
                 return RowMajorKernel.plan(st.label, st.map, in, alpha, beta);

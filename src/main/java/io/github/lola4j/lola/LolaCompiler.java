@@ -868,13 +868,13 @@ public final class LolaCompiler {
             if (m <= slots) {
                 int h0 = Kernel.nextPow2(m);
                 for (int h = h0; h <= slots; h <<= 1) {
-                    add(out, i, st, p, Choice.of(Choice.DIAGONAL, Choice.STACKED, h, 0, 0), top);
+                    addDiagonal(out, i, st, p, Choice.STACKED, h, 0, top);
                 }
                 for (int c = 2; Kernel.nextPow2((m + c - 1) / c) <= slots / c; c <<= 1) {
-                    add(out, i, st, p, Choice.of(Choice.DIAGONAL, Choice.BLOCKED, c, 0, 0), top);
+                    addDiagonal(out, i, st, p, Choice.BLOCKED, c, 0, top);
                 }
                 for (int l = 1; (long) h0 * l * 2 <= slots; l <<= 1) {
-                    add(out, i, st, p, Choice.of(Choice.DIAGONAL, Choice.COMPACT, h0, l, 0), top);
+                    addDiagonal(out, i, st, p, Choice.COMPACT, h0, l, top);
                 }
                 if (p.repr.ciphertexts() == 1 && m <= 256) {
                     add(out, i, st, p, Choice.of(Choice.ROW_MAJOR), top);
@@ -883,9 +883,18 @@ public final class LolaCompiler {
                     add(out, i, st, p, Choice.of(Choice.PACKED_DENSE), top);
                 }
             } else {
-                add(out, i, st, p, Choice.of(Choice.DIAGONAL, Choice.DENSE, 0, 0, 0), top);
+                addDiagonal(out, i, st, p, Choice.DENSE, 0, 0, top);
             }
             return out;
+        }
+
+        /** A diagonal kernel, with the rescale at the end and before the giant rotations. */
+        private void addDiagonal(List<Path> out, int i, Stage st, Path p, int placement, int a, int b, int top) {
+            int before = out.size();
+            add(out, i, st, p, Choice.of(Choice.DIAGONAL, placement, a, b, 0, 0), top);
+            if (out.size() > before) {
+                add(out, i, st, p, Choice.of(Choice.DIAGONAL, placement, a, b, 0, 1), top);
+            }
         }
 
         /** Conversions that may follow a stage. */
@@ -926,8 +935,15 @@ public final class LolaCompiler {
                     Math.max(1, left / model.seconds(OpCounts.Op.PLAIN_PRODUCT, n, level)));
             Kernel k;
             Built cached = kernels.get(key);
+            Built plain = c.kind().equals(Choice.DIAGONAL) && c.arg(4) == 1
+                    ? kernels.get(new KernelKey(Choice.of(Choice.DIAGONAL, c.arg(0), c.arg(1), c.arg(2), 0, 0), i, p.repr, p.alpha,
+                            p.beta))
+                    : null;
             if (cached != null && (cached.kernel != null || cached.limit >= limit)) {
                 k = cached.kernel;
+            } else if (plain != null && plain.kernel != null) {
+                k = ((DiagonalKernel) plain.kernel).rescalingFirst();
+                kernels.put(key, new Built(k, limit));
             } else {
                 double ratio = model.hoistRatio(n, Math.max(0, level - 1));
                 k = KernelFactory.build(c, st, p.repr, p.alpha, p.beta, slots, ratio, limit);
@@ -941,9 +957,10 @@ public final class LolaCompiler {
                 return;
             }
             Choice recorded = c;
-            if (k instanceof DiagonalKernel dk && c.arg(c.args().length - 1) == 0) {
+            int n1At = c.kind().equals(Choice.DIAGONAL) ? 3 : c.kind().equals(Choice.INTERLEAVE) ? 0 : -1;
+            if (k instanceof DiagonalKernel dk && n1At >= 0 && c.arg(n1At) == 0) {
                 int[] a = c.args().clone();
-                a[a.length - 1] = dk.babySteps();
+                a[n1At] = dk.babySteps();
                 recorded = new Choice(c.kind(), a);
             }
             OpCounts counts = simulate(k, level);
