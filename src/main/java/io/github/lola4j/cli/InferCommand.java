@@ -35,7 +35,7 @@ import java.util.concurrent.ForkJoinPool;
 public final class InferCommand implements Command {
 
     private static final Set<String> VALUES = Set.of("model", "count", "offset", "threads", "data", "dataset", "ring-degree");
-    private static final Set<String> FLAGS = Set.of("json", "no-download", "symmetric");
+    private static final Set<String> FLAGS = Set.of("json", "no-download", "symmetric", "masked-output");
 
     /** Creates the command. */
     public InferCommand() {
@@ -73,6 +73,7 @@ public final class InferCommand implements Command {
                 "  --data DIR           folder with the MNIST files; default $LOLA4J_DATA, ~/.cache/lola4j, download",
                 "  --dataset ID         mnist or fashion-mnist (default: the model's)",
                 "  --no-download        fail instead of downloading missing data",
+                "  --masked-output      zero the output's other slots (partial sums) at the cost of one level",
                 "  --ring-degree N,...  the ring degrees the compiler may choose from",
                 "  --json               end with one line of JSON: model, count, accuracy, agreement, max_abs_error,",
                 "                       latency_median_s, latency_p90_s, latency_single_thread_median_s,",

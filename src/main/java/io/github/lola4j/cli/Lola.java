@@ -41,6 +41,9 @@ final class Lola {
         if (!cal.isEmpty()) {
             opt = opt.withCalibration(cal);
         }
+        if (o.has("masked-output")) {
+            opt = opt.withMaskedOutput();
+        }
         if (o.has("ring-degree")) {
             try {
                 int[] n = Arrays.stream(o.get("ring-degree", "").split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();

@@ -14,7 +14,7 @@ import java.util.Set;
 public final class PlanCommand implements Command {
 
     private static final Set<String> VALUES = Set.of("model", "ring-degree");
-    private static final Set<String> FLAGS = Set.of("json");
+    private static final Set<String> FLAGS = Set.of("json", "masked-output");
 
     /** Creates the command. */
     public PlanCommand() {
@@ -43,6 +43,7 @@ public final class PlanCommand implements Command {
                 "options:",
                 "  --model NAME|PATH    a shipped model (" + String.join(", ", ModelRegistry.names())
                         + ") or a model file (default lola)",
+                "  --masked-output      zero the output's other slots (partial sums) at the cost of one level",
                 "  --ring-degree N,...  the ring degrees to consider (default 8192,16384,32768)",
                 "  --json               end with one line of JSON: the whole report (snake_case keys)",
                 "",

@@ -27,6 +27,7 @@ record Choice(String kind, int[] args) {
     static final String REPLICATE = "replicate";
     static final String INTERLEAVE = "interleave";
     static final String IDENTITY = "identity";
+    static final String MASK = "mask";
 
     /**
      * Placement codes of a diagonal kernel (args[0]; args[1], args[2] its parameters, args[3] the

@@ -92,6 +92,8 @@ final class KernelFactory {
                 return ReplicateKernel.plan(in, alpha, beta, c.arg(0));
             case Choice.INTERLEAVE:
                 return interleave(in, alpha, beta, c.arg(0));
+            case Choice.MASK:
+                return mask(in, alpha, beta);
             default:
                 throw new IllegalArgumentException("unknown kernel kind '" + c.kind() + "'");
         }
@@ -115,6 +117,22 @@ final class KernelFactory {
         } catch (IllegalArgumentException e) {
             return null;
         }
+    }
+
+    /**
+     * Zeros every slot but the elements' first copies (one product by a 0/1 mask, one level), so
+     * that the output reveals the scores and nothing of the partial sums beside them.
+     */
+    private static Kernel mask(Representation in, double alpha, double beta) {
+        int n = in.size();
+        int[] ct = new int[n];
+        int[] sl = new int[n];
+        for (int i = 0; i < n; i++) {
+            ct[i] = in.ciphertext(i, 0);
+            sl[i] = in.slot(i, 0);
+        }
+        Placement p = Placement.explicit("masked", in.ciphertexts(), ct, sl, in.slots());
+        return DiagonalKernel.plan("mask", AffineMap.identity(n), in, alpha, beta, p, 1.0, 1, in.ciphertexts());
     }
 
     /**

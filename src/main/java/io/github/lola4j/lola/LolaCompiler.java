@@ -68,6 +68,7 @@ public final class LolaCompiler {
         private int batch;
         private CostModel costModel;
         private int beamWidth = 16;
+        private boolean maskOutput;
 
         private Options() {
         }
@@ -87,6 +88,7 @@ public final class LolaCompiler {
             o.batch = batch;
             o.costModel = costModel;
             o.beamWidth = beamWidth;
+            o.maskOutput = maskOutput;
             return o;
         }
 
@@ -266,6 +268,23 @@ public final class LolaCompiler {
             return o;
         }
 
+        /**
+         * Zero the output's other slots (the partial sums of the last layer, which reveal more of
+         * the model than its scores) with one more product and level.
+         *
+         * @return the options
+         */
+        public Options withMaskedOutput() {
+            Options o = copy();
+            o.maskOutput = true;
+            return o;
+        }
+
+        /** Whether the output is masked. */
+        public boolean maskedOutput() {
+            return maskOutput;
+        }
+
         /** The security level. */
         public SecurityLevel security() {
             return security;
@@ -368,10 +387,11 @@ public final class LolaCompiler {
             }
             Search search = new Search(stages, slots, n, model, options, batch);
             List<Integer> depths = new ArrayList<>();
+            int least = minDepth[0] + (options.maskOutput ? 1 : 0);
             if (options.parameters != null) {
                 depths.add(-1);
             } else {
-                for (int d = minDepth[0]; d <= minDepth[0] + 2; d++) {
+                for (int d = least; d <= least + 2; d++) {
                     depths.add(d);
                 }
             }
@@ -661,6 +681,11 @@ public final class LolaCompiler {
             this.options = options;
             this.batch = batch;
             this.minDepth = minRemainingDepth(stages);
+            if (options.maskOutput) {
+                for (int i = 0; i < minDepth.length; i++) {
+                    minDepth[i]++;
+                }
+            }
         }
 
         private record KernelKey(Choice choice, int stage, Representation in, double alpha, double beta) {
@@ -774,6 +799,13 @@ public final class LolaCompiler {
                     return res;
                 }
                 states = prune(next, beam);
+            }
+            if (options.maskOutput) {
+                List<Path> masked = new ArrayList<>();
+                for (Path p : states) {
+                    add(masked, -1, null, p, Choice.of(Choice.MASK), top, stages.size() - 1);
+                }
+                states = masked;
             }
             for (Path p : states) {
                 if ((depth < 0 ? p.depth <= top : p.depth == depth) && (res.best == null || p.seconds < res.best.seconds)) {
@@ -953,7 +985,8 @@ public final class LolaCompiler {
                 return;
             }
             int d = depth(k);
-            if (level - d < minDepth[stageForDepth + 1]) {
+            int need = c.kind().equals(Choice.MASK) ? 0 : minDepth[stageForDepth + 1];
+            if (level - d < need) {
                 return;
             }
             Choice recorded = c;

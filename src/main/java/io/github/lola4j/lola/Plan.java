@@ -133,7 +133,7 @@ public final class Plan {
                 continue;
             }
             boolean conversion = c.kind().equals(Choice.VECTORIZE) || c.kind().equals(Choice.REPLICATE)
-                    || c.kind().equals(Choice.INTERLEAVE);
+                    || c.kind().equals(Choice.INTERLEAVE) || c.kind().equals(Choice.MASK);
             if (!conversion && stage >= stages.size()) {
                 throw new IllegalArgumentException("plan: choice " + c + " at step " + i + " has no stage left to run");
             }
@@ -530,6 +530,10 @@ public final class Plan {
         Objects.requireNonNull(parallelism, "parallelism");
         checkTensor(x, input, params.maxLevel(), "evaluate");
         checkKeys(keys);
+        return parallelism.call(() -> run(x, keys, parallelism));
+    }
+
+    private Trace run(EncryptedTensor x, EvaluationKeys keys, Parallelism parallelism) {
         CipherSlots ops = new CipherSlots(params, keys, encoder, parallelism);
         List<Ciphertext> cur = x.ciphertexts();
         List<EncryptedTensor> trace = new ArrayList<>();

@@ -189,6 +189,39 @@ class CompilerTest {
     }
 
     @Test
+    void aMaskedOutputRevealsOnlyTheScores() {
+        Network mlp = net(Shape.of(64), 1.0, 22, Dense.zeros(64, 32), Square.INSTANCE, Dense.zeros(32, 5));
+        LolaCompiler.Options o = LolaCompiler.Options.lowLatency().withCalibration(inputs(mlp, 8, 1));
+        Plan open = LolaCompiler.compile(mlp, o);
+        Plan masked = LolaCompiler.compile(mlp, o.withMaskedOutput());
+        assertEquals(open.depth() + 1, masked.depth(), "the mask costs one level");
+        KeyGenerator kg = new KeyGenerator(masked.parameters(), RND);
+        SecretKey sk = kg.secretKey();
+        EvaluationKeys evk = kg.evaluationKeys(sk, masked.keyRequirements());
+        double[] x = inputs(mlp, 1, 2).get(0);
+        EncryptedTensor y = masked.evaluate(masked.encryptInput(x, kg.publicKey(sk), RND), evk);
+        double[] want = mlp.forward(x);
+        double[] got = masked.decryptOutput(y, sk);
+        for (int i = 0; i < want.length; i++) {
+            assertEquals(want[i], got[i], 1e-3);
+        }
+        io.github.lola4j.ckks.Encoder enc = new io.github.lola4j.ckks.Encoder(masked.parameters());
+        double[] slots = enc.decode(new io.github.lola4j.ckks.Decryptor(sk).decrypt(y.ciphertexts().get(0)));
+        Representation out = masked.outputRepresentation();
+        java.util.Set<Integer> scores = new java.util.HashSet<>();
+        for (int i = 0; i < out.size(); i++) {
+            scores.add(out.slot(i, 0));
+        }
+        double rest = 0;
+        for (int u = 0; u < slots.length; u++) {
+            if (!scores.contains(u)) {
+                rest = Math.max(rest, Math.abs(slots[u]));
+            }
+        }
+        assertTrue(rest < 1e-3, "every other slot is zero up to the noise: " + rest);
+    }
+
+    @Test
     void aMissingRotationKeyIsNamed() {
         Network mlp = net(Shape.of(16), 1.0, 15, Dense.zeros(16, 8), Square.INSTANCE, Dense.zeros(8, 4));
         Plan plan = LolaCompiler.compile(mlp, LolaCompiler.Options.lowLatency());
