@@ -1,0 +1,81 @@
+package io.github.lola4j.lola;
+
+import io.github.lola4j.nn.Network;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/** The value ranges of a network on calibration inputs. */
+final class Calibration {
+    final List<double[]> inputs;
+    final double[] layerMax; // per layer output
+    final boolean synthetic;
+
+    private Calibration(List<double[]> inputs, double[] layerMax, boolean synthetic) {
+        this.inputs = inputs;
+        this.layerMax = layerMax;
+        this.synthetic = synthetic;
+    }
+
+    static Calibration run(Network net, List<Stage> stages, LolaCompiler.Options o) {
+        int n = net.inputShape().size();
+        List<double[]> in = new ArrayList<>();
+        boolean synthetic = o.calibration().isEmpty();
+        if (synthetic) {
+            SplittableRandom r = new SplittableRandom(20190609);
+            for (int k = 0; k < 16; k++) {
+                double[] x = new double[n];
+                for (int i = 0; i < n; i++) {
+                    x[i] = r.nextDouble();
+                }
+                in.add(x);
+            }
+        } else {
+            for (int k = 0; k < o.calibration().size(); k++) {
+                double[] x = o.calibration().get(k);
+                if (x.length != n) {
+                    throw new IllegalArgumentException("calibration input " + k + " has " + x.length + " values, the network takes "
+                            + n + " (" + net.inputShape() + ")");
+                }
+                for (int i = 0; i < n; i++) {
+                    if (!Double.isFinite(x[i])) {
+                        throw new IllegalArgumentException("calibration input " + k + " value " + i + " is " + x[i]);
+                    }
+                }
+                in.add(x);
+            }
+        }
+        double[] max = new double[net.layers().size()];
+        for (double[] x : in) {
+            double[][] acts = net.activations(x);
+            for (int l = 0; l < max.length; l++) {
+                for (double v : acts[l + 1]) {
+                    max[l] = Math.max(max[l], Math.abs(v));
+                }
+            }
+        }
+        return new Calibration(in, max, synthetic);
+    }
+
+    double outputMax() {
+        return layerMax[layerMax.length - 1];
+    }
+
+    /** log2 of the output range times the margin (at least 0). */
+    double outputBits(double margin) {
+        return Math.max(0, Math.log(Math.max(outputMax(), 1e-300) * margin) / Math.log(2));
+    }
+
+    double[] stageMax(List<Stage> stages) {
+        double[] s = new double[stages.size()];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = layerMax[stages.get(i).lastLayer];
+        }
+        return s;
+    }
+
+    String describe() {
+        return synthetic ? "16 synthetic inputs uniform in [0, 1) (no calibration data given)"
+                : inputs.size() + " calibration input" + (inputs.size() > 1 ? "s" : "");
+    }
+}
