@@ -3,12 +3,10 @@ package io.github.lola4j.cli;
 import io.github.lola4j.data.DataLocator;
 import io.github.lola4j.data.Dataset;
 import io.github.lola4j.data.LabeledImages;
-import io.github.lola4j.data.Mnist;
 import io.github.lola4j.nn.Evaluation;
 import io.github.lola4j.nn.ModelRegistry;
 import io.github.lola4j.nn.Network;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Set;
 
@@ -68,19 +66,10 @@ public final class EvalCommand implements Command {
         int limit = o.getInt("limit", 0, 1, Integer.MAX_VALUE);
         int threads = o.getInt("threads", Runtime.getRuntime().availableProcessors(), 1, 4096);
         Network net = ModelRegistry.load(modelArg);
-        Dataset dataset;
-        try {
-            dataset = Dataset.byId(o.get("dataset", net.info().dataset()));
-        } catch (IllegalArgumentException e) {
-            throw new UsageException(e.getMessage());
-        }
-        DataLocator.Location where = DataLocator.builder(dataset)
-                .dataDirectory(o.has("data") ? Path.of(o.get("data", "")) : null)
-                .download(!o.has("no-download"))
-                .progress(err)
-                .build()
-                .locate();
-        LabeledImages test = Mnist.loadTestSet(where.directory(), dataset);
+        TestSet set = TestSet.load(o, net, err);
+        Dataset dataset = set.dataset();
+        DataLocator.Location where = set.where();
+        LabeledImages test = set.images();
         Evaluation ev = Evaluation.run(net, test, limit, threads);
 
         out.printf(Locale.ROOT, "model     %s (%s, %s -> %s, %d parameters)%n", net.info().name(), net.info().dataset(),

@@ -6,9 +6,7 @@ import io.github.lola4j.ckks.KeyGenerator;
 import io.github.lola4j.ckks.PublicKey;
 import io.github.lola4j.ckks.SecretKey;
 import io.github.lola4j.data.DataLocator;
-import io.github.lola4j.data.Dataset;
 import io.github.lola4j.data.LabeledImages;
-import io.github.lola4j.data.Mnist;
 import io.github.lola4j.lola.EncryptedTensor;
 import io.github.lola4j.lola.Plan;
 import io.github.lola4j.lola.PlanReport;
@@ -17,7 +15,6 @@ import io.github.lola4j.nn.Network;
 import io.github.lola4j.nn.Tensor;
 import io.github.lola4j.ring.Parallelism;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -93,15 +90,9 @@ public final class InferCommand implements Command {
         int offset = o.getInt("offset", 0, 0, Integer.MAX_VALUE);
         int threads = o.getInt("threads", Runtime.getRuntime().availableProcessors(), 1, 4096);
         Network net = ModelRegistry.load(modelArg);
-        Dataset dataset;
-        try {
-            dataset = Dataset.byId(o.get("dataset", net.info().dataset()));
-        } catch (IllegalArgumentException e) {
-            throw new UsageException(e.getMessage());
-        }
-        DataLocator.Location where = DataLocator.builder(dataset).dataDirectory(o.has("data") ? Path.of(o.get("data", "")) : null)
-                .download(!o.has("no-download")).progress(err).build().locate();
-        LabeledImages test = Mnist.loadTestSet(where.directory(), dataset);
+        TestSet set = TestSet.load(o, net, err);
+        LabeledImages test = set.images();
+        DataLocator.Location where = set.where();
         net.requireCompatible(test);
         if ((long) offset + count > test.count()) {
             throw new UsageException("--offset " + offset + " --count " + count + " goes past the " + test.count() + " test images");

@@ -1,5 +1,7 @@
 package io.github.lola4j.lola;
 
+import io.github.lola4j.ckks.CkksParameters;
+import io.github.lola4j.ckks.Encoder;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -30,11 +32,26 @@ final class CountingSlots implements SlotOps<CountingSlots.Value> {
     private final OpCounts counts = new OpCounts();
     private final TreeSet<Integer> steps = new TreeSet<>();
     private final Map<WeightVector, TreeSet<Integer>> plaintexts = new IdentityHashMap<>();
+    private final Encoder encoder;
     private boolean relinearization;
 
     CountingSlots(int slots, LevelChain chain) {
+        this(slots, chain, null);
+    }
+
+    private CountingSlots(int slots, LevelChain chain, Encoder encoder) {
         this.slots = slots;
         this.chain = chain;
+        this.encoder = encoder;
+    }
+
+    /**
+     * A simulator that also encodes every weight vector at the level and exact scale the encrypted
+     * run uses it at ({@link Plan#prepare()}): afterwards an evaluation finds every plaintext cached.
+     * Its scales follow the evaluator's arithmetic operation for operation, so the cache keys match.
+     */
+    static CountingSlots preparing(CkksParameters params, Encoder encoder) {
+        return new CountingSlots(params.slots(), LevelChain.of(params), encoder);
     }
 
     /** The operations recorded so far (live). */
@@ -131,6 +148,9 @@ final class CountingSlots implements SlotOps<CountingSlots.Value> {
         Value x0 = terms(xs, ws.size(), "multiplyPlainAndSum");
         for (WeightVector w : ws) {
             useWeight(w, x0.level);
+            if (encoder != null) {
+                w.encode(encoder, x0.level, prime(x0.level));
+            }
         }
         counts.add(OpCounts.Op.PLAIN_PRODUCT, x0.level, xs.size());
         return new Value(x0.level, x0.scale * prime(x0.level));
@@ -144,17 +164,7 @@ final class CountingSlots implements SlotOps<CountingSlots.Value> {
     }
 
     private static Value terms(List<Value> xs, int others, String op) {
-        if (xs.isEmpty() || xs.size() != others) {
-            throw new IllegalArgumentException(op + ": needs as many values as factors, got " + xs.size() + " and " + others);
-        }
-        Value x0 = xs.get(0);
-        for (Value x : xs) {
-            PlainSlots.sameLevelAndScale(x0.level, x0.scale, x.level, x.scale, op);
-        }
-        if (x0.level < 1) {
-            throw new IllegalArgumentException(op + ": the operand is at level 0, no prime is left to rescale the product");
-        }
-        return x0;
+        return PlainSlots.checkTerms(xs, others, op, Value::level, Value::scale);
     }
 
     @Override
@@ -176,6 +186,9 @@ final class CountingSlots implements SlotOps<CountingSlots.Value> {
     @Override
     public Value addPlain(Value x, WeightVector w) {
         useWeight(w, x.level);
+        if (encoder != null) {
+            w.encode(encoder, x.level, x.scale);
+        }
         counts.add(OpCounts.Op.ADDITION, x.level, 1);
         return x;
     }

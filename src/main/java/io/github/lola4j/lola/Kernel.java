@@ -94,6 +94,19 @@ abstract class Kernel {
         return v;
     }
 
+    /**
+     * x o w, rescaled, then summed over a window by doubling: y += rot(y, sign * s) for s = 1, 2, ..
+     * up to width / 2, so that a slot ends holding the sum of width consecutive products (LoLa's
+     * rotate-and-sum; sign -1 sums the slots below, +1 the slots above).
+     */
+    static <V> V productWindowSum(SlotOps<V> ops, V x, WeightVector w, int width, int sign) {
+        V y = ops.rescale(ops.multiplyPlainAndSum(List.of(x), List.of(w)));
+        for (int s = 1; s < width; s <<= 1) {
+            y = ops.add(y, ops.rotate(y, sign * s));
+        }
+        return y;
+    }
+
     /** Whether all values are zero. */
     static boolean allZero(double[] v) {
         for (double d : v) {

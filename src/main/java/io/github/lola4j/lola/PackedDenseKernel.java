@@ -96,10 +96,7 @@ final class PackedDenseKernel extends Kernel {
     <V> List<V> apply(SlotOps<V> ops, List<V> in) {
         V x = in.get(0);
         return ops.parallel(rows.length, r -> {
-            V y = ops.rescale(ops.multiplyPlainAndSum(List.of(x), List.of(rows[r])));
-            for (int s = 1; s < period; s <<= 1) {
-                y = ops.add(y, ops.rotate(y, -s));
-            }
+            V y = productWindowSum(ops, x, rows[r], period, -1);
             return bias[r] == null ? y : ops.addPlain(y, bias[r]);
         });
     }

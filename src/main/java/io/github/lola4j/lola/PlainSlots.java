@@ -146,14 +146,25 @@ final class PlainSlots implements SlotOps<PlainSlots.Value> {
     }
 
     private static Value terms(List<Value> xs, int others, String op) {
+        return checkTerms(xs, others, op, Value::level, Value::scale);
+    }
+
+    /**
+     * The operand checks of a sum of products, as the evaluator makes them: as many values as
+     * factors, at least one, all at one level (above 0) and scale.
+     *
+     * @return the first value
+     */
+    static <V> V checkTerms(List<V> xs, int others, String op, java.util.function.ToIntFunction<V> level,
+            java.util.function.ToDoubleFunction<V> scale) {
         if (xs.isEmpty() || xs.size() != others) {
             throw new IllegalArgumentException(op + ": needs as many values as factors, got " + xs.size() + " and " + others);
         }
-        Value x0 = xs.get(0);
-        for (Value x : xs) {
-            sameLevelAndScale(x0.level, x0.scale, x.level, x.scale, op);
+        V x0 = xs.get(0);
+        for (V x : xs) {
+            sameLevelAndScale(level.applyAsInt(x0), scale.applyAsDouble(x0), level.applyAsInt(x), scale.applyAsDouble(x), op);
         }
-        if (x0.level < 1) {
+        if (level.applyAsInt(x0) < 1) {
             throw new IllegalArgumentException(op + ": the operand is at level 0, no prime is left to rescale the product");
         }
         return x0;

@@ -318,10 +318,10 @@ public final class Plan {
             if (s.kernel == null) {
                 continue;
             }
-            PreparingSlots p = new PreparingSlots(params, encoder);
-            List<PreparingSlots.Value> in = new ArrayList<>();
+            CountingSlots p = CountingSlots.preparing(params, encoder);
+            List<CountingSlots.Value> in = new ArrayList<>();
             for (int q = 0; q < s.in.ciphertexts(); q++) {
-                in.add(new PreparingSlots.Value(s.levelIn, s.scaleIn));
+                in.add(new CountingSlots.Value(s.levelIn, s.scaleIn));
             }
             s.kernel.apply(p, in);
         }

@@ -7,7 +7,7 @@ import java.util.List;
  * gains copies, ct += rot(ct, -period * copies) doubling the copies each time. No level; log2 of
  * the copy factor in rotations.
  */
-final class ReplicateKernel extends Kernel {
+final class ReplicateKernel extends ConversionKernel {
 
     private final int period;
     private final int fromCopies;
@@ -62,16 +62,6 @@ final class ReplicateKernel extends Kernel {
     @Override
     Representation output() {
         return output;
-    }
-
-    @Override
-    double outAlpha() {
-        return inAlpha();
-    }
-
-    @Override
-    double outBeta() {
-        return inBeta();
     }
 
     @Override

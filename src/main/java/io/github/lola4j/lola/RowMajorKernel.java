@@ -76,10 +76,7 @@ final class RowMajorKernel extends Kernel {
     <V> List<V> apply(SlotOps<V> ops, List<V> in) {
         V x = in.get(0);
         return ops.parallel(rows.length, o -> {
-            V y = ops.rescale(ops.multiplyPlainAndSum(List.of(x), List.of(rows[o])));
-            for (int s = 1; s < ops.slots(); s <<= 1) {
-                y = ops.add(y, ops.rotate(y, s));
-            }
+            V y = productWindowSum(ops, x, rows[o], ops.slots(), 1);
             return bias[o] == 0 ? y : ops.addConst(y, bias[o]);
         });
     }

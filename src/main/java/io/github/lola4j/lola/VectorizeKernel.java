@@ -8,7 +8,7 @@ import java.util.List;
  * by the number of elements before it and adding. No level; one rotation per ciphertext after the
  * first.
  */
-final class VectorizeKernel extends Kernel {
+final class VectorizeKernel extends ConversionKernel {
 
     private final int[] offsets;
     private final Representation output;
@@ -66,16 +66,6 @@ final class VectorizeKernel extends Kernel {
     @Override
     Representation output() {
         return output;
-    }
-
-    @Override
-    double outAlpha() {
-        return inAlpha();
-    }
-
-    @Override
-    double outBeta() {
-        return inBeta();
     }
 
     @Override

@@ -1,0 +1,34 @@
+package io.github.lola4j.cli;
+
+import io.github.lola4j.data.DataLocator;
+import io.github.lola4j.data.Dataset;
+import io.github.lola4j.data.LabeledImages;
+import io.github.lola4j.data.Mnist;
+import io.github.lola4j.nn.Network;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+
+/**
+ * The test set a command evaluates on, from the shared options {@code --dataset}, {@code --data}
+ * and {@code --no-download}: the data set recorded in the model unless one is named, located as
+ * {@link DataLocator} does (downloading with progress on err unless forbidden).
+ *
+ * @param images  the test images
+ * @param where   where they were found
+ * @param dataset the data set
+ */
+record TestSet(LabeledImages images, DataLocator.Location where, Dataset dataset) {
+
+    static TestSet load(Options o, Network net, PrintStream err) throws IOException {
+        Dataset dataset;
+        try {
+            dataset = Dataset.byId(o.get("dataset", net.info().dataset()));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        DataLocator.Location where = DataLocator.builder(dataset).dataDirectory(o.has("data") ? Path.of(o.get("data", "")) : null)
+                .download(!o.has("no-download")).progress(err).build().locate();
+        return new TestSet(Mnist.loadTestSet(where.directory(), dataset), where, dataset);
+    }
+}
