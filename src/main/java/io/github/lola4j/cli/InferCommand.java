@@ -189,6 +189,9 @@ public final class InferCommand implements Command {
                     Lola.quantile(enc, 0.5), Lola.quantile(dec, 0.5));
             out.printf(Locale.ROOT, "traffic   evaluation keys %s once; per image %s up (%d ciphertexts), %s down%n",
                     Lola.bytes(keyBytes), Lola.bytes(inBytes), plan.inputRepresentation().ciphertexts(), Lola.bytes(outBytes));
+            long heapPeak = Lola.heapPeakBytes();
+            out.printf(Locale.ROOT, "memory    JVM heap peak %s (of %s allowed); the plan estimates %s for the evaluation%n",
+                    Lola.bytes(heapPeak), Lola.bytes(Runtime.getRuntime().maxMemory()), Lola.bytes(report.peakMemoryBytes()));
             if (o.has("json")) {
                 Map<String, Object> j = new LinkedHashMap<>();
                 j.put("model", modelArg);
@@ -217,6 +220,8 @@ public final class InferCommand implements Command {
                 j.put("depth", report.depth());
                 j.put("security_bits", report.securityBits());
                 j.put("symmetric", symmetric);
+                j.put("heap_peak_bytes", heapPeak);
+                j.put("predicted_peak_memory_bytes", report.peakMemoryBytes());
                 out.println(Json.write(j));
             }
         } finally {

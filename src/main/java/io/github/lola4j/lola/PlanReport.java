@@ -74,10 +74,16 @@ public record PlanReport(String model, String inputShape, int outputs, int ringD
      * @param constProducts    constant products
      * @param cipherProducts   ciphertext products
      * @param predictedMillis  the predicted time
+     * @param rotationSteps    the rotation steps (Galois keys) the step uses
+     * @param relinearization  whether it needs the relinearization key
      */
     public record Step(int index, String layers, String kernel, String input, String output, int levelIn, int levelOut,
             double scaleBitsIn, double scaleBitsOut, long rotations, long hoistedRotations, long plainProducts, long constProducts,
-            long cipherProducts, double predictedMillis) {
+            long cipherProducts, double predictedMillis, List<Integer> rotationSteps, boolean relinearization) {
+        /** Copies the list. */
+        public Step {
+            rotationSteps = List.copyOf(rotationSteps);
+        }
     }
 
     /** Copies the arrays and lists. */
@@ -117,7 +123,7 @@ public record PlanReport(String model, String inputShape, int outputs, int ringD
             steps.add(new Step(i, st.layers, st.describe(), st.in.describe(), st.out.describe(), st.levelIn, st.levelOut,
                     log2(st.scaleIn), log2(st.scaleOut), c.total(OpCounts.Op.ROTATION), c.total(OpCounts.Op.HOISTED_ROTATION),
                     c.total(OpCounts.Op.PLAIN_PRODUCT), c.total(OpCounts.Op.CONST_PRODUCT), c.total(OpCounts.Op.CIPHER_PRODUCT),
-                    st.seconds * 1e3));
+                    st.seconds * 1e3, new ArrayList<>(new java.util.TreeSet<>(st.rotationSteps)), st.relinearization));
             if (st.kernel != null) {
                 // Plaintext products keep a Montgomery copy of each operand beside its encoding.
                 long products = c.total(OpCounts.Op.PLAIN_PRODUCT);
