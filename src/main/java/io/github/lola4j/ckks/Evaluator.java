@@ -339,7 +339,8 @@ public final class Evaluator {
         for (int i = 0; i <= ct.degree(); i++) {
             RnsPoly x = ct.poly(i);
             RnsPoly z = r[i];
-            par.forEach(x.limbs(), l -> mulRow(x.ring().modulus(l), x.limb(l), p.limb(l), z.limb(l)));
+            par.forSize((long) x.limbs() * x.ringDegree()).forEach(x.limbs(),
+                    l -> mulRow(x.ring().modulus(l), x.limb(l), p.limb(l), z.limb(l)));
             z.setNtt(true);
         }
         out.set(r, scale);
@@ -467,7 +468,7 @@ public final class Evaluator {
         RnsPoly b0 = b.poly(0);
         RnsPoly b1 = b.poly(1);
         boolean square = a == b;
-        par.forEach(ring.limbs(), l -> {
+        par.forSize((long) ring.limbs() * ring.ringDegree()).forEach(ring.limbs(), l -> {
             Modulus m = ring.modulus(l);
             long q = m.value();
             long[] x0 = a0.limb(l);
@@ -561,7 +562,7 @@ public final class Evaluator {
             return;
         }
         RelinearizationKey rlk = keys.relinearizationKey();
-        RnsPoly[] s = ks.switchKey(ct.poly(2), rlk, par);
+        RnsPoly[] s = ks.switchKey(ct.poly(2), rlk, par.forSize((long) ct.poly(2).limbs() * ct.poly(2).ringDegree()));
         ct.poly(0).add(s[0], s[0]);
         ct.poly(1).add(s[1], s[1]);
         out.set(s, ct.scale());
@@ -665,7 +666,7 @@ public final class Evaluator {
         for (int d = 0; d <= degree; d++) {
             r[d] = new RnsPoly(ring, true);
         }
-        par.forEach(ring.limbs(), l -> {
+        par.forSize((long) ring.limbs() * n).forEach(ring.limbs(), l -> {
             Modulus m = ring.modulus(l);
             long q = m.value();
             boolean small = q < (1L << 31);
@@ -785,7 +786,7 @@ public final class Evaluator {
         RnsPoly[] r = new RnsPoly[ct.degree() + 1];
         for (int k = 0; k <= ct.degree(); k++) {
             r[k] = new RnsPoly(lower, true);
-            rescaler.rescale(ct.poly(k), r[k], par);
+            rescaler.rescale(ct.poly(k), r[k], par.forSize((long) ct.poly(k).limbs() * ct.poly(k).ringDegree()));
         }
         out.set(r, ct.scale() / params.prime(level));
     }

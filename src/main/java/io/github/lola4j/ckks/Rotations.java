@@ -60,7 +60,7 @@ final class Rotations {
 
     /** One automorphism with its key: switch c_1, then apply sigma_g (see {@link GaloisKey}). */
     private Ciphertext rotateSingle(Ciphertext ct, long g, GaloisKey key) {
-        return applyAutomorphism(ct, g, ks.switchKey(ct.poly(1), key, par));
+        return applyAutomorphism(ct, g, ks.switchKey(ct.poly(1), key, limbParallelism(ct)));
     }
 
     Ciphertext[] rotateHoisted(Ciphertext ct, int[] steps) {
@@ -73,14 +73,20 @@ final class Rotations {
             keyOf[i] = k == 0 ? null : keys.galoisKey(params.galoisElementForRotation(k));
             any |= keyOf[i] != null;
         }
-        RnsPoly[] digits = any ? ks.modUp(ct.poly(1), par) : null;
+        Parallelism inner = limbParallelism(ct);
+        RnsPoly[] digits = any ? ks.modUp(ct.poly(1), inner) : null;
         // The steps share the decomposition and nothing else: with several threads they run side by
         // side (each key switch also splits over limbs, which alone leaves a second core half idle).
         par.forEach(steps.length, i -> {
             out[i] = keyOf[i] == null ? rotate(ct, steps[i])
-                    : applyAutomorphism(ct, keyOf[i].galoisElement(), ks.switchDigits(digits, keyOf[i], ct.level(), par));
+                    : applyAutomorphism(ct, keyOf[i].galoisElement(), ks.switchDigits(digits, keyOf[i], ct.level(), inner));
         });
         return out;
+    }
+
+    /** The parallelism of one key switch of ct: over limbs and digits only when they are large enough. */
+    private Parallelism limbParallelism(Ciphertext ct) {
+        return par.forSize((long) ct.poly(1).limbs() * ct.poly(1).ringDegree());
     }
 
     /**

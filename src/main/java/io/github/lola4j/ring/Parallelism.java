@@ -39,6 +39,25 @@ public final class Parallelism {
         return new Parallelism(Objects.requireNonNull(pool, "pool"));
     }
 
+    /**
+     * Polynomial sizes (limbs x N coefficients) below which an operation runs on the calling thread
+     * even with a pool: splitting a 2- or 3-limb operation at N = 8192 over limbs hands tasks of
+     * tens of microseconds to another core and waits for them, which on a shared 2-core machine cost
+     * more than it saved (measured: a 25 ms LoLa-Small evaluation took 35 ms on two threads).
+     */
+    public static final long MIN_PARALLEL_ELEMENTS = 1L << 15;
+
+    /**
+     * This parallelism for an operation on polynomials of the given size, or the calling thread for
+     * one too small to gain from it.
+     *
+     * @param elements limbs x ring degree of the operands
+     * @return this or {@link #sequential()}
+     */
+    public Parallelism forSize(long elements) {
+        return elements >= MIN_PARALLEL_ELEMENTS ? this : SEQUENTIAL;
+    }
+
     /** Whether tasks run on a pool. */
     public boolean isParallel() {
         return pool != null && pool.getParallelism() > 1;
