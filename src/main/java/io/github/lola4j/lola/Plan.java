@@ -530,10 +530,6 @@ public final class Plan {
         Objects.requireNonNull(parallelism, "parallelism");
         checkTensor(x, input, params.maxLevel(), "evaluate");
         checkKeys(keys);
-        return parallelism.call(() -> run(x, keys, parallelism));
-    }
-
-    private Trace run(EncryptedTensor x, EvaluationKeys keys, Parallelism parallelism) {
         CipherSlots ops = new CipherSlots(params, keys, encoder, parallelism);
         List<Ciphertext> cur = x.ciphertexts();
         List<EncryptedTensor> trace = new ArrayList<>();

@@ -64,24 +64,6 @@ public final class Parallelism {
     }
 
     /**
-     * Runs a whole computation on the pool (on the calling thread when none is configured or the
-     * caller is already one of the pool's workers): every {@link #forEach} inside it then forks
-     * within the pool, instead of handing each small task over from an outside thread and waiting
-     * for it (which costs more than the task itself for operations of a few hundred microseconds).
-     *
-     * @param task the computation
-     * @param <T>  its result type
-     * @return its result
-     */
-    public <T> T call(java.util.function.Supplier<T> task) {
-        Thread t = Thread.currentThread();
-        if (!isParallel() || (t instanceof ForkJoinWorkerThread && ((ForkJoinWorkerThread) t).getPool() == pool)) {
-            return task.get();
-        }
-        return pool.submit(task::get).join();
-    }
-
-    /**
      * Runs {@code task.accept(i)} for every i in [0, count), in parallel when configured; returns
      * when all are done. Tasks must be independent.
      *
