@@ -41,11 +41,14 @@ public final class Parallelism {
 
     /**
      * Polynomial sizes (limbs x N coefficients) below which an operation runs on the calling thread
-     * even with a pool: splitting a 2- or 3-limb operation at N = 8192 over limbs hands tasks of
-     * tens of microseconds to another core and waits for them, which on a shared 2-core machine cost
-     * more than it saved (measured: a 25 ms LoLa-Small evaluation took 35 ms on two threads).
+     * even with a pool: splitting an operation of a few limbs at N = 8192 hands tasks of tens of
+     * microseconds to another core and waits for them. Measured on the project's 2-core machine, in
+     * one process, alternating configurations: LoLa's MNIST network at N = 8192 took 89 ms with only
+     * its kernels' independent rotations and products in parallel, 105 ms with every operation of
+     * 4 limbs or more also split over limbs, 102 ms on one thread. At N = 16384 with 7 limbs (114,688
+     * coefficients) splitting a key switch over limbs gains 1.3-1.6x (docs/benchmarks.md).
      */
-    public static final long MIN_PARALLEL_ELEMENTS = 1L << 15;
+    public static final long MIN_PARALLEL_ELEMENTS = 1L << 16;
 
     /**
      * This parallelism for an operation on polynomials of the given size, or the calling thread for
