@@ -31,7 +31,7 @@ import java.util.concurrent.ForkJoinPool;
  */
 public final class InferCommand implements Command {
 
-    private static final Set<String> VALUES = Set.of("model", "count", "offset", "threads", "data", "dataset", "ring-degree");
+    private static final Set<String> VALUES = Set.of("model", "count", "offset", "threads", "warmup", "data", "dataset", "ring-degree");
     private static final Set<String> FLAGS = Set.of("json", "no-download", "symmetric", "masked-output");
 
     /** Creates the command. */
@@ -51,7 +51,7 @@ public final class InferCommand implements Command {
     @Override
     public String help() {
         return String.join("\n",
-                "usage: lola4j infer [--model NAME|PATH] [--count K] [--offset O] [--threads T] [--data DIR] [--json]",
+                "usage: lola4j infer [--model NAME|PATH] [--count K] [--offset O] [--threads T] [--warmup W] [--data DIR] [--json]",
                 "",
                 "Compiles the model, generates the client's keys (secret, public, and exactly the evaluation keys",
                 "the plan needs), then for each of K test images: encrypts it (client), evaluates the network on",
@@ -66,6 +66,9 @@ public final class InferCommand implements Command {
                 "  --count K            how many test images (default 20)",
                 "  --offset O           the first test image (default 0)",
                 "  --threads T          server threads (default: available processors)",
+                "  --warmup W           untimed evaluations of the first image before the timed ones (default 10):",
+                "                       the JIT compiles the kernels during the first few; the first one is",
+                "                       reported as latency_cold_s",
                 "  --symmetric          encrypt with the secret key: less noise, half the upload",
                 "  --data DIR           folder with the MNIST files; default $LOLA4J_DATA, ~/.cache/lola4j, download",
                 "  --dataset ID         mnist or fashion-mnist (default: the model's)",
@@ -89,6 +92,7 @@ public final class InferCommand implements Command {
         int count = o.getInt("count", 20, 1, Integer.MAX_VALUE);
         int offset = o.getInt("offset", 0, 0, Integer.MAX_VALUE);
         int threads = o.getInt("threads", Runtime.getRuntime().availableProcessors(), 1, 4096);
+        int warmup = o.getInt("warmup", 10, 0, 10_000);
         Network net = ModelRegistry.load(modelArg);
         TestSet set = TestSet.load(o, net, err);
         LabeledImages test = set.images();
@@ -124,6 +128,20 @@ public final class InferCommand implements Command {
             long outBytes = 0;
             long lastProgress = System.nanoTime();
             EncryptedTensor sampleInput = null;
+            // The first evaluations run in the interpreter and the C1 compiler; timing them would mix
+            // the JIT's warm-up into the server latency of the first images (measured: 200-400 ms
+            // for the first ten lola evaluations, 65 ms once compiled).
+            Double cold = null;
+            if (warmup > 0) {
+                EncryptedTensor w = plan.encryptInput(net.input(test, offset), pk, rnd);
+                for (int r = 0; r < warmup; r++) {
+                    long a = System.nanoTime();
+                    plan.evaluate(w, evk, par);
+                    if (r == 0) {
+                        cold = (System.nanoTime() - a) / 1e9;
+                    }
+                }
+            }
             for (int k = 0; k < count; k++) {
                 int i = offset + k;
                 double[] x = net.input(test, i);
@@ -185,6 +203,9 @@ public final class InferCommand implements Command {
             out.printf(Locale.ROOT, "server    %.3f s median, %.3f s p90 (%d threads); %.3f s median on one thread;"
                     + " predicted %.3f s%n", Lola.quantile(server, 0.5), Lola.quantile(server, 0.9), threads, single,
                     plan.predictedSeconds());
+            if (cold != null) {
+                out.printf(Locale.ROOT, "          first evaluation %.3f s (before %d untimed warm-up evaluations)%n", cold, warmup);
+            }
             out.printf(Locale.ROOT, "client    keys %.2f s, encrypt %.3f s, decrypt %.4f s (medians per image)%n", keygen,
                     Lola.quantile(enc, 0.5), Lola.quantile(dec, 0.5));
             out.printf(Locale.ROOT, "traffic   evaluation keys %s once; per image %s up (%d ciphertexts), %s down%n",
@@ -205,6 +226,8 @@ public final class InferCommand implements Command {
                 j.put("latency_median_s", Lola.quantile(server, 0.5));
                 j.put("latency_p90_s", Lola.quantile(server, 0.9));
                 j.put("latency_single_thread_median_s", single);
+                j.put("latency_cold_s", cold);
+                j.put("warmup", warmup);
                 j.put("predicted_latency_s", plan.predictedSeconds());
                 j.put("threads", threads);
                 j.put("encrypt_s", Lola.quantile(enc, 0.5));

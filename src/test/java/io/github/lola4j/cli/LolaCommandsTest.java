@@ -40,7 +40,7 @@ class LolaCommandsTest {
     @Test
     void inferAgreesWithThePlaintextNetworkAndReportsItsFigures() throws Exception {
         CliTestSupport.Run r = CliTestSupport.run("infer", "--model", "lola-small", "--count", "3", "--offset", "10", "--data",
-                CliTestSupport.MNIST, "--threads", "2", "--json");
+                CliTestSupport.MNIST, "--threads", "2", "--warmup", "2", "--json");
         assertEquals(0, r.code(), r.err());
         JsonNode j = JSON.readTree(r.lastLine());
         for (String f : new String[] {"model", "count", "accuracy", "agreement", "max_abs_error", "latency_median_s", "latency_p90_s",
@@ -53,6 +53,8 @@ class LolaCommandsTest {
         assertEquals(1.0, j.get("agreement").asDouble(), 0.0);
         assertTrue(j.get("max_abs_error").asDouble() < 1e-3);
         assertTrue(j.get("latency_median_s").asDouble() > 0 && j.get("latency_single_thread_median_s").asDouble() > 0);
+        assertTrue(j.get("latency_cold_s").asDouble() > 0, r.lastLine());
+        assertEquals(2, j.get("warmup").asInt());
         assertEquals(128, j.get("security_bits").asInt());
         assertTrue(j.get("input_ciphertext_bytes").asLong() > j.get("output_ciphertext_bytes").asLong());
         assertTrue(r.out().contains("agreement 3 / 3"), r.out());
@@ -61,9 +63,9 @@ class LolaCommandsTest {
     @Test
     void inferWithTheSecretKeyHalvesTheUpload() throws Exception {
         CliTestSupport.Run pk = CliTestSupport.run("infer", "--model", "lola-small", "--count", "1", "--data", CliTestSupport.MNIST,
-                "--threads", "1", "--json");
+                "--threads", "1", "--warmup", "0", "--json");
         CliTestSupport.Run sk = CliTestSupport.run("infer", "--model", "lola-small", "--count", "1", "--data", CliTestSupport.MNIST,
-                "--threads", "1", "--json", "--symmetric");
+                "--threads", "1", "--warmup", "0", "--json", "--symmetric");
         assertEquals(0, sk.code(), sk.err());
         long full = JSON.readTree(pk.lastLine()).get("input_ciphertext_bytes").asLong();
         long seeded = JSON.readTree(sk.lastLine()).get("input_ciphertext_bytes").asLong();
@@ -82,6 +84,7 @@ class LolaCommandsTest {
     @Test
     void badOptionsAreUsageErrors() {
         assertEquals(2, CliTestSupport.run("infer", "--count", "0").code());
+        assertEquals(2, CliTestSupport.run("infer", "--warmup", "-1").code());
         assertEquals(2, CliTestSupport.run("plan", "--ring-degree", "8000").code());
         assertEquals(2, CliTestSupport.run("plan", "--frobnicate").code());
         CliTestSupport.Run r = CliTestSupport.run("infer", "--model", "lola-small", "--offset", "9999", "--count", "5", "--data",
