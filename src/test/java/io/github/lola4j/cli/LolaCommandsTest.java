@@ -79,6 +79,7 @@ class LolaCommandsTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("2 / 2 encrypted predictions equal the plaintext network's"), r.out());
         assertTrue(r.out().contains("evaluation keys"), r.out());
+        assertTrue(r.out().contains("once compiled the server takes"), r.out());
     }
 
     @Test
