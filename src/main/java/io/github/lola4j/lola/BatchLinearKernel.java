@@ -1,6 +1,5 @@
 package io.github.lola4j.lola;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -51,18 +50,15 @@ final class BatchLinearKernel extends Kernel {
 
     @Override
     <V> List<V> apply(SlotOps<V> ops, List<V> in) {
+        int[][] columns = new int[map.outputs()][];
+        double[][] weights = new double[map.outputs()][];
+        for (int o = 0; o < columns.length; o++) {
+            columns[o] = map.columns(o);
+            weights[o] = map.weights(o);
+        }
+        List<V> sums = ops.linearCombinations(in, columns, weights);
         return ops.parallel(map.outputs(), o -> {
-            int[] cols = map.columns(o);
-            List<V> xs = new ArrayList<>(Math.max(1, cols.length));
-            for (int j : cols) {
-                xs.add(in.get(j));
-            }
-            double[] cs = map.weights(o);
-            if (cols.length == 0) {
-                xs.add(in.get(0));
-                cs = new double[] {0};
-            }
-            V y = ops.rescale(ops.multiplyConstAndSum(xs, cs));
+            V y = ops.rescale(sums.get(o));
             return map.bias(o) == 0 ? y : ops.addConst(y, map.bias(o));
         });
     }

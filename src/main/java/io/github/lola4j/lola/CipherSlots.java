@@ -113,6 +113,11 @@ final class CipherSlots implements SlotOps<Ciphertext> {
     }
 
     @Override
+    public List<Ciphertext> linearCombinations(List<Ciphertext> xs, int[][] columns, double[][] weights) {
+        return List.of(evaluator.linearCombinations(xs.toArray(new Ciphertext[0]), columns, weights));
+    }
+
+    @Override
     public Ciphertext multiply(Ciphertext a, Ciphertext b) {
         return evaluator.multiplyRelin(a, b);
     }

@@ -1,5 +1,6 @@
 package io.github.lola4j.lola;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntFunction;
 
@@ -46,6 +47,29 @@ interface SlotOps<V> {
 
     /** sum_i xs[i] * cs[i], not rescaled; the constants are rounded at scale q_level. */
     V multiplyConstAndSum(List<V> xs, double[] cs);
+
+    /**
+     * For every output o, sum_j weights[o][j] * xs[columns[o][j]] as {@link #multiplyConstAndSum}
+     * computes it; an output without terms is zero. The ciphertext implementation computes all
+     * outputs in one pass over the inputs.
+     *
+     * @param xs      the inputs, all at one level and scale
+     * @param columns for each output, the inputs it reads
+     * @param weights for each output, their constants
+     * @return one value per output, not rescaled
+     */
+    default List<V> linearCombinations(List<V> xs, int[][] columns, double[][] weights) {
+        return parallel(columns.length, o -> {
+            if (columns[o].length == 0) {
+                return multiplyConstAndSum(List.of(xs.get(0)), new double[] {0});
+            }
+            List<V> terms = new ArrayList<>(columns[o].length);
+            for (int c : columns[o]) {
+                terms.add(xs.get(c));
+            }
+            return multiplyConstAndSum(terms, weights[o]);
+        });
+    }
 
     /** a * b, relinearized, not rescaled. */
     V multiply(V a, V b);

@@ -169,6 +169,63 @@ class EvaluatorTest {
                 "a plaintext below the ciphertext's level");
     }
 
+    /**
+     * All outputs of a linear layer at once equal output-by-output sums bit for bit: sparse and
+     * full rows, a repeated input, an empty output, and more terms than one 64-bit accumulator holds
+     * for 30-bit primes (8), so the tiled path's intermediate reductions run.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {N13, "logN=10/L=2/P=1/scale=30/insecure"})
+    void linearCombinationsEqualSeparateSums(String name) {
+        CkksContext c = CkksContext.get(name);
+        Evaluator ev = c.evaluator;
+        int level = c.params.maxLevel();
+        int inputs = 24;
+        Ciphertext[] xs = new Ciphertext[inputs];
+        for (int i = 0; i < inputs; i++) {
+            xs[i] = c.encrypt(c.randomValues(300 + i), level);
+        }
+        java.util.Random rnd = new java.util.Random(7);
+        int[][] cols = new int[7][];
+        double[][] ws = new double[7][];
+        for (int o = 0; o < cols.length; o++) {
+            int terms = o == 0 ? inputs : o == 1 ? 0 : o == 2 ? 3 : 1 + rnd.nextInt(inputs);
+            cols[o] = new int[terms];
+            ws[o] = new double[terms];
+            for (int j = 0; j < terms; j++) {
+                cols[o][j] = o == 0 ? j : o == 2 ? 5 : rnd.nextInt(inputs);
+                ws[o][j] = rnd.nextDouble() * 4 - 2;
+            }
+        }
+        Ciphertext[] all = ev.linearCombinations(xs, cols, ws);
+        assertEquals(cols.length, all.length);
+        for (int o = 0; o < cols.length; o++) {
+            double scale = xs[0].scale() * c.params.prime(level);
+            assertEquals(scale, all[o].scale(), 0.0);
+            if (cols[o].length == 0) {
+                Ciphertext zero = ev.multiplyConst(xs[0], 0);
+                assertEquals(zero.poly(0), all[o].poly(0), "an output without terms is zero");
+                assertEquals(zero.poly(1), all[o].poly(1), "an output without terms is zero");
+                continue;
+            }
+            Ciphertext[] terms = new Ciphertext[cols[o].length];
+            for (int j = 0; j < terms.length; j++) {
+                terms[j] = xs[cols[o][j]];
+            }
+            Ciphertext ref = ev.multiplyConstAndSum(terms, ws[o]);
+            for (int k = 0; k <= 1; k++) {
+                assertEquals(ref.poly(k), all[o].poly(k), "output " + o + " component " + k);
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> ev.linearCombinations(xs, new int[][] {{0}}, new double[][] {{1}, {2}}));
+        assertThrows(IllegalArgumentException.class, () -> ev.linearCombinations(xs, new int[][] {{0, 1}}, new double[][] {{1}}));
+        assertThrows(IllegalArgumentException.class, () -> ev.linearCombinations(xs, new int[][] {{inputs}}, new double[][] {{1}}));
+        assertThrows(IllegalArgumentException.class, () -> ev.linearCombinations(xs, new int[][] {{0}}, new double[][] {{Double.NaN}}));
+        Ciphertext other = c.encrypt(c.randomValues(1), level - 1);
+        assertThrows(IllegalArgumentException.class,
+                () -> ev.linearCombinations(new Ciphertext[] {xs[0], other}, new int[][] {{0, 1}}, new double[][] {{1, 1}}));
+    }
+
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {N13, N14})
     void depthChainDownToTheLastLevel(String name) {
