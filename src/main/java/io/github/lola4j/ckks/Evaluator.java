@@ -692,16 +692,14 @@ public final class Evaluator {
             }
         }
         int n = ring.ringDegree();
-        // Accumulators of one tile for every output: at most about 256 KiB.
-        int tile = Math.max(64, Math.min(n, Integer.highestOneBit(Math.max(1, 32768 / Math.max(1, outputs)))));
-        int parts = Math.max(1, Math.min(n / tile, 4));
+        int parts = Math.max(1, Math.min(n / COMBINATION_TILE, 4));
         par.forEach(limbs * parts, task -> {
             int l = task / parts;
             int part = task % parts;
             Modulus m = ring.modulus(l);
             if (m.value() < (1L << 31)) {
                 int span = n / parts;
-                tiledCombinations(xs, columns, residues, l, part * span, span, tile, r);
+                tiledCombinations(xs, columns, residues, l, part * span, span, r);
             } else {
                 long[] hi = new long[BLOCK];
                 long[] lo = new long[BLOCK];
@@ -728,74 +726,91 @@ public final class Evaluator {
     }
 
     /**
-     * Coefficients [from, from + span) of limb l (a prime below 2^31) of every output, tile by tile:
-     * each input's tile is read once and added, times its constant, into the tile accumulator of
-     * every output that uses it. An accumulator is reduced when one more product could overflow.
+     * Coefficients [from, from + span) of limb l (a prime below 2^31) of every output, tile by tile,
+     * for groups of outputs whose tile accumulators together take 256 KiB (they stay in L2): each
+     * input's tile is read once per group and added, times its constant, into the accumulator of
+     * every output of the group that uses it. An accumulator is reduced when one more product
+     * could overflow.
      */
-    private void tiledCombinations(Ciphertext[] xs, int[][] columns, long[][][] residues, int l, int from, int span, int tile,
+    private static void tiledCombinations(Ciphertext[] xs, int[][] columns, long[][][] residues, int l, int from, int span,
             RnsPoly[][] r) {
         Modulus m = xs[0].poly(0).ring().modulus(l);
         long q = m.value();
         int outputs = columns.length;
         int degree = xs[0].degree();
         long limit = Long.MAX_VALUE / ((q - 1) * (q - 1));
-        // The terms regrouped by input: which outputs read input i, with which constant.
+        int tile = Math.min(span, COMBINATION_TILE);
+        int group = Math.max(1, COMBINATION_ACCUMULATORS / tile);
+        long[] acc = new long[Math.min(group, outputs) * tile];
+        int[] terms = new int[group];
         int[] uses = new int[xs.length];
-        for (int[] cols : columns) {
-            for (int c : cols) {
-                uses[c]++;
+        for (int g0 = 0; g0 < outputs; g0 += group) {
+            int g1 = Math.min(outputs, g0 + group);
+            // The group's terms regrouped by input: which outputs read input i, with which constant.
+            java.util.Arrays.fill(uses, 0);
+            for (int o = g0; o < g1; o++) {
+                for (int c : columns[o]) {
+                    uses[c]++;
+                }
             }
-        }
-        int[][] readers = new int[xs.length][];
-        long[][] constants = new long[xs.length][];
-        for (int i = 0; i < xs.length; i++) {
-            readers[i] = new int[uses[i]];
-            constants[i] = new long[uses[i]];
-            uses[i] = 0;
-        }
-        for (int o = 0; o < outputs; o++) {
-            for (int j = 0; j < columns[o].length; j++) {
-                int c = columns[o][j];
-                readers[c][uses[c]] = o;
-                constants[c][uses[c]++] = residues[o][j][l];
+            int[][] readers = new int[xs.length][];
+            long[][] constants = new long[xs.length][];
+            for (int i = 0; i < xs.length; i++) {
+                readers[i] = new int[uses[i]];
+                constants[i] = new long[uses[i]];
+                uses[i] = 0;
             }
-        }
-        long[] acc = new long[outputs * tile];
-        int[] terms = new int[outputs];
-        for (int d = 0; d <= degree; d++) {
-            for (int base = from; base < from + span; base += tile) {
-                java.util.Arrays.fill(acc, 0);
-                java.util.Arrays.fill(terms, 0);
-                for (int i = 0; i < xs.length; i++) {
-                    long[] x = xs[i].poly(d).limb(l);
-                    int[] rd = readers[i];
-                    long[] cs = constants[i];
-                    for (int k = 0; k < rd.length; k++) {
-                        int o = rd[k];
-                        int off = o * tile;
-                        if (terms[o] == limit) {
-                            for (int c = 0; c < tile; c++) {
-                                acc[off + c] = m.reduceLong(acc[off + c]);
-                            }
-                            terms[o] = 1;
+            for (int o = g0; o < g1; o++) {
+                for (int j = 0; j < columns[o].length; j++) {
+                    int c = columns[o][j];
+                    readers[c][uses[c]] = o - g0;
+                    constants[c][uses[c]++] = residues[o][j][l];
+                }
+            }
+            for (int d = 0; d <= degree; d++) {
+                for (int base = from; base < from + span; base += tile) {
+                    java.util.Arrays.fill(acc, 0);
+                    java.util.Arrays.fill(terms, 0);
+                    for (int i = 0; i < xs.length; i++) {
+                        int[] rd = readers[i];
+                        if (rd.length == 0) {
+                            continue;
                         }
-                        terms[o]++;
-                        long w = cs[k];
-                        for (int c = 0; c < tile; c++) {
-                            acc[off + c] += x[base + c] * w;
+                        long[] x = xs[i].poly(d).limb(l);
+                        long[] cs = constants[i];
+                        for (int k = 0; k < rd.length; k++) {
+                            int o = rd[k];
+                            int off = o * tile;
+                            if (terms[o] == limit) {
+                                for (int c = 0; c < tile; c++) {
+                                    acc[off + c] = m.reduceLong(acc[off + c]);
+                                }
+                                terms[o] = 1;
+                            }
+                            terms[o]++;
+                            long w = cs[k];
+                            for (int c = 0; c < tile; c++) {
+                                acc[off + c] += x[base + c] * w;
+                            }
                         }
                     }
-                }
-                for (int o = 0; o < outputs; o++) {
-                    long[] z = r[o][d].limb(l);
-                    int off = o * tile;
-                    for (int c = 0; c < tile; c++) {
-                        z[base + c] = m.reduceLong(acc[off + c]);
+                    for (int o = g0; o < g1; o++) {
+                        long[] z = r[o][d].limb(l);
+                        int off = (o - g0) * tile;
+                        for (int c = 0; c < tile; c++) {
+                            z[base + c] = m.reduceLong(acc[off + c]);
+                        }
                     }
                 }
             }
         }
     }
+
+    /** Coefficients per tile of {@link #linearCombinations}: 2 KiB of each input row, in L1. */
+    private static final int COMBINATION_TILE = 256;
+
+    /** Accumulator longs per group of outputs in {@link #linearCombinations}: 256 KiB, in L2. */
+    private static final int COMBINATION_ACCUMULATORS = 32768;
 
     private static void checkTerms(Ciphertext[] cts, int others, String op) {
         if (cts.length == 0 || cts.length != others) {

@@ -31,8 +31,9 @@ import java.util.concurrent.ForkJoinPool;
  */
 public final class InferCommand implements Command {
 
-    private static final Set<String> VALUES = Set.of("model", "count", "offset", "threads", "warmup", "data", "dataset", "ring-degree");
-    private static final Set<String> FLAGS = Set.of("json", "no-download", "symmetric", "masked-output");
+    private static final Set<String> VALUES = Set.of("model", "count", "offset", "threads", "warmup", "data", "dataset", "ring-degree", "input",
+            "batch-size");
+    private static final Set<String> FLAGS = Set.of("json", "no-download", "symmetric", "masked-output", "batch");
 
     /** Creates the command. */
     public InferCommand() {
@@ -51,7 +52,8 @@ public final class InferCommand implements Command {
     @Override
     public String help() {
         return String.join("\n",
-                "usage: lola4j infer [--model NAME|PATH] [--count K] [--offset O] [--threads T] [--warmup W] [--data DIR] [--json]",
+                "usage: lola4j infer [--model NAME|PATH] [--count K] [--offset O] [--threads T] [--input dense] [--batch]",
+                "                    [--warmup W] [--data DIR] [--json]",
                 "",
                 "Compiles the model, generates the client's keys (secret, public, and exactly the evaluation keys",
                 "the plan needs), then for each of K test images: encrypts it (client), evaluates the network on",
@@ -73,12 +75,19 @@ public final class InferCommand implements Command {
                 "  --data DIR           folder with the MNIST files; default $LOLA4J_DATA, ~/.cache/lola4j, download",
                 "  --dataset ID         mnist or fashion-mnist (default: the model's)",
                 "  --no-download        fail instead of downloading missing data",
+                "  --input dense|any    dense: the client sends the plain image in one ciphertext and the server",
+                "                       converts it (LoLa-Dense); any (default): the layout the compiler finds cheapest",
+                "  --batch              throughput mode (CryptoNets): one image per slot, as many images per",
+                "                       evaluation as slots; more images take several evaluations",
+                "  --batch-size B       batch mode with B images per evaluation",
                 "  --masked-output      zero the output's other slots (partial sums) at the cost of one level",
                 "  --ring-degree N,...  the ring degrees the compiler may choose from",
                 "  --json               end with one line of JSON: model, count, accuracy, agreement, max_abs_error,",
                 "                       latency_median_s, latency_p90_s, latency_single_thread_median_s,",
                 "                       encrypt_s, decrypt_s, evaluation_key_bytes, input_ciphertext_bytes,",
-                "                       output_ciphertext_bytes, rotations, ring_degree, security_bits, ...",
+                "                       output_ciphertext_bytes, rotations, ring_degree, security_bits,",
+                "                       images_per_second, batch_seconds (batch mode; there the latencies are",
+                "                       per evaluation of a batch), ...",
                 "",
                 "Progress goes to standard error. exit code: 0 on success (whatever the agreement), 2 on a usage",
                 "error, 3 when the model or the data cannot be read or the model cannot fit.");
@@ -132,7 +141,8 @@ public final class InferCommand implements Command {
             // the JIT's warm-up into the server latency of the first images (measured: 200-400 ms
             // for the first ten lola evaluations, 65 ms once compiled).
             Double cold = null;
-            if (warmup > 0) {
+            boolean batch = plan.isBatch();
+            if (warmup > 0 && !batch) {
                 EncryptedTensor w = plan.encryptInput(net.input(test, offset), pk, rnd);
                 for (int r = 0; r < warmup; r++) {
                     long a = System.nanoTime();
@@ -142,18 +152,25 @@ public final class InferCommand implements Command {
                     }
                 }
             }
-            for (int k = 0; k < count; k++) {
-                int i = offset + k;
-                double[] x = net.input(test, i);
+            // One round is one image in latency mode, one batch (image b in slot b) in batch mode;
+            // more images than a batch holds take several evaluations.
+            int perRound = batch ? plan.batchSize() : 1;
+            for (int k = 0; k < count; k += perRound) {
+                int m = Math.min(perRound, count - k);
+                List<double[]> xs = new ArrayList<>(m);
+                for (int b = 0; b < m; b++) {
+                    xs.add(net.input(test, offset + k + b));
+                }
                 long a = System.nanoTime();
-                EncryptedTensor ex = symmetric ? plan.encryptInput(x, sk, rnd) : plan.encryptInput(x, pk, rnd);
-                long b = System.nanoTime();
+                EncryptedTensor ex = batch ? (symmetric ? plan.encryptBatch(xs, sk, rnd) : plan.encryptBatch(xs, pk, rnd))
+                        : symmetric ? plan.encryptInput(xs.get(0), sk, rnd) : plan.encryptInput(xs.get(0), pk, rnd);
+                long b0 = System.nanoTime();
                 EncryptedTensor ey = plan.evaluate(ex, evk, par);
                 long c = System.nanoTime();
-                double[] scores = plan.decryptOutput(ey, sk);
+                double[][] scores = batch ? plan.decryptBatch(ey, sk, m) : new double[][] {plan.decryptOutput(ey, sk)};
                 long d = System.nanoTime();
-                enc.add((b - a) / 1e9);
-                server.add((c - b) / 1e9);
+                enc.add((b0 - a) / 1e9);
+                server.add((c - b0) / 1e9);
                 dec.add((d - c) / 1e9);
                 if (k == 0) {
                     sampleInput = ex;
@@ -164,34 +181,42 @@ public final class InferCommand implements Command {
                         outBytes += ser.toBytes(ct).length;
                     }
                 }
-                double[] plain = net.forward(x);
-                int label = test.label(i);
-                int p = Tensor.argmax(scores);
-                int q = Tensor.argmax(plain);
-                correct += p == label ? 1 : 0;
-                plainCorrect += q == label ? 1 : 0;
-                agree += p == q ? 1 : 0;
-                for (int j = 0; j < plain.length; j++) {
-                    maxErr = Math.max(maxErr, Math.abs(plain[j] - scores[j]));
+                for (int b = 0; b < m; b++) {
+                    double[] plain = net.forward(xs.get(b));
+                    int label = test.label(offset + k + b);
+                    int p = Tensor.argmax(scores[b]);
+                    int q = Tensor.argmax(plain);
+                    correct += p == label ? 1 : 0;
+                    plainCorrect += q == label ? 1 : 0;
+                    agree += p == q ? 1 : 0;
+                    for (int v = 0; v < plain.length; v++) {
+                        maxErr = Math.max(maxErr, Math.abs(plain[v] - scores[b][v]));
+                    }
                 }
-                if (System.nanoTime() - lastProgress > 2_000_000_000L || k == count - 1) {
-                    err.printf(Locale.ROOT, "\r%d / %d images, agreement %d, median %.3f s   ", k + 1, count, agree,
+                if (System.nanoTime() - lastProgress > 2_000_000_000L || k + m == count) {
+                    err.printf(Locale.ROOT, "\r%d / %d images, agreement %d, median %.3f s   ", k + m, count, agree,
                             Lola.quantile(server, 0.5));
                     lastProgress = System.nanoTime();
                 }
             }
             err.println();
+            double serverTotal = 0;
+            for (double t : server) {
+                serverTotal += t;
+            }
             Double single;
             if (threads == 1) {
                 single = Lola.quantile(server, 0.5);
+            } else if (batch) {
+                single = null; // a batch takes seconds; re-running it on one thread would double the run
             } else {
-                List<Double> s = new ArrayList<>();
+                List<Double> s1 = new ArrayList<>();
                 for (int r = 0; r < Math.min(3, count); r++) {
                     long a = System.nanoTime();
                     plan.evaluate(sampleInput, evk, Parallelism.sequential());
-                    s.add((System.nanoTime() - a) / 1e9);
+                    s1.add((System.nanoTime() - a) / 1e9);
                 }
-                single = Lola.quantile(s, 0.5);
+                single = Lola.quantile(s1, 0.5);
             }
             out.printf(Locale.ROOT, "model     %s, %d test images from %d (%s)%n", net.info().name(), count, offset, where);
             out.printf(Locale.ROOT, "CKKS      N = %d, depth %d, %d-bit security, %d rotation keys (%s), %s%n", report.ringDegree(),
@@ -200,15 +225,22 @@ public final class InferCommand implements Command {
             out.printf(Locale.ROOT, "accuracy  %.2f %% encrypted, %.2f %% plaintext%n", 100.0 * correct / count, 100.0 * plainCorrect / count);
             out.printf(Locale.ROOT, "agreement %d / %d encrypted predictions equal the plaintext ones; largest score error %.3g%n",
                     agree, count, maxErr);
-            out.printf(Locale.ROOT, "server    %.3f s median, %.3f s p90 (%d threads); %.3f s median on one thread;"
-                    + " predicted %.3f s%n", Lola.quantile(server, 0.5), Lola.quantile(server, 0.9), threads, single,
-                    plan.predictedSeconds());
+            if (batch) {
+                out.printf(Locale.ROOT, "server    %d evaluations of up to %d images: %.1f images/s; %.2f s median per evaluation"
+                        + " (%d threads); predicted %.2f s%n", server.size(), perRound, count / serverTotal,
+                        Lola.quantile(server, 0.5), threads, plan.predictedSeconds());
+            } else {
+                out.printf(Locale.ROOT, "server    %.3f s median, %.3f s p90 (%d threads); %.3f s median on one thread;"
+                        + " predicted %.3f s%n", Lola.quantile(server, 0.5), Lola.quantile(server, 0.9), threads, single,
+                        plan.predictedSeconds());
+            }
             if (cold != null) {
                 out.printf(Locale.ROOT, "          first evaluation %.3f s (before %d untimed warm-up evaluations)%n", cold, warmup);
             }
-            out.printf(Locale.ROOT, "client    keys %.2f s, encrypt %.3f s, decrypt %.4f s (medians per image)%n", keygen,
-                    Lola.quantile(enc, 0.5), Lola.quantile(dec, 0.5));
-            out.printf(Locale.ROOT, "traffic   evaluation keys %s once; per image %s up (%d ciphertexts), %s down%n",
+            out.printf(Locale.ROOT, "client    keys %.2f s, encrypt %.3f s, decrypt %.4f s (medians per %s)%n", keygen,
+                    Lola.quantile(enc, 0.5), Lola.quantile(dec, 0.5), batch ? "batch" : "image");
+            out.printf(Locale.ROOT, "traffic   evaluation keys %s once; per " + (batch ? "batch" : "image")
+                    + " %s up (%d ciphertexts), %s down%n",
                     Lola.bytes(keyBytes), Lola.bytes(inBytes), plan.inputRepresentation().ciphertexts(), Lola.bytes(outBytes));
             long heapPeak = Lola.heapPeakBytes();
             out.printf(Locale.ROOT, "memory    JVM heap peak %s (of %s allowed); the plan estimates %s for the evaluation%n",
@@ -227,7 +259,12 @@ public final class InferCommand implements Command {
                 j.put("latency_p90_s", Lola.quantile(server, 0.9));
                 j.put("latency_single_thread_median_s", single);
                 j.put("latency_cold_s", cold);
-                j.put("warmup", warmup);
+                j.put("batch", batch);
+                j.put("batch_size", batch ? perRound : 1);
+                j.put("evaluations", server.size());
+                j.put("batch_seconds", batch ? Lola.quantile(server, 0.5) : null);
+                j.put("images_per_second", count / serverTotal);
+                j.put("warmup", batch ? 0 : warmup);
                 j.put("predicted_latency_s", plan.predictedSeconds());
                 j.put("threads", threads);
                 j.put("encrypt_s", Lola.quantile(enc, 0.5));

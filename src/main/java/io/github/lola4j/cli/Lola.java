@@ -36,7 +36,23 @@ final class Lola {
 
     /** Compile options from the shared command-line options. */
     static LolaCompiler.Options options(Network net, Options o) {
-        LolaCompiler.Options opt = LolaCompiler.Options.lowLatency();
+        LolaCompiler.Options opt = o.has("batch") || o.has("batch-size") ? LolaCompiler.Options.batch()
+                : LolaCompiler.Options.lowLatency();
+        if (o.has("batch-size")) {
+            opt = opt.withBatchSize(o.getInt("batch-size", 1, 1, 1 << 20));
+        }
+        if (o.has("input")) {
+            String layout = o.get("input", "");
+            if (layout.equals("dense")) {
+                opt = opt.withInput(LolaCompiler.InputLayout.DENSE);
+            } else if (!layout.equals("any")) {
+                throw new UsageException("option --input expects dense or any, got '" + layout + "'");
+            }
+            if (layout.equals("dense") && opt.isBatch()) {
+                throw new UsageException("--input dense is a latency-mode layout (one image in one ciphertext); it does not"
+                        + " combine with --batch");
+            }
+        }
         List<double[]> cal = calibration(net);
         if (!cal.isEmpty()) {
             opt = opt.withCalibration(cal);

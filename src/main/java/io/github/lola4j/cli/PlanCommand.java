@@ -13,8 +13,8 @@ import java.util.Set;
  */
 public final class PlanCommand implements Command {
 
-    private static final Set<String> VALUES = Set.of("model", "ring-degree");
-    private static final Set<String> FLAGS = Set.of("json", "masked-output");
+    private static final Set<String> VALUES = Set.of("model", "ring-degree", "input", "batch-size");
+    private static final Set<String> FLAGS = Set.of("json", "masked-output", "batch");
 
     /** Creates the command. */
     public PlanCommand() {
@@ -33,7 +33,7 @@ public final class PlanCommand implements Command {
     @Override
     public String help() {
         return String.join("\n",
-                "usage: lola4j plan [--model NAME|PATH] [--ring-degree N[,N...]] [--json]",
+                "usage: lola4j plan [--model NAME|PATH] [--input dense] [--batch] [--ring-degree N[,N...]] [--json]",
                 "",
                 "Compiles a trained model into an encrypted-inference plan and prints its report: per step the",
                 "layers, the kernel, the message representations in and out, the levels, rotations and products",
@@ -44,6 +44,8 @@ public final class PlanCommand implements Command {
                 "  --model NAME|PATH    a shipped model (" + String.join(", ", ModelRegistry.names())
                         + ") or a model file (default lola)",
                 "  --masked-output      zero the output's other slots (partial sums) at the cost of one level",
+                "  --input dense|any    dense: the image in one ciphertext, converted by the server (LoLa-Dense)",
+                "  --batch              throughput mode: one image per slot (CryptoNets); --batch-size B sets B",
                 "  --ring-degree N,...  the ring degrees to consider (default 8192,16384,32768)",
                 "  --json               end with one line of JSON: the whole report (snake_case keys)",
                 "",

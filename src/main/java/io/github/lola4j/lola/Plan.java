@@ -396,20 +396,40 @@ public final class Plan {
      * @throws IllegalArgumentException on a latency plan, too many or malformed inputs
      */
     public EncryptedTensor encryptBatch(List<double[]> inputs, PublicKey pk, SecureRandom random) {
+        requireKeyParams(pk.parameters(), "encryptBatch: the public key");
+        return encryptSlots(input.pack(batchSlots(inputs)), new Encryptor(pk, random));
+    }
+
+    /**
+     * Encrypts a batch with the client's secret key (less noise, and a ciphertext's random half
+     * travels as a seed).
+     *
+     * @param inputs at most {@link #batchSize()} inputs, each of the network's input size
+     * @param sk     the secret key
+     * @param random the randomness
+     * @return the encrypted batch
+     * @throws IllegalArgumentException on a latency plan, too many or malformed inputs
+     */
+    public EncryptedTensor encryptBatch(List<double[]> inputs, SecretKey sk, SecureRandom random) {
+        requireKeyParams(sk.parameters(), "encryptBatch: the secret key");
+        return encryptSlots(input.pack(batchSlots(inputs)), new Encryptor(sk, random));
+    }
+
+    /** Image b's values at b * n: the layout {@code Representation.Batch} packs, zeros after the last image. */
+    private double[] batchSlots(List<double[]> inputs) {
         if (!isBatch()) {
             throw new IllegalArgumentException("encryptBatch: this plan evaluates one image; use encryptInput");
         }
         if (inputs.isEmpty() || inputs.size() > batchSize()) {
             throw new IllegalArgumentException("encryptBatch: expected 1 to " + batchSize() + " inputs, got " + inputs.size());
         }
-        requireKeyParams(pk.parameters(), "encryptBatch: the public key");
         int n = network.inputShape().size();
         double[] all = new double[n * batchSize()];
         for (int b = 0; b < inputs.size(); b++) {
             checkInput(inputs.get(b), "encryptBatch: input " + b);
             System.arraycopy(inputs.get(b), 0, all, b * n, n);
         }
-        return encryptSlots(input.pack(all), new Encryptor(pk, random));
+        return all;
     }
 
     private EncryptedTensor encryptSlots(double[][] slots, Encryptor enc) {

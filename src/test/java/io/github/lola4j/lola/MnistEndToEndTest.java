@@ -51,8 +51,15 @@ class MnistEndToEndTest {
     }
 
     private static void agree(String model, int count, double maxError) throws Exception {
+        agree(model, LolaCompiler.InputLayout.ANY, count, maxError);
+    }
+
+    private static void agree(String model, LolaCompiler.InputLayout input, int count, double maxError) throws Exception {
         Network net = ModelRegistry.load(model);
-        Plan plan = LolaCompiler.compile(net, options(net));
+        Plan plan = LolaCompiler.compile(net, options(net).withInput(input));
+        if (input == LolaCompiler.InputLayout.DENSE) {
+            assertEquals(1, plan.inputRepresentation().ciphertexts(), "LoLa-Dense: the image in one ciphertext");
+        }
         assertEquals(128, plan.report().securityBits());
         SecureRandom rnd = new SecureRandom();
         KeyGenerator kg = new KeyGenerator(plan.parameters(), rnd);
@@ -90,6 +97,77 @@ class MnistEndToEndTest {
     @Test
     void lolaSmallAgreesOnTwentyImages() throws Exception {
         agree("lola-small", 20, 1e-4);
+    }
+
+    /** LoLa-Dense: the client sends the plain image in one ciphertext, the server lays it out. */
+    @Test
+    void lolaDenseAgreesOnTwentyImages() throws Exception {
+        agree("lola", LolaCompiler.InputLayout.DENSE, 20, 0.01);
+    }
+
+    /**
+     * Batch mode on 64 images in batches of 40: one full batch and one partly filled, so two
+     * evaluations. Image b's scores must come back from slot b of its own batch: each image's
+     * scores are compared with its own plaintext scores (a shifted or crossed slot would differ by
+     * whole units, not by CKKS noise).
+     */
+    @Test
+    void batchModeAgreesOnSixtyFourImagesInTwoBatches() throws Exception {
+        batchAgree("lola-small", 40, 0, 64, 1e-3);
+    }
+
+    private static void batchAgree(String model, int batchSize, int offset, int count, double maxError) throws Exception {
+        Network net = ModelRegistry.load(model);
+        LolaCompiler.Options opt = LolaCompiler.Options.batch().withCalibration(options(net).calibration());
+        Plan plan = LolaCompiler.compile(net, batchSize > 0 ? opt.withBatchSize(batchSize) : opt);
+        assertTrue(plan.isBatch());
+        int per = plan.batchSize();
+        assertTrue(batchSize <= 0 || per == batchSize, "batch size " + per);
+        SecureRandom rnd = new SecureRandom();
+        KeyGenerator kg = new KeyGenerator(plan.parameters(), rnd);
+        SecretKey sk = kg.secretKey();
+        PublicKey pk = kg.publicKey(sk);
+        EvaluationKeys evk = kg.evaluationKeys(sk, plan.keyRequirements());
+        ForkJoinPool pool = new ForkJoinPool(2);
+        try {
+            Parallelism par = Parallelism.of(pool);
+            int agree = 0;
+            int evaluations = 0;
+            for (int k = 0; k < count; k += per) {
+                int m = Math.min(per, count - k);
+                List<double[]> xs = new ArrayList<>();
+                for (int b = 0; b < m; b++) {
+                    xs.add(net.input(test, offset + k + b));
+                }
+                double[][] scores = plan.decryptBatch(plan.evaluate(plan.encryptBatch(xs, pk, rnd), evk, par), sk, m);
+                evaluations++;
+                assertEquals(m, scores.length);
+                for (int b = 0; b < m; b++) {
+                    double[] plain = net.forward(xs.get(b));
+                    for (int v = 0; v < plain.length; v++) {
+                        assertEquals(plain[v], scores[b][v], maxError, model + ": image " + (offset + k + b) + " (slot " + b
+                                + " of evaluation " + evaluations + "), score " + v);
+                    }
+                    agree += Tensor.argmax(plain) == Tensor.argmax(scores[b]) ? 1 : 0;
+                }
+            }
+            assertEquals((count + per - 1) / per, evaluations);
+            assertEquals(count, agree, model + ": encrypted batch predictions equal to plaintext ones");
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    @Test
+    @Tag("slow")
+    void lolaDenseAgreesOnTheWholeTestSet() throws Exception {
+        agree("lola", LolaCompiler.InputLayout.DENSE, 10000, 0.01);
+    }
+
+    @Test
+    @Tag("slow")
+    void lolaBatchAgreesOnTheWholeTestSet() throws Exception {
+        batchAgree("lola", 0, 0, 10000, 0.01);
     }
 
     @Test
