@@ -34,7 +34,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * One MNIST image through a shipped network, encrypted at 128-bit security, compiled as the CLI
  * compiles it: the server's evaluation end to end ({@code network}), each step of the plan
  * ({@code step}, with {@code -p step=K}), and the client's work (encryption, decryption, key
- * generation).
+ * generation). {@code -p mode=dense} compiles LoLa-Dense (the image in one ciphertext), {@code
+ * -p mode=batch} the SIMD batch mode (one image per slot, a full batch per operation).
  *
  * <p>Run: {@code java -jar target/benchmarks.jar LolaBench -p threads=1,2}.
  */
@@ -42,7 +43,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 5, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Xms4g", "-Xmx4g", "-XX:+AlwaysPreTouch"})
+@Fork(value = 1, jvmArgsAppend = {"-Xms8g", "-Xmx8g", "-XX:+AlwaysPreTouch"})
 @State(Scope.Benchmark)
 public class LolaBench {
 
@@ -51,6 +52,10 @@ public class LolaBench {
 
     @Param({"1"})
     public int threads;
+
+    /** {@code latency} (the compiler's choice of input layout), {@code dense} (LoLa-Dense) or {@code batch}. */
+    @Param({"latency"})
+    public String mode;
 
     /** A step index for {@link #step()}, or -1 (then {@code step} runs the last step). */
     @Param({"-1"})
@@ -67,6 +72,7 @@ public class LolaBench {
     private EncryptedTensor input;
     private EncryptedTensor output;
     private double[] image;
+    private List<double[]> batch;
     private SecureRandom rnd;
     private CipherSlots ops;
     private Kernel stepKernel;
@@ -80,7 +86,21 @@ public class LolaBench {
         for (int i = 0; i < sample.count(); i++) {
             cal.add(net.input(sample, i));
         }
-        plan = LolaCompiler.compile(net, LolaCompiler.Options.lowLatency().withCalibration(cal));
+        LolaCompiler.Options options;
+        switch (mode) {
+            case "latency":
+                options = LolaCompiler.Options.lowLatency();
+                break;
+            case "dense":
+                options = LolaCompiler.Options.lowLatency().withInput(LolaCompiler.InputLayout.DENSE);
+                break;
+            case "batch":
+                options = LolaCompiler.Options.batch();
+                break;
+            default:
+                throw new IllegalArgumentException("mode " + mode + ": expected latency, dense or batch");
+        }
+        plan = LolaCompiler.compile(net, options.withCalibration(cal));
         rnd = new SecureRandom();
         keygen = new KeyGenerator(plan.parameters(), rnd);
         sk = keygen.secretKey();
@@ -90,7 +110,13 @@ public class LolaBench {
         pool = new ForkJoinPool(threads);
         par = threads > 1 ? Parallelism.of(pool) : Parallelism.sequential();
         image = net.input(sample, 0);
-        input = plan.encryptInput(image, pk, rnd);
+        if (plan.isBatch()) {
+            batch = new ArrayList<>();
+            for (int i = 0; i < plan.batchSize(); i++) {
+                batch.add(cal.get(i % cal.size()));
+            }
+        }
+        input = encrypt();
         Plan.Trace trace = plan.evaluateTrace(input, evk, par);
         output = trace.output();
         int k = step < 0 ? plan.steps().size() - 1 : step;
@@ -119,16 +145,16 @@ public class LolaBench {
         return stepKernel == null ? stepInput : stepKernel.apply(ops, stepInput);
     }
 
-    /** The client: lay out and encrypt one image with the public key. */
+    /** The client: lay out and encrypt one image (a whole batch in batch mode) with the public key. */
     @Benchmark
     public EncryptedTensor encrypt() {
-        return plan.encryptInput(image, pk, rnd);
+        return batch != null ? plan.encryptBatch(batch, pk, rnd) : plan.encryptInput(image, pk, rnd);
     }
 
-    /** The client: decrypt and decode the scores. */
+    /** The client: decrypt and decode the scores (of every image of the batch in batch mode). */
     @Benchmark
-    public double[] decrypt() {
-        return plan.decryptOutput(output, sk);
+    public double[][] decrypt() {
+        return batch != null ? plan.decryptBatch(output, sk, batch.size()) : new double[][] {plan.decryptOutput(output, sk)};
     }
 
     /** The client: the evaluation keys the plan needs. */

@@ -74,6 +74,36 @@ class LolaCommandsTest {
     }
 
     @Test
+    void inferInBatchModeSplitsTheImagesOverEvaluations() throws Exception {
+        CliTestSupport.Run r = CliTestSupport.run("infer", "--model", "lola-small", "--batch-size", "4", "--count", "6", "--offset",
+                "20", "--data", CliTestSupport.MNIST, "--threads", "2", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = JSON.readTree(r.lastLine());
+        assertTrue(j.get("batch").asBoolean(), r.lastLine());
+        assertEquals(4, j.get("batch_size").asInt());
+        assertEquals(2, j.get("evaluations").asInt(), "4 + 2 images");
+        assertEquals(6, j.get("count").asInt());
+        assertEquals(1.0, j.get("agreement").asDouble(), 0.0);
+        assertTrue(j.get("max_abs_error").asDouble() < 1e-3, r.lastLine());
+        assertTrue(j.get("images_per_second").asDouble() > 0 && j.get("batch_seconds").asDouble() > 0, r.lastLine());
+        assertTrue(j.get("latency_single_thread_median_s").isNull(), "not measured in batch mode");
+        assertEquals(0, j.get("rotations").asInt(), "the batch representation needs no rotation");
+        assertTrue(r.out().contains("images/s"), r.out());
+    }
+
+    @Test
+    void planShowsTheDenseInput() throws Exception {
+        CliTestSupport.Run r = CliTestSupport.run("plan", "--model", "lola-small", "--input", "dense", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = JSON.readTree(r.lastLine());
+        assertTrue(r.out().contains("input 1 ciphertext"), r.out());
+        assertEquals(1, j.get("input_ciphertexts").asInt(), "LoLa-Dense: the image in one ciphertext");
+        assertEquals(2, CliTestSupport.run("plan", "--input", "dense", "--batch").code());
+        assertEquals(2, CliTestSupport.run("plan", "--input", "sparse").code());
+        assertEquals(2, CliTestSupport.run("plan", "--batch-size", "0").code());
+    }
+
+    @Test
     void demoRunsEndToEnd() {
         CliTestSupport.Run r = CliTestSupport.run("demo", "--model", "lola-small", "--count", "2", "--data", CliTestSupport.MNIST);
         assertEquals(0, r.code(), r.err());
