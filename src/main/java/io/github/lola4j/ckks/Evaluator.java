@@ -636,7 +636,7 @@ public final class Evaluator {
      *
      * <p>Why a method of its own: a linear layer in the SIMD batch representation reads every input
      * ciphertext once per output that uses it. Done output by output, the inputs stream from memory
-     * that many times (845 inputs of 0.5 MiB, 100 outputs: 43 GB). Here, for primes below 2^31,
+     * that many times (845 inputs of 0.5 MiB, 100 outputs: 43 GB). Here, for primes below 2^41,
      * each input is read once per tile of coefficients and added into every output's accumulator
      * of that tile, which stays in the L2 cache.
      *
@@ -697,7 +697,7 @@ public final class Evaluator {
             int l = task / parts;
             int part = task % parts;
             Modulus m = ring.modulus(l);
-            if (m.value() < (1L << 31)) {
+            if (m.value() < (1L << TILED_PRIME_BITS)) {
                 int span = n / parts;
                 tiledCombinations(xs, columns, residues, l, part * span, span, r);
             } else {
@@ -726,11 +726,13 @@ public final class Evaluator {
     }
 
     /**
-     * Coefficients [from, from + span) of limb l (a prime below 2^31) of every output, tile by tile,
-     * for groups of outputs whose tile accumulators together take 256 KiB (they stay in L2): each
-     * input's tile is read once per group and added, times its constant, into the accumulator of
-     * every output of the group that uses it. An accumulator is reduced when one more product
-     * could overflow.
+     * Coefficients [from, from + span) of limb l of every output, tile by tile, for groups of
+     * outputs whose tile accumulators together take 256 KiB (they stay in L2): each input's tile is
+     * read once per group and added, times its constant, into the accumulator of every output of
+     * the group that uses it. The products stay in 63 bits: for a prime below 2^31 directly; for one
+     * below 2^{@value #TILED_PRIME_BITS} each constant is split as w = w_1 2^h + w_0 (h = half the
+     * prime's bits, rounded up) into two accumulators, joined at the end. An accumulator is reduced
+     * when one more product could overflow.
      */
     private static void tiledCombinations(Ciphertext[] xs, int[][] columns, long[][][] residues, int l, int from, int span,
             RnsPoly[][] r) {
@@ -738,10 +740,16 @@ public final class Evaluator {
         long q = m.value();
         int outputs = columns.length;
         int degree = xs[0].degree();
-        long limit = Long.MAX_VALUE / ((q - 1) * (q - 1));
+        boolean split = q >= (1L << 31);
+        int h = split ? (64 - Long.numberOfLeadingZeros(q) + 1) / 2 : 0;
+        long pieceMax = split ? (1L << h) - 1 : q - 1;
+        long limit = Long.MAX_VALUE / ((q - 1) * pieceMax);
+        long lowMask = (1L << h) - 1;
+        long shift = split ? m.reduceLong(1L << h) : 0;
         int tile = Math.min(span, COMBINATION_TILE);
-        int group = Math.max(1, COMBINATION_ACCUMULATORS / tile);
+        int group = Math.max(1, COMBINATION_ACCUMULATORS / (tile * (split ? 2 : 1)));
         long[] acc = new long[Math.min(group, outputs) * tile];
+        long[] accHigh = split ? new long[acc.length] : null;
         int[] terms = new int[group];
         int[] uses = new int[xs.length];
         for (int g0 = 0; g0 < outputs; g0 += group) {
@@ -770,6 +778,9 @@ public final class Evaluator {
             for (int d = 0; d <= degree; d++) {
                 for (int base = from; base < from + span; base += tile) {
                     java.util.Arrays.fill(acc, 0);
+                    if (split) {
+                        java.util.Arrays.fill(accHigh, 0);
+                    }
                     java.util.Arrays.fill(terms, 0);
                     for (int i = 0; i < xs.length; i++) {
                         int[] rd = readers[i];
@@ -785,12 +796,27 @@ public final class Evaluator {
                                 for (int c = 0; c < tile; c++) {
                                     acc[off + c] = m.reduceLong(acc[off + c]);
                                 }
+                                if (split) {
+                                    for (int c = 0; c < tile; c++) {
+                                        accHigh[off + c] = m.reduceLong(accHigh[off + c]);
+                                    }
+                                }
                                 terms[o] = 1;
                             }
                             terms[o]++;
                             long w = cs[k];
-                            for (int c = 0; c < tile; c++) {
-                                acc[off + c] += x[base + c] * w;
+                            if (split) {
+                                long w0 = w & lowMask;
+                                long w1 = w >>> h;
+                                for (int c = 0; c < tile; c++) {
+                                    long v = x[base + c];
+                                    acc[off + c] += v * w0;
+                                    accHigh[off + c] += v * w1;
+                                }
+                            } else {
+                                for (int c = 0; c < tile; c++) {
+                                    acc[off + c] += x[base + c] * w;
+                                }
                             }
                         }
                     }
@@ -798,13 +824,17 @@ public final class Evaluator {
                         long[] z = r[o][d].limb(l);
                         int off = (o - g0) * tile;
                         for (int c = 0; c < tile; c++) {
-                            z[base + c] = m.reduceLong(acc[off + c]);
+                            long v = m.reduceLong(acc[off + c]);
+                            z[base + c] = split ? m.add(v, m.mul(m.reduceLong(accHigh[off + c]), shift)) : v;
                         }
                     }
                 }
             }
         }
     }
+
+    /** Primes up to this many bits take the tiled path of {@link #linearCombinations} (63-bit products, split constants). */
+    private static final int TILED_PRIME_BITS = 41;
 
     /** Coefficients per tile of {@link #linearCombinations}: 2 KiB of each input row, in L1. */
     private static final int COMBINATION_TILE = 256;

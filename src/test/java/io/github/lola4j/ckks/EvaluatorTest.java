@@ -172,10 +172,11 @@ class EvaluatorTest {
     /**
      * All outputs of a linear layer at once equal output-by-output sums bit for bit: sparse and
      * full rows, a repeated input, an empty output, and more terms than one 64-bit accumulator holds
-     * for 30-bit primes (8), so the tiled path's intermediate reductions run.
+     * for 30-bit primes (8) and for 40-bit primes with split constants (8), so the tiled path's
+     * intermediate reductions run; N13's first prime takes the 128-bit path.
      */
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {N13, "logN=10/L=2/P=1/scale=30/insecure"})
+    @ValueSource(strings = {N13, N14, "logN=10/L=2/P=1/scale=30/insecure"})
     void linearCombinationsEqualSeparateSums(String name) {
         CkksContext c = CkksContext.get(name);
         Evaluator ev = c.evaluator;
