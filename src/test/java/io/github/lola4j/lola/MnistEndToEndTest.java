@@ -50,6 +50,20 @@ class MnistEndToEndTest {
         return LolaCompiler.Options.lowLatency().withCalibration(cal);
     }
 
+    /** The client's keys for a plan: secret, public, and exactly the evaluation keys it needs. */
+    private static final class ClientKeys {
+        final SecretKey sk;
+        final PublicKey pk;
+        final EvaluationKeys evk;
+
+        ClientKeys(Plan plan, SecureRandom rnd) {
+            KeyGenerator kg = new KeyGenerator(plan.parameters(), rnd);
+            sk = kg.secretKey();
+            pk = kg.publicKey(sk);
+            evk = kg.evaluationKeys(sk, plan.keyRequirements());
+        }
+    }
+
     private static void agree(String model, int count, double maxError) throws Exception {
         agree(model, LolaCompiler.InputLayout.ANY, count, maxError);
     }
@@ -62,10 +76,10 @@ class MnistEndToEndTest {
         }
         assertEquals(128, plan.report().securityBits());
         SecureRandom rnd = new SecureRandom();
-        KeyGenerator kg = new KeyGenerator(plan.parameters(), rnd);
-        SecretKey sk = kg.secretKey();
-        PublicKey pk = kg.publicKey(sk);
-        EvaluationKeys evk = kg.evaluationKeys(sk, plan.keyRequirements());
+        ClientKeys keys = new ClientKeys(plan, rnd);
+        SecretKey sk = keys.sk;
+        PublicKey pk = keys.pk;
+        EvaluationKeys evk = keys.evk;
         ForkJoinPool pool = new ForkJoinPool(2);
         try {
             Parallelism par = Parallelism.of(pool);
@@ -124,10 +138,10 @@ class MnistEndToEndTest {
         int per = plan.batchSize();
         assertTrue(batchSize <= 0 || per == batchSize, "batch size " + per);
         SecureRandom rnd = new SecureRandom();
-        KeyGenerator kg = new KeyGenerator(plan.parameters(), rnd);
-        SecretKey sk = kg.secretKey();
-        PublicKey pk = kg.publicKey(sk);
-        EvaluationKeys evk = kg.evaluationKeys(sk, plan.keyRequirements());
+        ClientKeys keys = new ClientKeys(plan, rnd);
+        SecretKey sk = keys.sk;
+        PublicKey pk = keys.pk;
+        EvaluationKeys evk = keys.evk;
         ForkJoinPool pool = new ForkJoinPool(2);
         try {
             Parallelism par = Parallelism.of(pool);
