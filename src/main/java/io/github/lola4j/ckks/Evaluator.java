@@ -612,17 +612,9 @@ public final class Evaluator {
         int level = cts[0].level();
         double constScale = params.prime(level);
         RnsRing ring = cts[0].poly(0).ring();
-        long[][] residues = new long[constants.length][ring.limbs()];
+        long[][] residues = new long[constants.length][];
         for (int t = 0; t < constants.length; t++) {
-            double c = constants[t];
-            double v = Math.rint(c * constScale);
-            if (!Double.isFinite(c) || Math.abs(v) >= 0x1p62) {
-                throw new IllegalArgumentException(op + ": constant " + t + " = " + c + " is not finite or exceeds 2^62 at scale 2^"
-                        + Math.round(Math.log(constScale) / Math.log(2)));
-            }
-            for (int l = 0; l < ring.limbs(); l++) {
-                residues[t][l] = ring.modulus(l).reduceSigned((long) v);
-            }
+            residues[t] = constantResidues(constants[t], constScale, ring, op + ": constant " + t);
         }
         double scale = cts[0].scale() * constScale;
         checkScaleFits(scale, level, op);
@@ -667,22 +659,14 @@ public final class Evaluator {
                 throw new IllegalArgumentException(op + ": output " + o + " has " + columns[o].length + " columns but "
                         + weights[o].length + " weights");
             }
-            residues[o] = new long[columns[o].length][limbs];
+            residues[o] = new long[columns[o].length][];
             for (int j = 0; j < columns[o].length; j++) {
                 int c = columns[o][j];
                 if (c < 0 || c >= xs.length) {
                     throw new IllegalArgumentException(op + ": output " + o + " term " + j + " reads ciphertext " + c
                             + ", expected 0 to " + (xs.length - 1));
                 }
-                double w = weights[o][j];
-                double v = Math.rint(w * constScale);
-                if (!Double.isFinite(w) || Math.abs(v) >= 0x1p62) {
-                    throw new IllegalArgumentException(op + ": output " + o + " constant " + j + " = " + w
-                            + " is not finite or exceeds 2^62 at scale 2^" + Math.round(Math.log(constScale) / Math.log(2)));
-                }
-                for (int l = 0; l < limbs; l++) {
-                    residues[o][j][l] = ring.modulus(l).reduceSigned((long) v);
-                }
+                residues[o][j] = constantResidues(weights[o][j], constScale, ring, op + ": output " + o + " constant " + j);
             }
         }
         RnsPoly[][] r = new RnsPoly[outputs][degree + 1];
@@ -703,6 +687,8 @@ public final class Evaluator {
             } else {
                 long[] hi = new long[BLOCK];
                 long[] lo = new long[BLOCK];
+                long factor = m.montgomeryFactor();
+                long factorShoup = m.shoup(factor);
                 for (int o = part; o < outputs; o += parts) {
                     int count = columns[o].length;
                     if (count == 0) {
@@ -712,7 +698,7 @@ public final class Evaluator {
                     long[] w = new long[count];
                     for (int j = 0; j < count; j++) {
                         cts[j] = xs[columns[o][j]];
-                        w[j] = m.mulShoup(residues[o][j][l], m.montgomeryFactor(), m.shoup(m.montgomeryFactor()));
+                        w[j] = m.mulShoup(residues[o][j][l], factor, factorShoup);
                     }
                     sumLimb(cts, null, w, l, r[o], hi, lo);
                 }
@@ -841,6 +827,20 @@ public final class Evaluator {
 
     /** Accumulator longs per group of outputs in {@link #linearCombinations}: 256 KiB, in L2. */
     private static final int COMBINATION_ACCUMULATORS = 32768;
+
+    /** round(c * constScale) mod each prime of the ring; what names the constant in the exception. */
+    private static long[] constantResidues(double c, double constScale, RnsRing ring, String what) {
+        double v = Math.rint(c * constScale);
+        if (!Double.isFinite(c) || Math.abs(v) >= 0x1p62) {
+            throw new IllegalArgumentException(what + " = " + c + " is not finite or exceeds 2^62 at scale 2^"
+                    + Math.round(Math.log(constScale) / Math.log(2)));
+        }
+        long[] r = new long[ring.limbs()];
+        for (int l = 0; l < r.length; l++) {
+            r[l] = ring.modulus(l).reduceSigned((long) v);
+        }
+        return r;
+    }
 
     private static void checkTerms(Ciphertext[] cts, int others, String op) {
         if (cts.length == 0 || cts.length != others) {

@@ -18,8 +18,6 @@ import io.github.lola4j.ring.Parallelism;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
@@ -131,7 +129,7 @@ public final class DemoCommand implements Command {
                 out.printf(Locale.ROOT, "%-6d %-6d %-10d %-6d %-10s %-10s %-10s %s / %s%n", i, images.label(i), p, q,
                         ms(b - a), ms(c - b), ms(d - c), Lola.bytes(up), Lola.bytes(down));
                 if (i == count - 1) {
-                    warm = warmLatency(plan, ex, evk, par);
+                    warm = Lola.quantile(Lola.evaluationSeconds(plan, ex, evk, par, WARM_RUNS), 0.5);
                 }
             }
         } finally {
@@ -143,16 +141,6 @@ public final class DemoCommand implements Command {
                 + " server takes %s per image (median of %d more evaluations; `infer` measures many images)%n",
                 ms((long) (warm * 1e9)), WARM_RUNS);
         return 0;
-    }
-
-    private static double warmLatency(Plan plan, EncryptedTensor x, EvaluationKeys evk, Parallelism par) {
-        List<Double> t = new ArrayList<>();
-        for (int r = 0; r < WARM_RUNS; r++) {
-            long a = System.nanoTime();
-            plan.evaluate(x, evk, par);
-            t.add((System.nanoTime() - a) / 1e9);
-        }
-        return Lola.quantile(t, 0.5);
     }
 
     /** The MNIST test set found locally, else the embedded sample. */

@@ -143,14 +143,7 @@ public final class InferCommand implements Command {
             Double cold = null;
             boolean batch = plan.isBatch();
             if (warmup > 0 && !batch) {
-                EncryptedTensor w = plan.encryptInput(net.input(test, offset), pk, rnd);
-                for (int r = 0; r < warmup; r++) {
-                    long a = System.nanoTime();
-                    plan.evaluate(w, evk, par);
-                    if (r == 0) {
-                        cold = (System.nanoTime() - a) / 1e9;
-                    }
-                }
+                cold = Lola.evaluationSeconds(plan, plan.encryptInput(net.input(test, offset), pk, rnd), evk, par, warmup).get(0);
             }
             // One round is one image in latency mode, one batch (image b in slot b) in batch mode;
             // more images than a batch holds take several evaluations.
@@ -212,13 +205,7 @@ public final class InferCommand implements Command {
             } else if (batch) {
                 single = null; // a batch takes seconds; re-running it on one thread would double the run
             } else {
-                List<Double> s1 = new ArrayList<>();
-                for (int r = 0; r < Math.min(3, count); r++) {
-                    long a = System.nanoTime();
-                    plan.evaluate(sampleInput, evk, Parallelism.sequential());
-                    s1.add((System.nanoTime() - a) / 1e9);
-                }
-                single = Lola.quantile(s1, 0.5);
+                single = Lola.quantile(Lola.evaluationSeconds(plan, sampleInput, evk, Parallelism.sequential(), Math.min(3, count)), 0.5);
             }
             out.printf(Locale.ROOT, "model     %s, %d test images from %d (%s)%n", net.info().name(), count, offset, where);
             out.printf(Locale.ROOT, "CKKS      N = %d, depth %d, %d-bit security, %d rotation keys (%s), %s%n", report.ringDegree(),

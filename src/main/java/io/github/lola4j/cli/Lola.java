@@ -1,10 +1,13 @@
 package io.github.lola4j.cli;
 
+import io.github.lola4j.ckks.EvaluationKeys;
 import io.github.lola4j.data.LabeledImages;
 import io.github.lola4j.data.Mnist;
+import io.github.lola4j.lola.EncryptedTensor;
 import io.github.lola4j.lola.LolaCompiler;
 import io.github.lola4j.lola.Plan;
 import io.github.lola4j.nn.Network;
+import io.github.lola4j.ring.Parallelism;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -101,6 +104,17 @@ final class Lola {
             }
         }
         return s;
+    }
+
+    /** The server's time, in seconds, of each of runs evaluations of x. */
+    static List<Double> evaluationSeconds(Plan plan, EncryptedTensor x, EvaluationKeys evk, Parallelism par, int runs) {
+        List<Double> t = new ArrayList<>(runs);
+        for (int r = 0; r < runs; r++) {
+            long a = System.nanoTime();
+            plan.evaluate(x, evk, par);
+            t.add((System.nanoTime() - a) / 1e9);
+        }
+        return t;
     }
 
     /** The q-quantile of values (sorted copy), q in [0, 1]. */

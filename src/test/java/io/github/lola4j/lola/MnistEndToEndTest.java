@@ -77,9 +77,6 @@ class MnistEndToEndTest {
         assertEquals(128, plan.report().securityBits());
         SecureRandom rnd = new SecureRandom();
         ClientKeys keys = new ClientKeys(plan, rnd);
-        SecretKey sk = keys.sk;
-        PublicKey pk = keys.pk;
-        EvaluationKeys evk = keys.evk;
         ForkJoinPool pool = new ForkJoinPool(2);
         try {
             Parallelism par = Parallelism.of(pool);
@@ -88,7 +85,7 @@ class MnistEndToEndTest {
             for (int i = 0; i < count; i++) {
                 double[] x = net.input(test, i);
                 double[] plain = net.forward(x);
-                double[] scores = plan.decryptOutput(plan.evaluate(plan.encryptInput(x, pk, rnd), evk, par), sk);
+                double[] scores = plan.decryptOutput(plan.evaluate(plan.encryptInput(x, keys.pk, rnd), keys.evk, par), keys.sk);
                 for (int k = 0; k < plain.length; k++) {
                     worst = Math.max(worst, Math.abs(plain[k] - scores[k]));
                 }
@@ -139,9 +136,6 @@ class MnistEndToEndTest {
         assertTrue(batchSize <= 0 || per == batchSize, "batch size " + per);
         SecureRandom rnd = new SecureRandom();
         ClientKeys keys = new ClientKeys(plan, rnd);
-        SecretKey sk = keys.sk;
-        PublicKey pk = keys.pk;
-        EvaluationKeys evk = keys.evk;
         ForkJoinPool pool = new ForkJoinPool(2);
         try {
             Parallelism par = Parallelism.of(pool);
@@ -153,7 +147,7 @@ class MnistEndToEndTest {
                 for (int b = 0; b < m; b++) {
                     xs.add(net.input(test, offset + k + b));
                 }
-                double[][] scores = plan.decryptBatch(plan.evaluate(plan.encryptBatch(xs, pk, rnd), evk, par), sk, m);
+                double[][] scores = plan.decryptBatch(plan.evaluate(plan.encryptBatch(xs, keys.pk, rnd), keys.evk, par), keys.sk, m);
                 evaluations++;
                 assertEquals(m, scores.length);
                 for (int b = 0; b < m; b++) {
