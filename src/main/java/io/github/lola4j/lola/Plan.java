@@ -2,9 +2,7 @@ package io.github.lola4j.lola;
 
 import io.github.lola4j.ckks.Ciphertext;
 import io.github.lola4j.ckks.CkksParameters;
-import io.github.lola4j.ckks.Decryptor;
 import io.github.lola4j.ckks.Encoder;
-import io.github.lola4j.ckks.Encryptor;
 import io.github.lola4j.ckks.EvaluationKeys;
 import io.github.lola4j.ckks.KeyRequirements;
 import io.github.lola4j.ckks.PublicKey;
@@ -13,7 +11,6 @@ import io.github.lola4j.nn.ModelFormat;
 import io.github.lola4j.nn.Network;
 import io.github.lola4j.nn.Tensor;
 import io.github.lola4j.ring.Parallelism;
-import io.github.lola4j.ring.RnsPoly;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -78,6 +75,7 @@ public final class Plan {
     private final CompileInfo info;
     private final CostModel model;
     private final Encoder encoder;
+    private final ClientPlan client;
 
     private Plan(Network network, CkksParameters params, List<Choice> choices, List<PlanStep> steps, KeyRequirements keys,
             CompileInfo info, CostModel model) {
@@ -94,6 +92,8 @@ public final class Plan {
         this.model = model;
         this.fingerprint = computeFingerprint(network, params, choices, info.batch());
         this.encoder = new Encoder(params);
+        this.client = new ClientPlan(network.info().name(), params, network.inputShape(), network.info().pixelScale(),
+                network.outputShape().size(), input, output, outAlpha, outBeta, keys, fingerprint, info.batch());
     }
 
     /**
@@ -330,6 +330,17 @@ public final class Plan {
     // ------------------------------------------------------------------ client
 
     /**
+     * The client's half of the plan: parameters, layouts, key requirements and the output map,
+     * without the network. A server hands it to clients; it encrypts, decrypts and reads and writes
+     * tensors exactly as the methods below do.
+     *
+     * @return the client plan
+     */
+    public ClientPlan clientPlan() {
+        return client;
+    }
+
+    /**
      * Lays an input out in the input representation and encrypts it with the public key.
      *
      * @param values the network input ({@code network().inputShape().size()} finite values, already
@@ -339,14 +350,10 @@ public final class Plan {
      * @return the encrypted input
      * @throws IllegalArgumentException on a wrong length, a non-finite value, a key of other
      *                                  parameters, or a batch plan (use {@link #encryptBatch})
+     * @see ClientPlan#encryptInput(double[], PublicKey, SecureRandom)
      */
     public EncryptedTensor encryptInput(double[] values, PublicKey pk, SecureRandom random) {
-        if (isBatch()) {
-            throw new IllegalArgumentException("encryptInput: this is a batch plan; use encryptBatch");
-        }
-        checkInput(values, "encryptInput");
-        requireKeyParams(pk.parameters(), "encryptInput: the public key");
-        return encryptSlots(input.pack(values), new Encryptor(pk, random));
+        return client.encryptInput(values, pk, random);
     }
 
     /**
@@ -362,12 +369,7 @@ public final class Plan {
      * @throws IllegalArgumentException as {@link #encryptInput(double[], PublicKey, SecureRandom)}
      */
     public EncryptedTensor encryptInput(double[] values, SecretKey sk, SecureRandom random) {
-        if (isBatch()) {
-            throw new IllegalArgumentException("encryptInput: this is a batch plan; use encryptBatch");
-        }
-        checkInput(values, "encryptInput");
-        requireKeyParams(sk.parameters(), "encryptInput: the secret key");
-        return encryptSlots(input.pack(values), new Encryptor(sk, random));
+        return client.encryptInput(values, sk, random);
     }
 
     /**
@@ -396,8 +398,7 @@ public final class Plan {
      * @throws IllegalArgumentException on a latency plan, too many or malformed inputs
      */
     public EncryptedTensor encryptBatch(List<double[]> inputs, PublicKey pk, SecureRandom random) {
-        requireKeyParams(pk.parameters(), "encryptBatch: the public key");
-        return encryptSlots(input.pack(batchSlots(inputs)), new Encryptor(pk, random));
+        return client.encryptBatch(inputs, pk, random);
     }
 
     /**
@@ -411,52 +412,7 @@ public final class Plan {
      * @throws IllegalArgumentException on a latency plan, too many or malformed inputs
      */
     public EncryptedTensor encryptBatch(List<double[]> inputs, SecretKey sk, SecureRandom random) {
-        requireKeyParams(sk.parameters(), "encryptBatch: the secret key");
-        return encryptSlots(input.pack(batchSlots(inputs)), new Encryptor(sk, random));
-    }
-
-    /** Image b's values at b * n: the layout {@code Representation.Batch} packs, zeros after the last image. */
-    private double[] batchSlots(List<double[]> inputs) {
-        if (!isBatch()) {
-            throw new IllegalArgumentException("encryptBatch: this plan evaluates one image; use encryptInput");
-        }
-        if (inputs.isEmpty() || inputs.size() > batchSize()) {
-            throw new IllegalArgumentException("encryptBatch: expected 1 to " + batchSize() + " inputs, got " + inputs.size());
-        }
-        int n = network.inputShape().size();
-        double[] all = new double[n * batchSize()];
-        for (int b = 0; b < inputs.size(); b++) {
-            checkInput(inputs.get(b), "encryptBatch: input " + b);
-            System.arraycopy(inputs.get(b), 0, all, b * n, n);
-        }
-        return all;
-    }
-
-    private EncryptedTensor encryptSlots(double[][] slots, Encryptor enc) {
-        List<Ciphertext> cts = new ArrayList<>(slots.length);
-        for (double[] s : slots) {
-            cts.add(enc.encrypt(encoder.encode(s, params.maxLevel(), params.defaultScale())));
-        }
-        return new EncryptedTensor(input, cts, fingerprint);
-    }
-
-    private void checkInput(double[] values, String op) {
-        int n = network.inputShape().size();
-        if (values.length != n) {
-            throw new IllegalArgumentException(op + ": the network takes " + n + " values (" + network.inputShape() + "), got "
-                    + values.length);
-        }
-        for (int i = 0; i < n; i++) {
-            if (!Double.isFinite(values[i])) {
-                throw new IllegalArgumentException(op + ": value " + i + " is " + values[i] + ", expected a finite number");
-            }
-        }
-    }
-
-    private void requireKeyParams(CkksParameters of, String what) {
-        if (!of.equals(params)) {
-            throw new IllegalArgumentException(what + " belongs to other parameters than the plan's");
-        }
+        return client.encryptBatch(inputs, sk, random);
     }
 
     /**
@@ -468,10 +424,7 @@ public final class Plan {
      * @throws IllegalArgumentException when y belongs to another plan or the key to other parameters
      */
     public double[] decryptOutput(EncryptedTensor y, SecretKey sk) {
-        if (isBatch()) {
-            throw new IllegalArgumentException("decryptOutput: this is a batch plan; use decryptBatch");
-        }
-        return decrypt(y, sk);
+        return client.decryptOutput(y, sk);
     }
 
     /**
@@ -483,34 +436,7 @@ public final class Plan {
      * @return count arrays of scores
      */
     public double[][] decryptBatch(EncryptedTensor y, SecretKey sk, int count) {
-        if (!isBatch()) {
-            throw new IllegalArgumentException("decryptBatch: this plan evaluates one image; use decryptOutput");
-        }
-        if (count < 1 || count > batchSize()) {
-            throw new IllegalArgumentException("decryptBatch: count must be in [1, " + batchSize() + "], got " + count);
-        }
-        double[] all = decrypt(y, sk);
-        int m = network.outputShape().size();
-        double[][] out = new double[count][m];
-        for (int b = 0; b < count; b++) {
-            System.arraycopy(all, b * m, out[b], 0, m);
-        }
-        return out;
-    }
-
-    private double[] decrypt(EncryptedTensor y, SecretKey sk) {
-        checkTensor(y, output, -1, "decryptOutput");
-        requireKeyParams(sk.parameters(), "decryptOutput: the secret key");
-        Decryptor d = new Decryptor(sk);
-        double[][] slots = new double[y.ciphertexts().size()][];
-        for (int c = 0; c < slots.length; c++) {
-            slots[c] = encoder.decode(d.decrypt(y.ciphertexts().get(c)));
-        }
-        double[] v = output.unpack(slots);
-        for (int i = 0; i < v.length; i++) {
-            v[i] = outAlpha * v[i] + outBeta;
-        }
-        return v;
+        return client.decryptBatch(y, sk, count);
     }
 
     // ------------------------------------------------------------------ server
@@ -548,7 +474,7 @@ public final class Plan {
 
     Trace evaluateTrace(EncryptedTensor x, EvaluationKeys keys, Parallelism parallelism) {
         Objects.requireNonNull(parallelism, "parallelism");
-        checkTensor(x, input, params.maxLevel(), "evaluate");
+        client.checkTensor(x, input, params.maxLevel(), "evaluate");
         checkKeys(keys);
         CipherSlots ops = new CipherSlots(params, keys, encoder, parallelism);
         List<Ciphertext> cur = x.ciphertexts();
@@ -564,40 +490,6 @@ public final class Plan {
             out.add(c.level() == 0 ? c : ops.dropToLevel(c, 0));
         }
         return new Trace(trace, new EncryptedTensor(output, out, fingerprint), ops.usedSteps());
-    }
-
-    private void checkTensor(EncryptedTensor x, Representation expected, int level, String op) {
-        if (x.planFingerprint() != fingerprint) {
-            throw new IllegalArgumentException(op + ": the tensor belongs to another plan (fingerprint "
-                    + Long.toHexString(x.planFingerprint()) + ", this plan " + Long.toHexString(fingerprint) + ")");
-        }
-        if (!x.representation().equals(expected) || x.ciphertexts().size() != expected.ciphertexts()) {
-            throw new IllegalArgumentException(op + ": expected " + expected.describe() + ", got " + x.representation().describe());
-        }
-        for (int i = 0; i < x.ciphertexts().size(); i++) {
-            Ciphertext c = x.ciphertexts().get(i);
-            RnsPoly p = c.poly(0);
-            if (p.ringDegree() != params.ringDegree() || p.limbs() > params.maxLevel() + 1) {
-                throw new IllegalArgumentException(op + ": ciphertext " + i + " belongs to other parameters (ring degree "
-                        + p.ringDegree() + ", " + p.limbs() + " primes)");
-            }
-            for (int l = 0; l < p.limbs(); l++) {
-                if (p.ring().modulus(l).value() != params.prime(l)) {
-                    throw new IllegalArgumentException(op + ": ciphertext " + i + " belongs to other parameters (prime " + l
-                            + " differs)");
-                }
-            }
-            if (c.degree() != 1) {
-                throw new IllegalArgumentException(op + ": ciphertext " + i + " has degree " + c.degree() + ", expected 1");
-            }
-            if (level >= 0 && c.level() != level) {
-                throw new IllegalArgumentException(op + ": ciphertext " + i + " is at level " + c.level() + ", expected " + level);
-            }
-            if (level >= 0 && Math.abs(c.scale() - params.defaultScale()) > params.defaultScale() * 0x1p-30) {
-                throw new IllegalArgumentException(op + ": ciphertext " + i + " has scale 2^" + Math.log(c.scale()) / Math.log(2)
-                        + ", expected the default 2^" + Math.log(params.defaultScale()) / Math.log(2));
-            }
-        }
     }
 
     private void checkKeys(EvaluationKeys k) {
@@ -656,7 +548,7 @@ public final class Plan {
                 throw new IllegalArgumentException("traceTwin: a batch plan takes " + input.size() + " values, got " + values.length);
             }
         } else {
-            checkInput(values, "evaluatePlain");
+            client.checkInput(values, "evaluatePlain");
         }
         PlainSlots ops = new PlainSlots(params.slots(), LevelChain.of(params));
         double[][] packed = input.pack(values);

@@ -16,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.zip.CRC32C;
 
 /**
  * The plan file format, version 1 (big-endian):
@@ -74,20 +73,7 @@ final class PlanFile {
             writeString(d, a);
         }
         d.flush();
-        byte[] b = body.toByteArray();
-        ByteArrayOutputStream all = new ByteArrayOutputStream();
-        DataOutputStream o = new DataOutputStream(all);
-        o.write(MAGIC);
-        o.writeShort(VERSION);
-        o.writeInt(b.length);
-        o.write(b);
-        o.flush();
-        CRC32C crc = new CRC32C();
-        crc.update(all.toByteArray());
-        o.writeInt((int) crc.getValue());
-        o.flush();
-        out.write(all.toByteArray());
-        out.flush();
+        FramedFile.write(out, MAGIC, VERSION, body.toByteArray());
     }
 
     private static void writeString(DataOutputStream d, String s) throws IOException {
@@ -100,31 +86,8 @@ final class PlanFile {
     }
 
     static Plan read(InputStream in) throws IOException {
-        DataInputStream s = new DataInputStream(in);
-        byte[] magic = new byte[MAGIC.length];
-        readFully(s, magic, "the magic");
-        if (!Arrays.equals(magic, MAGIC)) {
-            throw new IOException("not a lola4j plan file (bad magic)");
-        }
-        int version = readUnsignedShort(s, "the version");
-        if (version != VERSION) {
-            throw new IOException("plan file version " + version + " is not supported (this library reads version " + VERSION + ")");
-        }
-        int len = readInt(s, "the body length");
-        if (len < 0 || len > MAX_BODY) {
-            throw new IOException("plan file body length " + len + " is outside [0, " + MAX_BODY + "]");
-        }
-        byte[] body = new byte[len];
-        readFully(s, body, "the body (" + len + " bytes)");
-        int stored = readInt(s, "the checksum");
-        CRC32C crc = new CRC32C();
-        crc.update(magic);
-        crc.update(new byte[] {(byte) (version >>> 8), (byte) version});
-        crc.update(new byte[] {(byte) (len >>> 24), (byte) (len >>> 16), (byte) (len >>> 8), (byte) len});
-        crc.update(body);
-        if ((int) crc.getValue() != stored) {
-            throw new IOException("plan file checksum mismatch: the file is corrupted");
-        }
+        byte[] body = FramedFile.read(in, MAGIC, VERSION, MAX_BODY, "plan file");
+        int len = body.length;
         DataInputStream d = new DataInputStream(new ByteArrayInputStream(body));
         try {
             long fingerprint = d.readLong();
@@ -189,29 +152,5 @@ final class PlanFile {
         byte[] b = new byte[d.readUnsignedShort()];
         d.readFully(b);
         return new String(b, StandardCharsets.UTF_8);
-    }
-
-    private static void readFully(DataInputStream s, byte[] b, String what) throws IOException {
-        try {
-            s.readFully(b);
-        } catch (EOFException e) {
-            throw new EOFException("plan file truncated: it ends in " + what);
-        }
-    }
-
-    private static int readUnsignedShort(DataInputStream s, String what) throws IOException {
-        try {
-            return s.readUnsignedShort();
-        } catch (EOFException e) {
-            throw new EOFException("plan file truncated: it ends in " + what);
-        }
-    }
-
-    private static int readInt(DataInputStream s, String what) throws IOException {
-        try {
-            return s.readInt();
-        } catch (EOFException e) {
-            throw new EOFException("plan file truncated: it ends in " + what);
-        }
     }
 }

@@ -1,0 +1,585 @@
+package io.github.lola4j.lola;
+
+import io.github.lola4j.ckks.Ciphertext;
+import io.github.lola4j.ckks.CkksParameters;
+import io.github.lola4j.ckks.CkksSerializer;
+import io.github.lola4j.ckks.Decryptor;
+import io.github.lola4j.ckks.Encoder;
+import io.github.lola4j.ckks.Encryptor;
+import io.github.lola4j.ckks.KeyRequirements;
+import io.github.lola4j.ckks.PublicKey;
+import io.github.lola4j.ckks.SecretKey;
+import io.github.lola4j.nn.Shape;
+import io.github.lola4j.ring.RnsPoly;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.TreeSet;
+
+/**
+ * The client's half of a {@link Plan}: everything needed to encrypt an input, to make the
+ * evaluation keys and to decrypt the result, and nothing of the model (no weights, no kernels).
+ * A server hands this out ({@link #write}); the client reads it back ({@link #read}) without ever
+ * learning the network.
+ *
+ * <p>It holds the CKKS parameters, the input and output representations, the affine map that
+ * undoes the output's scaling, the exact key requirements, the input shape and pixel scale, and
+ * the plan's fingerprint, which tags every tensor so that a server refuses inputs made for another
+ * plan. It also writes and reads encrypted tensors in the tensor format:
+ *
+ * <pre>
+ *   magic "L4JTENS1" (8 bytes) | version u16 = 1 | plan fingerprint u64 | ciphertexts u32
+ *   then each ciphertext as a {@link CkksSerializer} object (with its own length and CRC32C)
+ * </pre>
+ *
+ * written and read as a stream (no buffering of the whole tensor). Immutable and thread-safe.
+ */
+public final class ClientPlan {
+
+    static final byte[] MAGIC = "L4JCPLN1".getBytes(StandardCharsets.US_ASCII);
+    static final int VERSION = 1;
+    static final byte[] TENSOR_MAGIC = "L4JTENS1".getBytes(StandardCharsets.US_ASCII);
+    static final int TENSOR_VERSION = 1;
+    private static final int MAX_BODY = 64 << 20;
+
+    private final String modelName;
+    private final CkksParameters params;
+    private final Shape inputShape;
+    private final double pixelScale;
+    private final int outputSize;
+    private final Representation input;
+    private final Representation output;
+    private final double outAlpha;
+    private final double outBeta;
+    private final KeyRequirements keys;
+    private final long fingerprint;
+    private final int batch;
+    private final Encoder encoder;
+    private final CkksSerializer serializer;
+
+    ClientPlan(String modelName, CkksParameters params, Shape inputShape, double pixelScale, int outputSize, Representation input,
+            Representation output, double outAlpha, double outBeta, KeyRequirements keys, long fingerprint, int batch) {
+        this.modelName = Objects.requireNonNull(modelName, "modelName");
+        this.params = Objects.requireNonNull(params, "params");
+        this.inputShape = Objects.requireNonNull(inputShape, "inputShape");
+        this.pixelScale = pixelScale;
+        this.outputSize = outputSize;
+        this.input = Objects.requireNonNull(input, "input");
+        this.output = Objects.requireNonNull(output, "output");
+        this.outAlpha = outAlpha;
+        this.outBeta = outBeta;
+        this.keys = Objects.requireNonNull(keys, "keys");
+        this.fingerprint = fingerprint;
+        this.batch = batch;
+        int perImage = batch > 0 ? inputShape.size() * batch : inputShape.size();
+        if (input.size() != perImage) {
+            throw new IllegalArgumentException("client plan: the input representation lays out " + input.size()
+                    + " values, the input shape " + inputShape + (batch > 0 ? " x " + batch + " images" : "") + " has " + perImage);
+        }
+        int outAll = batch > 0 ? outputSize * batch : outputSize;
+        if (output.size() < outAll) {
+            throw new IllegalArgumentException("client plan: the output representation lays out " + output.size()
+                    + " values, fewer than the " + outAll + " outputs");
+        }
+        if (input.slots() != params.slots() || output.slots() != params.slots()) {
+            throw new IllegalArgumentException("client plan: the representations have " + input.slots() + " and " + output.slots()
+                    + " slots, the parameters " + params.slots());
+        }
+        if (!Double.isFinite(pixelScale) || pixelScale <= 0 || !Double.isFinite(outAlpha) || !Double.isFinite(outBeta)) {
+            throw new IllegalArgumentException("client plan: the pixel scale and the output map must be finite (pixel scale > 0)");
+        }
+        this.encoder = new Encoder(params);
+        this.serializer = new CkksSerializer(params);
+    }
+
+    // ------------------------------------------------------------------ accessors
+
+    /** The model's name, as its file records it. */
+    public String modelName() {
+        return modelName;
+    }
+
+    /** The CKKS parameters. */
+    public CkksParameters parameters() {
+        return params;
+    }
+
+    /** The shape of one input, e.g. 1 x 28 x 28. */
+    public Shape inputShape() {
+        return inputShape;
+    }
+
+    /** The input preprocessing: a pixel p in 0..255 becomes {@code p * pixelScale()}. */
+    public double pixelScale() {
+        return pixelScale;
+    }
+
+    /** The number of outputs (scores) per input. */
+    public int outputSize() {
+        return outputSize;
+    }
+
+    /** Exactly the evaluation keys the plan uses; make them with {@code KeyGenerator.evaluationKeys}. */
+    public KeyRequirements keyRequirements() {
+        return keys;
+    }
+
+    /** The representation the input is encrypted in. */
+    public Representation inputRepresentation() {
+        return input;
+    }
+
+    /** The representation of the encrypted result. */
+    public Representation outputRepresentation() {
+        return output;
+    }
+
+    /** The plan's fingerprint; every tensor of the plan carries it. */
+    public long fingerprint() {
+        return fingerprint;
+    }
+
+    /** Whether the plan evaluates a batch of inputs per evaluation (SIMD). */
+    public boolean isBatch() {
+        return batch > 0;
+    }
+
+    /** Inputs per evaluation (1 in latency mode). */
+    public int batchSize() {
+        return Math.max(1, batch);
+    }
+
+    /** The serialized size of an encrypted input: seeded (secret-key encryption) or full. */
+    public long inputBytes(boolean seeded) {
+        return TENSOR_HEADER + input.ciphertexts() * CkksSerializer.ciphertextSize(params, params.maxLevel(), seeded);
+    }
+
+    /** The serialized size of the encrypted result (level 0, full form). */
+    public long outputBytes() {
+        return TENSOR_HEADER + output.ciphertexts() * CkksSerializer.ciphertextSize(params, 0, false);
+    }
+
+    private static final int TENSOR_HEADER = 8 + 2 + 8 + 4;
+
+    // ------------------------------------------------------------------ encryption
+
+    /**
+     * Lays an input out in the input representation and encrypts it with the public key.
+     *
+     * @param values the network input ({@code inputShape().size()} finite values, preprocessed)
+     * @param pk     the client's public key (of this plan's parameters)
+     * @param random the randomness of the encryption
+     * @return the encrypted input
+     * @throws IllegalArgumentException on a wrong length, a non-finite value, a key of other
+     *                                  parameters, or a batch plan (use {@link #encryptBatch})
+     */
+    public EncryptedTensor encryptInput(double[] values, PublicKey pk, SecureRandom random) {
+        requireLatency("encryptInput");
+        checkInput(values, "encryptInput");
+        requireKeyParams(pk.parameters(), "encryptInput: the public key");
+        return encryptSlots(input.pack(values), new Encryptor(pk, random));
+    }
+
+    /**
+     * Lays an input out and encrypts it with the client's secret key (symmetric encryption): less
+     * fresh noise than the public key's, and each ciphertext's uniform half serializes as a 32-byte
+     * seed, halving the upload.
+     *
+     * @param values the network input
+     * @param sk     the client's secret key (never sent anywhere)
+     * @param random the randomness of the encryption
+     * @return the encrypted input
+     * @throws IllegalArgumentException as {@link #encryptInput(double[], PublicKey, SecureRandom)}
+     */
+    public EncryptedTensor encryptInput(double[] values, SecretKey sk, SecureRandom random) {
+        requireLatency("encryptInput");
+        checkInput(values, "encryptInput");
+        requireKeyParams(sk.parameters(), "encryptInput: the secret key");
+        return encryptSlots(input.pack(values), new Encryptor(sk, random));
+    }
+
+    /**
+     * Encrypts a batch of inputs for a batch plan: input b in slot b of every feature's ciphertext.
+     *
+     * @param inputs at most {@link #batchSize()} inputs, each of the input shape's size
+     * @param pk     the public key
+     * @param random the randomness
+     * @return the encrypted batch
+     * @throws IllegalArgumentException on a latency plan, too many or malformed inputs
+     */
+    public EncryptedTensor encryptBatch(List<double[]> inputs, PublicKey pk, SecureRandom random) {
+        requireKeyParams(pk.parameters(), "encryptBatch: the public key");
+        return encryptSlots(input.pack(batchSlots(inputs)), new Encryptor(pk, random));
+    }
+
+    /**
+     * Encrypts a batch with the secret key (less noise, seeded uniform halves).
+     *
+     * @param inputs at most {@link #batchSize()} inputs
+     * @param sk     the secret key
+     * @param random the randomness
+     * @return the encrypted batch
+     * @throws IllegalArgumentException on a latency plan, too many or malformed inputs
+     */
+    public EncryptedTensor encryptBatch(List<double[]> inputs, SecretKey sk, SecureRandom random) {
+        requireKeyParams(sk.parameters(), "encryptBatch: the secret key");
+        return encryptSlots(input.pack(batchSlots(inputs)), new Encryptor(sk, random));
+    }
+
+    private void requireLatency(String op) {
+        if (isBatch()) {
+            throw new IllegalArgumentException(op + ": this is a batch plan; use encryptBatch");
+        }
+    }
+
+    /** Input b's values at b * n: the layout {@code Representation.Batch} packs, zeros after the last input. */
+    private double[] batchSlots(List<double[]> inputs) {
+        if (!isBatch()) {
+            throw new IllegalArgumentException("encryptBatch: this plan evaluates one image; use encryptInput");
+        }
+        if (inputs.isEmpty() || inputs.size() > batchSize()) {
+            throw new IllegalArgumentException("encryptBatch: expected 1 to " + batchSize() + " inputs, got " + inputs.size());
+        }
+        int n = inputShape.size();
+        double[] all = new double[n * batchSize()];
+        for (int b = 0; b < inputs.size(); b++) {
+            checkInput(inputs.get(b), "encryptBatch: input " + b);
+            System.arraycopy(inputs.get(b), 0, all, b * n, n);
+        }
+        return all;
+    }
+
+    private EncryptedTensor encryptSlots(double[][] slots, Encryptor enc) {
+        List<Ciphertext> cts = new ArrayList<>(slots.length);
+        for (double[] s : slots) {
+            cts.add(enc.encrypt(encoder.encode(s, params.maxLevel(), params.defaultScale())));
+        }
+        return new EncryptedTensor(input, cts, fingerprint);
+    }
+
+    void checkInput(double[] values, String op) {
+        int n = inputShape.size();
+        if (values.length != n) {
+            throw new IllegalArgumentException(op + ": the network takes " + n + " values (" + inputShape + "), got "
+                    + values.length);
+        }
+        for (int i = 0; i < n; i++) {
+            if (!Double.isFinite(values[i])) {
+                throw new IllegalArgumentException(op + ": value " + i + " is " + values[i] + ", expected a finite number");
+            }
+        }
+    }
+
+    void requireKeyParams(CkksParameters of, String what) {
+        if (!of.equals(params)) {
+            throw new IllegalArgumentException(what + " belongs to other parameters than the plan's");
+        }
+    }
+
+    // ------------------------------------------------------------------ decryption
+
+    /**
+     * Decrypts the scores.
+     *
+     * @param y  the encrypted result of the plan's evaluation
+     * @param sk the client's secret key
+     * @return the network's outputs
+     * @throws IllegalArgumentException when y belongs to another plan or the key to other parameters
+     */
+    public double[] decryptOutput(EncryptedTensor y, SecretKey sk) {
+        if (isBatch()) {
+            throw new IllegalArgumentException("decryptOutput: this is a batch plan; use decryptBatch");
+        }
+        return decrypt(y, sk);
+    }
+
+    /**
+     * Decrypts the scores of a batch.
+     *
+     * @param y     the encrypted result
+     * @param sk    the secret key
+     * @param count how many inputs the batch held
+     * @return count arrays of scores
+     * @throws IllegalArgumentException on a latency plan, a count outside [1, batchSize], or a
+     *                                  tensor or key of another plan
+     */
+    public double[][] decryptBatch(EncryptedTensor y, SecretKey sk, int count) {
+        if (!isBatch()) {
+            throw new IllegalArgumentException("decryptBatch: this plan evaluates one image; use decryptOutput");
+        }
+        if (count < 1 || count > batchSize()) {
+            throw new IllegalArgumentException("decryptBatch: count must be in [1, " + batchSize() + "], got " + count);
+        }
+        double[] all = decrypt(y, sk);
+        double[][] out = new double[count][outputSize];
+        for (int b = 0; b < count; b++) {
+            System.arraycopy(all, b * outputSize, out[b], 0, outputSize);
+        }
+        return out;
+    }
+
+    private double[] decrypt(EncryptedTensor y, SecretKey sk) {
+        checkTensor(y, output, -1, "decryptOutput");
+        requireKeyParams(sk.parameters(), "decryptOutput: the secret key");
+        Decryptor d = new Decryptor(sk);
+        double[][] slots = new double[y.ciphertexts().size()][];
+        for (int c = 0; c < slots.length; c++) {
+            slots[c] = encoder.decode(d.decrypt(y.ciphertexts().get(c)));
+        }
+        double[] v = output.unpack(slots);
+        for (int i = 0; i < v.length; i++) {
+            v[i] = outAlpha * v[i] + outBeta;
+        }
+        return v;
+    }
+
+    /**
+     * Checks that a tensor belongs to this plan, has the expected layout, degree 1, the parameters'
+     * primes, and (for level &ge; 0) that level and the default scale.
+     */
+    void checkTensor(EncryptedTensor x, Representation expected, int level, String op) {
+        if (x.planFingerprint() != fingerprint) {
+            throw new IllegalArgumentException(op + ": the tensor belongs to another plan (fingerprint "
+                    + Long.toHexString(x.planFingerprint()) + ", this plan " + Long.toHexString(fingerprint) + ")");
+        }
+        if (!x.representation().equals(expected) || x.ciphertexts().size() != expected.ciphertexts()) {
+            throw new IllegalArgumentException(op + ": expected " + expected.describe() + ", got " + x.representation().describe());
+        }
+        for (int i = 0; i < x.ciphertexts().size(); i++) {
+            Ciphertext c = x.ciphertexts().get(i);
+            RnsPoly p = c.poly(0);
+            if (p.ringDegree() != params.ringDegree() || p.limbs() > params.maxLevel() + 1) {
+                throw new IllegalArgumentException(op + ": ciphertext " + i + " belongs to other parameters (ring degree "
+                        + p.ringDegree() + ", " + p.limbs() + " primes)");
+            }
+            for (int l = 0; l < p.limbs(); l++) {
+                if (p.ring().modulus(l).value() != params.prime(l)) {
+                    throw new IllegalArgumentException(op + ": ciphertext " + i + " belongs to other parameters (prime " + l
+                            + " differs)");
+                }
+            }
+            if (c.degree() != 1) {
+                throw new IllegalArgumentException(op + ": ciphertext " + i + " has degree " + c.degree() + ", expected 1");
+            }
+            if (level >= 0 && c.level() != level) {
+                throw new IllegalArgumentException(op + ": ciphertext " + i + " is at level " + c.level() + ", expected " + level);
+            }
+            if (level >= 0 && Math.abs(c.scale() - params.defaultScale()) > params.defaultScale() * 0x1p-30) {
+                throw new IllegalArgumentException(op + ": ciphertext " + i + " has scale 2^" + Math.log(c.scale()) / Math.log(2)
+                        + ", expected the default 2^" + Math.log(params.defaultScale()) / Math.log(2));
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ tensor format
+
+    /**
+     * Writes an encrypted tensor of this plan in the tensor format. Fresh secret-key encryptions
+     * keep their seeds (half the bytes).
+     *
+     * @param out the stream (not closed)
+     * @param x   the tensor (of this plan)
+     * @throws IOException              when the stream fails
+     * @throws IllegalArgumentException when the tensor belongs to another plan
+     */
+    public void writeTensor(OutputStream out, EncryptedTensor x) throws IOException {
+        if (x.planFingerprint() != fingerprint) {
+            throw new IllegalArgumentException("writeTensor: the tensor belongs to another plan");
+        }
+        DataOutputStream d = new DataOutputStream(out);
+        d.write(TENSOR_MAGIC);
+        d.writeShort(TENSOR_VERSION);
+        d.writeLong(fingerprint);
+        d.writeInt(x.ciphertexts().size());
+        d.flush();
+        for (Ciphertext c : x.ciphertexts()) {
+            serializer.write(out, c);
+        }
+        out.flush();
+    }
+
+    /**
+     * Reads an encrypted input of this plan: the layout, fingerprint, parameters, top level and
+     * default scale are all checked before it is returned.
+     *
+     * @param in the stream (not closed; nothing past the tensor is read)
+     * @return the tensor, in the input representation
+     * @throws IOException when the stream is truncated or corrupted, belongs to another plan or
+     *                     parameter set, or its ciphertexts are not fresh inputs
+     */
+    public EncryptedTensor readInput(InputStream in) throws IOException {
+        return readTensor(in, input, params.maxLevel(), "input");
+    }
+
+    /**
+     * Reads an encrypted result of this plan.
+     *
+     * @param in the stream (not closed)
+     * @return the tensor, in the output representation
+     * @throws IOException as {@link #readInput}
+     */
+    public EncryptedTensor readOutput(InputStream in) throws IOException {
+        return readTensor(in, output, -1, "output");
+    }
+
+    private EncryptedTensor readTensor(InputStream in, Representation expected, int level, String what) throws IOException {
+        DataInputStream d = new DataInputStream(in);
+        try {
+            byte[] magic = new byte[TENSOR_MAGIC.length];
+            d.readFully(magic);
+            if (!java.util.Arrays.equals(magic, TENSOR_MAGIC)) {
+                throw new IOException("not a lola4j encrypted tensor (bad magic)");
+            }
+            int version = d.readUnsignedShort();
+            if (version != TENSOR_VERSION) {
+                throw new IOException("encrypted tensor version " + version + " is not supported (this library reads version "
+                        + TENSOR_VERSION + ")");
+            }
+            long fp = d.readLong();
+            if (fp != fingerprint) {
+                throw new IOException(String.format("the encrypted %s belongs to another plan (fingerprint %016x, this plan %016x)",
+                        what, fp, fingerprint));
+            }
+            int count = d.readInt();
+            if (count != expected.ciphertexts()) {
+                throw new IOException("the encrypted " + what + " has " + Integer.toUnsignedString(count)
+                        + " ciphertexts, the plan's " + expected.describe() + " has " + expected.ciphertexts());
+            }
+        } catch (EOFException e) {
+            throw new EOFException("encrypted " + what + " truncated in its header");
+        }
+        List<Ciphertext> cts = new ArrayList<>(expected.ciphertexts());
+        for (int i = 0; i < expected.ciphertexts(); i++) {
+            try {
+                cts.add(serializer.readCiphertext(in));
+            } catch (IOException e) {
+                throw new IOException("encrypted " + what + ", ciphertext " + i + ": " + e.getMessage(), e);
+            }
+        }
+        try {
+            EncryptedTensor x = new EncryptedTensor(expected, cts, fingerprint);
+            checkTensor(x, expected, level, "encrypted " + what);
+            return x;
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
+    // ------------------------------------------------------------------ files
+
+    /**
+     * Writes the client plan: a versioned, checksummed file holding no model weights and no key.
+     *
+     * @param out the stream (not closed)
+     * @throws IOException when it fails
+     */
+    public void write(OutputStream out) throws IOException {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        DataOutputStream d = new DataOutputStream(body);
+        d.writeLong(fingerprint);
+        d.writeInt(batch);
+        RepresentationCodec.writeString(d, modelName);
+        d.writeDouble(pixelScale);
+        int[] dims = inputShape.dims();
+        d.writeByte(dims.length);
+        for (int x : dims) {
+            d.writeInt(x);
+        }
+        d.writeInt(outputSize);
+        d.writeDouble(outAlpha);
+        d.writeDouble(outBeta);
+        byte[] p = serializer.parametersToBytes();
+        d.writeInt(p.length);
+        d.write(p);
+        d.writeBoolean(keys.needsRelinearization());
+        d.writeBoolean(keys.needsConjugation());
+        d.writeInt(keys.rotations().size());
+        for (int s : keys.rotations()) {
+            d.writeInt(s);
+        }
+        RepresentationCodec.write(d, input);
+        RepresentationCodec.write(d, output);
+        d.flush();
+        FramedFile.write(out, MAGIC, VERSION, body.toByteArray());
+    }
+
+    /**
+     * Reads a client plan written by {@link #write}.
+     *
+     * @param in the stream (not closed)
+     * @return the client plan
+     * @throws IOException when the stream is truncated, corrupted, of another version, or describes
+     *                     an inconsistent plan (the parameters are validated as by their builder,
+     *                     including the security check)
+     */
+    public static ClientPlan read(InputStream in) throws IOException {
+        byte[] body = FramedFile.read(in, MAGIC, VERSION, MAX_BODY, "client plan");
+        DataInputStream d = new DataInputStream(new ByteArrayInputStream(body));
+        try {
+            long fp = d.readLong();
+            int batch = d.readInt();
+            String name = RepresentationCodec.readString(d);
+            double pixelScale = d.readDouble();
+            int rank = d.readUnsignedByte();
+            if (rank < 1 || rank > 4) {
+                throw new IOException("client plan: input rank " + rank + " is outside [1, 4]");
+            }
+            int[] dims = new int[rank];
+            for (int i = 0; i < rank; i++) {
+                dims[i] = d.readInt();
+            }
+            int outputSize = d.readInt();
+            double alpha = d.readDouble();
+            double beta = d.readDouble();
+            int pl = d.readInt();
+            if (pl < 0 || pl > body.length) {
+                throw new IOException("client plan: the parameters' length " + pl + " exceeds the file");
+            }
+            byte[] p = new byte[pl];
+            d.readFully(p);
+            CkksParameters params = CkksSerializer.readParameters(new ByteArrayInputStream(p));
+            KeyRequirements keys = d.readBoolean() ? KeyRequirements.relinearization() : KeyRequirements.none();
+            if (d.readBoolean()) {
+                keys = keys.withConjugation();
+            }
+            int rotations = d.readInt();
+            if (rotations < 0 || rotations > params.slots()) {
+                throw new IOException("client plan: " + rotations + " rotation keys is outside [0, " + params.slots() + "]");
+            }
+            TreeSet<Integer> steps = new TreeSet<>();
+            for (int i = 0; i < rotations; i++) {
+                steps.add(d.readInt());
+            }
+            keys = keys.withRotations(steps);
+            Representation input = RepresentationCodec.read(d, params.slots());
+            Representation output = RepresentationCodec.read(d, params.slots());
+            if (d.available() != 0) {
+                throw new IOException("client plan has " + d.available() + " unexpected bytes after its contents");
+            }
+            if (batch < 0 || batch > params.slots() || outputSize < 1) {
+                throw new IOException("client plan: batch " + batch + " or output size " + outputSize + " is out of range");
+            }
+            return new ClientPlan(name, params, Shape.of(dims), pixelScale, outputSize, input, output, alpha, beta, keys, fp, batch);
+        } catch (EOFException e) {
+            throw new IOException("client plan body ends before its contents do", e);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("client plan does not describe a valid plan: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ClientPlan[" + modelName + ", N=" + params.ringDegree() + ", input " + input.describe() + ", "
+                + keys.rotations().size() + " rotation keys]";
+    }
+}
