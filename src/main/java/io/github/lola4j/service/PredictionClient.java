@@ -1,0 +1,327 @@
+package io.github.lola4j.service;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.github.lola4j.ckks.CkksSerializer;
+import io.github.lola4j.ckks.EvaluationKeys;
+import io.github.lola4j.lola.ClientPlan;
+import io.github.lola4j.lola.EncryptedTensor;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Objects;
+import javax.net.ssl.SSLContext;
+
+/**
+ * The client side of the protocol over {@code java.net.http.HttpClient}: fetch a model's
+ * {@link ClientPlan}, upload evaluation keys, send an encrypted input and read the encrypted
+ * result. It sends nothing but public objects (its methods take no secret key); encryption and
+ * decryption happen in the caller with the {@link ClientPlan}. Thread-safe.
+ */
+public final class PredictionClient {
+
+    /**
+     * A registration.
+     *
+     * @param keyId     the id to send with predictions
+     * @param bytesSent the size of the upload
+     */
+    public record Registration(KeyId keyId, long bytesSent) {
+    }
+
+    /**
+     * A prediction's encrypted result and what it cost.
+     *
+     * @param output        the encrypted scores
+     * @param serverSeconds the server's evaluation time (its header)
+     * @param seconds       the round trip, from the first byte sent to the last byte read
+     * @param bytesSent     the request body's size
+     * @param bytesReceived the response body's size
+     */
+    public record Prediction(EncryptedTensor output, double serverSeconds, double seconds, long bytesSent, long bytesReceived) {
+    }
+
+    private static final ObjectMapper JSON = JsonMapper.builder().build();
+
+    private final URI base;
+    private final HttpClient http;
+    private final Duration timeout;
+    private final int retries;
+
+    /** The longest wait before a retry, in seconds. */
+    public static final int MAX_RETRY_WAIT_S = 10;
+
+    /**
+     * A client of a server that retries a busy server's 503 answers up to 5 times.
+     *
+     * @param base    the server, e.g. {@code http://127.0.0.1:8080} (http or https)
+     * @param tls     the TLS context whose trust managers accept the server's certificate, or null
+     *                for the JVM's default trust store
+     * @param timeout the longest any request may take
+     * @throws IllegalArgumentException on a URI that is not an absolute http(s) URI
+     */
+    public PredictionClient(URI base, SSLContext tls, Duration timeout) {
+        this(base, tls, timeout, 5);
+    }
+
+    /**
+     * A client of a server.
+     *
+     * @param base    the server, e.g. {@code http://127.0.0.1:8080} (http or https)
+     * @param tls     the TLS context whose trust managers accept the server's certificate, or null
+     *                for the JVM's default trust store
+     * @param timeout the longest any request may take
+     * @param retries how often to retry a 503 answer that carries Retry-After (0 for never)
+     * @throws IllegalArgumentException on a URI that is not an absolute http(s) URI or negative retries
+     */
+    public PredictionClient(URI base, SSLContext tls, Duration timeout, int retries) {
+        if (retries < 0) {
+            throw new IllegalArgumentException("retries must not be negative, got " + retries);
+        }
+        this.retries = retries;
+        Objects.requireNonNull(base, "base");
+        if (base.getScheme() == null || !(base.getScheme().equals("http") || base.getScheme().equals("https"))
+                || base.getHost() == null) {
+            throw new IllegalArgumentException("server must be an http:// or https:// URL with a host, got '" + base + "'");
+        }
+        String s = base.toString();
+        this.base = URI.create(s.endsWith("/") ? s.substring(0, s.length() - 1) : s);
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).version(HttpClient.Version.HTTP_1_1);
+        if (tls != null) {
+            b.sslContext(tls);
+        }
+        this.http = b.build();
+        this.timeout = Objects.requireNonNull(timeout, "timeout");
+    }
+
+    /** The server's base URI. */
+    public URI server() {
+        return base;
+    }
+
+    /**
+     * {@code GET /v1/models}.
+     *
+     * @return the JSON document (a {@code models} array)
+     * @throws IOException on a network failure or an error answer ({@link ServiceException})
+     */
+    public JsonNode models() throws IOException {
+        HttpResponse<byte[]> r = send(HttpRequest.newBuilder(uri(Protocol.MODELS)).GET());
+        return JSON.readTree(r.body());
+    }
+
+    /**
+     * {@code GET /v1/health}.
+     *
+     * @return the JSON document
+     * @throws IOException on a network failure or an error answer
+     */
+    public JsonNode health() throws IOException {
+        return JSON.readTree(send(HttpRequest.newBuilder(uri(Protocol.HEALTH)).GET()).body());
+    }
+
+    /**
+     * {@code GET /v1/metrics}.
+     *
+     * @return the JSON document
+     * @throws IOException on a network failure or an error answer
+     */
+    public JsonNode metrics() throws IOException {
+        return JSON.readTree(send(HttpRequest.newBuilder(uri(Protocol.METRICS)).GET()).body());
+    }
+
+    /**
+     * Fetches a model's client plan.
+     *
+     * @param model the model name
+     * @return the client plan (validated, including its parameters' security check)
+     * @throws IOException on a network failure, an error answer or a malformed plan
+     */
+    public ClientPlan clientPlan(String model) throws IOException {
+        HttpResponse<byte[]> r = send(HttpRequest.newBuilder(uri(Protocol.MODELS + "/" + encode(model) + Protocol.PLAN_SUFFIX)).GET());
+        return ClientPlan.read(new ByteArrayInputStream(r.body()));
+    }
+
+    /**
+     * Uploads evaluation keys for a model.
+     *
+     * @param model the model name
+     * @param keys  the keys its plan requires (public material only)
+     * @return the key id and the upload size
+     * @throws IOException on a network failure or an error answer
+     */
+    public Registration registerKeys(String model, EvaluationKeys keys) throws IOException {
+        byte[] body = new CkksSerializer(keys.parameters()).toBytes(keys);
+        HttpResponse<byte[]> r = send(HttpRequest.newBuilder(uri(Protocol.KEYS + "?model=" + encode(model)))
+                .header("Content-Type", Protocol.EVALUATION_KEYS_TYPE)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+        JsonNode j = JSON.readTree(r.body());
+        if (!j.hasNonNull("key_id")) {
+            throw new IOException("the server's answer to the key upload has no key_id");
+        }
+        return new Registration(KeyId.parse(j.get("key_id").asText()), body.length);
+    }
+
+    /**
+     * Asks the server to forget keys ({@code DELETE /v1/keys}).
+     *
+     * @param keyId the id
+     * @throws IOException on a network failure or an error answer (404 when already gone)
+     */
+    public void deleteKeys(KeyId keyId) throws IOException {
+        send(HttpRequest.newBuilder(uri(Protocol.KEYS)).header(Protocol.KEY_ID_HEADER, keyId.value()).DELETE());
+    }
+
+    /**
+     * Sends an encrypted input and reads the encrypted result.
+     *
+     * @param model the model name
+     * @param keyId the id of the keys registered for it
+     * @param plan  the model's client plan
+     * @param input the encrypted input
+     * @return the result and its costs
+     * @throws IOException on a network failure, an error answer or a malformed result
+     */
+    public Prediction predict(String model, KeyId keyId, ClientPlan plan, EncryptedTensor input) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 8, plan.inputBytes(false)));
+        plan.writeTensor(b, input);
+        byte[] body = b.toByteArray();
+        long t0 = System.nanoTime();
+        HttpResponse<InputStream> r = sendStreaming(HttpRequest.newBuilder(uri(Protocol.PREDICT + "?model=" + encode(model)))
+                .header("Content-Type", Protocol.TENSOR_TYPE)
+                .header(Protocol.KEY_ID_HEADER, keyId.value())
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+        EncryptedTensor y;
+        long received;
+        try (CountingInput in = new CountingInput(r.body())) {
+            y = plan.readOutput(in);
+            if (in.read() != -1) {
+                throw new IOException("the server's result continues after the tensor");
+            }
+            received = in.count;
+        }
+        double seconds = (System.nanoTime() - t0) * 1e-9;
+        double server = r.headers().firstValue(Protocol.SERVER_SECONDS_HEADER).map(PredictionClient::parseSeconds).orElse(Double.NaN);
+        return new Prediction(y, server, seconds, body.length, received);
+    }
+
+    private static double parseSeconds(String s) {
+        try {
+            return Double.parseDouble(s);
+        } catch (NumberFormatException e) {
+            return Double.NaN;
+        }
+    }
+
+    private URI uri(String path) {
+        return URI.create(base + path);
+    }
+
+    private static String encode(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    private HttpResponse<byte[]> send(HttpRequest.Builder req) throws IOException {
+        HttpResponse<byte[]> r = exchange(req.timeout(timeout).build(), HttpResponse.BodyHandlers.ofByteArray());
+        if (r.statusCode() >= 300) {
+            throw error(r.statusCode(), r.body());
+        }
+        return r;
+    }
+
+    private HttpResponse<InputStream> sendStreaming(HttpRequest.Builder req) throws IOException {
+        HttpResponse<InputStream> r = exchange(req.timeout(timeout).build(), HttpResponse.BodyHandlers.ofInputStream());
+        if (r.statusCode() >= 300) {
+            byte[] b;
+            try (InputStream in = r.body()) {
+                b = in.readNBytes(1 << 16);
+            }
+            throw error(r.statusCode(), b);
+        }
+        return r;
+    }
+
+    /**
+     * Sends a request; a 503 with {@code Retry-After} (server busy or key store full) is retried
+     * after that many seconds (at most {@value #MAX_RETRY_WAIT_S}), up to {@link #retries} times.
+     */
+    private <T> HttpResponse<T> exchange(HttpRequest req, HttpResponse.BodyHandler<T> handler) throws IOException {
+        for (int attempt = 0;; attempt++) {
+            HttpResponse<T> r;
+            try {
+                r = http.send(req, handler);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for the server", e);
+            }
+            java.util.Optional<String> after = r.headers().firstValue("Retry-After");
+            if (r.statusCode() != 503 || after.isEmpty() || attempt >= retries) {
+                return r;
+            }
+            if (r.body() instanceof InputStream in) {
+                in.close();
+            }
+            long wait;
+            try {
+                wait = Math.max(0, Math.min(MAX_RETRY_WAIT_S, Long.parseLong(after.get().trim())));
+            } catch (NumberFormatException e) {
+                wait = 1;
+            }
+            try {
+                Thread.sleep(wait * 1000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(250));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting to retry", e);
+            }
+        }
+    }
+
+    private static ServiceException error(int status, byte[] body) {
+        try {
+            JsonNode e = JSON.readTree(body).get("error");
+            if (e != null) {
+                return new ServiceException(status, e.path("code").asText("unknown"), e.path("message").asText(""));
+            }
+        } catch (IOException ignored) {
+            // not our JSON: a proxy's page, for example
+        }
+        return new ServiceException(status, "http_" + status, "the server's answer is not a lola4j error ("
+                + Math.min(body.length, 200) + " bytes)");
+    }
+
+    /** Counts what the caller reads. */
+    private static final class CountingInput extends java.io.FilterInputStream {
+        long count;
+
+        CountingInput(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                count++;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                count += n;
+            }
+            return n;
+        }
+    }
+}
