@@ -13,7 +13,7 @@ import java.util.Set;
  */
 public final class PlanCommand implements Command {
 
-    private static final Set<String> VALUES = Set.of("model", "ring-degree", "input", "batch-size");
+    private static final Set<String> VALUES = Set.of("model", "ring-degree", "input", "batch-size", "out");
     private static final Set<String> FLAGS = Set.of("json", "masked-output", "batch");
 
     /** Creates the command. */
@@ -33,7 +33,7 @@ public final class PlanCommand implements Command {
     @Override
     public String help() {
         return String.join("\n",
-                "usage: lola4j plan [--model NAME|PATH] [--input dense] [--batch] [--ring-degree N[,N...]] [--json]",
+                "usage: lola4j plan [--model NAME|PATH] [--input dense] [--batch] [--ring-degree N[,N...]] [--out FILE] [--json]",
                 "",
                 "Compiles a trained model into an encrypted-inference plan and prints its report: per step the",
                 "layers, the kernel, the message representations in and out, the levels, rotations and products",
@@ -47,6 +47,7 @@ public final class PlanCommand implements Command {
                 "  --input dense|any    dense: the image in one ciphertext, converted by the server (LoLa-Dense)",
                 "  --batch              throughput mode: one image per slot (CryptoNets); --batch-size B sets B",
                 "  --ring-degree N,...  the ring degrees to consider (default 8192,16384,32768)",
+                "  --out FILE           also write the compiled plan (model included) for serve --models FILE",
                 "  --json               end with one line of JSON: the whole report (snake_case keys)",
                 "",
                 "Value ranges are calibrated on the 100 MNIST test images embedded in the jar for 28x28 models,",
@@ -61,6 +62,16 @@ public final class PlanCommand implements Command {
         Plan plan = Lola.compile(net, o, err);
         PlanReport report = plan.report();
         out.print(report);
+        if (o.has("out")) {
+            java.nio.file.Path file = java.nio.file.Path.of(o.get("out", ""));
+            java.nio.file.Path tmp = file.resolveSibling(file.getFileName() + ".part");
+            try (java.io.OutputStream f = new java.io.BufferedOutputStream(java.nio.file.Files.newOutputStream(tmp))) {
+                plan.write(f);
+            }
+            java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            err.println("plan written to " + file + " (" + Lola.bytes(java.nio.file.Files.size(file)) + "; serve --models "
+                    + file + " hosts it without compiling)");
+        }
         if (o.has("json")) {
             out.println(Json.write(report));
         }

@@ -21,9 +21,14 @@ import java.nio.file.Path;
 record TestSet(LabeledImages images, DataLocator.Location where, Dataset dataset) {
 
     static TestSet load(Options o, Network net, PrintStream err) throws IOException {
+        return load(o, net.info().dataset(), err);
+    }
+
+    /** The test set of {@code --dataset}, or of the given data set id when the option is absent. */
+    static TestSet load(Options o, String defaultDataset, PrintStream err) throws IOException {
         Dataset dataset;
         try {
-            dataset = Dataset.byId(o.get("dataset", net.info().dataset()));
+            dataset = Dataset.byId(o.get("dataset", defaultDataset));
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }

@@ -479,6 +479,12 @@ public final class ClientPlan {
 
     /**
      * Writes the client plan: a versioned, checksummed file holding no model weights and no key.
+     * Big-endian: magic {@code "L4JCPLN1"} | version u16 = 1 | body length u32 | deflated body |
+     * CRC32C of the preceding bytes u32. The inflated body: fingerprint u64 | batch u32 | model name
+     * (u16 length + UTF-8) | pixel scale f64 | input rank u8 + dims u32 each | outputs u32 | output
+     * map alpha, beta f64 | parameters (u32 length + the {@link CkksSerializer} parameter object) |
+     * relinearization u8 | conjugation u8 | rotation count u32 + steps i32 | input and output
+     * representations.
      *
      * @param out the stream (not closed)
      * @throws IOException when it fails
@@ -510,7 +516,14 @@ public final class ClientPlan {
         RepresentationCodec.write(d, input);
         RepresentationCodec.write(d, output);
         d.flush();
-        FramedFile.write(out, MAGIC, VERSION, body.toByteArray());
+        ByteArrayOutputStream packed = new ByteArrayOutputStream();
+        java.util.zip.Deflater z = new java.util.zip.Deflater(java.util.zip.Deflater.BEST_COMPRESSION);
+        try (java.util.zip.DeflaterOutputStream zo = new java.util.zip.DeflaterOutputStream(packed, z)) {
+            body.writeTo(zo);
+        } finally {
+            z.end();
+        }
+        FramedFile.write(out, MAGIC, VERSION, packed.toByteArray());
     }
 
     /**
@@ -523,7 +536,7 @@ public final class ClientPlan {
      *                     including the security check)
      */
     public static ClientPlan read(InputStream in) throws IOException {
-        byte[] body = FramedFile.read(in, MAGIC, VERSION, MAX_BODY, "client plan");
+        byte[] body = inflate(FramedFile.read(in, MAGIC, VERSION, MAX_BODY, "client plan"));
         DataInputStream d = new DataInputStream(new ByteArrayInputStream(body));
         try {
             long fp = d.readLong();
@@ -574,6 +587,22 @@ public final class ClientPlan {
             throw new IOException("client plan body ends before its contents do", e);
         } catch (IllegalArgumentException e) {
             throw new IOException("client plan does not describe a valid plan: " + e.getMessage(), e);
+        }
+    }
+
+    /** The body is deflated (the layouts' slot maps are regular); inflating stops at the size limit. */
+    private static byte[] inflate(byte[] packed) throws IOException {
+        java.util.zip.Inflater z = new java.util.zip.Inflater();
+        try (java.util.zip.InflaterInputStream in = new java.util.zip.InflaterInputStream(new ByteArrayInputStream(packed), z)) {
+            byte[] b = in.readNBytes(MAX_BODY + 1);
+            if (b.length > MAX_BODY) {
+                throw new IOException("client plan inflates beyond " + MAX_BODY + " bytes");
+            }
+            return b;
+        } catch (java.util.zip.ZipException e) {
+            throw new IOException("client plan body is not valid deflate data: " + e.getMessage(), e);
+        } finally {
+            z.end();
         }
     }
 

@@ -24,12 +24,13 @@ public final class ClientSession {
      * What opening the session cost.
      *
      * @param planSeconds     fetching and checking the client plan
+     * @param planBytes       the client plan's size
      * @param keygenSeconds   generating keys (0 when the cache had them)
      * @param registerSeconds uploading the evaluation keys (0 when the cache had an id)
      * @param keyBytesSent    the size of that upload (0 when none)
      * @param cachedKeys      whether the secret key came from the cache
      */
-    public record Setup(double planSeconds, double keygenSeconds, double registerSeconds, long keyBytesSent, boolean cachedKeys) {
+    public record Setup(double planSeconds, long planBytes, double keygenSeconds, double registerSeconds, long keyBytesSent, boolean cachedKeys) {
     }
 
     /**
@@ -96,7 +97,8 @@ public final class ClientSession {
             boolean allowInsecure) throws IOException {
         Objects.requireNonNull(random, "random");
         long t0 = System.nanoTime();
-        ClientPlan plan = client.clientPlan(model);
+        PredictionClient.FetchedPlan fetched = client.fetchPlan(model);
+        ClientPlan plan = fetched.plan();
         if (plan.parameters().securityLevel() == SecurityLevel.NONE && !allowInsecure) {
             throw new IOException("the server's plan for '" + model + "' uses parameters without a security level (checked"
                     + " against no HE Standard table); refusing to encrypt under them");
@@ -131,7 +133,7 @@ public final class ClientSession {
             register = (System.nanoTime() - r0) * 1e-9;
         }
         return new ClientSession(client, model, plan, sk, cache, random, s.keyId,
-                new Setup(planSeconds, keygen, register, keyBytes, cached.isPresent()));
+                new Setup(planSeconds, fetched.bytes(), keygen, register, keyBytes, cached.isPresent()));
     }
 
     private EvaluationKeys evaluationKeys() {

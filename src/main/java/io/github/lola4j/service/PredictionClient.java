@@ -147,8 +147,16 @@ public final class PredictionClient {
      * @throws IOException on a network failure, an error answer or a malformed plan
      */
     public ClientPlan clientPlan(String model) throws IOException {
+        return fetchPlan(model).plan();
+    }
+
+    /** A fetched client plan and its size on the wire. */
+    record FetchedPlan(ClientPlan plan, long bytes) {
+    }
+
+    FetchedPlan fetchPlan(String model) throws IOException {
         HttpResponse<byte[]> r = send(HttpRequest.newBuilder(uri(Protocol.MODELS + "/" + encode(model) + Protocol.PLAN_SUFFIX)).GET());
-        return ClientPlan.read(new ByteArrayInputStream(r.body()));
+        return new FetchedPlan(ClientPlan.read(new ByteArrayInputStream(r.body())), r.body().length);
     }
 
     /**

@@ -1,0 +1,203 @@
+package io.github.lola4j.cli;
+
+import io.github.lola4j.lola.Plan;
+import io.github.lola4j.nn.ModelRegistry;
+import io.github.lola4j.nn.Network;
+import io.github.lola4j.service.HostedModel;
+import io.github.lola4j.service.PredictionServer;
+import io.github.lola4j.service.TlsContexts;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import javax.net.ssl.SSLContext;
+
+/**
+ * {@code serve}: hosts compiled models over HTTP(S) until the process is stopped (SIGINT/SIGTERM
+ * drains the requests in flight first).
+ */
+public final class ServeCommand implements Command {
+
+    private static final Set<String> VALUES = Set.of("port", "bind", "models", "max-concurrent", "queue", "threads", "key-ttl",
+            "key-budget-mb", "tls-keystore", "tls-password-file", "input", "ring-degree", "drain-timeout");
+    private static final Set<String> FLAGS = Set.of();
+
+    private final Map<String, String> env;
+
+    /** Creates the command (reading the environment for the TLS password). */
+    public ServeCommand() {
+        this(System.getenv());
+    }
+
+    ServeCommand(Map<String, String> env) {
+        this.env = env;
+    }
+
+    @Override
+    public String name() {
+        return "serve";
+    }
+
+    @Override
+    public String summary() {
+        return "serve encrypted predictions over HTTP: clients send ciphertexts, only they can decrypt";
+    }
+
+    @Override
+    public String help() {
+        return String.join("\n",
+                "usage: lola4j serve [--port P] [--bind ADDR] [--models NAME|PATH|ALIAS=PATH[,...]] [--max-concurrent N]",
+                "                    [--queue Q] [--threads T] [--key-ttl SECONDS] [--key-budget-mb MB]",
+                "                    [--tls-keystore FILE [--tls-password-file FILE]] [--input dense|any] [--ring-degree N,...]",
+                "",
+                "Compiles the models (or reads compiled plan files) and serves them under /v1: GET health, metrics,",
+                "models and models/NAME/plan; POST keys (the client's evaluation keys, answered with a key id);",
+                "POST predict (an encrypted input in, the encrypted result out). The server never sees a secret key",
+                "or a plaintext. Protocol, limits and threat model: docs/service.md. Runs until stopped; SIGINT or",
+                "SIGTERM stops admitting requests and finishes those in flight first.",
+                "",
+                "options:",
+                "  --port P               TCP port (default 8080; 0 picks a free one)",
+                "  --bind ADDR            address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)",
+                "  --models LIST          comma-separated shipped models (" + String.join(", ", ModelRegistry.names())
+                        + "), model files,",
+                "                         plan files, or ALIAS=PATH to choose the served name (default lola)",
+                "  --max-concurrent N     evaluations at once (default: available processors)",
+                "  --queue Q              requests that may wait beyond those; more get 503 + Retry-After (default 16)",
+                "  --threads T            threads of the evaluation pool (default: available processors)",
+                "  --key-ttl SECONDS      keys expire after this long without use (default 3600)",
+                "  --key-budget-mb MB     memory all clients' keys may take (default: half the heap)",
+                "  --drain-timeout S      how long shutdown waits for requests in flight (default 30)",
+                "  --tls-keystore FILE    serve HTTPS with this PKCS#12 or JKS key store; its password comes from",
+                "                         --tls-password-file FILE (first line) or $LOLA4J_TLS_PASSWORD",
+                "  --input dense|any      the input layout the models are compiled for (as plan and infer)",
+                "  --ring-degree N,...    the ring degrees the compiler may choose from",
+                "",
+                "exit code: 0 after a clean shutdown, 2 on a usage error, 3 when a model or the key store cannot be",
+                "read or the port cannot be bound.");
+    }
+
+    @Override
+    public int run(String[] args, PrintStream out, PrintStream err) throws Exception {
+        PredictionServer server = start(args, out, err);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            err.println("lola4j serve: stopping (finishing the requests in flight)");
+            server.close();
+            stopped.countDown();
+        }, "lola4j-serve-shutdown"));
+        stopped.await();
+        return 0;
+    }
+
+    /** Parses the options, compiles the models and starts the server (the part a test can run). */
+    PredictionServer start(String[] args, PrintStream out, PrintStream err) throws Exception {
+        Options o = Options.parse(args, VALUES, FLAGS);
+        o.requireNoPositional();
+        int port = o.getInt("port", 8080, 0, 65535);
+        InetAddress bind;
+        try {
+            bind = InetAddress.getByName(o.get("bind", "127.0.0.1"));
+        } catch (UnknownHostException e) {
+            throw new UsageException("option --bind: unknown address '" + o.get("bind", "") + "'");
+        }
+        PredictionServer.Config c = new PredictionServer.Config().bind(new InetSocketAddress(bind, port)).log(err);
+        int procs = Runtime.getRuntime().availableProcessors();
+        c.maxConcurrent(o.getInt("max-concurrent", procs, 1, 4096)).queueCapacity(o.getInt("queue", 16, 0, 100_000))
+                .threads(o.getInt("threads", procs, 1, 4096))
+                .keyTtl(Duration.ofSeconds(o.getInt("key-ttl", 3600, 1, Integer.MAX_VALUE)))
+                .drainTimeout(Duration.ofSeconds(o.getInt("drain-timeout", 30, 0, 86_400)));
+        if (o.has("key-budget-mb")) {
+            c.keyBudgetBytes((long) o.getInt("key-budget-mb", 1, 1, Integer.MAX_VALUE) << 20);
+        }
+        if (o.has("tls-keystore")) {
+            c.tls(tls(o));
+        } else if (o.has("tls-password-file")) {
+            throw new UsageException("--tls-password-file needs --tls-keystore");
+        }
+        List<HostedModel> models = new ArrayList<>();
+        for (String spec : o.get("models", "lola").split(",")) {
+            String s = spec.trim();
+            if (s.isEmpty()) {
+                throw new UsageException("option --models has an empty entry: '" + o.get("models", "") + "'");
+            }
+            models.add(host(s, o, err));
+        }
+        PredictionServer server = PredictionServer.start(models, c);
+        for (HostedModel m : models) {
+            Plan p = m.plan();
+            out.printf(Locale.ROOT, "model %-12s N=%d, %d rotation keys, keys up to %s, input up to %s, predicted %.0f ms%n", m.name(),
+                    p.parameters().ringDegree(), p.keyRequirements().rotations().size(), Lola.bytes(m.maxKeyBytes()),
+                    Lola.bytes(m.maxInputBytes()), 1e3 * p.predictedSeconds());
+        }
+        out.println("listening on " + server.uri() + " (stop with Ctrl-C)");
+        out.flush();
+        return server;
+    }
+
+    private SSLContext tls(Options o) throws IOException {
+        char[] password;
+        if (o.has("tls-password-file")) {
+            List<String> lines = Files.readAllLines(Path.of(o.get("tls-password-file", "")), StandardCharsets.UTF_8);
+            password = (lines.isEmpty() ? "" : lines.get(0)).toCharArray();
+        } else if (env.get("LOLA4J_TLS_PASSWORD") != null) {
+            password = env.get("LOLA4J_TLS_PASSWORD").toCharArray();
+        } else {
+            throw new UsageException("--tls-keystore needs its password: --tls-password-file FILE or $LOLA4J_TLS_PASSWORD"
+                    + " (never on the command line, where other users can read it)");
+        }
+        return TlsContexts.server(Path.of(o.get("tls-keystore", "")), password);
+    }
+
+    /** A shipped model, a model file or a plan file, optionally as ALIAS=PATH. */
+    private static HostedModel host(String spec, Options o, PrintStream err) throws IOException {
+        String alias = null;
+        String what = spec;
+        int eq = spec.indexOf('=');
+        if (eq > 0) {
+            alias = spec.substring(0, eq).trim();
+            what = spec.substring(eq + 1).trim();
+        }
+        Plan plan;
+        Path p = Path.of(what);
+        if (!ModelRegistry.names().contains(what) && Files.isRegularFile(p) && isPlanFile(p)) {
+            try (InputStream in = new BufferedInputStream(Files.newInputStream(p))) {
+                plan = Plan.read(in);
+            } catch (IOException e) {
+                throw new IOException(p + ": " + e.getMessage(), e);
+            }
+            if (plan.isBatch()) {
+                throw new UsageException(p + " is a batch plan; serve hosts latency-mode plans");
+            }
+        } else {
+            Network net = ModelRegistry.load(what);
+            plan = Lola.compile(net, o, err);
+        }
+        String name = alias != null ? alias : ModelRegistry.names().contains(what) ? what : plan.network().info().name();
+        try {
+            return HostedModel.of(name, plan);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage() + " (serve it as ALIAS=PATH)");
+        }
+    }
+
+    private static boolean isPlanFile(Path p) throws IOException {
+        try (InputStream in = Files.newInputStream(p)) {
+            byte[] m = in.readNBytes(8);
+            return new String(m, StandardCharsets.US_ASCII).equals("L4JPLAN1");
+        }
+    }
+}

@@ -1,0 +1,116 @@
+package io.github.lola4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.lola4j.data.Dataset;
+import io.github.lola4j.data.LabeledImages;
+import io.github.lola4j.data.Mnist;
+import io.github.lola4j.nn.ModelRegistry;
+import io.github.lola4j.nn.Network;
+import io.github.lola4j.nn.Tensor;
+import io.github.lola4j.service.PredictionServer;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code serve} and {@code client} end to end over loopback, and their usage errors. */
+class ServiceCommandsTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void clientGetsThePredictionFromServeForAnMnistIndexAndAPng() throws Exception {
+        Path planFile = tmp.resolve("small.plan");
+        CliTestSupport.Run p = CliTestSupport.run("plan", "--model", "lola-small", "--out", planFile.toString());
+        assertEquals(0, p.code(), p.err());
+        ByteArrayOutputStream serveOut = new ByteArrayOutputStream();
+        PredictionServer server = new ServeCommand(Map.of()).start(new String[] {"--port", "0", "--models",
+            "lola-small,precompiled=" + planFile}, new PrintStream(serveOut, true, StandardCharsets.UTF_8),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        try {
+            String url = server.uri().toString();
+            assertTrue(serveOut.toString(StandardCharsets.UTF_8).contains("listening on " + url), serveOut.toString());
+            LabeledImages test = Mnist.loadTestSet(Path.of(CliTestSupport.MNIST), Dataset.MNIST);
+            Network net = ModelRegistry.load("lola-small");
+            int index = 12;
+            int expected = Tensor.argmax(net.forward(net.input(test, index)));
+            String keys = tmp.resolve("keys").toString();
+
+            CliTestSupport.Run first = CliTestSupport.run("client", "--server", url, "--model", "lola-small", "--mnist-index",
+                    Integer.toString(index), "--data", CliTestSupport.MNIST, "--keys", keys, "--json");
+            assertEquals(0, first.code(), first.err());
+            JsonNode j = JSON.readTree(first.lastLine());
+            for (String f : new String[] {"prediction", "label", "latency_s", "server_s", "bytes_sent", "bytes_received"}) {
+                assertTrue(j.hasNonNull(f), f + " in " + first.lastLine());
+            }
+            assertEquals(expected, j.get("prediction").asInt());
+            assertEquals(test.label(index), j.get("label").asInt());
+            assertFalse(j.get("cached_keys").asBoolean());
+            assertTrue(j.get("server_s").asDouble() > 0 && j.get("server_s").asDouble() < j.get("latency_s").asDouble());
+            assertTrue(first.out().contains("predicted " + expected), first.out());
+
+            CliTestSupport.Run second = CliTestSupport.run("client", "--server", url, "--model", "lola-small", "--mnist-index",
+                    Integer.toString(index), "--data", CliTestSupport.MNIST, "--keys", keys, "--json");
+            assertEquals(0, second.code(), second.err());
+            JsonNode k = JSON.readTree(second.lastLine());
+            assertTrue(k.get("cached_keys").asBoolean(), "the second run reuses the cached keys");
+            assertTrue(k.get("bytes_sent").asLong() < j.get("bytes_sent").asLong() / 2, "no second key upload");
+
+            Path png = tmp.resolve("digit.png");
+            BufferedImage img = new BufferedImage(test.cols(), test.rows(), BufferedImage.TYPE_BYTE_GRAY);
+            for (int r = 0; r < test.rows(); r++) {
+                for (int c = 0; c < test.cols(); c++) {
+                    int v = 255 - test.pixel(index, r, c); // dark on light, as a user would draw it
+                    img.getRaster().setSample(c, r, 0, v);
+                }
+            }
+            ImageIO.write(img, "png", png.toFile());
+            CliTestSupport.Run fromPng = CliTestSupport.run("client", "--server", url, "--model", "precompiled", "--image",
+                    png.toString(), "--no-cache", "--json");
+            assertEquals(0, fromPng.code(), fromPng.err());
+            JsonNode q = JSON.readTree(fromPng.lastLine());
+            assertEquals(expected, q.get("prediction").asInt(), "the PNG, inverted back, is the same digit");
+            assertTrue(q.get("label").isNull());
+
+            CliTestSupport.Run unknown = CliTestSupport.run("client", "--server", url, "--model", "nope", "--image", png.toString(),
+                    "--no-cache");
+            assertEquals(3, unknown.code());
+            assertTrue(unknown.err().contains("unknown_model"), unknown.err());
+        } finally {
+            server.close();
+        }
+    }
+
+    @Test
+    void usageErrors() throws Exception {
+        assertEquals(2, CliTestSupport.run("client", "--model", "lola").code());
+        assertEquals(2, CliTestSupport.run("client", "--server", "http://127.0.0.1:1", "--model", "lola").code());
+        assertEquals(2, CliTestSupport.run("client", "--server", "http://127.0.0.1:1", "--model", "lola", "--image", "a.png",
+                "--mnist-index", "1").code());
+        assertEquals(2, CliTestSupport.run("client", "--server", "ftp://x", "--model", "lola", "--image", "a.png").code());
+        CliTestSupport.Run down = CliTestSupport.run("client", "--server", "http://127.0.0.1:1", "--model", "lola", "--image",
+                "a.png", "--no-cache");
+        assertEquals(3, down.code(), "an unreachable server");
+        CliTestSupport.Run tls = CliTestSupport.run("serve", "--port", "0", "--tls-keystore", tmp.resolve("none.p12").toString());
+        assertTrue(tls.code() == 2 || tls.code() == 3, tls.err());
+        assertEquals(3, CliTestSupport.run("serve", "--port", "0", "--models", tmp.resolve("missing.model").toString()).code());
+        assertEquals(2, CliTestSupport.run("serve", "--port", "99999").code());
+        assertTrue(CliTestSupport.run("serve", "--help").out().contains("/v1"));
+        assertTrue(CliTestSupport.run("client", "--help").out().contains("--mnist-index"));
+        assertTrue(Files.notExists(Path.of("a.png")));
+    }
+}
