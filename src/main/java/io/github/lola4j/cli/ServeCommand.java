@@ -86,6 +86,9 @@ public final class ServeCommand implements Command {
                 "  --input dense|any      the input layout the models are compiled for (as plan and infer)",
                 "  --ring-degree N,...    the ring degrees the compiler may choose from",
                 "",
+                "A request must arrive within 300 s and its answer leave within 300 s (JVM options",
+                "-Dsun.net.httpserver.maxReqTime=S and -Dsun.net.httpserver.maxRspTime=S change that).",
+                "",
                 "exit code: 0 after a clean shutdown, 2 on a usage error, 3 when a model or the key store cannot be",
                 "read or the port cannot be bound.");
     }
@@ -107,6 +110,11 @@ public final class ServeCommand implements Command {
     PredictionServer start(String[] args, PrintStream out, PrintStream err) throws Exception {
         Options o = Options.parse(args, VALUES, FLAGS);
         o.requireNoPositional();
+        // The JDK server has no request or response deadline by default: a client that sends its
+        // body one byte a minute would hold a handler thread forever. These are JVM-wide and read
+        // when the server class loads; -D on the command line overrides them.
+        System.setProperty("sun.net.httpserver.maxReqTime", System.getProperty("sun.net.httpserver.maxReqTime", "300"));
+        System.setProperty("sun.net.httpserver.maxRspTime", System.getProperty("sun.net.httpserver.maxRspTime", "300"));
         int port = o.getInt("port", 8080, 0, 65535);
         InetAddress bind;
         try {

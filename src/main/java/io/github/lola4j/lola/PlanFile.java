@@ -14,7 +14,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -61,8 +60,8 @@ final class PlanFile {
             d.write(b);
         }
         Plan.CompileInfo info = plan.compileInfo();
-        writeString(d, info.costModel());
-        writeString(d, info.calibration());
+        RepresentationCodec.writeString(d, info.costModel());
+        RepresentationCodec.writeString(d, info.calibration());
         d.writeDouble(info.headroomBits());
         d.writeShort(info.stageMax().length);
         for (double v : info.stageMax()) {
@@ -70,19 +69,10 @@ final class PlanFile {
         }
         d.writeShort(info.alternatives().size());
         for (String a : info.alternatives()) {
-            writeString(d, a);
+            RepresentationCodec.writeString(d, a);
         }
         d.flush();
         FramedFile.write(out, MAGIC, VERSION, body.toByteArray());
-    }
-
-    private static void writeString(DataOutputStream d, String s) throws IOException {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        if (b.length > 65535) {
-            b = Arrays.copyOf(b, 65535);
-        }
-        d.writeShort(b.length);
-        d.write(b);
     }
 
     static Plan read(InputStream in) throws IOException {
@@ -109,8 +99,8 @@ final class PlanFile {
                     throw new IOException("plan file choice " + i + ": " + e.getMessage(), e);
                 }
             }
-            String model = readString(d);
-            String calibration = readString(d);
+            String model = RepresentationCodec.readString(d);
+            String calibration = RepresentationCodec.readString(d);
             double headroom = d.readDouble();
             double[] stageMax = new double[d.readUnsignedShort()];
             for (int i = 0; i < stageMax.length; i++) {
@@ -119,7 +109,7 @@ final class PlanFile {
             int alts = d.readUnsignedShort();
             List<String> alternatives = new ArrayList<>();
             for (int i = 0; i < alts; i++) {
-                alternatives.add(readString(d));
+                alternatives.add(RepresentationCodec.readString(d));
             }
             if (d.available() != 0) {
                 throw new IOException("plan file has " + d.available() + " unexpected bytes after its contents");
@@ -148,9 +138,4 @@ final class PlanFile {
         return l;
     }
 
-    private static String readString(DataInputStream d) throws IOException {
-        byte[] b = new byte[d.readUnsignedShort()];
-        d.readFully(b);
-        return new String(b, StandardCharsets.UTF_8);
-    }
 }

@@ -157,6 +157,7 @@ final class RepresentationCodec {
         return n;
     }
 
+    /** The string encoding of the lola files (this one and the plan file): u16 length + UTF-8, cut at 65535 bytes. */
     static void writeString(DataOutputStream d, String s) throws IOException {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         if (b.length > 65535) {

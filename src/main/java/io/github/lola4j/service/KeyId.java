@@ -52,12 +52,14 @@ public final class KeyId {
         if (t.length() != CHARS) {
             throw new IllegalArgumentException("a key id has " + CHARS + " characters, got " + t.length());
         }
+        byte[] raw;
         try {
-            if (Base64.getUrlDecoder().decode(t).length != BYTES) {
-                throw new IllegalArgumentException("a key id encodes " + BYTES + " bytes");
-            }
+            raw = Base64.getUrlDecoder().decode(t);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("a key id is unpadded base64url (A-Z a-z 0-9 - _)");
+        }
+        if (raw.length != BYTES) {
+            throw new IllegalArgumentException("a key id encodes " + BYTES + " bytes, this one " + raw.length);
         }
         return new KeyId(t);
     }
