@@ -77,21 +77,31 @@ final class BatchRunner implements AutoCloseable {
         return ws;
     }
 
-    /** Per-thread scratch arrays: activations and back-propagated gradients of every layer. */
+    /**
+     * Per-thread scratch arrays: activations and back-propagated gradients of every layer for a
+     * chunk of samples in the sample-minor layout of {@link Layer#forwardBatch}, and one sample's
+     * input, output and output gradient.
+     */
     private static final class Workspace {
         final double[][] acts;
         final double[] gradA;
         final double[] gradB;
+        final double[] input;
+        final double[] output;
+        final double[] outputGrad;
 
         Workspace(Trainer.Model m) {
             acts = new double[m.shapes.length][];
             int max = 0;
             for (int i = 0; i < m.shapes.length; i++) {
-                acts[i] = new double[m.shapes[i].size()];
+                acts[i] = new double[m.shapes[i].size() * CHUNK];
                 max = Math.max(max, m.shapes[i].size());
             }
-            gradA = new double[max];
-            gradB = new double[max];
+            gradA = new double[max * CHUNK];
+            gradB = new double[max * CHUNK];
+            input = new double[m.shapes[0].size()];
+            output = new double[m.shapes[m.shapes.length - 1].size()];
+            outputGrad = new double[output.length];
         }
     }
 
@@ -124,13 +134,15 @@ final class BatchRunner implements AutoCloseable {
                 Arrays.fill(a, 0.0);
             }
             int s0 = c * CHUNK;
-            int s1 = Math.min(size, s0 + CHUNK);
-            for (int s = s0; s < s1; s++) {
-                int idx = order[from + s];
-                prepareInput(data, idx, model.template.info().pixelScale(), epoch, ws.acts[0]);
-                losses[s] = sample(ws, data.label(idx), g);
-                hits[s] = Tensor.argmax(ws.acts[ws.acts.length - 1]) == data.label(idx);
+            int n = Math.min(size, s0 + CHUNK) - s0;
+            int[] labels = new int[n];
+            for (int s = 0; s < n; s++) {
+                int idx = order[from + s0 + s];
+                prepareInput(data, idx, model.template.info().pixelScale(), epoch, ws.input);
+                Layer.scatter(ws.input, ws.input.length, n, s, ws.acts[0]);
+                labels[s] = data.label(idx);
             }
+            chunk(ws, n, labels, g, losses, hits, s0);
         });
         double[][] total = chunkGradients[0];
         for (int c = 1; c < chunks; c++) {
@@ -152,37 +164,48 @@ final class BatchRunner implements AutoCloseable {
         return new BatchResult(total, loss, correct);
     }
 
-    /** Forward and backward pass of one sample; adds its parameter gradient to {@code g}; returns its loss. */
-    private double sample(Workspace ws, int label, double[][] g) {
+    /**
+     * Forward and backward passes of the n samples in {@code ws.acts[0]}, side by side; adds their
+     * parameter gradients to {@code g} in sample order (bit-identical to one sample after the
+     * other) and records each sample's loss and hit at {@code at + s}.
+     */
+    private void chunk(Workspace ws, int n, int[] labels, double[][] g, double[] losses, boolean[] hits, int at) {
         List<Layer> layers = model.layers;
         int last = layers.size();
         for (int l = 0; l < last; l++) {
-            layers.get(l).forward(model.shapes[l], model.params[l], ws.acts[l], ws.acts[l + 1]);
+            layers.get(l).forwardBatch(model.shapes[l], model.params[l], ws.acts[l], ws.acts[l + 1], n);
         }
         double[] gy = ws.gradA;
         double[] gx = ws.gradB;
-        double loss = Loss.softmaxCrossEntropy(ws.acts[last], label, gy);
+        int classes = ws.output.length;
+        for (int s = 0; s < n; s++) {
+            Layer.gather(ws.acts[last], classes, n, s, ws.output);
+            losses[at + s] = Loss.softmaxCrossEntropy(ws.output, labels[s], ws.outputGrad);
+            hits[at + s] = Tensor.argmax(ws.output) == labels[s];
+            Layer.scatter(ws.outputGrad, classes, n, s, gy);
+        }
         for (int l = last - 1; l >= 0; l--) {
             Layer layer = layers.get(l);
             boolean needGx = l > 0;
-            layer.backward(model.shapes[l], model.params[l], ws.acts[l], gy, needGx ? gx : null, g[l]);
+            layer.backwardBatch(model.shapes[l], model.params[l], ws.acts[l], gy, needGx ? gx : null, g[l], n);
             if (needGx && activationPenalty > 0 && layer instanceof Square) {
-                // penalty lambda * mean(x^2) over the square's inputs x: gradient 2*lambda*x/n
+                // penalty lambda * mean(x^2) over the square's inputs x: gradient 2*lambda*x/f, per sample
                 double[] x = ws.acts[l];
-                int n = model.shapes[l].size();
-                double f = 2 * activationPenalty / n;
-                double pen = 0;
-                for (int k = 0; k < n; k++) {
-                    pen += x[k] * x[k];
-                    gx[k] += f * x[k];
+                int f = model.shapes[l].size();
+                double factor = 2 * activationPenalty / f;
+                for (int s = 0; s < n; s++) {
+                    double pen = 0;
+                    for (int k = s; k < f * n; k += n) {
+                        pen += x[k] * x[k];
+                        gx[k] += factor * x[k];
+                    }
+                    losses[at + s] += activationPenalty * pen / f;
                 }
-                loss += activationPenalty * pen / n;
             }
             double[] t = gy;
             gy = gx;
             gx = t;
         }
-        return loss;
     }
 
     /** Writes image {@code idx}, scaled and (when augmenting) shifted, into {@code out}. */
@@ -218,13 +241,21 @@ final class BatchRunner implements AutoCloseable {
         double scale = model.template.info().pixelScale();
         runChunks(chunks, (ws, c) -> {
             int s1 = Math.min(n, (c + 1) * chunkSize);
-            for (int s = c * chunkSize; s < s1; s++) {
-                test.imageInto(s, scale, ws.acts[0]);
-                for (int l = 0; l < model.layers.size(); l++) {
-                    model.layers.get(l).forward(model.shapes[l], model.params[l], ws.acts[l], ws.acts[l + 1]);
+            int last = model.layers.size();
+            for (int s0 = c * chunkSize; s0 < s1; s0 += CHUNK) {
+                int m = Math.min(CHUNK, s1 - s0);
+                for (int s = 0; s < m; s++) {
+                    test.imageInto(s0 + s, scale, ws.input);
+                    Layer.scatter(ws.input, ws.input.length, m, s, ws.acts[0]);
                 }
-                if (Tensor.argmax(ws.acts[ws.acts.length - 1]) == test.label(s)) {
-                    correct[c]++;
+                for (int l = 0; l < last; l++) {
+                    model.layers.get(l).forwardBatch(model.shapes[l], model.params[l], ws.acts[l], ws.acts[l + 1], m);
+                }
+                for (int s = 0; s < m; s++) {
+                    Layer.gather(ws.acts[last], ws.output.length, m, s, ws.output);
+                    if (Tensor.argmax(ws.output) == test.label(s0 + s)) {
+                        correct[c]++;
+                    }
                 }
             }
         });

@@ -411,6 +411,191 @@ public final class Conv2d extends Layer {
         }
     }
 
+    /*
+     * The same loops over n samples side by side (sample-minor layout): the innermost loop runs over
+     * the samples, so each sample sees exactly the operations of forward/backward in the same order,
+     * and the JIT can vectorize across samples. Per-sample partial sums (weight and bias gradients)
+     * are added to gp sample by sample, as n calls of backward would.
+     */
+
+    /** Whether every tap of every output lies inside the input (no padding): then im2col needs no zeros. */
+    private boolean unpadded() {
+        return g.padTop() == 0 && g.padBottom() == 0 && g.padLeft() == 0 && g.padRight() == 0;
+    }
+
+    /**
+     * The input as a matrix: row k = (i, kr, kc) in weight order, column j = position * n + sample,
+     * for an unpadded convolution (every entry is an input value).
+     */
+    private double[] im2col(Shape in, double[] x, int n, int ho, int wo) {
+        final int cin = g.inChannels(), kh = g.kernelRows(), kw = g.kernelCols();
+        final int sr = g.strideRows(), sc = g.strideCols();
+        final int h = in.dim(1), w = in.dim(2);
+        final int cols = ho * wo * n;
+        double[] col = new double[cin * kh * kw * cols];
+        int k = 0;
+        for (int i = 0; i < cin; i++) {
+            for (int kr = 0; kr < kh; kr++) {
+                for (int kc = 0; kc < kw; kc++, k++) {
+                    int dst = k * cols;
+                    for (int r = 0; r < ho; r++) {
+                        int src = (i * h * w + (r * sr + kr) * w + kc) * n;
+                        for (int c = 0; c < wo; c++, src += sc * n, dst += n) {
+                            System.arraycopy(x, src, col, dst, n);
+                        }
+                    }
+                }
+            }
+        }
+        return col;
+    }
+
+    @Override
+    void forwardBatch(Shape in, double[] p, double[] x, double[] y, int n) {
+        if (unpadded()) {
+            forwardGemm(in, p, x, y, n);
+            return;
+        }
+        final int cin = g.inChannels(), m = g.outChannels(), kh = g.kernelRows(), kw = g.kernelCols();
+        final int sr = g.strideRows(), sc = g.strideCols(), pt = g.padTop(), pl = g.padLeft();
+        final int h = in.dim(1), w = in.dim(2);
+        final int ho = (h + pt + g.padBottom() - kh) / sr + 1, wo = (w + pl + g.padRight() - kw) / sc + 1;
+        final int nw = g.weightCount();
+        final int xstep = sc * n;
+        for (int o = 0; o < m; o++) {
+            int ob = o * ho * wo;
+            Arrays.fill(y, ob * n, (ob + ho * wo) * n, p[nw + o]);
+            for (int i = 0; i < cin; i++) {
+                int xb = i * h * w;
+                for (int kr = 0; kr < kh; kr++) {
+                    int r0 = firstValid(kr - pt, sr), r1 = lastValid(kr - pt, sr, h, ho);
+                    for (int kc = 0; kc < kw; kc++) {
+                        double wt = p[((o * cin + i) * kh + kr) * kw + kc];
+                        int c0 = firstValid(kc - pl, sc), c1 = lastValid(kc - pl, sc, w, wo);
+                        for (int r = r0; r < r1; r++) {
+                            int yo = (ob + r * wo + c0) * n;
+                            int xo = (xb + (r * sr + kr - pt) * w + kc - pl + c0 * sc) * n;
+                            for (int c = c0; c < c1; c++, yo += n, xo += xstep) {
+                                for (int s = 0; s < n; s++) {
+                                    y[yo + s] += wt * x[xo + s];
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * An unpadded convolution as a matrix product over im2col columns, four output maps at a time:
+     * each output still starts from its bias and adds its taps in weight order (i, kr, kc), so the
+     * values are those of {@link #forward}.
+     */
+    private void forwardGemm(Shape in, double[] p, double[] x, double[] y, int n) {
+        final int m = g.outChannels(), kh = g.kernelRows(), kw = g.kernelCols();
+        final int h = in.dim(1), w = in.dim(2);
+        final int ho = (h - kh) / g.strideRows() + 1, wo = (w - kw) / g.strideCols() + 1;
+        final int kk = g.inChannels() * kh * kw;
+        final int cols = ho * wo * n;
+        final int nw = g.weightCount();
+        double[] col = im2col(in, x, n, ho, wo);
+        int o = 0;
+        for (; o + 3 < m; o += 4) {
+            int y0 = o * cols, y1 = y0 + cols, y2 = y1 + cols, y3 = y2 + cols;
+            Arrays.fill(y, y0, y1, p[nw + o]);
+            Arrays.fill(y, y1, y2, p[nw + o + 1]);
+            Arrays.fill(y, y2, y3, p[nw + o + 2]);
+            Arrays.fill(y, y3, y3 + cols, p[nw + o + 3]);
+            for (int k = 0; k < kk; k++) {
+                double w0 = p[o * kk + k], w1 = p[(o + 1) * kk + k], w2 = p[(o + 2) * kk + k], w3 = p[(o + 3) * kk + k];
+                int ck = k * cols;
+                for (int j = 0; j < cols; j++) {
+                    double c = col[ck + j];
+                    y[y0 + j] += w0 * c;
+                    y[y1 + j] += w1 * c;
+                    y[y2 + j] += w2 * c;
+                    y[y3 + j] += w3 * c;
+                }
+            }
+        }
+        for (; o < m; o++) {
+            int y0 = o * cols;
+            Arrays.fill(y, y0, y0 + cols, p[nw + o]);
+            for (int k = 0; k < kk; k++) {
+                double w0 = p[o * kk + k];
+                int ck = k * cols;
+                for (int j = 0; j < cols; j++) {
+                    y[y0 + j] += w0 * col[ck + j];
+                }
+            }
+        }
+    }
+
+    @Override
+    void backwardBatch(Shape in, double[] p, double[] x, double[] gy, double[] gx, double[] gp, int n) {
+        final int cin = g.inChannels(), m = g.outChannels(), kh = g.kernelRows(), kw = g.kernelCols();
+        final int sr = g.strideRows(), sc = g.strideCols(), pt = g.padTop(), pl = g.padLeft();
+        final int h = in.dim(1), w = in.dim(2);
+        final int ho = (h + pt + g.padBottom() - kh) / sr + 1, wo = (w + pl + g.padRight() - kw) / sc + 1;
+        final int nw = g.weightCount();
+        final int xstep = sc * n;
+        double[] acc = new double[n];
+        if (gx != null) {
+            Arrays.fill(gx, 0, in.size() * n, 0.0);
+        }
+        for (int o = 0; o < m; o++) {
+            int ob = o * ho * wo;
+            if (gp != null) {
+                Arrays.fill(acc, 0.0);
+                for (int k = ob * n, end = (ob + ho * wo) * n; k < end; k += n) {
+                    for (int s = 0; s < n; s++) {
+                        acc[s] += gy[k + s];
+                    }
+                }
+                for (int s = 0; s < n; s++) {
+                    gp[nw + o] += acc[s];
+                }
+            }
+            for (int i = 0; i < cin; i++) {
+                int xb = i * h * w;
+                for (int kr = 0; kr < kh; kr++) {
+                    int r0 = firstValid(kr - pt, sr), r1 = lastValid(kr - pt, sr, h, ho);
+                    for (int kc = 0; kc < kw; kc++) {
+                        int widx = ((o * cin + i) * kh + kr) * kw + kc;
+                        double wt = p[widx];
+                        int c0 = firstValid(kc - pl, sc), c1 = lastValid(kc - pl, sc, w, wo);
+                        Arrays.fill(acc, 0.0);
+                        for (int r = r0; r < r1; r++) {
+                            int yo = (ob + r * wo + c0) * n;
+                            int xo = (xb + (r * sr + kr - pt) * w + kc - pl + c0 * sc) * n;
+                            if (gx != null) {
+                                for (int c = c0; c < c1; c++, yo += n, xo += xstep) {
+                                    for (int s = 0; s < n; s++) {
+                                        double gyv = gy[yo + s];
+                                        acc[s] += gyv * x[xo + s];
+                                        gx[xo + s] += wt * gyv;
+                                    }
+                                }
+                            } else {
+                                for (int c = c0; c < c1; c++, yo += n, xo += xstep) {
+                                    for (int s = 0; s < n; s++) {
+                                        acc[s] += gy[yo + s] * x[xo + s];
+                                    }
+                                }
+                            }
+                        }
+                        if (gp != null) {
+                            for (int s = 0; s < n; s++) {
+                                gp[widx] += acc[s];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /** The first output index r with {@code r*stride + offset >= 0}. */
     private static int firstValid(int offset, int stride) {
         return offset >= 0 ? 0 : (-offset + stride - 1) / stride;

@@ -39,4 +39,17 @@ public final class Flatten extends Layer {
             System.arraycopy(gy, 0, gx, 0, in.size());
         }
     }
+
+    /** Flattening renames features only; the sample-minor layout is the same bytes. */
+    @Override
+    void forwardBatch(Shape in, double[] p, double[] x, double[] y, int n) {
+        System.arraycopy(x, 0, y, 0, in.size() * n);
+    }
+
+    @Override
+    void backwardBatch(Shape in, double[] p, double[] x, double[] gy, double[] gx, double[] gp, int n) {
+        if (gx != null) {
+            System.arraycopy(gy, 0, gx, 0, in.size() * n);
+        }
+    }
 }
