@@ -32,6 +32,7 @@ final class BatchRunner implements AutoCloseable {
     private final int shift;
     private final long seed;
     private final double activationPenalty;
+    private final boolean fast;
     private final double[][][] chunkGradients;
     private final ThreadLocal<Workspace> workspaces = new ThreadLocal<>();
 
@@ -44,6 +45,14 @@ final class BatchRunner implements AutoCloseable {
      * @param activationPenalty the weight of the mean-square penalty on square layers' inputs
      */
     BatchRunner(Trainer.Model model, int threads, int batchSize, int shift, long seed, double activationPenalty) {
+        this(model, threads, batchSize, shift, seed, activationPenalty, false);
+    }
+
+    /**
+     * @param fast the layers' fast passes (reordered sums) instead of the exact batched ones
+     */
+    BatchRunner(Trainer.Model model, int threads, int batchSize, int shift, long seed, double activationPenalty, boolean fast) {
+        this.fast = fast;
         this.model = model;
         this.threads = threads;
         this.shift = shift;
@@ -173,7 +182,7 @@ final class BatchRunner implements AutoCloseable {
         List<Layer> layers = model.layers;
         int last = layers.size();
         for (int l = 0; l < last; l++) {
-            layers.get(l).forwardBatch(model.shapes[l], model.params[l], ws.acts[l], ws.acts[l + 1], n);
+            forward(layers.get(l), l, ws, n);
         }
         double[] gy = ws.gradA;
         double[] gx = ws.gradB;
@@ -187,7 +196,11 @@ final class BatchRunner implements AutoCloseable {
         for (int l = last - 1; l >= 0; l--) {
             Layer layer = layers.get(l);
             boolean needGx = l > 0;
-            layer.backwardBatch(model.shapes[l], model.params[l], ws.acts[l], gy, needGx ? gx : null, g[l], n);
+            if (fast) {
+                layer.backwardFast(model.shapes[l], model.params[l], ws.acts[l], gy, needGx ? gx : null, g[l], n);
+            } else {
+                layer.backwardBatch(model.shapes[l], model.params[l], ws.acts[l], gy, needGx ? gx : null, g[l], n);
+            }
             if (needGx && activationPenalty > 0 && layer instanceof Square) {
                 // penalty lambda * mean(x^2) over the square's inputs x: gradient 2*lambda*x/f, per sample
                 double[] x = ws.acts[l];
@@ -205,6 +218,14 @@ final class BatchRunner implements AutoCloseable {
             double[] t = gy;
             gy = gx;
             gx = t;
+        }
+    }
+
+    private void forward(Layer layer, int l, Workspace ws, int n) {
+        if (fast) {
+            layer.forwardFast(model.shapes[l], model.params[l], ws.acts[l], ws.acts[l + 1], n);
+        } else {
+            layer.forwardBatch(model.shapes[l], model.params[l], ws.acts[l], ws.acts[l + 1], n);
         }
     }
 
@@ -249,7 +270,7 @@ final class BatchRunner implements AutoCloseable {
                     Layer.scatter(ws.input, ws.input.length, m, s, ws.acts[0]);
                 }
                 for (int l = 0; l < last; l++) {
-                    model.layers.get(l).forwardBatch(model.shapes[l], model.params[l], ws.acts[l], ws.acts[l + 1], m);
+                    forward(model.layers.get(l), l, ws, m);
                 }
                 for (int s = 0; s < m; s++) {
                     Layer.gather(ws.acts[last], ws.output.length, m, s, ws.output);

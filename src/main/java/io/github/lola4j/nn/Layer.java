@@ -151,6 +151,23 @@ public abstract sealed class Layer permits Conv2d, Dense, Square, PolyActivation
         }
     }
 
+    /**
+     * The forward pass of {@link #forwardBatch} in the trainer's fast mode: a layer may reorder its
+     * sums (the result then differs from {@link #forward} in the last bits, but is still fixed for
+     * a given chunk, whatever the thread count). This default is {@link #forwardBatch}.
+     */
+    void forwardFast(Shape in, double[] p, double[] x, double[] y, int n) {
+        forwardBatch(in, p, x, y, n);
+    }
+
+    /**
+     * The backward pass of {@link #backwardBatch} in fast mode: the parameter gradient may be summed
+     * over the chunk's samples in any fixed order. This default is {@link #backwardBatch}.
+     */
+    void backwardFast(Shape in, double[] p, double[] x, double[] gy, double[] gx, double[] gp, int n) {
+        backwardBatch(in, p, x, gy, gx, gp, n);
+    }
+
     /** Sample s of a sample-minor array of f features and n samples, into {@code out}. */
     static void gather(double[] batch, int f, int n, int s, double[] out) {
         for (int k = 0; k < f; k++) {

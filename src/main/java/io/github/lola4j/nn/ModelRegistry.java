@@ -11,8 +11,8 @@ import java.util.List;
  * The models shipped inside the jar, addressable by name, and a single entry point that also
  * accepts a path to a model file.
  *
- * <p>Shipped: {@code lola} (the CryptoNets/LoLa network) and {@code lola-small} (LoLa-Small), both
- * trained on MNIST by this library; see {@code docs/models.md} for their accuracy and the exact
+ * <p>Shipped: {@code lola} (the CryptoNets/LoLa network), {@code lola-small} (LoLa-Small) and
+ * {@code lola-large} (LoLa-Large), all trained on MNIST by this library; see {@code docs/models.md} for their accuracy and the exact
  * command that reproduces each.
  */
 public final class ModelRegistry {
@@ -20,7 +20,7 @@ public final class ModelRegistry {
     /** The classpath folder holding {@code NAME.model}. */
     public static final String RESOURCE_DIR = "/io/github/lola4j/models/";
 
-    private static final List<String> NAMES = List.of("lola", "lola-small");
+    private static final List<String> NAMES = List.of("lola", "lola-small", "lola-large");
 
     private ModelRegistry() {
     }

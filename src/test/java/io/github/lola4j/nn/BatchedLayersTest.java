@@ -164,4 +164,47 @@ class BatchedLayersTest {
             }
         }
     }
+
+    /** Fast mode reorders sums: equal to the exact passes up to rounding, and the same every time. */
+    @Test
+    void fastPassesAgreeWithTheExactOnesUpToRounding() {
+        List<Object[]> cases = List.of(new Object[] {Conv2d.zeros(Conv2d.Geometry.square(1, 7, 8, 2, 1, 1, 1, 1)), Shape.of(1, 28, 28)},
+                new Object[] {Conv2d.zeros(Conv2d.Geometry.square(3, 6, 6, 2, 0, 0, 0, 0)), Shape.of(3, 12, 12)},
+                new Object[] {Conv2d.zeros(Conv2d.Geometry.square(2, 5, 3, 1, 2, 1, 0, 2)), Shape.of(2, 9, 7)});
+        for (Object[] c : cases) {
+            Layer layer = (Layer) c[0];
+            Shape in = (Shape) c[1];
+            Shape out = layer.outputShape(in);
+            double[] p = random(layer.parameterCount(), 0.5);
+            int n = 5;
+            double[] x = random(in.size() * n, 1);
+            double[] gy = random(out.size() * n, 1);
+            double[] y = new double[out.size() * n];
+            double[] yf = new double[out.size() * n];
+            double[] gx = new double[in.size() * n];
+            double[] gxf = new double[in.size() * n];
+            double[] gp = new double[p.length];
+            double[] gpf = new double[p.length];
+            layer.forwardBatch(in, p, x, y, n);
+            layer.forwardFast(in, p, x, yf, n);
+            layer.backwardBatch(in, p, x, gy, gx, gp, n);
+            layer.backwardFast(in, p, x, gy, gxf, gpf, n);
+            close(y, yf, layer + " forward");
+            close(gx, gxf, layer + " input gradient");
+            close(gp, gpf, layer + " parameter gradient");
+            double[] again = new double[p.length];
+            layer.backwardFast(in, p, x, gy, null, again, n);
+            assertArrayEquals(gpf, again, layer + ": the fast pass is deterministic");
+        }
+    }
+
+    private static void close(double[] a, double[] b, String what) {
+        double scale = 0;
+        for (double v : a) {
+            scale = Math.max(scale, Math.abs(v));
+        }
+        for (int i = 0; i < a.length; i++) {
+            assertEquals(a[i], b[i], scale * 1e-12 + 1e-300, what + " [" + i + "]");
+        }
+    }
 }

@@ -61,6 +61,21 @@ class TrainerTest {
         }
     }
 
+    /** Fast mode: still the same weights whatever the thread count, close to (not equal to) the default mode's. */
+    @Test
+    void fastModeIsDeterministicAndLearns() {
+        LabeledImages sub = train.subset(0, 300);
+        Network start = Architecture.LOLA_SMALL.untrained("mnist");
+        Trainer.Result one = small(1).fast(true).build().train(start, sub, null);
+        Trainer.Result two = small(2).fast(true).build().train(start, sub, null);
+        assertSameWeights(one.network(), two.network());
+        Trainer.Result exact = small(2).build().train(start, sub, null);
+        double a = one.history().get(1).loss();
+        double b = exact.history().get(1).loss();
+        assertEquals(b, a, Math.abs(b) * 1e-4, "the same training up to rounding");
+        assertTrue(one.history().get(1).loss() < one.history().get(0).loss(), "the loss falls");
+    }
+
     @Test
     void oneTrainerRunsSeveralTrainingsIndependently() {
         Trainer t = small(2).build();
