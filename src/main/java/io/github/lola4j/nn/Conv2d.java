@@ -500,36 +500,7 @@ public final class Conv2d extends Layer {
         final int cols = ho * wo * n;
         final int nw = g.weightCount();
         double[] col = im2col(in, x, n, ho, wo);
-        int o = 0;
-        for (; o + 3 < m; o += 4) {
-            int y0 = o * cols, y1 = y0 + cols, y2 = y1 + cols, y3 = y2 + cols;
-            Arrays.fill(y, y0, y1, p[nw + o]);
-            Arrays.fill(y, y1, y2, p[nw + o + 1]);
-            Arrays.fill(y, y2, y3, p[nw + o + 2]);
-            Arrays.fill(y, y3, y3 + cols, p[nw + o + 3]);
-            for (int k = 0; k < kk; k++) {
-                double w0 = p[o * kk + k], w1 = p[(o + 1) * kk + k], w2 = p[(o + 2) * kk + k], w3 = p[(o + 3) * kk + k];
-                int ck = k * cols;
-                for (int j = 0; j < cols; j++) {
-                    double c = col[ck + j];
-                    y[y0 + j] += w0 * c;
-                    y[y1 + j] += w1 * c;
-                    y[y2 + j] += w2 * c;
-                    y[y3 + j] += w3 * c;
-                }
-            }
-        }
-        for (; o < m; o++) {
-            int y0 = o * cols;
-            Arrays.fill(y, y0, y0 + cols, p[nw + o]);
-            for (int k = 0; k < kk; k++) {
-                double w0 = p[o * kk + k];
-                int ck = k * cols;
-                for (int j = 0; j < cols; j++) {
-                    y[y0 + j] += w0 * col[ck + j];
-                }
-            }
-        }
+        gemmRows(p, col, y, m, kk, cols, nw);
     }
 
     @Override
