@@ -418,42 +418,17 @@ public final class Conv2d extends Layer {
      * are added to gp sample by sample, as n calls of backward would.
      */
 
-    /** Whether every tap of every output lies inside the input (no padding): then im2col needs no zeros. */
+    /** Whether every tap of every output lies inside the input (no padding): then im2col holds no zeros. */
     private boolean unpadded() {
         return g.padTop() == 0 && g.padBottom() == 0 && g.padLeft() == 0 && g.padRight() == 0;
-    }
-
-    /**
-     * The input as a matrix: row k = (i, kr, kc) in weight order, column j = position * n + sample,
-     * for an unpadded convolution (every entry is an input value).
-     */
-    private double[] im2col(Shape in, double[] x, int n, int ho, int wo) {
-        final int cin = g.inChannels(), kh = g.kernelRows(), kw = g.kernelCols();
-        final int sr = g.strideRows(), sc = g.strideCols();
-        final int h = in.dim(1), w = in.dim(2);
-        final int cols = ho * wo * n;
-        double[] col = new double[cin * kh * kw * cols];
-        int k = 0;
-        for (int i = 0; i < cin; i++) {
-            for (int kr = 0; kr < kh; kr++) {
-                for (int kc = 0; kc < kw; kc++, k++) {
-                    int dst = k * cols;
-                    for (int r = 0; r < ho; r++) {
-                        int src = (i * h * w + (r * sr + kr) * w + kc) * n;
-                        for (int c = 0; c < wo; c++, src += sc * n, dst += n) {
-                            System.arraycopy(x, src, col, dst, n);
-                        }
-                    }
-                }
-            }
-        }
-        return col;
     }
 
     @Override
     void forwardBatch(Shape in, double[] p, double[] x, double[] y, int n) {
         if (unpadded()) {
-            forwardGemm(in, p, x, y, n);
+            // Without padding every output adds all its taps, from its bias, in weight order: the
+            // matrix product of the fast mode performs exactly the operations of forward.
+            forwardProduct(in, p, x, y, n);
             return;
         }
         final int cin = g.inChannels(), m = g.outChannels(), kh = g.kernelRows(), kw = g.kernelCols();
@@ -485,22 +460,6 @@ public final class Conv2d extends Layer {
                 }
             }
         }
-    }
-
-    /**
-     * An unpadded convolution as a matrix product over im2col columns, four output maps at a time:
-     * each output still starts from its bias and adds its taps in weight order (i, kr, kc), so the
-     * values are those of {@link #forward}.
-     */
-    private void forwardGemm(Shape in, double[] p, double[] x, double[] y, int n) {
-        final int m = g.outChannels(), kh = g.kernelRows(), kw = g.kernelCols();
-        final int h = in.dim(1), w = in.dim(2);
-        final int ho = (h - kh) / g.strideRows() + 1, wo = (w - kw) / g.strideCols() + 1;
-        final int kk = g.inChannels() * kh * kw;
-        final int cols = ho * wo * n;
-        final int nw = g.weightCount();
-        double[] col = im2col(in, x, n, ho, wo);
-        gemmRows(p, col, y, m, kk, cols, nw);
     }
 
     @Override
@@ -603,6 +562,11 @@ public final class Conv2d extends Layer {
 
     @Override
     void forwardFast(Shape in, double[] p, double[] x, double[] y, int n) {
+        forwardProduct(in, p, x, y, n);
+    }
+
+    /** {@code Y = W Col + b} over the im2col columns of the chunk (padding as zeros). */
+    private void forwardProduct(Shape in, double[] p, double[] x, double[] y, int n) {
         final int m = g.outChannels(), kh = g.kernelRows(), kw = g.kernelCols();
         final int h = in.dim(1), w = in.dim(2);
         final int ho = (h + g.padTop() + g.padBottom() - kh) / g.strideRows() + 1;

@@ -66,11 +66,11 @@ public final class ClientSession {
     private final SecretKey sk;
     private final ClientKeyCache cache;
     private final SecureRandom random;
-    private final Setup setup;
+    private Setup setup;
     private KeyId keyId;
 
     private ClientSession(PredictionClient client, String model, ClientPlan plan, SecretKey sk, ClientKeyCache cache,
-            SecureRandom random, KeyId keyId, Setup setup) {
+            SecureRandom random, KeyId keyId) {
         this.client = client;
         this.model = model;
         this.plan = plan;
@@ -78,7 +78,6 @@ public final class ClientSession {
         this.cache = cache;
         this.random = random;
         this.keyId = keyId;
-        this.setup = setup;
     }
 
     /**
@@ -123,7 +122,7 @@ public final class ClientSession {
                 cache.storeSecretKey(client.server(), plan, sk);
             }
         }
-        ClientSession s = new ClientSession(client, model, plan, sk, cache, random, id.orElse(null), null);
+        ClientSession s = new ClientSession(client, model, plan, sk, cache, random, id.orElse(null));
         if (id.isEmpty()) {
             long k0 = System.nanoTime();
             EvaluationKeys evk = s.evaluationKeys();
@@ -132,8 +131,8 @@ public final class ClientSession {
             keyBytes = s.register(evk);
             register = (System.nanoTime() - r0) * 1e-9;
         }
-        return new ClientSession(client, model, plan, sk, cache, random, s.keyId,
-                new Setup(planSeconds, fetched.bytes(), keygen, register, keyBytes, cached.isPresent()));
+        s.setup = new Setup(planSeconds, fetched.bytes(), keygen, register, keyBytes, cached.isPresent());
+        return s;
     }
 
     private EvaluationKeys evaluationKeys() {
