@@ -69,8 +69,8 @@ public final class ClientCommand implements Command {
                 "  --image FILE         a PNG (or JPEG, GIF, BMP) of any size and colour: converted to greyscale,",
                 "                       inverted when dark on light, fitted and centred as MNIST digits are",
                 "  --mnist-index I      test image I of the data set instead (its label is printed too)",
-                "  --data DIR           folder with the MNIST files; default $LOLA4J_DATA, ~/.cache/lola4j, download",
-                "  --dataset ID         mnist or fashion-mnist (default mnist)",
+                "  --data DIR           folder with the data set's files; default $LOLA4J_DATA, ~/.cache/lola4j, download",
+                "  --dataset ID         mnist, fashion-mnist or cifar10 (default mnist)",
                 "  --no-download        fail instead of downloading missing data",
                 "  --keys DIR           key cache (default $LOLA4J_KEYS or ~/.cache/lola4j/keys): the secret key and",
                 "                       the key id per server and model, readable by you only",
@@ -127,17 +127,22 @@ public final class ClientCommand implements Command {
         double setup = (System.nanoTime() - t0) * 1e-9;
         ClientPlan plan = session.plan();
         Shape shape = plan.inputShape();
-        if (shape.rank() != 3 || shape.dim(0) != 1) {
-            throw new UsageException("model '" + model + "' takes " + shape + ", not a greyscale image");
+        if (shape.rank() != 3) {
+            throw new UsageException("model '" + model + "' takes " + shape + ", not an image");
         }
         double[] input;
         Integer label = null;
         String source;
         if (o.has("image")) {
+            if (shape.dim(0) != 1) {
+                throw new UsageException("model '" + model + "' takes " + shape + ": --image converts to a greyscale"
+                        + " digit; use --mnist-index I with --dataset for colour models");
+            }
             Path file = Path.of(o.get("image", ""));
             byte[] pixels = DigitImages.read(file, shape.dim(1), shape.dim(2));
-            input = DigitImages.asLabeledImages(file.getFileName().toString(), pixels, shape.dim(1), shape.dim(2), 0)
-                    .image(0, plan.pixelScale());
+            LabeledImages one = DigitImages.asLabeledImages(file.getFileName().toString(), pixels, shape.dim(1),
+                    shape.dim(2), 0);
+            input = plan.normalization().apply(one, 0);
             source = file.toString();
         } else {
             LabeledImages test = TestSet.load(o, "mnist", err).images();
@@ -145,11 +150,15 @@ public final class ClientCommand implements Command {
             if (i >= test.count()) {
                 throw new UsageException("--mnist-index " + i + " is outside the " + test.count() + " test images");
             }
-            if (test.rows() != shape.dim(1) || test.cols() != shape.dim(2)) {
-                throw new UsageException("model '" + model + "' takes " + shape + ", the data set has " + test.rows() + "x"
-                        + test.cols() + " images");
+            if (test.channels() != shape.dim(0) || test.rows() != shape.dim(1) || test.cols() != shape.dim(2)) {
+                throw new UsageException("model '" + model + "' takes " + shape + ", the data set has " + test.channels()
+                        + "x" + test.rows() + "x" + test.cols() + " images");
             }
-            input = test.image(i, plan.pixelScale());
+            try {
+                input = plan.normalization().apply(test, i);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(e.getMessage());
+            }
             label = test.label(i);
             source = test.name() + " image " + i;
         }

@@ -155,7 +155,7 @@ public final class DemoCommand implements Command {
                 .build();
         Optional<DataLocator.Location> where = loc.locateLocally();
         if (where.isPresent()) {
-            return Mnist.loadTestSet(where.get().directory(), d);
+            return d.loadTestSet(where.get().directory());
         }
         return Mnist.embeddedSample();
     }

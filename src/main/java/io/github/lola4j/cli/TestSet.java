@@ -3,7 +3,6 @@ package io.github.lola4j.cli;
 import io.github.lola4j.data.DataLocator;
 import io.github.lola4j.data.Dataset;
 import io.github.lola4j.data.LabeledImages;
-import io.github.lola4j.data.Mnist;
 import io.github.lola4j.nn.Network;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -34,6 +33,6 @@ record TestSet(LabeledImages images, DataLocator.Location where, Dataset dataset
         }
         DataLocator.Location where = DataLocator.builder(dataset).dataDirectory(o.has("data") ? Path.of(o.get("data", "")) : null)
                 .download(!o.has("no-download")).progress(err).build().locate();
-        return new TestSet(Mnist.loadTestSet(where.directory(), dataset), where, dataset);
+        return new TestSet(dataset.loadTestSet(where.directory()), where, dataset);
     }
 }

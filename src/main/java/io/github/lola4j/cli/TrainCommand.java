@@ -2,15 +2,18 @@ package io.github.lola4j.cli;
 
 import io.github.lola4j.data.DataLocator;
 import io.github.lola4j.data.Dataset;
-import io.github.lola4j.data.Mnist;
+import io.github.lola4j.data.Split;
 import io.github.lola4j.nn.Architecture;
 import io.github.lola4j.nn.Evaluation;
+import io.github.lola4j.nn.InputNormalization;
 import io.github.lola4j.nn.ModelFormat;
+import io.github.lola4j.nn.ModelInfo;
 import io.github.lola4j.nn.Network;
 import io.github.lola4j.nn.Trainer;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Set;
 
@@ -22,8 +25,8 @@ public final class TrainCommand implements Command {
 
     private static final Set<String> VALUES = Set.of("arch", "out", "epochs", "seed", "threads", "data", "dataset",
             "batch", "lr", "final-lr", "warmup", "weight-decay", "clip", "act-penalty", "shift", "init-std",
-            "train-limit", "name");
-    private static final Set<String> FLAGS = Set.of("float64", "no-download", "fast");
+            "train-limit", "name", "checkpoint", "checkpoint-minutes", "resume", "normalize");
+    private static final Set<String> FLAGS = Set.of("float64", "no-download", "fast", "flip");
 
     /** Creates the command. */
     public TrainCommand() {
@@ -36,29 +39,34 @@ public final class TrainCommand implements Command {
 
     @Override
     public String summary() {
-        return "train a LoLa network (lola, lola-small, lola-large) in plaintext and save the model";
+        return "train a LoLa network (lola, lola-small, lola-large, lola-cifar) in plaintext and save the model";
     }
 
     @Override
     public String help() {
         return String.join("\n",
-                "usage: lola4j train --arch lola|lola-small|lola-large --out FILE [options]",
+                "usage: lola4j train --arch lola|lola-small|lola-large|lola-cifar --out FILE [options]",
                 "",
                 "Trains a square-activation network with Adam (cosine schedule, gradient clipping), evaluates it",
                 "on the full test set and writes a model file (weights rounded to float32 unless --float64; the",
                 "accuracy stored and printed is that of the weights as written). Progress per epoch goes to",
-                "standard error. The same seed gives the same weights whatever --threads is.",
+                "standard error (every 30 s within an epoch too, with an ETA). The same seed gives the same",
+                "weights whatever --threads is.",
                 "",
                 "options:",
                 "  --arch NAME          lola (conv 5x5/2 5 maps, square, dense 100, square, dense 10),",
-                "                       lola-small (conv, square, dense 10) or lola-large (required)",
+                "                       lola-small (conv, square, dense 10), lola-large, or lola-cifar (CIFAR-10:",
+                "                       conv 8x8/2 83 maps, square, conv 6x6/2 163 maps, square, dense 10) (required)",
                 "  --out FILE           the model file to write (required)",
                 "  --epochs N           passes over the training set (default 30)",
                 "  --seed S             seed of initialisation, shuffling and augmentation (default 1)",
                 "  --threads T          worker threads (default: available processors)",
-                "  --data DIR           folder with the four IDX files (or a mnist/ subfolder); default:",
-                "                       $LOLA4J_DATA, then ~/.cache/lola4j/mnist, then a verified download",
-                "  --dataset ID         mnist (default) or fashion-mnist",
+                "  --data DIR           folder with the data set's files (or a mnist/, cifar10/ subfolder); default:",
+                "                       $LOLA4J_DATA, then ~/.cache/lola4j/ID, then a verified download",
+                "  --dataset ID         mnist, fashion-mnist or cifar10 (default: cifar10 for lola-cifar, else mnist)",
+                "  --normalize KIND     input preprocessing recorded in the model: scale (pixel/256) or standardize",
+                "                       (per-channel mean and deviation of the training set); default: standardize",
+                "                       for cifar10, scale otherwise",
                 "  --no-download        fail instead of downloading missing data",
                 "  --batch N            mini-batch size (default 64)",
                 "  --lr X               peak learning rate (default 0.002)",
@@ -68,7 +76,9 @@ public final class TrainCommand implements Command {
                 "  --clip X             global gradient-norm bound, 0 = none (default 5)",
                 "  --act-penalty X      penalty on the mean square of every square layer's input; keeps",
                 "                       intermediate values small for CKKS (default 0.01)",
-                "  --shift N            random shifts of training images by up to N pixels, 0..4 (default 2)",
+                "  --shift N            random shifts of training images by up to N pixels, 0..4 (default 2): a",
+                "                       random crop of the image padded by N",
+                "  --flip               mirror training images left-right at random (natural images, not digits)",
                 "  --init-std X         output deviation each layer is scaled to at initialisation (default 1)",
                 "  --train-limit N      train on the first N training images only (default: all)",
                 "  --name NAME          model name stored in the file (default: the architecture)",
@@ -76,6 +86,10 @@ public final class TrainCommand implements Command {
                 "  --fast               convolutions as matrix products over each chunk of samples: about 2x faster",
                 "                       for convolution-heavy networks (lola-large), deterministic, but other",
                 "                       weights than the default mode (the shipped MNIST models use the default)",
+                "  --checkpoint FILE    save the training state to FILE at each epoch's end and every",
+                "                       --checkpoint-minutes within an epoch (default 10)",
+                "  --resume FILE        continue from a checkpoint; give the same options as the interrupted run",
+                "                       (the result is bit for bit that of an uninterrupted run)",
                 "",
                 "The defaults are the recipe of the shipped models: 'lola4j train --arch lola --out lola.model'",
                 "reproduces the shipped lola model bit for bit (likewise lola-small); see docs/models.md.");
@@ -86,7 +100,7 @@ public final class TrainCommand implements Command {
         Options o = Options.parse(args, VALUES, FLAGS);
         o.requireNoPositional();
         if (!o.has("arch")) {
-            throw new UsageException("--arch is required (lola, lola-small or lola-large)");
+            throw new UsageException("--arch is required (lola, lola-small, lola-large or lola-cifar)");
         }
         if (!o.has("out")) {
             throw new UsageException("--out FILE is required");
@@ -95,7 +109,7 @@ public final class TrainCommand implements Command {
         Dataset dataset;
         try {
             arch = Architecture.byId(o.get("arch", ""));
-            dataset = Dataset.byId(o.get("dataset", "mnist"));
+            dataset = Dataset.byId(o.get("dataset", arch.defaultDataset()));
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
@@ -116,12 +130,24 @@ public final class TrainCommand implements Command {
         String name = o.get("name", arch.id());
         boolean float64 = o.has("float64");
         boolean fast = o.has("fast");
+        boolean flip = o.has("flip");
+        String normalize = o.get("normalize", dataset == Dataset.CIFAR10 ? "standardize" : "scale");
+        if (!normalize.equals("scale") && !normalize.equals("standardize")) {
+            throw new UsageException("--normalize must be scale or standardize, got '" + normalize + "'");
+        }
+        Path checkpoint = o.has("checkpoint") ? Path.of(o.get("checkpoint", "")) : null;
+        int checkpointMinutes = o.getInt("checkpoint-minutes", 10, 1, 100_000);
+        Path resume = o.has("resume") ? Path.of(o.get("resume", "")) : null;
+        if (resume != null && !Files.isRegularFile(resume)) {
+            throw new UsageException("--resume " + resume + ": no such file");
+        }
 
         Trainer trainer;
         try {
             trainer = Trainer.builder().epochs(epochs).seed(seed).threads(threads).batchSize(batch).learningRate(lr)
                     .finalLearningRate(finalLr).warmupEpochs(warmup).weightDecay(weightDecay).clipNorm(clip)
-                    .activationPenalty(actPenalty).shift(shift).initStd(initStd).fast(fast).log(err).build();
+                    .activationPenalty(actPenalty).shift(shift).flip(flip).initStd(initStd).fast(fast)
+                    .checkpoint(checkpoint, Duration.ofMinutes(checkpointMinutes)).resume(resume).log(err).build();
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
@@ -129,10 +155,11 @@ public final class TrainCommand implements Command {
         // even if defaults change; --out, --data and --threads do not change the result.
         String command = String.format(Locale.ROOT,
                 "lola4j train --arch %s --dataset %s --epochs %d --seed %d --batch %d --lr %s --final-lr %s --warmup %s"
-                        + " --weight-decay %s --clip %s --act-penalty %s --shift %d --init-std %s%s --name %s%s%s",
+                        + " --weight-decay %s --clip %s --act-penalty %s --shift %d%s --init-std %s%s --name %s%s%s%s",
                 arch.id(), dataset.id(), epochs, seed, batch, lr, finalLr, warmup, weightDecay, clip, actPenalty, shift,
-                initStd, trainLimit > 0 ? " --train-limit " + trainLimit : "", name, float64 ? " --float64" : "",
-                fast ? " --fast" : "");
+                flip ? " --flip" : "", initStd, trainLimit > 0 ? " --train-limit " + trainLimit : "", name,
+                float64 ? " --float64" : "", fast ? " --fast" : "",
+                normalize.equals(dataset == Dataset.CIFAR10 ? "standardize" : "scale") ? "" : " --normalize " + normalize);
 
         DataLocator locator = DataLocator.builder(dataset)
                 .dataDirectory(o.has("data") ? Path.of(o.get("data", "")) : null)
@@ -141,12 +168,21 @@ public final class TrainCommand implements Command {
                 .build();
         DataLocator.Location where = locator.locate();
         err.println("data: " + where);
-        Mnist data = Mnist.load(where.directory(), dataset);
+        Split data = dataset.load(where.directory());
         var train = trainLimit > 0 && trainLimit < data.train().count() ? data.train().subset(0, trainLimit) : data.train();
-
-        Network start = arch.untrained(dataset.id());
+        if (train.channels() != arch.inputShape().dim(0) || train.rows() != arch.inputShape().dim(1)
+                || train.cols() != arch.inputShape().dim(2)) {
+            throw new UsageException("--arch " + arch.id() + " takes " + arch.inputShape() + " images, " + dataset.id()
+                    + " has " + train.channels() + "x" + train.rows() + "x" + train.cols());
+        }
+        // Fitted on the whole training set (not the --train-limit subset), so that the statistics
+        // and hence the recorded normalization depend only on the data set.
+        InputNormalization norm = normalize.equals("standardize") ? InputNormalization.fit(data.train())
+                : InputNormalization.pixelScale(ModelInfo.PIXEL_SCALE_256);
+        Network start = arch.untrained(dataset.id(), norm);
         start = start.withInfo(start.info().withName(name));
         err.println(start.describe().stripTrailing());
+        err.println("input: " + norm);
         err.println("training on " + train.count() + " images, " + threads + " thread(s)");
         Trainer.Result result = trainer.train(start, train, data.test());
 

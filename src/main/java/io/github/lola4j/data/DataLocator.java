@@ -13,16 +13,17 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * Finds a data set's four IDX files the way a user expects, in this order:
+ * Finds a data set's files (MNIST's four IDX files, CIFAR-10's six batches) the way a user expects,
+ * in this order:
  * <ol>
  *   <li>an explicit folder (the command line's {@code --data DIR});</li>
  *   <li>the folder named by the environment variable {@value #ENV_VARIABLE};</li>
- *   <li>the per-user cache {@code ~/.cache/lola4j/<id>} ({@code <id>} = {@code mnist} or
- *       {@code fashion-mnist});</li>
+ *   <li>the per-user cache {@code ~/.cache/lola4j/<id>} ({@code <id>} = {@code mnist},
+ *       {@code fashion-mnist} or {@code cifar10});</li>
  *   <li>a download from the public mirrors into that cache (SHA-256 verified, see
  *       {@link DatasetCache}), unless downloads are disabled.</li>
  * </ol>
- * An explicit folder (1 or 2) may hold the four files directly or in an {@code <id>/} subfolder.
+ * An explicit folder (1 or 2) may hold the files directly or in an {@code <id>/} subfolder.
  * When one is given but holds no complete set, that is an error naming it: an explicit choice is
  * never silently replaced by another source. When nothing is found and the download fails, the
  * error says where to put the files and which variable to set.
@@ -246,7 +247,7 @@ public final class DataLocator {
             return Optional.of(new Location(resolveExplicit(dir, ENV_VARIABLE + "=" + env.trim()), Origin.ENVIRONMENT));
         }
         Path cached = cacheDirectory();
-        if (Mnist.missing(cached).isEmpty()) {
+        if (dataset.missing(cached).isEmpty()) {
             return Optional.of(new Location(cached, Origin.CACHE));
         }
         return Optional.empty();
@@ -281,8 +282,8 @@ public final class DataLocator {
      * @return the data
      * @throws IOException when the data cannot be found, or a file is corrupt
      */
-    public Mnist load() throws IOException {
-        return Mnist.load(locate().directory(), dataset);
+    public Split load() throws IOException {
+        return dataset.load(locate().directory());
     }
 
     /**
@@ -292,22 +293,22 @@ public final class DataLocator {
      * @throws IOException when the data cannot be found, or a test file is corrupt
      */
     public LabeledImages loadTestSet() throws IOException {
-        return Mnist.loadTestSet(locate().directory(), dataset);
+        return dataset.loadTestSet(locate().directory());
     }
 
     private Path resolveExplicit(Path dir, String what) throws IOException {
         if (!Files.isDirectory(dir)) {
             throw new IOException(what + ": no such folder. " + howToFix());
         }
-        List<String> missingHere = Mnist.missing(dir);
+        List<String> missingHere = dataset.missing(dir);
         if (missingHere.isEmpty()) {
             return dir;
         }
         Path sub = dir.resolve(dataset.id());
-        if (Files.isDirectory(sub) && Mnist.missing(sub).isEmpty()) {
+        if (Files.isDirectory(sub) && dataset.missing(sub).isEmpty()) {
             return sub;
         }
-        List<String> missingSub = Files.isDirectory(sub) ? Mnist.missing(sub) : Dataset.FILES;
+        List<String> missingSub = Files.isDirectory(sub) ? dataset.missing(sub) : dataset.files();
         throw new IOException(what + ": no complete " + dataset.displayName() + " data set in " + dir
                 + " (missing " + String.join(", ", withGz(missingHere)) + ") nor in " + sub
                 + " (missing " + String.join(", ", withGz(missingSub)) + "). " + howToFix());
@@ -317,7 +318,7 @@ public final class DataLocator {
         String env = environment.apply(ENV_VARIABLE);
         return dataset.displayName() + " not found: --data not given; " + ENV_VARIABLE + " "
                 + (env == null || env.isBlank() ? "not set" : "= " + env) + "; cache " + cacheDirectory()
-                + " incomplete (missing " + String.join(", ", withGz(Mnist.missing(cacheDirectory()))) + "); "
+                + " incomplete (missing " + String.join(", ", withGz(dataset.missing(cacheDirectory()))) + "); "
                 + downloadOutcome + ". " + howToFix();
     }
 
@@ -326,9 +327,13 @@ public final class DataLocator {
         for (URI m : cache().mirrors(dataset)) {
             urls.add(m.toString());
         }
-        return "Put the four files " + String.join(", ", withGz(Dataset.FILES))
+        List<String> files = dataset.files();
+        String where = dataset.archive() == null ? "they are on " + String.join(" and ", urls)
+                : "they are inside " + dataset.archive() + " on " + String.join(" and ", urls);
+        return "Put the " + (files.size() == 4 ? "four" : files.size() == 6 ? "six" : String.valueOf(files.size()))
+                + " files " + String.join(", ", withGz(files))
                 + " (gzipped or not) in a folder and pass --data DIR or set " + ENV_VARIABLE
-                + "=DIR, or copy them into " + cacheDirectory() + "; they are on " + String.join(" and ", urls) + ".";
+                + "=DIR, or copy them into " + cacheDirectory() + "; " + where + ".";
     }
 
     private static List<String> withGz(List<String> files) {

@@ -1,13 +1,18 @@
 package io.github.lola4j.data;
 
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The IDX image data sets lola4j knows how to find, verify and download.
+ * The image data sets lola4j knows how to find, verify and download.
  *
- * <p>Each has the same four files ({@link #FILES}); the SHA-256 sums are those of the
- * <em>uncompressed</em> files, so a gzipped and an uncompressed copy verify alike.
+ * <p>MNIST and Fashion-MNIST have the same four IDX files ({@link #FILES}), each served gzipped by
+ * the mirrors; CIFAR-10 has its six binary batches ({@link Cifar10#FILES}), served inside one
+ * tarball ({@link #archive()}). The SHA-256 sums are those of the <em>uncompressed</em> files, so a
+ * gzipped and an uncompressed copy verify alike.
  */
 public enum Dataset {
 
@@ -33,28 +38,58 @@ public enum Dataset {
                 "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
                 "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
                 "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"},
-            List.of(URI.create("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/")));
+            List.of(URI.create("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"))),
 
-    /** Training images, training labels, test images, test labels: the uncompressed file names. */
+    /**
+     * CIFAR-10 (A. Krizhevsky, 2009; research use with citation): 50,000 training and 10,000 test
+     * colour images of 3x32x32, 10 classes, in the binary version's six batches.
+     */
+    CIFAR10("cifar10", "CIFAR-10", Cifar10.FILES,
+            new String[] {
+                "cee916563c9f80d84e3cc88e17fdc0941787f1244f00a67874d45b261883ada5",
+                "a591ca11fa1708a91ee40f54b3da4784ccd871ecf2137de63f51ada8b3fa57ed",
+                "bbe8596564c0f86427f876058170b84dac6670ddf06d79402899d93ceea26f67",
+                "014e562d6e23c72197cc727519169a60359f5eccd8945ad5a09d710285ff4e48",
+                "755304fc0b379caeae8c14f0dac912fbc7d6cd469eb67a1029a08a39453a9add",
+                "8e2eb146ae340b09e24670f29cabc6326dba54da8789dab6768acf480273f65b"},
+            List.of(URI.create("https://www.cs.toronto.edu/~kriz/")), "cifar-10-binary.tar.gz");
+
+    /**
+     * The IDX data sets' files: training images, training labels, test images, test labels (the
+     * uncompressed names).
+     */
     public static final List<String> FILES = List.of(
             "train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte");
 
-    /** The number of classes of both data sets. */
+    /** The number of classes of every data set here. */
     public static final int CLASSES = 10;
 
     private final String id;
     private final String displayName;
+    private final List<String> files;
     private final String[] sha256;
     private final List<URI> mirrors;
+    private final String archive;
 
     Dataset(String id, String displayName, String[] sha256, List<URI> mirrors) {
-        this.id = id;
-        this.displayName = displayName;
-        this.sha256 = sha256;
-        this.mirrors = mirrors;
+        // Enum constants are built before the enum's static fields, so FILES cannot be used here.
+        this(id, displayName, List.of("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+                "t10k-labels-idx1-ubyte"), sha256, mirrors, null);
     }
 
-    /** The identifier used in folder names, model files and on the command line: {@code mnist}, {@code fashion-mnist}. */
+    Dataset(String id, String displayName, List<String> files, String[] sha256, List<URI> mirrors, String archive) {
+        this.id = id;
+        this.displayName = displayName;
+        this.files = files;
+        this.sha256 = sha256;
+        this.mirrors = mirrors;
+        this.archive = archive;
+    }
+
+    /**
+     * The identifier used in folder names, model files and on the command line: {@code mnist},
+     * {@code fashion-mnist}, {@code cifar10}.
+     */
     public String id() {
         return id;
     }
@@ -64,30 +99,88 @@ public enum Dataset {
         return displayName;
     }
 
+    /** The uncompressed names of this data set's files ({@link #FILES} or {@link Cifar10#FILES}). */
+    public List<String> files() {
+        return files;
+    }
+
     /**
      * The expected SHA-256 of one uncompressed file.
      *
-     * @param file one of {@link #FILES}
+     * @param file one of {@link #files()}
      * @return 64 lowercase hex digits
-     * @throws IllegalArgumentException when {@code file} is not one of {@link #FILES}
+     * @throws IllegalArgumentException when {@code file} is not one of {@link #files()}
      */
     public String sha256(String file) {
-        int i = FILES.indexOf(file);
+        int i = files.indexOf(file);
         if (i < 0) {
-            throw new IllegalArgumentException("sha256: '" + file + "' is not one of " + FILES);
+            throw new IllegalArgumentException("sha256: '" + file + "' is not one of " + files);
         }
         return sha256[i];
     }
 
-    /** The public mirrors' base URLs (ending in {@code /}); each serves {@code FILE.gz}. */
+    /**
+     * The public mirrors' base URLs (ending in {@code /}); each serves {@code FILE.gz} for every file,
+     * or the {@link #archive()} when there is one.
+     */
     public List<URI> mirrors() {
         return mirrors;
     }
 
     /**
+     * The name of the tarball the mirrors serve all files in ({@code cifar-10-binary.tar.gz}), or
+     * null when they serve each file on its own.
+     */
+    public String archive() {
+        return archive;
+    }
+
+    /**
+     * The files of {@link #files()} missing from a folder (in neither the plain nor the gzipped form).
+     *
+     * @param dir the folder
+     * @return the missing names, empty when the set is complete
+     */
+    public List<String> missing(Path dir) {
+        List<String> out = new ArrayList<>();
+        for (String f : files) {
+            if (Mnist.find(dir, f) == null) {
+                out.add(f);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Loads the training and test sets from a folder holding this data set's files.
+     *
+     * @param dir the folder
+     * @return both sets
+     * @throws IOException when a file is missing, unreadable, truncated or corrupt
+     */
+    public Split load(Path dir) throws IOException {
+        if (this == CIFAR10) {
+            return Cifar10.load(dir);
+        }
+        Mnist m = Mnist.load(dir, this);
+        return new Split(this, m.train(), m.test());
+    }
+
+    /**
+     * Loads only the test set.
+     *
+     * @param dir the folder
+     * @return the test set
+     * @throws IOException when a test file is missing, unreadable, truncated or corrupt
+     */
+    public LabeledImages loadTestSet(Path dir) throws IOException {
+        return this == CIFAR10 ? Cifar10.loadTestSet(dir) : Mnist.loadTestSet(dir, this);
+    }
+
+    /**
      * Looks a data set up by its {@link #id()}.
      *
-     * @param id {@code mnist} or {@code fashion-mnist}
+     * @param id {@code mnist}, {@code fashion-mnist} or {@code cifar10}
      * @return the data set
      * @throws IllegalArgumentException naming the accepted identifiers when {@code id} is unknown
      */
@@ -97,6 +190,6 @@ public enum Dataset {
                 return d;
             }
         }
-        throw new IllegalArgumentException("unknown data set '" + id + "', expected mnist or fashion-mnist");
+        throw new IllegalArgumentException("unknown data set '" + id + "', expected mnist, fashion-mnist or cifar10");
     }
 }

@@ -20,12 +20,16 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.zip.GZIPInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 /**
  * The per-user download cache of data sets ({@code ~/.cache/lola4j/<id>} by default) and the
  * downloader that fills it.
  *
- * <p>A download fetches {@code BASE/FILE.gz} from each mirror in turn until one succeeds. The
+ * <p>A download fetches {@code BASE/FILE.gz} (or, for CIFAR-10, the tarball {@link Dataset#archive()},
+ * whose wanted members are extracted and verified one by one) from each mirror in turn until one
+ * succeeds. The
  * content goes to a temporary file in the cache folder, its decompressed bytes are hashed and
  * compared with {@link Dataset#sha256(String)}, and only a verified file is renamed to its final
  * name: a failed, interrupted or corrupt download never leaves a file that a later run would read.
@@ -33,7 +37,7 @@ import java.util.zip.GZIPInputStream;
  */
 public final class DatasetCache {
 
-    /** Refuse to download more than this per file (MNIST's largest is 9.9 MB gzipped). */
+    /** Refuse to download more than this per file (MNIST's largest is 9.9 MB gzipped, CIFAR-10's tarball 170 MB). */
     static final long MAX_DOWNLOAD_BYTES = 200L << 20;
 
     private final Path root;
@@ -107,7 +111,10 @@ public final class DatasetCache {
                 .connectTimeout(timeout)
                 .followRedirects(HttpClient.Redirect.NORMAL)
                 .build();
-        for (String file : Dataset.FILES) {
+        if (dataset.archive() != null) {
+            return downloadArchive(client, dataset, dir, bases);
+        }
+        for (String file : dataset.files()) {
             if (Mnist.find(dir, file) != null) {
                 continue;
             }
@@ -132,7 +139,108 @@ public final class DatasetCache {
         return dir;
     }
 
+    /**
+     * Fetches the data set's tarball from the first mirror that serves it, then extracts the
+     * missing files, each verified by its SHA-256 before it gets its final name. The tarball itself
+     * is a temporary file, deleted afterwards: the verified files are what the cache keeps.
+     */
+    private Path downloadArchive(HttpClient client, Dataset dataset, Path dir, List<URI> bases) throws IOException {
+        List<String> failures = new ArrayList<>();
+        for (URI base : bases) {
+            URI uri = base.resolve(dataset.archive());
+            Path tarball = Files.createTempFile(dir, dataset.archive(), ".part");
+            try {
+                download(client, uri, tarball, dataset.archive());
+                extract(tarball, dataset, dir);
+                return dir;
+            } catch (InterruptedIOException e) {
+                throw e;
+            } catch (IOException e) {
+                failures.add(uri + ": " + e.getMessage());
+            } finally {
+                Files.deleteIfExists(tarball);
+            }
+        }
+        throw new IOException("could not download " + dataset.archive() + ": " + String.join("; ", failures));
+    }
+
+    private void extract(Path tarball, Dataset dataset, Path dir) throws IOException {
+        List<String> wanted = dataset.missing(dir);
+        try (InputStream raw = Files.newInputStream(tarball);
+             InputStream gz = isGzip(tarball) ? new GZIPInputStream(raw, 1 << 16) : raw;
+             TarArchiveInputStream tar = new TarArchiveInputStream(gz)) {
+            TarArchiveEntry e;
+            while ((e = tar.getNextEntry()) != null && !wanted.isEmpty()) {
+                String base = Path.of(e.getName()).getFileName().toString();
+                if (!e.isFile() || !wanted.contains(base)) {
+                    continue;
+                }
+                if (e.getSize() > MAX_DOWNLOAD_BYTES) {
+                    throw new IOException(e.getName() + " announces " + e.getSize() + " bytes, refused");
+                }
+                Path part = Files.createTempFile(dir, base, ".part");
+                try {
+                    String actual;
+                    try (OutputStream out = Files.newOutputStream(part)) {
+                        actual = copyHashing(tar, out);
+                    }
+                    String expected = dataset.sha256(base);
+                    if (!actual.equals(expected)) {
+                        throw new IOException(e.getName() + ": SHA-256 " + actual + ", expected " + expected
+                                + " (corrupt or different file, refused)");
+                    }
+                    Files.move(part, dir.resolve(base), StandardCopyOption.REPLACE_EXISTING,
+                            StandardCopyOption.ATOMIC_MOVE);
+                } finally {
+                    Files.deleteIfExists(part);
+                }
+                wanted.remove(base);
+            }
+        } catch (IOException e) {
+            throw new IOException("corrupt or truncated archive: " + e.getMessage(), e);
+        }
+        if (!wanted.isEmpty()) {
+            throw new IOException("the archive lacks " + String.join(", ", wanted));
+        }
+    }
+
+    private static String copyHashing(InputStream in, OutputStream out) throws IOException {
+        MessageDigest md = sha256();
+        byte[] buf = new byte[1 << 16];
+        int n;
+        while ((n = in.read(buf)) > 0) {
+            md.update(buf, 0, n);
+            out.write(buf, 0, n);
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every Java platform", e);
+        }
+    }
+
     private void fetch(HttpClient client, URI uri, Path dir, String file, String expectedSha) throws IOException {
+        Path part = Files.createTempFile(dir, file, ".part");
+        try {
+            download(client, uri, part, file + ".gz");
+            String actual = sha256OfContent(part);
+            if (!actual.equals(expectedSha)) {
+                throw new IOException("SHA-256 of the uncompressed content is " + actual + ", expected " + expectedSha
+                        + " (corrupt or different file, refused)");
+            }
+            Path target = dir.resolve(isGzip(part) ? file + ".gz" : file);
+            Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(part);
+        }
+    }
+
+    /** Fetches {@code uri} into {@code part} with a progress bar; fails on any status but 200 or a short body. */
+    private void download(HttpClient client, URI uri, Path part, String label) throws IOException {
         HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout).GET().build();
         HttpResponse<InputStream> response;
         try {
@@ -143,28 +251,16 @@ public final class DatasetCache {
         } catch (IllegalArgumentException e) {
             throw new IOException("bad URL: " + e.getMessage(), e);
         }
-        Path part = Files.createTempFile(dir, file, ".part");
-        try {
-            try (InputStream body = response.body()) {
-                if (response.statusCode() != 200) {
-                    throw new IOException("HTTP status " + response.statusCode());
-                }
-                long total = response.headers().firstValueAsLong("Content-Length").orElse(-1L);
-                if (total > MAX_DOWNLOAD_BYTES) {
-                    throw new IOException("server announces " + total + " bytes, more than the " + MAX_DOWNLOAD_BYTES
-                            + "-byte limit");
-                }
-                copyWithProgress(body, part, file + ".gz", total);
+        try (InputStream body = response.body()) {
+            if (response.statusCode() != 200) {
+                throw new IOException("HTTP status " + response.statusCode());
             }
-            String actual = sha256OfContent(part);
-            if (!actual.equals(expectedSha)) {
-                throw new IOException("SHA-256 of the uncompressed content is " + actual + ", expected " + expectedSha
-                        + " (corrupt or different file, refused)");
+            long total = response.headers().firstValueAsLong("Content-Length").orElse(-1L);
+            if (total > MAX_DOWNLOAD_BYTES) {
+                throw new IOException("server announces " + total + " bytes, more than the " + MAX_DOWNLOAD_BYTES
+                        + "-byte limit");
             }
-            Path target = dir.resolve(isGzip(part) ? file + ".gz" : file);
-            Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(part);
+            copyWithProgress(body, part, label, total);
         }
     }
 
@@ -204,12 +300,7 @@ public final class DatasetCache {
      * @throws IOException when the file cannot be read or its gzip stream is corrupt or truncated
      */
     public static String sha256OfContent(Path file) throws IOException {
-        MessageDigest md;
-        try {
-            md = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required of every Java platform", e);
-        }
+        MessageDigest md = sha256();
         boolean gz = isGzip(file);
         try (InputStream raw = Files.newInputStream(file);
              InputStream in = gz ? new GZIPInputStream(raw, 1 << 16) : raw) {

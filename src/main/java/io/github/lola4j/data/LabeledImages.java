@@ -3,24 +3,30 @@ package io.github.lola4j.data;
 import java.util.Arrays;
 
 /**
- * A set of greyscale images with their class labels, kept as raw bytes.
+ * A set of images with their class labels, kept as raw bytes: greyscale (MNIST, one channel) or
+ * colour (CIFAR-10, three channels).
  *
- * <p>Image {@code i} occupies bytes {@code [i*rows*cols, (i+1)*rows*cols)}, row-major, each an
- * unsigned pixel 0..255 (MNIST: 0 = background). Labels are 0..{@code classes-1}. Instances are
- * immutable; accessors return copies or single values.
+ * <p>Image {@code i} occupies bytes {@code [i*size, (i+1)*size)} with {@code size =
+ * channels*rows*cols}, channel after channel, each channel row-major (the layout of CIFAR-10's
+ * records and of the networks' {@code channels x rows x cols} inputs), each an unsigned pixel 0..255
+ * (MNIST: 0 = background). Labels are 0..{@code classes-1}. Instances are immutable; accessors
+ * return copies or single values.
  */
 public final class LabeledImages {
     private final String name;
     private final int count;
+    private final int channels;
     private final int rows;
     private final int cols;
     private final int classes;
     private final byte[] pixels;
     private final byte[] labels;
 
-    private LabeledImages(String name, int count, int rows, int cols, int classes, byte[] pixels, byte[] labels) {
+    private LabeledImages(String name, int count, int channels, int rows, int cols, int classes, byte[] pixels,
+            byte[] labels) {
         this.name = name;
         this.count = count;
+        this.channels = channels;
         this.rows = rows;
         this.cols = cols;
         this.classes = classes;
@@ -50,7 +56,7 @@ public final class LabeledImages {
         if (images.dim(0) != labels.dim(0)) {
             throw new IllegalArgumentException(name + ": " + images.dim(0) + " images but " + labels.dim(0) + " labels");
         }
-        return of(name, images.dim(1), images.dim(2), classes, images.dataNoCopy(), labels.dataNoCopy(), false);
+        return of(name, 1, images.dim(1), images.dim(2), classes, images.dataNoCopy(), labels.dataNoCopy(), false);
     }
 
     /**
@@ -67,13 +73,42 @@ public final class LabeledImages {
      *                                  label is out of range
      */
     public static LabeledImages of(String name, int rows, int cols, int classes, byte[] pixels, byte[] labels) {
-        return of(name, rows, cols, classes, pixels, labels, true);
+        return of(name, 1, rows, cols, classes, pixels, labels, true);
     }
 
-    private static LabeledImages of(String name, int rows, int cols, int classes, byte[] pixels, byte[] labels,
-            boolean copy) {
-        if (rows <= 0 || cols <= 0) {
-            throw new IllegalArgumentException(name + ": image size " + rows + "x" + cols + " must be positive");
+    /**
+     * Creates a set of multi-channel images from raw arrays (copied).
+     *
+     * @param name     a name for messages
+     * @param channels channels per image (3 for RGB)
+     * @param rows     image height
+     * @param cols     image width
+     * @param classes  the number of classes
+     * @param pixels   {@code count*channels*rows*cols} unsigned pixels, image after image, each image
+     *                 channel after channel, each channel row-major
+     * @param labels   {@code count} labels in [0, classes)
+     * @return the set
+     * @throws IllegalArgumentException when a size is not positive, the lengths disagree or a
+     *                                  label is out of range
+     */
+    public static LabeledImages of(String name, int channels, int rows, int cols, int classes, byte[] pixels,
+            byte[] labels) {
+        return of(name, channels, rows, cols, classes, pixels, labels, true);
+    }
+
+    /** As {@link #of(String, int, int, int, int, byte[], byte[])} without copying (the caller hands the arrays over). */
+    static LabeledImages wrap(String name, int channels, int rows, int cols, int classes, byte[] pixels, byte[] labels) {
+        return of(name, channels, rows, cols, classes, pixels, labels, false);
+    }
+
+    private static LabeledImages of(String name, int channels, int rows, int cols, int classes, byte[] pixels,
+            byte[] labels, boolean copy) {
+        if (channels <= 0 || channels > 255 || rows <= 0 || cols <= 0) {
+            throw new IllegalArgumentException(name + ": image size " + channels + "x" + rows + "x" + cols
+                    + " must be positive (at most 255 channels)");
+        }
+        if ((long) channels * rows * cols > Integer.MAX_VALUE / 2) {
+            throw new IllegalArgumentException(name + ": image size " + channels + "x" + rows + "x" + cols + " too large");
         }
         if (classes < 1 || classes > 256) {
             throw new IllegalArgumentException(name + ": classes = " + classes + ", expected 1..256");
@@ -82,9 +117,10 @@ public final class LabeledImages {
         if (count == 0) {
             throw new IllegalArgumentException(name + ": no images");
         }
-        if ((long) count * rows * cols != pixels.length) {
-            throw new IllegalArgumentException(name + ": " + count + " labels need " + ((long) count * rows * cols)
-                    + " pixels of " + rows + "x" + cols + " images, got " + pixels.length);
+        long size = (long) channels * rows * cols;
+        if (count * size != pixels.length) {
+            throw new IllegalArgumentException(name + ": " + count + " labels need " + (count * size) + " pixels of "
+                    + shapeText(channels, rows, cols) + " images, got " + pixels.length);
         }
         for (int i = 0; i < count; i++) {
             int l = labels[i] & 0xff;
@@ -92,8 +128,12 @@ public final class LabeledImages {
                 throw new IllegalArgumentException(name + ": label " + i + " is " + l + ", expected 0.." + (classes - 1));
             }
         }
-        return new LabeledImages(name, count, rows, cols, classes,
+        return new LabeledImages(name, count, channels, rows, cols, classes,
                 copy ? pixels.clone() : pixels, copy ? labels.clone() : labels);
+    }
+
+    private static String shapeText(int channels, int rows, int cols) {
+        return (channels == 1 ? "" : channels + "x") + rows + "x" + cols;
     }
 
     /** The set's name, for messages. */
@@ -104,6 +144,11 @@ public final class LabeledImages {
     /** The number of images. */
     public int count() {
         return count;
+    }
+
+    /** Channels per image: 1 for greyscale, 3 for RGB. */
+    public int channels() {
+        return channels;
     }
 
     /** Image height in pixels. */
@@ -121,9 +166,9 @@ public final class LabeledImages {
         return classes;
     }
 
-    /** Pixels per image ({@code rows*cols}). */
+    /** Values per image ({@code channels*rows*cols}). */
     public int imageSize() {
-        return rows * cols;
+        return channels * rows * cols;
     }
 
     /**
@@ -147,11 +192,25 @@ public final class LabeledImages {
      * @throws IndexOutOfBoundsException when an index is out of range
      */
     public int pixel(int i, int r, int c) {
-        if (i < 0 || i >= count || r < 0 || r >= rows || c < 0 || c >= cols) {
-            throw new IndexOutOfBoundsException("pixel(" + i + ", " + r + ", " + c + ") outside " + count + "x" + rows
-                    + "x" + cols);
+        return pixel(i, 0, r, c);
+    }
+
+    /**
+     * One pixel of one channel.
+     *
+     * @param i  the image index
+     * @param ch the channel
+     * @param r  the row
+     * @param c  the column
+     * @return the unsigned pixel, 0..255
+     * @throws IndexOutOfBoundsException when an index is out of range
+     */
+    public int pixel(int i, int ch, int r, int c) {
+        if (i < 0 || i >= count || ch < 0 || ch >= channels || r < 0 || r >= rows || c < 0 || c >= cols) {
+            throw new IndexOutOfBoundsException("pixel(" + i + ", " + ch + ", " + r + ", " + c + ") outside " + count
+                    + "x" + channels + "x" + rows + "x" + cols);
         }
-        return pixels[(i * rows + r) * cols + c] & 0xff;
+        return pixels[((i * channels + ch) * rows + r) * cols + c] & 0xff;
     }
 
     /**
@@ -159,11 +218,11 @@ public final class LabeledImages {
      *
      * @param i     the image index
      * @param scale the factor, e.g. {@code 1.0/256}
-     * @return a new array of {@code rows*cols} values
+     * @return a new array of {@link #imageSize()} values
      * @throws IndexOutOfBoundsException when {@code i} is not in [0, count)
      */
     public double[] image(int i, double scale) {
-        double[] out = new double[rows * cols];
+        double[] out = new double[imageSize()];
         imageInto(i, scale, out);
         return out;
     }
@@ -173,14 +232,14 @@ public final class LabeledImages {
      *
      * @param i     the image index
      * @param scale the factor
-     * @param out   at least {@code rows*cols} long; its first {@code rows*cols} entries are overwritten
+     * @param out   at least {@link #imageSize()} long; its first {@link #imageSize()} entries are overwritten
      * @throws IndexOutOfBoundsException when {@code i} is out of range or {@code out} is too short
      */
     public void imageInto(int i, double scale, double[] out) {
         if (i < 0 || i >= count) {
             throw new IndexOutOfBoundsException("image " + i + " not in [0, " + count + ")");
         }
-        int n = rows * cols;
+        int n = imageSize();
         if (out.length < n) {
             throw new IndexOutOfBoundsException("out has " + out.length + " entries, need " + n);
         }
@@ -194,13 +253,13 @@ public final class LabeledImages {
      * One image's raw pixels.
      *
      * @param i the image index
-     * @return a new array of {@code rows*cols} bytes (unsigned values; mask with {@code 0xff})
+     * @return a new array of {@link #imageSize()} bytes (unsigned values; mask with {@code 0xff})
      */
     public byte[] rawImage(int i) {
         if (i < 0 || i >= count) {
             throw new IndexOutOfBoundsException("image " + i + " not in [0, " + count + ")");
         }
-        int n = rows * cols;
+        int n = imageSize();
         return Arrays.copyOfRange(pixels, i * n, (i + 1) * n);
     }
 
@@ -227,14 +286,15 @@ public final class LabeledImages {
             throw new IllegalArgumentException(name + ": subset [" + from + ", " + to + ") not a non-empty range in [0, "
                     + count + "]");
         }
-        int n = rows * cols;
-        return new LabeledImages(name + "[" + from + ":" + to + "]", to - from, rows, cols, classes,
+        int n = imageSize();
+        return new LabeledImages(name + "[" + from + ":" + to + "]", to - from, channels, rows, cols, classes,
                 Arrays.copyOfRange(pixels, from * n, to * n), Arrays.copyOfRange(labels, from, to));
     }
 
-    /** The images as an IDX array (count, rows, cols). */
+    /** The images as an IDX array: (count, rows, cols) for one channel, else (count, channels, rows, cols). */
     public IdxArray imagesIdx() {
-        return IdxArray.of(new int[] {count, rows, cols}, pixels);
+        return IdxArray.of(channels == 1 ? new int[] {count, rows, cols} : new int[] {count, channels, rows, cols},
+                pixels);
     }
 
     /** The labels as an IDX array (count). */
@@ -244,6 +304,6 @@ public final class LabeledImages {
 
     @Override
     public String toString() {
-        return name + " (" + count + " images " + rows + "x" + cols + ", " + classes + " classes)";
+        return name + " (" + count + " images " + shapeText(channels, rows, cols) + ", " + classes + " classes)";
     }
 }

@@ -9,6 +9,7 @@ import io.github.lola4j.ckks.Encryptor;
 import io.github.lola4j.ckks.KeyRequirements;
 import io.github.lola4j.ckks.PublicKey;
 import io.github.lola4j.ckks.SecretKey;
+import io.github.lola4j.nn.InputNormalization;
 import io.github.lola4j.nn.Shape;
 import io.github.lola4j.ring.RnsPoly;
 import java.io.ByteArrayInputStream;
@@ -47,7 +48,7 @@ import java.util.TreeSet;
 public final class ClientPlan {
 
     static final byte[] MAGIC = "L4JCPLN1".getBytes(StandardCharsets.US_ASCII);
-    static final int VERSION = 1;
+    static final int VERSION = 2;
     static final byte[] TENSOR_MAGIC = "L4JTENS1".getBytes(StandardCharsets.US_ASCII);
     static final int TENSOR_VERSION = 1;
     private static final int MAX_BODY = 64 << 20;
@@ -55,7 +56,7 @@ public final class ClientPlan {
     private final String modelName;
     private final CkksParameters params;
     private final Shape inputShape;
-    private final double pixelScale;
+    private final InputNormalization normalization;
     private final int outputSize;
     private final Representation input;
     private final Representation output;
@@ -67,12 +68,13 @@ public final class ClientPlan {
     private final Encoder encoder;
     private final CkksSerializer serializer;
 
-    ClientPlan(String modelName, CkksParameters params, Shape inputShape, double pixelScale, int outputSize, Representation input,
+    ClientPlan(String modelName, CkksParameters params, Shape inputShape, InputNormalization normalization, int outputSize,
+            Representation input,
             Representation output, double outAlpha, double outBeta, KeyRequirements keys, long fingerprint, int batch) {
         this.modelName = Objects.requireNonNull(modelName, "modelName");
         this.params = Objects.requireNonNull(params, "params");
         this.inputShape = Objects.requireNonNull(inputShape, "inputShape");
-        this.pixelScale = pixelScale;
+        this.normalization = normalization;
         this.outputSize = outputSize;
         this.input = Objects.requireNonNull(input, "input");
         this.output = Objects.requireNonNull(output, "output");
@@ -95,7 +97,7 @@ public final class ClientPlan {
             throw new IllegalArgumentException("client plan: the representations have " + input.slots() + " and " + output.slots()
                     + " slots, the parameters " + params.slots());
         }
-        if (!Double.isFinite(pixelScale) || pixelScale <= 0 || !Double.isFinite(outAlpha) || !Double.isFinite(outBeta)) {
+        if (!Double.isFinite(outAlpha) || !Double.isFinite(outBeta)) {
             throw new IllegalArgumentException("client plan: the pixel scale and the output map must be finite (pixel scale > 0)");
         }
         this.encoder = new Encoder(params);
@@ -119,9 +121,9 @@ public final class ClientPlan {
         return inputShape;
     }
 
-    /** The input preprocessing: a pixel p in 0..255 becomes {@code p * pixelScale()}. */
-    public double pixelScale() {
-        return pixelScale;
+    /** The input preprocessing: how a pixel p in 0..255 becomes an input value (the model's). */
+    public InputNormalization normalization() {
+        return normalization;
     }
 
     /** The number of outputs (scores) per input. */
@@ -479,7 +481,7 @@ public final class ClientPlan {
 
     /**
      * Writes the client plan: a versioned, checksummed file holding no model weights and no key.
-     * Big-endian: magic {@code "L4JCPLN1"} | version u16 = 1 | body length u32 | deflated body |
+     * Big-endian: magic {@code "L4JCPLN1"} | version u16 = 2 | body length u32 | deflated body |
      * CRC32C of the preceding bytes u32. The inflated body: fingerprint u64 | batch u32 | model name
      * (u16 length + UTF-8) | pixel scale f64 | input rank u8 + dims u32 each | outputs u32 | output
      * map alpha, beta f64 | parameters (u32 length + the {@link CkksSerializer} parameter object) |
@@ -495,7 +497,11 @@ public final class ClientPlan {
         d.writeLong(fingerprint);
         d.writeInt(batch);
         RepresentationCodec.writeString(d, modelName);
-        d.writeDouble(pixelScale);
+        d.writeByte(normalization.channels());
+        for (int c = 0; c < normalization.channels(); c++) {
+            d.writeDouble(normalization.scale(c));
+            d.writeDouble(normalization.offset(c));
+        }
         int[] dims = inputShape.dims();
         d.writeByte(dims.length);
         for (int x : dims) {
@@ -542,7 +548,14 @@ public final class ClientPlan {
             long fp = d.readLong();
             int batch = d.readInt();
             String name = RepresentationCodec.readString(d);
-            double pixelScale = d.readDouble();
+            int channels = d.readUnsignedByte();
+            double[] scale = new double[channels];
+            double[] offset = new double[channels];
+            for (int c = 0; c < channels; c++) {
+                scale[c] = d.readDouble();
+                offset[c] = d.readDouble();
+            }
+            InputNormalization normalization = InputNormalization.affine(scale, offset);
             int rank = d.readUnsignedByte();
             if (rank < 1 || rank > 4) {
                 throw new IOException("client plan: input rank " + rank + " is outside [1, 4]");
@@ -582,7 +595,7 @@ public final class ClientPlan {
             if (batch < 0 || batch > params.slots() || outputSize < 1) {
                 throw new IOException("client plan: batch " + batch + " or output size " + outputSize + " is out of range");
             }
-            return new ClientPlan(name, params, Shape.of(dims), pixelScale, outputSize, input, output, alpha, beta, keys, fp, batch);
+            return new ClientPlan(name, params, Shape.of(dims), normalization, outputSize, input, output, alpha, beta, keys, fp, batch);
         } catch (EOFException e) {
             throw new IOException("client plan body ends before its contents do", e);
         } catch (IllegalArgumentException e) {

@@ -92,7 +92,7 @@ public final class Plan {
         this.model = model;
         this.fingerprint = computeFingerprint(network, params, choices, info.batch());
         this.encoder = new Encoder(params);
-        this.client = new ClientPlan(network.info().name(), params, network.inputShape(), network.info().pixelScale(),
+        this.client = new ClientPlan(network.info().name(), params, network.inputShape(), network.info().normalization(),
                 network.outputShape().size(), input, output, outAlpha, outBeta, keys, fingerprint, info.batch());
     }
 

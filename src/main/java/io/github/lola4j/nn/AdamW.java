@@ -34,6 +34,30 @@ final class AdamW {
         this.v = model.newGradient();
     }
 
+    /** The first moments, per layer (live arrays, for checkpoints). */
+    double[][] firstMoment() {
+        return m;
+    }
+
+    /** The second moments, per layer (live arrays, for checkpoints). */
+    double[][] secondMoment() {
+        return v;
+    }
+
+    double beta1Power() {
+        return beta1Power;
+    }
+
+    double beta2Power() {
+        return beta2Power;
+    }
+
+    /** Sets the running products of beta that a checkpoint saved. */
+    void restoreBiasProducts(double b1, double b2) {
+        this.beta1Power = b1;
+        this.beta2Power = b2;
+    }
+
     /**
      * One step.
      *

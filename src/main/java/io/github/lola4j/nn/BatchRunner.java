@@ -30,6 +30,7 @@ final class BatchRunner implements AutoCloseable {
     private final ExecutorService pool;
     private final int threads;
     private final int shift;
+    private final boolean flip;
     private final long seed;
     private final double activationPenalty;
     private final boolean fast;
@@ -45,14 +46,17 @@ final class BatchRunner implements AutoCloseable {
      * @param activationPenalty the weight of the mean-square penalty on square layers' inputs
      */
     BatchRunner(Trainer.Model model, int threads, int batchSize, int shift, long seed, double activationPenalty) {
-        this(model, threads, batchSize, shift, seed, activationPenalty, false);
+        this(model, threads, batchSize, shift, false, seed, activationPenalty, false);
     }
 
     /**
+     * @param flip whether training images are mirrored left-right with probability 1/2
      * @param fast the layers' fast passes (reordered sums) instead of the exact batched ones
      */
-    BatchRunner(Trainer.Model model, int threads, int batchSize, int shift, long seed, double activationPenalty, boolean fast) {
+    BatchRunner(Trainer.Model model, int threads, int batchSize, int shift, boolean flip, long seed,
+            double activationPenalty, boolean fast) {
         this.fast = fast;
+        this.flip = flip;
         this.model = model;
         this.threads = threads;
         this.shift = shift;
@@ -147,7 +151,7 @@ final class BatchRunner implements AutoCloseable {
             int[] labels = new int[n];
             for (int s = 0; s < n; s++) {
                 int idx = order[from + s0 + s];
-                prepareInput(data, idx, model.template.info().pixelScale(), epoch, ws.input);
+                prepareInput(data, idx, epoch, ws.input);
                 Layer.scatter(ws.input, ws.input.length, n, s, ws.acts[0]);
                 labels[s] = data.label(idx);
             }
@@ -229,26 +233,42 @@ final class BatchRunner implements AutoCloseable {
         }
     }
 
-    /** Writes image {@code idx}, scaled and (when augmenting) shifted, into {@code out}. */
-    private void prepareInput(LabeledImages data, int idx, double scale, int epoch, double[] out) {
-        data.imageInto(idx, scale, out);
-        if (shift == 0) {
+    /**
+     * Writes image {@code idx}, normalized and (when augmenting) shifted and mirrored, into
+     * {@code out}. The shift is a random crop of the image padded by {@code shift} zeros (zero in
+     * the normalized space), every channel alike; the draws for an image depend only on (seed,
+     * epoch, image), and the flip is drawn after the shift so that shift-only training keeps the
+     * draws it always had.
+     */
+    private void prepareInput(LabeledImages data, int idx, int epoch, double[] out) {
+        model.template.info().normalization().apply(data, idx, out);
+        if (shift == 0 && !flip) {
             return;
         }
         SplittableRandom r = new SplittableRandom(Seeds.mix(seed, epoch, idx));
-        int dy = r.nextInt(2 * shift + 1) - shift;
-        int dx = r.nextInt(2 * shift + 1) - shift;
-        if (dx == 0 && dy == 0) {
+        int dy = 0;
+        int dx = 0;
+        if (shift > 0) {
+            dy = r.nextInt(2 * shift + 1) - shift;
+            dx = r.nextInt(2 * shift + 1) - shift;
+        }
+        boolean mirror = flip && r.nextBoolean();
+        if (dx == 0 && dy == 0 && !mirror) {
             return;
         }
         int rows = data.rows();
         int cols = data.cols();
-        double[] src = out.clone();
-        for (int rr = 0; rr < rows; rr++) {
-            int sr = rr - dy;
-            for (int cc = 0; cc < cols; cc++) {
-                int sc = cc - dx;
-                out[rr * cols + cc] = (sr >= 0 && sr < rows && sc >= 0 && sc < cols) ? src[sr * cols + sc] : 0.0;
+        int plane = rows * cols;
+        double[] src = Arrays.copyOf(out, data.imageSize());
+        for (int ch = 0; ch < data.channels(); ch++) {
+            int base = ch * plane;
+            for (int rr = 0; rr < rows; rr++) {
+                int sr = rr - dy;
+                for (int cc = 0; cc < cols; cc++) {
+                    int sc = (mirror ? cols - 1 - cc : cc) - dx;
+                    out[base + rr * cols + cc] = (sr >= 0 && sr < rows && sc >= 0 && sc < cols)
+                            ? src[base + sr * cols + sc] : 0.0;
+                }
             }
         }
     }
@@ -259,14 +279,14 @@ final class BatchRunner implements AutoCloseable {
         int chunkSize = 250;
         int chunks = (n + chunkSize - 1) / chunkSize;
         int[] correct = new int[chunks];
-        double scale = model.template.info().pixelScale();
+        InputNormalization norm = model.template.info().normalization();
         runChunks(chunks, (ws, c) -> {
             int s1 = Math.min(n, (c + 1) * chunkSize);
             int last = model.layers.size();
             for (int s0 = c * chunkSize; s0 < s1; s0 += CHUNK) {
                 int m = Math.min(CHUNK, s1 - s0);
                 for (int s = 0; s < m; s++) {
-                    test.imageInto(s0 + s, scale, ws.input);
+                    norm.apply(test, s0 + s, ws.input);
                     Layer.scatter(ws.input, ws.input.length, m, s, ws.acts[0]);
                 }
                 for (int l = 0; l < last; l++) {

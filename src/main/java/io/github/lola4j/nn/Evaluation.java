@@ -117,9 +117,9 @@ public record Evaluation(int count, int correct, double seconds, double maxAbsIn
         }
         Partial p = new Partial();
         p.maxAbs = new double[acts.length];
-        double scale = net.info().pixelScale();
+        InputNormalization norm = net.info().normalization();
         for (int i = from; i < to; i++) {
-            images.imageInto(i, scale, acts[0]);
+            norm.apply(images, i, acts[0]);
             for (int l = 0; l < layers.size(); l++) {
                 Layer layer = layers.get(l);
                 layer.forward(net.inputShape(l), layer.parameters(), acts[l], acts[l + 1]);

@@ -18,13 +18,13 @@ import java.util.List;
 import java.util.zip.CRC32C;
 
 /**
- * The lola4j model file format, version 1 (described in full in {@code docs/models.md}).
+ * The lola4j model file format, versions 1 and 2 (described in full in {@code docs/models.md}).
  *
  * <p>All numbers are big-endian.
  * <pre>
  * offset  size  field
  * 0       4     magic "L4JM"
- * 4       2     format version (1)
+ * 4       2     format version (1: one pixel scale; 2: per-channel input normalization)
  * 6       4     payload length P (unsigned)
  * 10      P     payload: metadata, weight encoding, input shape, layers
  * 10+P    4     CRC-32C of bytes [0, 10+P)
@@ -39,8 +39,15 @@ public final class ModelFormat {
     /** The magic bytes {@code "L4JM"}. */
     public static final byte[] MAGIC = {'L', '4', 'J', 'M'};
 
-    /** The format version this class writes and reads. */
-    public static final int VERSION = 1;
+    /**
+     * The newest format version, written for models whose input normalization is not a single
+     * pixel scale; those are written as version 1, byte for byte what earlier releases wrote, so
+     * that they read them too.
+     */
+    public static final int VERSION = 2;
+
+    /** The version whose metadata holds one pixel scale. */
+    static final int VERSION_PIXEL_SCALE = 1;
 
     /** Bytes before the payload: magic, version, payload length. */
     static final int HEADER_BYTES = 10;
@@ -146,7 +153,16 @@ public final class ModelFormat {
             ModelInfo info = net.info();
             writeString(p, info.name());
             writeString(p, info.dataset());
-            p.writeDouble(info.pixelScale());
+            InputNormalization norm = info.normalization();
+            if (norm.isPixelScale()) {
+                p.writeDouble(norm.scale(0));
+            } else {
+                p.writeByte(norm.channels());
+                for (int c = 0; c < norm.channels(); c++) {
+                    p.writeDouble(norm.scale(c));
+                    p.writeDouble(norm.offset(c));
+                }
+            }
             p.writeDouble(info.testAccuracy());
             writeString(p, info.trainingCommand());
             p.writeLong(info.seed());
@@ -166,7 +182,7 @@ public final class ModelFormat {
             ByteArrayOutputStream fileBuf = new ByteArrayOutputStream(payload.length + HEADER_BYTES + 4);
             DataOutputStream f = new DataOutputStream(fileBuf);
             f.write(MAGIC);
-            f.writeShort(VERSION);
+            f.writeShort(info.normalization().isPixelScale() ? VERSION_PIXEL_SCALE : VERSION);
             f.writeInt(payload.length);
             f.write(payload);
             f.flush();
@@ -284,9 +300,9 @@ public final class ModelFormat {
         ByteBuffer buf = ByteBuffer.wrap(bytes);
         buf.position(MAGIC.length);
         int version = buf.getShort() & 0xffff;
-        if (version != VERSION) {
-            throw new IOException(source + ": unsupported model format version " + version + " (this lola4j reads version "
-                    + VERSION + ")");
+        if (version != VERSION && version != VERSION_PIXEL_SCALE) {
+            throw new IOException(source + ": unsupported model format version " + version + " (this lola4j reads versions "
+                    + VERSION_PIXEL_SCALE + " and " + VERSION + ")");
         }
         long payloadLength = buf.getInt() & 0xffffffffL;
         long expected = HEADER_BYTES + payloadLength + 4;
@@ -308,7 +324,7 @@ public final class ModelFormat {
         }
         ByteBuffer payload = ByteBuffer.wrap(bytes, HEADER_BYTES, (int) payloadLength).slice();
         try {
-            Network net = decodePayload(payload, source);
+            Network net = decodePayload(payload, source, version);
             if (payload.hasRemaining()) {
                 throw new IOException(source + ": corrupt model: " + payload.remaining()
                         + " payload bytes left after the last layer");
@@ -319,16 +335,29 @@ public final class ModelFormat {
         }
     }
 
-    private static Network decodePayload(ByteBuffer p, String source) throws IOException {
+    private static Network decodePayload(ByteBuffer p, String source, int version) throws IOException {
         String name = readString(p, source, "name");
         String dataset = readString(p, source, "dataset");
-        double pixelScale = p.getDouble();
+        double[] scale;
+        double[] offset;
+        if (version == VERSION_PIXEL_SCALE) {
+            scale = new double[] {p.getDouble()};
+            offset = new double[1];
+        } else {
+            int channels = p.get() & 0xff;
+            scale = new double[channels];
+            offset = new double[channels];
+            for (int c = 0; c < channels; c++) {
+                scale[c] = p.getDouble();
+                offset[c] = p.getDouble();
+            }
+        }
         double accuracy = p.getDouble();
         String command = readString(p, source, "training command");
         long seed = p.getLong();
         ModelInfo info;
         try {
-            info = new ModelInfo(name, dataset, pixelScale, accuracy, command, seed);
+            info = new ModelInfo(name, dataset, InputNormalization.affine(scale, offset), accuracy, command, seed);
         } catch (IllegalArgumentException e) {
             throw new IOException(source + ": bad metadata: " + e.getMessage(), e);
         }

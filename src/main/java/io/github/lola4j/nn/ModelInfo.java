@@ -7,15 +7,16 @@ import java.util.Objects;
  *
  * @param name            the model's name, e.g. {@code lola}; 1..200 characters
  * @param dataset         the data set it was trained on, e.g. {@code mnist}; 1..200 characters
- * @param pixelScale      input preprocessing: pixel value p (0..255) becomes {@code p * pixelScale};
- *                        finite and positive (the shipped models use 1/256, LoLa's choice)
+ * @param normalization   input preprocessing: how a pixel value p (0..255) becomes an input value (the
+ *                        MNIST models: {@code p/256}, LoLa's choice; CIFAR-10: per-channel
+ *                        standardisation)
  * @param testAccuracy    accuracy on the data set's full test set as a fraction in [0, 1], measured
  *                        with the weights as stored; NaN when not measured
  * @param trainingCommand the command that reproduces the model (empty when unknown)
  * @param seed            the training seed (0 when unknown)
  */
-public record ModelInfo(String name, String dataset, double pixelScale, double testAccuracy, String trainingCommand,
-        long seed) {
+public record ModelInfo(String name, String dataset, InputNormalization normalization, double testAccuracy,
+        String trainingCommand, long seed) {
 
     /** LoLa's input scaling, p/256 (exact in binary floating point). */
     public static final double PIXEL_SCALE_256 = 1.0 / 256;
@@ -35,6 +36,7 @@ public record ModelInfo(String name, String dataset, double pixelScale, double t
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(dataset, "dataset");
         Objects.requireNonNull(trainingCommand, "trainingCommand");
+        Objects.requireNonNull(normalization, "normalization");
         if (name.isEmpty() || name.length() > MAX_NAME_LENGTH) {
             throw new IllegalArgumentException("model info: name must have 1.." + MAX_NAME_LENGTH + " characters, got '"
                     + name + "'");
@@ -43,9 +45,6 @@ public record ModelInfo(String name, String dataset, double pixelScale, double t
             throw new IllegalArgumentException("model info: dataset must have 1.." + MAX_NAME_LENGTH
                     + " characters, got '" + dataset + "'");
         }
-        if (!(pixelScale > 0) || !Double.isFinite(pixelScale)) {
-            throw new IllegalArgumentException("model info: pixelScale must be finite and positive, got " + pixelScale);
-        }
         if (!Double.isNaN(testAccuracy) && !(testAccuracy >= 0 && testAccuracy <= 1)) {
             throw new IllegalArgumentException("model info: testAccuracy must be NaN or in [0, 1], got " + testAccuracy);
         }
@@ -53,6 +52,21 @@ public record ModelInfo(String name, String dataset, double pixelScale, double t
             throw new IllegalArgumentException("model info: trainingCommand longer than " + MAX_COMMAND_LENGTH
                     + " characters");
         }
+    }
+
+    /**
+     * Metadata whose input preprocessing is one pixel scale ({@link InputNormalization#pixelScale}).
+     *
+     * @param name            the name
+     * @param dataset         the data set identifier
+     * @param pixelScale      pixel p becomes {@code p * pixelScale}; finite and positive
+     * @param testAccuracy    the accuracy, or NaN
+     * @param trainingCommand the command, or empty
+     * @param seed            the seed, or 0
+     */
+    public ModelInfo(String name, String dataset, double pixelScale, double testAccuracy, String trainingCommand,
+            long seed) {
+        this(name, dataset, InputNormalization.pixelScale(pixelScale), testAccuracy, trainingCommand, seed);
     }
 
     /**
@@ -68,13 +82,35 @@ public record ModelInfo(String name, String dataset, double pixelScale, double t
     }
 
     /**
+     * Metadata for an untrained network with any input normalization.
+     *
+     * @param name          the name
+     * @param dataset       the data set identifier
+     * @param normalization the input preprocessing
+     * @return the metadata
+     */
+    public static ModelInfo untrained(String name, String dataset, InputNormalization normalization) {
+        return new ModelInfo(name, dataset, normalization, Double.NaN, "", 0);
+    }
+
+    /**
+     * This metadata with another input normalization.
+     *
+     * @param n the normalization
+     * @return a new record
+     */
+    public ModelInfo withNormalization(InputNormalization n) {
+        return new ModelInfo(name, dataset, n, testAccuracy, trainingCommand, seed);
+    }
+
+    /**
      * This metadata with another accuracy.
      *
      * @param accuracy the measured accuracy, or NaN
      * @return a new record
      */
     public ModelInfo withTestAccuracy(double accuracy) {
-        return new ModelInfo(name, dataset, pixelScale, accuracy, trainingCommand, seed);
+        return new ModelInfo(name, dataset, normalization, accuracy, trainingCommand, seed);
     }
 
     /**
@@ -85,7 +121,7 @@ public record ModelInfo(String name, String dataset, double pixelScale, double t
      * @return a new record
      */
     public ModelInfo withTraining(String command, long seed) {
-        return new ModelInfo(name, dataset, pixelScale, testAccuracy, command, seed);
+        return new ModelInfo(name, dataset, normalization, testAccuracy, command, seed);
     }
 
     /**
@@ -95,6 +131,6 @@ public record ModelInfo(String name, String dataset, double pixelScale, double t
      * @return a new record
      */
     public ModelInfo withName(String newName) {
-        return new ModelInfo(newName, dataset, pixelScale, testAccuracy, trainingCommand, seed);
+        return new ModelInfo(newName, dataset, normalization, testAccuracy, trainingCommand, seed);
     }
 }

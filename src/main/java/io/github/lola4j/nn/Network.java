@@ -46,6 +46,11 @@ public final class Network {
         if (layers.isEmpty()) {
             throw new IllegalArgumentException("network: needs at least one layer");
         }
+        InputNormalization norm = info.normalization();
+        if (norm.channels() != 1 && (input.rank() != 3 || input.dim(0) != norm.channels())) {
+            throw new IllegalArgumentException("network: the input normalization describes " + norm.channels()
+                    + " channels, the input is " + input);
+        }
         List<Layer> copy = List.copyOf(layers);
         Shape[] shapes = new Shape[copy.size() + 1];
         shapes[0] = input;
@@ -215,29 +220,29 @@ public final class Network {
     }
 
     /**
-     * One image of a data set, preprocessed for this network (pixels times
-     * {@link ModelInfo#pixelScale()}).
+     * One image of a data set, preprocessed for this network ({@link ModelInfo#normalization()}).
      *
      * @param images the data set
      * @param index  the image index
      * @return the input, {@code inputShape().size()} values
-     * @throws IllegalArgumentException when the images do not fit the input shape {@code 1 x rows x cols}
+     * @throws IllegalArgumentException when the images do not fit the input shape {@code channels x rows x cols}
      */
     public double[] input(LabeledImages images, int index) {
         requireCompatible(images);
-        return images.image(index, info.pixelScale());
+        return info.normalization().apply(images, index);
     }
 
     /**
-     * Fails unless the images fit this network's input {@code 1 x rows x cols}.
+     * Fails unless the images fit this network's input {@code channels x rows x cols}.
      *
      * @param images the data set
      * @throws IllegalArgumentException naming both shapes
      */
     public void requireCompatible(LabeledImages images) {
-        if (input.rank() != 3 || input.dim(0) != 1 || input.dim(1) != images.rows() || input.dim(2) != images.cols()) {
+        if (input.rank() != 3 || input.dim(0) != images.channels() || input.dim(1) != images.rows()
+                || input.dim(2) != images.cols()) {
             throw new IllegalArgumentException("network input " + input + " does not fit " + images.name() + " images of "
-                    + images.rows() + "x" + images.cols());
+                    + images.channels() + "x" + images.rows() + "x" + images.cols());
         }
     }
 

@@ -1,7 +1,11 @@
 package io.github.lola4j.nn;
 
 import io.github.lola4j.data.LabeledImages;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -86,12 +90,28 @@ public final class Trainer {
     private final double clipNorm;
     private final double activationPenalty;
     private final int shift;
+    private final boolean flip;
     private final int threads;
     private final long seed;
     private final double initStd;
     private final boolean initialize;
     private final boolean fast;
     private final PrintStream log;
+    private final Duration progressInterval;
+    private final Path checkpoint;
+    private final Duration checkpointInterval;
+    private final Path resume;
+    private final long interruptAfterSteps;
+    private final String fingerprint;
+
+    /** What a test-only interruption ({@link Builder#interruptAfterSteps}) throws. */
+    static final class Interrupted extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Interrupted(long step) {
+            super("training interrupted after step " + step + " (test hook)");
+        }
+    }
 
     private Trainer(Builder b) {
         this.epochs = b.epochs;
@@ -103,12 +123,25 @@ public final class Trainer {
         this.clipNorm = b.clipNorm;
         this.activationPenalty = b.activationPenalty;
         this.shift = b.shift;
+        this.flip = b.flip;
         this.threads = b.threads;
         this.seed = b.seed;
         this.initStd = b.initStd;
         this.initialize = b.initialize;
         this.fast = b.fast;
         this.log = b.log;
+        this.progressInterval = b.progressInterval;
+        this.checkpoint = b.checkpoint;
+        this.checkpointInterval = b.checkpointInterval;
+        this.resume = b.resume;
+        this.interruptAfterSteps = b.interruptAfterSteps;
+        // Everything that shapes the weights (not threads, logging or checkpoint files), so a
+        // checkpoint is only resumed by a trainer that would have produced the same run.
+        this.fingerprint = String.format(Locale.ROOT,
+                "epochs=%d batch=%d lr=%s final-lr=%s warmup=%s weight-decay=%s clip=%s act-penalty=%s shift=%d flip=%b"
+                        + " seed=%d init-std=%s initialize=%b fast=%b",
+                epochs, batchSize, learningRate, finalLearningRate, warmupEpochs, weightDecay, clipNorm,
+                activationPenalty, shift, flip, seed, initStd, initialize, fast);
     }
 
     /**
@@ -139,7 +172,75 @@ public final class Trainer {
         private double initStd = 1;
         private boolean initialize = true;
         private boolean fast;
+        private boolean flip;
         private PrintStream log;
+        private Duration progressInterval = Duration.ofSeconds(30);
+        private Path checkpoint;
+        private Duration checkpointInterval = Duration.ofMinutes(10);
+        private Path resume;
+        private long interruptAfterSteps;
+
+        /**
+         * Tests only: save a checkpoint after this many optimiser steps (when a checkpoint file is
+         * set and the step is not an epoch's last) and stop as an interruption would, by throwing
+         * {@link Interrupted}.
+         */
+        Builder interruptAfterSteps(long v) {
+            this.interruptAfterSteps = v;
+            return this;
+        }
+
+        /**
+         * Whether each training image is mirrored left-right with probability 1/2 (augmentation for
+         * natural images such as CIFAR-10; wrong for digits).
+         *
+         * @param v the choice (default false)
+         * @return this builder
+         */
+        public Builder flip(boolean v) {
+            this.flip = v;
+            return this;
+        }
+
+        /**
+         * How often a progress line (epoch, share done, running loss and accuracy, ETA) is printed
+         * within an epoch, besides the line at each epoch's end; only when {@link #log} is set.
+         *
+         * @param v positive (default 30 s)
+         * @return this builder
+         */
+        public Builder progressInterval(Duration v) {
+            this.progressInterval = v;
+            return this;
+        }
+
+        /**
+         * Where the training state is saved (atomically) at each epoch's end and, within an epoch,
+         * at the first batch boundary after {@code every} has passed since the last save; null (the
+         * default) for no checkpoints. Saving never changes the result.
+         *
+         * @param file  the checkpoint file, or null
+         * @param every the longest time between two saves within an epoch, positive
+         * @return this builder
+         */
+        public Builder checkpoint(Path file, Duration every) {
+            this.checkpoint = file;
+            this.checkpointInterval = every;
+            return this;
+        }
+
+        /**
+         * A checkpoint to continue from instead of starting anew. The trainer must be configured
+         * exactly as the one that wrote it (threads aside) and be given the same network
+         * architecture and training set; the result is then bit-identical to an uninterrupted run.
+         *
+         * @param file the checkpoint, or null (the default) to start anew
+         * @return this builder
+         */
+        public Builder resume(Path file) {
+            this.resume = file;
+            return this;
+        }
 
         /**
          * Fast mode: convolutions run as matrix products over each chunk of samples, with their sums
@@ -333,6 +434,10 @@ public final class Trainer {
             check(shift >= 0 && shift <= 4, "shift", shift, "in [0, 4]");
             check(threads >= 1, "threads", threads, ">= 1");
             check(initStd > 0 && Double.isFinite(initStd), "initStd", initStd, "> 0");
+            check(progressInterval != null && !progressInterval.isNegative() && !progressInterval.isZero(),
+                    "progressInterval", progressInterval, "positive");
+            check(checkpointInterval != null && !checkpointInterval.isNegative() && !checkpointInterval.isZero(),
+                    "checkpointInterval", checkpointInterval, "positive");
             return new Trainer(this);
         }
 
@@ -365,28 +470,44 @@ public final class Trainer {
         }
         long t0 = System.nanoTime();
         Model model = new Model(start);
-        if (initialize) {
-            initialize(model, train);
+        AdamW opt = new AdamW(model, clipNorm, weightDecay);
+        int n = train.count();
+        int stepsPerEpoch = (n + batchSize - 1) / batchSize;
+        long totalSteps = (long) stepsPerEpoch * epochs;
+        long warmupSteps = Math.round(warmupEpochs * stepsPerEpoch);
+        TrainingCheckpoint.State state;
+        if (resume != null) {
+            TrainingCheckpoint cp = read(resume);
+            cp.requireMatches(resume, fingerprint, model, train);
+            state = cp.restore(model, opt);
+            if (log != null) {
+                log.printf(Locale.ROOT, "resuming from %s: epoch %d, batch %d of %d%n", resume, state.epoch,
+                        state.batch, stepsPerEpoch);
+            }
+        } else {
+            if (initialize) {
+                initialize(model, train);
+            }
+            state = new TrainingCheckpoint.State();
         }
-        try (BatchRunner runner = new BatchRunner(model, threads, batchSize, shift, seed, activationPenalty, fast)) {
-            List<EpochStats> history = new ArrayList<>();
-            int n = train.count();
-            int stepsPerEpoch = (n + batchSize - 1) / batchSize;
-            long totalSteps = (long) stepsPerEpoch * epochs;
-            long warmupSteps = Math.round(warmupEpochs * stepsPerEpoch);
-            AdamW opt = new AdamW(model, clipNorm, weightDecay);
-            long step = 0;
+        try (BatchRunner runner = new BatchRunner(model, threads, batchSize, shift, flip, seed, activationPenalty, fast)) {
             int[] order = new int[n];
-            for (int epoch = 1; epoch <= epochs; epoch++) {
+            long runStart = System.nanoTime();
+            long stepsThisRun = 0;
+            long lastProgress = runStart;
+            long lastSave = runStart;
+            for (int epoch = state.epoch; epoch <= epochs; epoch++) {
                 long e0 = System.nanoTime();
                 Seeds.shuffle(order, Seeds.mix(seed, epoch, -1));
-                double lossSum = 0;
-                int correct = 0;
+                boolean resumedHere = epoch == state.epoch;
+                double lossSum = resumedHere ? state.lossSum : 0;
+                int correct = resumedHere ? state.correct : 0;
+                double priorEpochSeconds = resumedHere ? state.epochSeconds : 0;
                 double lr = learningRate;
-                for (int b = 0; b < stepsPerEpoch; b++) {
+                for (int b = resumedHere ? state.batch : 0; b < stepsPerEpoch; b++) {
                     int from = b * batchSize;
                     int to = Math.min(n, from + batchSize);
-                    lr = learningRate(step, warmupSteps, totalSteps);
+                    lr = learningRate(state.step, warmupSteps, totalSteps);
                     BatchRunner.BatchResult br = runner.runBatch(train, order, from, to, epoch);
                     if (!Double.isFinite(br.loss)) {
                         throw new IllegalStateException("training diverged: loss " + br.loss + " at epoch " + epoch
@@ -395,19 +516,89 @@ public final class Trainer {
                     lossSum += br.loss;
                     correct += br.correct;
                     opt.step(br.gradient, to - from, lr);
-                    step++;
+                    state.step++;
+                    stepsThisRun++;
+                    long now = System.nanoTime();
+                    if (log != null && now - lastProgress >= progressInterval.toNanos() && b + 1 < stepsPerEpoch) {
+                        lastProgress = now;
+                        double perStep = (now - runStart) / 1e9 / stepsThisRun;
+                        log.printf(Locale.ROOT, "epoch %3d/%d  %5.1f%% (%d/%d batches)  loss %.4f  train %6.2f%%  ETA %s%n",
+                                epoch, epochs, 100.0 * (b + 1) / stepsPerEpoch, b + 1, stepsPerEpoch,
+                                lossSum / Math.min(n, to), 100.0 * correct / Math.min(n, to),
+                                formatDuration(perStep * (totalSteps - state.step)));
+                        log.flush();
+                    }
+                    boolean interrupt = interruptAfterSteps > 0 && state.step == interruptAfterSteps;
+                    if (checkpoint != null && (now - lastSave >= checkpointInterval.toNanos() || interrupt)
+                            && b + 1 < stepsPerEpoch) {
+                        lastSave = now;
+                        state.epoch = epoch;
+                        state.batch = b + 1;
+                        state.lossSum = lossSum;
+                        state.correct = correct;
+                        state.epochSeconds = priorEpochSeconds + (now - e0) / 1e9;
+                        state.seconds += (now - t0) / 1e9;
+                        t0 = now;
+                        save(model, opt, state, train);
+                    }
+                    if (interrupt) {
+                        throw new Interrupted(state.step);
+                    }
                 }
                 double testAcc = test == null ? Double.NaN : runner.accuracy(test);
+                long now = System.nanoTime();
                 EpochStats stats = new EpochStats(epoch, lossSum / n, (double) correct / n, testAcc, lr,
-                        (System.nanoTime() - e0) / 1e9);
-                history.add(stats);
+                        priorEpochSeconds + (now - e0) / 1e9);
+                state.history.add(stats);
                 if (log != null) {
-                    log.println(stats.format(epochs));
+                    double perStep = (now - runStart) / 1e9 / Math.max(1, stepsThisRun);
+                    log.println(stats.format(epochs)
+                            + (epoch < epochs ? "  ETA " + formatDuration(perStep * (totalSteps - state.step)) : ""));
                     log.flush();
+                    lastProgress = now;
+                }
+                if (checkpoint != null) {
+                    lastSave = now;
+                    state.epoch = epoch + 1;
+                    state.batch = 0;
+                    state.lossSum = 0;
+                    state.correct = 0;
+                    state.epochSeconds = 0;
+                    state.seconds += (now - t0) / 1e9;
+                    t0 = now;
+                    save(model, opt, state, train);
                 }
             }
-            return new Result(model.toNetwork(), history, (System.nanoTime() - t0) / 1e9);
+            return new Result(model.toNetwork(), state.history, state.seconds + (System.nanoTime() - t0) / 1e9);
         }
+    }
+
+    private static TrainingCheckpoint read(Path file) {
+        try {
+            return TrainingCheckpoint.read(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot resume: " + e.getMessage(), e);
+        }
+    }
+
+    private void save(Model model, AdamW opt, TrainingCheckpoint.State state, LabeledImages train) {
+        try {
+            TrainingCheckpoint.write(checkpoint, fingerprint, model, opt, state, train);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the checkpoint " + checkpoint + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code 1h02m}, {@code 4m05s} or {@code 12s}. */
+    static String formatDuration(double seconds) {
+        long s = Math.max(0, Math.round(seconds));
+        if (s >= 3600) {
+            return String.format(Locale.ROOT, "%dh%02dm", s / 3600, (s % 3600) / 60);
+        }
+        if (s >= 60) {
+            return String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
+        }
+        return s + "s";
     }
 
     /** The cosine schedule with linear warm-up, at optimiser step {@code step} (0-based). */
@@ -465,7 +656,7 @@ public final class Trainer {
     private void initialize(Model model, LabeledImages train) {
         SplittableRandom rnd = new SplittableRandom(Seeds.mix(seed, 0, -2));
         int samples = Math.min(INIT_SAMPLES, train.count());
-        double scale = model.template.info().pixelScale();
+        InputNormalization norm = model.template.info().normalization();
         double[][] acts = new double[model.shapes.length][];
         for (int i = 0; i < acts.length; i++) {
             acts[i] = new double[model.shapes[i].size()];
@@ -488,7 +679,7 @@ public final class Trainer {
             double sumSq = 0;
             long count = 0;
             for (int s = 0; s < samples; s++) {
-                train.imageInto(s, scale, acts[0]);
+                norm.apply(train, s, acts[0]);
                 for (int j = 0; j <= l; j++) {
                     model.layers.get(j).forward(model.shapes[j], model.params[j], acts[j], acts[j + 1]);
                 }

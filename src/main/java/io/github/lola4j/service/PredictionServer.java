@@ -486,7 +486,10 @@ public final class PredictionServer implements AutoCloseable {
             m.put("plan_fingerprint", String.format("%016x", p.fingerprint()));
             m.put("plan", Protocol.MODELS + "/" + h.name() + Protocol.PLAN_SUFFIX);
             m.put("input_shape", c.inputShape().dims());
-            m.put("pixel_scale", c.pixelScale());
+            Map<String, Object> norm = new LinkedHashMap<>();
+            norm.put("scale", c.normalization().scales());
+            norm.put("offset", c.normalization().offsets());
+            m.put("input_normalization", norm);
             m.put("outputs", c.outputSize());
             m.put("batch", p.isBatch() ? p.batchSize() : 0);
             m.put("input_representation", c.inputRepresentation().describe());

@@ -29,7 +29,7 @@ class TrainCommandTest {
         assertEquals("lola-small", net.info().name());
         assertEquals("mnist", net.info().dataset());
         assertEquals(5, net.info().seed());
-        assertEquals(1.0 / 256, net.info().pixelScale());
+        assertEquals(1.0 / 256, net.info().normalization().scale(0));
         String cmd = net.info().trainingCommand();
         assertTrue(cmd.startsWith("lola4j train --arch lola-small") && cmd.contains("--epochs 1")
                 && cmd.contains("--seed 5") && cmd.contains("--train-limit 600"), cmd);

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
@@ -19,9 +20,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import java.util.zip.Deflater;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -186,5 +193,111 @@ class DatasetCacheTest {
         assertEquals(URI.create("https://storage.googleapis.com/cvdf-datasets/mnist/"), m.get(0));
         assertEquals(URI.create("https://ossci-datasets.s3.amazonaws.com/mnist/"), m.get(1));
         assertEquals(tmp.resolve("fashion-mnist"), cache.directory(Dataset.FASHION_MNIST));
+    }
+
+    /** A tarball laid out as the official cifar-10-binary.tar.gz, holding the given batches (real or replaced). */
+    private static byte[] cifarTarball(Map<String, byte[]> members) throws IOException {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(buf) {
+                {
+                    def.setLevel(Deflater.BEST_SPEED);
+                }
+            };
+             TarArchiveOutputStream tar = new TarArchiveOutputStream(gz)) {
+            TarArchiveEntry dir = new TarArchiveEntry("cifar-10-batches-bin/");
+            tar.putArchiveEntry(dir);
+            tar.closeArchiveEntry();
+            byte[] meta = "airplane\nautomobile\n".getBytes(StandardCharsets.US_ASCII);
+            TarArchiveEntry m = new TarArchiveEntry("cifar-10-batches-bin/batches.meta.txt");
+            m.setSize(meta.length);
+            tar.putArchiveEntry(m);
+            tar.write(meta);
+            tar.closeArchiveEntry();
+            for (Map.Entry<String, byte[]> e : members.entrySet()) {
+                TarArchiveEntry t = new TarArchiveEntry("cifar-10-batches-bin/" + e.getKey());
+                t.setSize(e.getValue().length);
+                tar.putArchiveEntry(t);
+                tar.write(e.getValue());
+                tar.closeArchiveEntry();
+            }
+        }
+        return buf.toByteArray();
+    }
+
+    private static byte[] realBatch(String name) throws IOException {
+        try (InputStream in = new GZIPInputStream(Files.newInputStream(TestData.CIFAR10.resolve(name + ".gz")))) {
+            return in.readAllBytes();
+        }
+    }
+
+    @Test
+    void cifarTarballIsDownloadedExtractedVerifiedAndThenCached() throws IOException {
+        Map<String, byte[]> members = new LinkedHashMap<>();
+        for (String f : Cifar10.FILES) {
+            members.put(f, realBatch(f));
+        }
+        files.put("/kriz/cifar-10-binary.tar.gz", cifarTarball(members));
+        Path home = tmp.resolve("home");
+        ByteArrayOutputStream progress = new ByteArrayOutputStream();
+        DataLocator locator = DataLocator.builder(Dataset.CIFAR10).environment(k -> null).homeDirectory(home)
+                .mirrors(List.of(base("kriz"))).progress(new PrintStream(progress, true, StandardCharsets.UTF_8))
+                .timeout(Duration.ofSeconds(30)).build();
+        DataLocator.Location first = locator.locate();
+        assertEquals(DataLocator.Origin.DOWNLOAD, first.origin());
+        assertEquals(home.resolve(".cache/lola4j/cifar10"), first.directory());
+        for (String f : Cifar10.FILES) {
+            assertEquals(Dataset.CIFAR10.sha256(f), DatasetCache.sha256OfContent(first.directory().resolve(f)), f);
+        }
+        assertEquals(List.of(), partFiles(first.directory()));
+        assertTrue(Files.notExists(first.directory().resolve("batches.meta.txt")), "only the batches are kept");
+        String bar = progress.toString(StandardCharsets.UTF_8);
+        assertTrue(bar.contains("cifar-10-binary.tar.gz [") && bar.contains("100%"), bar);
+
+        DataLocator.Location second = locator.locate();
+        assertEquals(DataLocator.Origin.CACHE, second.origin());
+        assertEquals(1, hits.get("/kriz/cifar-10-binary.tar.gz"));
+        assertEquals(3, locator.loadTestSet().label(0));
+    }
+
+    @Test
+    void tamperedCifarMemberIsRefusedAndTheNextMirrorUsed() throws IOException {
+        Path home = tmp.resolve("home");
+        Path dir = DatasetCache.defaultRoot(home).resolve("cifar10");
+        Files.createDirectories(dir);
+        for (String f : Cifar10.FILES.subList(0, 5)) {
+            Files.copy(TestData.CIFAR10.resolve(f + ".gz"), dir.resolve(f + ".gz"));
+        }
+        byte[] test = realBatch("test_batch.bin");
+        byte[] tampered = test.clone();
+        tampered[3073 * 5 + 100] ^= 1;
+        files.put("/bad/cifar-10-binary.tar.gz", cifarTarball(Map.of("test_batch.bin", tampered)));
+        files.put("/good/cifar-10-binary.tar.gz", cifarTarball(Map.of("test_batch.bin", test)));
+        DatasetCache only = new DatasetCache(DatasetCache.defaultRoot(home), List.of(base("bad")), null,
+                Duration.ofSeconds(30));
+        IOException e = assertThrows(IOException.class, () -> only.download(Dataset.CIFAR10));
+        assertTrue(e.getMessage().contains("test_batch.bin") && e.getMessage().contains("SHA-256"), e.getMessage());
+        assertTrue(Files.notExists(dir.resolve("test_batch.bin")), "a refused member leaves no file");
+        assertEquals(List.of(), partFiles(dir));
+
+        DatasetCache both = new DatasetCache(DatasetCache.defaultRoot(home), List.of(base("bad"), base("good")), null,
+                Duration.ofSeconds(30));
+        assertEquals(dir, both.download(Dataset.CIFAR10));
+        assertEquals(Dataset.CIFAR10.sha256("test_batch.bin"), DatasetCache.sha256OfContent(dir.resolve("test_batch.bin")));
+        assertEquals(List.of(), partFiles(dir));
+    }
+
+    @Test
+    void cifarArchiveLackingABatchIsRefused() throws IOException {
+        Path home = tmp.resolve("home");
+        Path dir = DatasetCache.defaultRoot(home).resolve("cifar10");
+        Files.createDirectories(dir);
+        for (String f : Cifar10.FILES.subList(0, 4)) {
+            Files.copy(TestData.CIFAR10.resolve(f + ".gz"), dir.resolve(f + ".gz"));
+        }
+        files.put("/short/cifar-10-binary.tar.gz", cifarTarball(Map.of("test_batch.bin", realBatch("test_batch.bin"))));
+        DatasetCache cache = new DatasetCache(DatasetCache.defaultRoot(home), List.of(base("short")), null,
+                Duration.ofSeconds(30));
+        IOException e = assertThrows(IOException.class, () -> cache.download(Dataset.CIFAR10));
+        assertTrue(e.getMessage().contains("lacks data_batch_5.bin"), e.getMessage());
     }
 }

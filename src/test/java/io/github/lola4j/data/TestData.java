@@ -13,6 +13,9 @@ final class TestData {
     /** The real Fashion-MNIST files. */
     static final Path FASHION = Path.of("../shared/data/fashion-mnist");
 
+    /** The real CIFAR-10 batches (gzipped). */
+    static final Path CIFAR10 = Path.of("../shared/data/cifar10");
+
     private TestData() {
     }
 

@@ -87,7 +87,7 @@ class ClientPlanTest {
             assertEquals(c.outputRepresentation(), back.outputRepresentation());
             assertEquals(c.inputShape(), back.inputShape());
             assertEquals(c.outputSize(), back.outputSize());
-            assertEquals(c.pixelScale(), back.pixelScale(), 0.0);
+            assertEquals(c.normalization(), back.normalization());
             assertEquals(c.batchSize(), back.batchSize());
             assertEquals("lola-small", back.modelName());
             assertArrayEquals(bytes(c), bytes(back), "writing a read client plan gives the same bytes");

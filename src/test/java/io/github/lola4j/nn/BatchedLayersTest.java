@@ -87,7 +87,7 @@ class BatchedLayersTest {
             max = Math.max(max, model.shapes[i].size());
         }
         for (int idx : order) {
-            data.imageInto(idx, model.template.info().pixelScale(), acts[0]);
+            model.template.info().normalization().apply(data, idx, acts[0]);
             int last = model.layers.size();
             for (int l = 0; l < last; l++) {
                 model.layers.get(l).forward(model.shapes[l], model.params[l], acts[l], acts[l + 1]);

@@ -169,7 +169,7 @@ class ModelFormatTest {
         Network net = ModelFormat.fromBytes(convDense(845, 0.5f), "hand");
         assertEquals(Shape.of(10), net.outputShape());
         assertEquals(0.5, ((Conv2d) net.layers().get(0)).weight(1, 0, 2, 2));
-        assertEquals(1.0 / 256, net.info().pixelScale());
+        assertEquals(1.0 / 256, net.info().normalization().scale(0));
     }
 
     @Test
@@ -183,8 +183,9 @@ class ModelFormatTest {
     @Test
     void unsupportedVersionIsRefused() {
         byte[] b = ModelFormat.toBytes(everyLayer(), ModelFormat.WeightEncoding.FLOAT32);
-        b[5] = 2;
-        assertTrue(failure(b).contains("unsupported model format version 2 (this lola4j reads version 1)"), failure(b));
+        b[5] = 7;
+        assertTrue(failure(b).contains("unsupported model format version 7 (this lola4j reads versions 1 and 2)"),
+                failure(b));
     }
 
     @Test
@@ -282,8 +283,8 @@ class ModelFormatTest {
             metadata(p, -1);
             p.writeByte(2);
         });
-        assertTrue(failure(b).contains("bad metadata: model info: pixelScale must be finite and positive, got -1.0"),
-                failure(b));
+        assertTrue(failure(b).contains("bad metadata: input normalization: scale of channel 0 must be finite and positive,"
+                + " got -1.0"), failure(b));
         byte[] enc = handWritten(p -> {
             metadata(p, 1);
             p.writeByte(7);

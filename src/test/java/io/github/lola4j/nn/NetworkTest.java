@@ -96,7 +96,7 @@ class NetworkTest {
         e = assertThrows(IllegalArgumentException.class, () -> new ModelInfo("a", "mnist", 1, 1.5, "", 0));
         assertTrue(e.getMessage().contains("testAccuracy must be NaN or in [0, 1], got 1.5"));
         e = assertThrows(IllegalArgumentException.class, () -> new ModelInfo("a", "mnist", Double.NaN, 0.5, "", 0));
-        assertTrue(e.getMessage().contains("pixelScale"));
+        assertTrue(e.getMessage().contains("scale of channel 0 must be finite and positive"), e.getMessage());
     }
 
     @Test

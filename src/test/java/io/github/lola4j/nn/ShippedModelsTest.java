@@ -29,7 +29,7 @@ class ShippedModelsTest {
         Network net = ModelRegistry.load(name);
         assertEquals(name, net.info().name());
         assertEquals("mnist", net.info().dataset());
-        assertEquals(ModelInfo.PIXEL_SCALE_256, net.info().pixelScale());
+        assertEquals(ModelInfo.PIXEL_SCALE_256, net.info().normalization().scale(0));
         assertTrue(net.info().trainingCommand().startsWith("lola4j train --arch " + arch.id() + " "),
                 net.info().trainingCommand());
         // Same geometry as the architecture.
