@@ -32,7 +32,7 @@ import java.util.concurrent.ForkJoinPool;
 public final class InferCommand implements Command {
 
     private static final Set<String> VALUES = Set.of("model", "count", "offset", "threads", "warmup", "data", "dataset",
-            "ring-degree", "input", "batch-size");
+            "ring-degree", "input", "batch-size", "max-input-ciphertexts");
     private static final Set<String> FLAGS = Set.of("json", "no-download", "symmetric", "masked-output", "batch");
 
     /** Creates the command. */
@@ -82,6 +82,8 @@ public final class InferCommand implements Command {
                 "  --batch-size B       batch mode with B images per evaluation",
                 "  --masked-output      zero the output's other slots (partial sums) at the cost of one level",
                 "  --ring-degree N,...  the ring degrees the compiler may choose from",
+                "  --max-input-ciphertexts N the most ciphertexts the client may send (default 256; the",
+                "                       convolution representation needs one per kernel tap, e.g. 192 for 3x8x8)",
                 "  --json               end with one line of JSON: model, count, accuracy, agreement, max_abs_error,",
                 "                       latency_median_s, latency_p90_s, latency_single_thread_median_s,",
                 "                       encrypt_s, decrypt_s, evaluation_key_bytes, input_ciphertext_bytes,",

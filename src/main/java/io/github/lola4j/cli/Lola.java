@@ -1,6 +1,8 @@
 package io.github.lola4j.cli;
 
 import io.github.lola4j.ckks.EvaluationKeys;
+import io.github.lola4j.data.DataLocator;
+import io.github.lola4j.data.Dataset;
 import io.github.lola4j.data.LabeledImages;
 import io.github.lola4j.data.Mnist;
 import io.github.lola4j.lola.EncryptedTensor;
@@ -8,6 +10,8 @@ import io.github.lola4j.lola.LolaCompiler;
 import io.github.lola4j.lola.Plan;
 import io.github.lola4j.nn.Network;
 import io.github.lola4j.ring.Parallelism;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -19,22 +23,44 @@ final class Lola {
     private Lola() {
     }
 
+    /** How many test images calibrate a network that is not of MNIST's shape. */
+    static final int CALIBRATION_IMAGES = 100;
+
     /**
      * The calibration inputs: the 100 MNIST images embedded in the jar for a network of 28x28
-     * images (so that demo, plan and infer compile the identical plan, with or without data),
-     * none (synthetic inputs) otherwise.
+     * images (so that demo, plan and infer compile the identical plan, with or without data); for
+     * other networks (CIFAR-10) the first 100 test images of the model's data set when they are
+     * found locally ({@code --data}, {@code LOLA4J_DATA}, the cache; never a download), so that
+     * the value ranges are those of real images; none (synthetic inputs) otherwise.
      */
-    static List<double[]> calibration(Network net) {
+    static List<double[]> calibration(Network net, Options o) {
         LabeledImages sample = Mnist.embeddedSample();
-        if (net.inputShape().rank() != 3 || net.inputShape().dim(0) != 1 || net.inputShape().dim(1) != sample.rows()
-                || net.inputShape().dim(2) != sample.cols()) {
-            return List.of();
+        if (!net.fits(sample)) {
+            sample = localTestImages(net, o);
+            if (sample == null) {
+                return List.of();
+            }
         }
         List<double[]> out = new ArrayList<>();
-        for (int i = 0; i < sample.count(); i++) {
+        for (int i = 0; i < Math.min(CALIBRATION_IMAGES, sample.count()); i++) {
             out.add(net.input(sample, i));
         }
         return out;
+    }
+
+    private static LabeledImages localTestImages(Network net, Options o) {
+        try {
+            Dataset d = Dataset.byId(o.get("dataset", net.info().dataset()));
+            var where = DataLocator.builder(d).dataDirectory(o.has("data") ? Path.of(o.get("data", "")) : null)
+                    .download(false).build().locateLocally();
+            if (where.isEmpty()) {
+                return null;
+            }
+            LabeledImages test = d.loadTestSet(where.get().directory());
+            return net.fits(test) ? test : null;
+        } catch (IOException | IllegalArgumentException e) {
+            return null;
+        }
     }
 
     /** Compile options from the shared command-line options. */
@@ -56,7 +82,10 @@ final class Lola {
                         + " combine with --batch");
             }
         }
-        List<double[]> cal = calibration(net);
+        if (o.has("max-input-ciphertexts")) {
+            opt = opt.withMaxInputCiphertexts(o.getInt("max-input-ciphertexts", 64, 1, 1 << 16));
+        }
+        List<double[]> cal = calibration(net, o);
         if (!cal.isEmpty()) {
             opt = opt.withCalibration(cal);
         }

@@ -13,7 +13,8 @@ import java.util.Set;
  */
 public final class PlanCommand implements Command {
 
-    private static final Set<String> VALUES = Set.of("model", "ring-degree", "input", "batch-size", "out");
+    private static final Set<String> VALUES = Set.of("model", "ring-degree", "input", "batch-size", "out", "max-input-ciphertexts",
+            "data", "dataset");
     private static final Set<String> FLAGS = Set.of("json", "masked-output", "batch");
 
     /** Creates the command. */
@@ -47,11 +48,15 @@ public final class PlanCommand implements Command {
                 "  --input dense|any    dense: the image in one ciphertext, converted by the server (LoLa-Dense)",
                 "  --batch              throughput mode: one image per slot (CryptoNets); --batch-size B sets B",
                 "  --ring-degree N,...  the ring degrees to consider (default 8192,16384,32768)",
+                "  --max-input-ciphertexts N the most ciphertexts the client may send (default 256; the",
+                "                       convolution representation needs one per kernel tap, e.g. 192 for 3x8x8)",
                 "  --out FILE           also write the compiled plan (model included) for serve --models FILE",
                 "  --json               end with one line of JSON: the whole report (snake_case keys)",
                 "",
                 "Value ranges are calibrated on the 100 MNIST test images embedded in the jar for 28x28 models,",
-                "on synthetic inputs otherwise. exit code: 0, 2 on a usage error, 3 when the model cannot fit.");
+                "else on the first 100 test images of the model's data set when found locally (--data DIR,",
+                "$LOLA4J_DATA or the cache; --dataset ID overrides the model's), else on synthetic inputs.",
+                "exit code: 0, 2 on a usage error, 3 when the model cannot fit.");
     }
 
     @Override

@@ -32,7 +32,8 @@ import javax.net.ssl.SSLContext;
 public final class ServeCommand implements Command {
 
     private static final Set<String> VALUES = Set.of("port", "bind", "models", "max-concurrent", "queue", "threads", "key-ttl",
-            "key-budget-mb", "tls-keystore", "tls-password-file", "input", "ring-degree", "drain-timeout");
+            "key-budget-mb", "tls-keystore", "tls-password-file", "input", "ring-degree", "drain-timeout", "max-input-ciphertexts",
+            "data", "dataset");
     private static final Set<String> FLAGS = Set.of();
 
     private final Map<String, String> env;
@@ -85,6 +86,8 @@ public final class ServeCommand implements Command {
                 "                         --tls-password-file FILE (first line) or $LOLA4J_TLS_PASSWORD",
                 "  --input dense|any      the input layout the models are compiled for (as plan and infer)",
                 "  --ring-degree N,...    the ring degrees the compiler may choose from",
+                "  --max-input-ciphertexts N the most ciphertexts the client may send (default 256; the",
+                "                         convolution representation needs one per kernel tap, e.g. 192 for 3x8x8)",
                 "",
                 "A request must arrive within 300 s and its answer leave within 300 s (JVM options",
                 "-Dsun.net.httpserver.maxReqTime=S and -Dsun.net.httpserver.maxRspTime=S change that).",

@@ -1,5 +1,6 @@
 package io.github.lola4j.lola;
 
+import io.github.lola4j.nn.InputNormalization;
 import io.github.lola4j.nn.Network;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,12 +22,18 @@ final class Calibration {
         int n = net.inputShape().size();
         List<double[]> in = new ArrayList<>();
         boolean synthetic = o.calibration().isEmpty();
+        InputNormalization norm = net.info().normalization();
         if (synthetic) {
             SplittableRandom r = new SplittableRandom(20190609);
+            int channels = net.inputShape().rank() == 3 ? net.inputShape().dim(0) : 1;
+            int plane = n / channels;
             for (int k = 0; k < 16; k++) {
                 double[] x = new double[n];
                 for (int i = 0; i < n; i++) {
-                    x[i] = r.nextDouble();
+                    // Pixel-scale models keep the draws they always had; other normalizations map
+                    // uniform pixels through their per-channel affine maps.
+                    double u = r.nextDouble();
+                    x[i] = norm.isPixelScale() ? u : 256 * u * norm.scale(i / plane) + norm.offset(i / plane);
                 }
                 in.add(x);
             }
@@ -75,7 +82,7 @@ final class Calibration {
     }
 
     String describe() {
-        return synthetic ? "16 synthetic inputs uniform in [0, 1) (no calibration data given)"
+        return synthetic ? "16 synthetic inputs of uniform pixels (no calibration data given)"
                 : inputs.size() + " calibration input" + (inputs.size() > 1 ? "s" : "");
     }
 }

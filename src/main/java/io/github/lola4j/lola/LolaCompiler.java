@@ -51,6 +51,14 @@ public final class LolaCompiler {
      * Compile options. Immutable; the {@code with} methods return modified copies.
      */
     public static final class Options {
+        /**
+         * The default bound on the ciphertexts a client sends: enough for the convolution
+         * representation of a 3x8x8 colour kernel (192 taps, the paper's CIFAR-10 input), which
+         * at N = 32768 is about 376 MiB of upload but removes the server's most expensive
+         * conversion; MNIST kernels need 25 to 64.
+         */
+        public static final int DEFAULT_MAX_INPUT_CIPHERTEXTS = 256;
+
         private SecurityLevel security = SecurityLevel.BITS_128;
         private int[] ringDegrees = {8192, 16384, 32768};
         private CkksParameters parameters;
@@ -59,7 +67,7 @@ public final class LolaCompiler {
         private double rangeMargin = 2;
         private double headroomBits = 2;
         private List<double[]> calibration = List.of();
-        private int maxInputCiphertexts = 64;
+        private int maxInputCiphertexts = DEFAULT_MAX_INPUT_CIPHERTEXTS;
         private InputLayout input = InputLayout.ANY;
         private int batch;
         private CostModel costModel;

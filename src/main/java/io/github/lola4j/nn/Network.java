@@ -233,14 +233,24 @@ public final class Network {
     }
 
     /**
+     * Whether the images fit this network's input {@code channels x rows x cols}.
+     *
+     * @param images the data set
+     * @return true when {@link #requireCompatible} would pass
+     */
+    public boolean fits(LabeledImages images) {
+        return input.rank() == 3 && input.dim(0) == images.channels() && input.dim(1) == images.rows()
+                && input.dim(2) == images.cols();
+    }
+
+    /**
      * Fails unless the images fit this network's input {@code channels x rows x cols}.
      *
      * @param images the data set
      * @throws IllegalArgumentException naming both shapes
      */
     public void requireCompatible(LabeledImages images) {
-        if (input.rank() != 3 || input.dim(0) != images.channels() || input.dim(1) != images.rows()
-                || input.dim(2) != images.cols()) {
+        if (!fits(images)) {
             throw new IllegalArgumentException("network input " + input + " does not fit " + images.name() + " images of "
                     + images.channels() + "x" + images.rows() + "x" + images.cols());
         }

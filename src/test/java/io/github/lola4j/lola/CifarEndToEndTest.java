@@ -1,0 +1,74 @@
+package io.github.lola4j.lola;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.lola4j.ckks.EvaluationKeys;
+import io.github.lola4j.ckks.KeyGenerator;
+import io.github.lola4j.ckks.PublicKey;
+import io.github.lola4j.ckks.SecretKey;
+import io.github.lola4j.data.Cifar10;
+import io.github.lola4j.data.Split;
+import io.github.lola4j.nn.Architecture;
+import io.github.lola4j.nn.InputNormalization;
+import io.github.lola4j.nn.Network;
+import io.github.lola4j.nn.Tensor;
+import io.github.lola4j.nn.Trainer;
+import io.github.lola4j.ring.Parallelism;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ForkJoinPool;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Encrypted CIFAR-10 with the lola-cifar architecture: colour input standardised per channel,
+ * the convolution representation of 192 ciphertexts at N = 32768, the second convolution and the
+ * dense layer on the server; the encrypted predictions must equal the plaintext ones. The network
+ * is trained here for one short epoch (its accuracy does not matter for agreement, its value
+ * ranges do: they are those of trained weights on real images). Slow: about a minute of training
+ * and 8 s per image, 12 GiB.
+ */
+class CifarEndToEndTest {
+
+    @Test
+    @Tag("slow")
+    void lolaCifarAgreesOnThreeImages() throws Exception {
+        Split cifar = Cifar10.load(Path.of("../shared/data/cifar10"));
+        Network start = Architecture.LOLA_CIFAR.untrained("cifar10", InputNormalization.fit(cifar.train()));
+        Network net = Trainer.builder().epochs(1).seed(3).fast(true).flip(true).threads(2).build()
+                .train(start, cifar.train().subset(0, 1024), null).network().roundedToFloat();
+        List<double[]> cal = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            cal.add(net.input(cifar.test(), i));
+        }
+        Plan plan = LolaCompiler.compile(net, LolaCompiler.Options.lowLatency().withCalibration(cal));
+        assertEquals(128, plan.report().securityBits());
+        assertEquals(32768, plan.parameters().ringDegree());
+        assertEquals(192, plan.inputRepresentation().ciphertexts(), "the convolution representation, one per tap");
+        SecureRandom rnd = new SecureRandom();
+        KeyGenerator kg = new KeyGenerator(plan.parameters(), rnd);
+        SecretKey sk = kg.secretKey();
+        PublicKey pk = kg.publicKey(sk);
+        EvaluationKeys evk = kg.evaluationKeys(sk, plan.keyRequirements());
+        ForkJoinPool pool = new ForkJoinPool(2);
+        try {
+            Parallelism par = Parallelism.of(pool);
+            double worst = 0;
+            for (int i = 0; i < 3; i++) {
+                double[] x = net.input(cifar.test(), 100 + i);
+                double[] plain = net.forward(x);
+                double[] scores = plan.decryptOutput(plan.evaluate(plan.encryptInput(x, pk, rnd), evk, par), sk);
+                for (int k = 0; k < plain.length; k++) {
+                    worst = Math.max(worst, Math.abs(plain[k] - scores[k]));
+                }
+                assertEquals(Tensor.argmax(plain), Tensor.argmax(scores), "image " + (100 + i));
+            }
+            assertTrue(worst < 1e-3, "largest score error " + worst);
+        } finally {
+            pool.shutdown();
+        }
+    }
+}
