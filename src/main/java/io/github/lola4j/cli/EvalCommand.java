@@ -47,7 +47,7 @@ public final class EvalCommand implements Command {
                         + ") or a model file (default lola)",
                 "  --data DIR           folder with the four IDX files (or a mnist/ subfolder); default:",
                 "                       $LOLA4J_DATA, then ~/.cache/lola4j/mnist, then a verified download",
-                "  --dataset ID         mnist or fashion-mnist (default: the one recorded in the model)",
+                "  --dataset ID         mnist, fashion-mnist or cifar10 (default: the one recorded in the model)",
                 "  --no-download        fail instead of downloading missing data",
                 "  --limit N            evaluate the first N test images only (default: all 10,000)",
                 "  --threads T          worker threads (default: available processors)",

@@ -73,7 +73,7 @@ public final class InferCommand implements Command {
                 "                       reported as latency_cold_s",
                 "  --symmetric          encrypt with the secret key: less noise, half the upload",
                 "  --data DIR           folder with the MNIST files; default $LOLA4J_DATA, ~/.cache/lola4j, download",
-                "  --dataset ID         mnist or fashion-mnist (default: the model's)",
+                "  --dataset ID         mnist, fashion-mnist or cifar10 (default: the model's)",
                 "  --no-download        fail instead of downloading missing data",
                 "  --input dense|any    dense: the client sends the plain image in one ciphertext and the server",
                 "                       converts it (LoLa-Dense); any (default): the layout the compiler finds cheapest",

@@ -56,6 +56,29 @@ class EvalCommandTest {
         assertEquals("lola-small", j.get("name"));
     }
 
+    /** A CIFAR-10 model file: the data set and the per-channel normalization come from the file. */
+    @Test
+    void cifarModelIsEvaluatedOnCifarWithItsOwnNormalization() throws IOException {
+        LabeledImages test = io.github.lola4j.data.Cifar10.loadTestSet(Path.of("../shared/data/cifar10"));
+        io.github.lola4j.nn.InputNormalization norm = io.github.lola4j.nn.InputNormalization.fit(test);
+        Network net = io.github.lola4j.nn.Trainer.builder().epochs(1).threads(2).fast(true).build()
+                .train(io.github.lola4j.nn.Architecture.LOLA_CIFAR.untrained("cifar10", norm), test.subset(0, 64), null)
+                .network();
+        Path f = tmp.resolve("c.model");
+        net.save(f);
+        CliTestSupport.Run r = CliTestSupport.run("eval", "--model", f.toString(), "--data", "../shared/data",
+                "--limit", "200", "--json");
+        assertEquals(0, r.code(), r.err());
+        Map<String, Object> j = MiniJson.parseObject(r.lastLine());
+        assertEquals("cifar10", j.get("dataset"));
+        assertEquals(200.0, j.get("count"));
+        assertEquals(Evaluation.run(net, test.subset(0, 200), 0, 1).correct(), ((Double) j.get("correct")).intValue());
+        // an MNIST data set does not fit a colour model: a clear error, not a wrong answer
+        CliTestSupport.Run wrong = CliTestSupport.run("eval", "--model", f.toString(), "--data", CliTestSupport.MNIST,
+                "--dataset", "mnist", "--limit", "10");
+        assertTrue(wrong.code() != 0 && wrong.err().contains("3x32x32"), wrong.err());
+    }
+
     @Test
     void unknownModelIsAClearFailure() {
         CliTestSupport.Run r = CliTestSupport.run("eval", "--model", "no-such-model", "--data", CliTestSupport.MNIST);
