@@ -186,7 +186,7 @@ public final class DatasetCache {
                     }
                     String expected = dataset.sha256(base);
                     if (!actual.equals(expected)) {
-                        throw new IOException(e.getName() + ": SHA-256 " + actual + ", expected " + expected
+                        throw new RefusedMember(e.getName() + ": SHA-256 " + actual + ", expected " + expected
                                 + " (corrupt or different file, refused)");
                     }
                     Files.move(part, dir.resolve(base), StandardCopyOption.REPLACE_EXISTING,
@@ -196,11 +196,22 @@ public final class DatasetCache {
                 }
                 wanted.remove(base);
             }
+        } catch (RefusedMember e) {
+            throw e;
         } catch (IOException e) {
             throw new IOException("corrupt or truncated archive: " + e.getMessage(), e);
         }
         if (!wanted.isEmpty()) {
             throw new IOException("the archive lacks " + String.join(", ", wanted));
+        }
+    }
+
+    /** A well-formed member whose content is not the expected file (not a damaged archive). */
+    private static final class RefusedMember extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        RefusedMember(String message) {
+            super(message);
         }
     }
 
