@@ -5,8 +5,6 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * MNIST (or Fashion-MNIST, same format): a training set and a test set of 28x28 greyscale images
@@ -107,19 +105,6 @@ public final class Mnist {
         }
         Path gz = dir.resolve(name + ".gz");
         return Files.isRegularFile(gz) ? gz : null;
-    }
-
-    /**
-     * The files of {@link Dataset#FILES} missing from {@code dir} (in neither form).
-     */
-    static List<String> missing(Path dir) {
-        List<String> out = new ArrayList<>();
-        for (String f : Dataset.FILES) {
-            if (find(dir, f) == null) {
-                out.add(f);
-            }
-        }
-        return out;
     }
 
     /**

@@ -101,6 +101,14 @@ class DatasetCacheTest {
         return Files.readAllBytes(f);
     }
 
+    /** A locator with no environment, the given home, one local mirror and a progress bar captured in {@code progress}. */
+    private DataLocator downloadingLocator(Dataset d, Path home, String mirror, ByteArrayOutputStream progress,
+            int timeoutSeconds) {
+        return DataLocator.builder(d).environment(k -> null).homeDirectory(home).mirrors(List.of(base(mirror)))
+                .progress(new PrintStream(progress, true, StandardCharsets.UTF_8))
+                .timeout(Duration.ofSeconds(timeoutSeconds)).build();
+    }
+
     private static List<Path> partFiles(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
             return s.filter(p -> p.toString().endsWith(".part")).toList();
@@ -112,9 +120,7 @@ class DatasetCacheTest {
         serveReal("good", Dataset.FILES.toArray(new String[0]));
         Path home = tmp.resolve("home");
         ByteArrayOutputStream progress = new ByteArrayOutputStream();
-        DataLocator locator = DataLocator.builder(Dataset.MNIST).environment(k -> null).homeDirectory(home)
-                .mirrors(List.of(base("good"))).progress(new PrintStream(progress, true, StandardCharsets.UTF_8))
-                .timeout(Duration.ofSeconds(20)).build();
+        DataLocator locator = downloadingLocator(Dataset.MNIST, home, "good", progress, 20);
         DataLocator.Location first = locator.locate();
         assertEquals(DataLocator.Origin.DOWNLOAD, first.origin());
         assertEquals(home.resolve(".cache/lola4j/mnist"), first.directory());
@@ -239,9 +245,7 @@ class DatasetCacheTest {
         files.put("/kriz/cifar-10-binary.tar.gz", cifarTarball(members));
         Path home = tmp.resolve("home");
         ByteArrayOutputStream progress = new ByteArrayOutputStream();
-        DataLocator locator = DataLocator.builder(Dataset.CIFAR10).environment(k -> null).homeDirectory(home)
-                .mirrors(List.of(base("kriz"))).progress(new PrintStream(progress, true, StandardCharsets.UTF_8))
-                .timeout(Duration.ofSeconds(30)).build();
+        DataLocator locator = downloadingLocator(Dataset.CIFAR10, home, "kriz", progress, 30);
         DataLocator.Location first = locator.locate();
         assertEquals(DataLocator.Origin.DOWNLOAD, first.origin());
         assertEquals(home.resolve(".cache/lola4j/cifar10"), first.directory());
