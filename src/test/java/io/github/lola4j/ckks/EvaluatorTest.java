@@ -227,6 +227,112 @@ class EvaluatorTest {
                 () -> ev.linearCombinations(new Ciphertext[] {xs[0], other}, new int[][] {{0, 1}}, new double[][] {{1, 1}}));
     }
 
+    /**
+     * The giant-group sums of a baby-step giant-step map, all at once, equal group-by-group sums
+     * bit for bit: degree-1 and degree-2 inputs, repeated inputs, plaintexts above the level, more
+     * terms than one accumulator holds (40 against 16 for 60-bit primes, about 8 for 30-bit ones),
+     * an empty output, and the same bits on two threads.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {N13, N14, "logN=10/L=2/P=1/scale=30/insecure"})
+    void multiplyPlainAndSumsEqualSeparateSums(String name) throws Exception {
+        CkksContext c = CkksContext.get(name);
+        Evaluator ev = c.evaluator;
+        int level = c.params.maxLevel() - 1;
+        int inputs = 12;
+        java.util.Random rnd = new java.util.Random(11);
+        for (int degree = 1; degree <= 2; degree++) {
+            Ciphertext[] xs = new Ciphertext[inputs];
+            for (int i = 0; i < inputs; i++) {
+                if (degree == 1) {
+                    xs[i] = c.encrypt(c.randomValues(400 + i), level);
+                } else {
+                    Ciphertext a = c.encrypt(c.randomValues(400 + i), level + 1);
+                    xs[i] = ev.rescale(ev.multiply(a, c.encrypt(c.randomValues(500 + i), level + 1)));
+                }
+            }
+            int[][] cols = new int[6][];
+            Plaintext[][] pts = new Plaintext[6][];
+            for (int o = 0; o < cols.length; o++) {
+                int terms = o == 0 ? 40 : o == 1 ? 0 : 1 + rnd.nextInt(inputs);
+                cols[o] = new int[terms];
+                pts[o] = new Plaintext[terms];
+                for (int j = 0; j < terms; j++) {
+                    cols[o][j] = o == 0 ? j % inputs : rnd.nextInt(inputs);
+                    int at = j % 3 == 0 ? c.params.maxLevel() : level;
+                    Plaintext pt = c.encoder.encode(c.randomValues(600 + 50 * o + j), at, c.params.prime(level));
+                    pts[o][j] = j % 2 == 0 ? pt : pt.productForm();
+                }
+            }
+            Ciphertext[] all = ev.multiplyPlainAndSums(xs, cols, pts);
+            java.util.concurrent.ForkJoinPool pool = new java.util.concurrent.ForkJoinPool(2);
+            Ciphertext[] twoThreads;
+            try {
+                twoThreads = new Evaluator(c.params, c.evk, io.github.lola4j.ring.Parallelism.of(pool))
+                        .multiplyPlainAndSums(xs, cols, pts);
+            } finally {
+                pool.shutdown();
+            }
+            assertEquals(cols.length, all.length);
+            for (int o = 0; o < cols.length; o++) {
+                assertEquals(degree, all[o].degree());
+                assertEquals(xs[0].scale() * c.params.prime(level), all[o].scale(), 0.0);
+                Ciphertext ref;
+                if (cols[o].length == 0) {
+                    ref = ev.multiplyConst(xs[0], 0);
+                } else {
+                    Ciphertext[] terms = new Ciphertext[cols[o].length];
+                    for (int j = 0; j < terms.length; j++) {
+                        terms[j] = xs[cols[o][j]];
+                    }
+                    ref = ev.multiplyPlainAndSum(terms, pts[o]);
+                }
+                for (int k = 0; k <= degree; k++) {
+                    assertEquals(ref.poly(k), all[o].poly(k), "degree " + degree + " output " + o + " component " + k);
+                    assertEquals(ref.poly(k), twoThreads[o].poly(k), "two threads: output " + o + " component " + k);
+                }
+            }
+        }
+        Ciphertext[] xs = {c.encrypt(c.randomValues(1), level), c.encrypt(c.randomValues(2), level)};
+        Plaintext p = c.encoder.encode(c.randomValues(3), level, c.params.prime(level));
+        Plaintext otherScale = c.encoder.encode(c.randomValues(3), level, 2 * c.params.prime(level));
+        Plaintext low = c.encoder.encode(c.randomValues(3), level - 1, c.params.prime(level));
+        assertThrows(IllegalArgumentException.class, () -> ev.multiplyPlainAndSums(xs, new int[][] {{0}}, new Plaintext[][] {{p}, {p}}));
+        assertThrows(IllegalArgumentException.class, () -> ev.multiplyPlainAndSums(xs, new int[][] {{0, 1}}, new Plaintext[][] {{p}}));
+        assertThrows(IllegalArgumentException.class, () -> ev.multiplyPlainAndSums(xs, new int[][] {{2}}, new Plaintext[][] {{p}}));
+        assertThrows(IllegalArgumentException.class,
+                () -> ev.multiplyPlainAndSums(xs, new int[][] {{0}, {1}}, new Plaintext[][] {{p}, {otherScale}}));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ev.multiplyPlainAndSums(xs, new int[][] {{0, 1}}, new Plaintext[][] {{p, low}}));
+        assertTrue(e.getMessage().contains("output 0 plaintext 1"), e.getMessage());
+        Ciphertext other = c.encrypt(c.randomValues(1), level - 1);
+        assertThrows(IllegalArgumentException.class,
+                () -> ev.multiplyPlainAndSums(new Ciphertext[] {xs[0], other}, new int[][] {{0, 1}}, new Plaintext[][] {{p, p}}));
+    }
+
+    /**
+     * A plaintext's product form keeps its level, scale and values: its rebuilt polynomial equals
+     * the original residue for residue (for primes below 2^31, whose rows it shares, and above,
+     * which it holds in Montgomery form), and it multiplies to the same bits.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {N13, N14, "logN=10/L=2/P=1/scale=30/insecure"})
+    void productFormIsTheSamePlaintext(String name) {
+        CkksContext c = CkksContext.get(name);
+        int level = c.params.maxLevel();
+        Plaintext p = c.encoder.encode(c.randomValues(9), level, c.params.prime(level));
+        Plaintext f = p.productForm();
+        assertTrue(f.isProductForm() && !p.isProductForm());
+        assertTrue(f.productForm() == f);
+        assertEquals(p.level(), f.level());
+        assertEquals(p.scale(), f.scale(), 0.0);
+        assertEquals(p.poly(), f.poly());
+        Ciphertext x = c.encrypt(c.randomValues(10), level);
+        assertEquals(c.evaluator.multiplyPlain(x, p).poly(1), c.evaluator.multiplyPlain(x, f).poly(1));
+        assertEquals(c.evaluator.multiplyPlainAndSum(new Ciphertext[] {x}, new Plaintext[] {p}).poly(0),
+                c.evaluator.multiplyPlainAndSum(new Ciphertext[] {x}, new Plaintext[] {f}).poly(0));
+    }
+
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {N13, N14})
     void depthChainDownToTheLastLevel(String name) {
