@@ -102,9 +102,23 @@ final class CipherSlots implements SlotOps<Ciphertext> {
         Ciphertext[] c = xs.toArray(new Ciphertext[0]);
         Plaintext[] p = new Plaintext[ws.size()];
         for (int i = 0; i < p.length; i++) {
-            p[i] = ws.get(i).encode(encoder, level, scale);
+            p[i] = ws.get(i).encodeForProducts(encoder, level, scale);
         }
         return evaluator.multiplyPlainAndSum(c, p);
+    }
+
+    @Override
+    public List<Ciphertext> multiplyPlainAndSums(List<Ciphertext> xs, int[][] index, WeightVector[][] ws) {
+        int level = xs.get(0).level();
+        double scale = params.prime(level);
+        List<Plaintext[]> pts = parallel(ws.length, o -> {
+            Plaintext[] p = new Plaintext[ws[o].length];
+            for (int k = 0; k < p.length; k++) {
+                p[k] = ws[o][k].encodeForProducts(encoder, level, scale);
+            }
+            return p;
+        });
+        return List.of(evaluator.multiplyPlainAndSums(xs.toArray(new Ciphertext[0]), index, pts.toArray(new Plaintext[0][])));
     }
 
     @Override

@@ -149,7 +149,7 @@ final class CountingSlots implements SlotOps<CountingSlots.Value> {
         for (WeightVector w : ws) {
             useWeight(w, x0.level);
             if (encoder != null) {
-                w.encode(encoder, x0.level, prime(x0.level));
+                w.encodeForProducts(encoder, x0.level, prime(x0.level));
             }
         }
         counts.add(OpCounts.Op.PLAIN_PRODUCT, x0.level, xs.size());

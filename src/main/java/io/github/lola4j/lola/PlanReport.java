@@ -125,9 +125,9 @@ public record PlanReport(String model, String inputShape, int outputs, int ringD
                     c.total(OpCounts.Op.PLAIN_PRODUCT), c.total(OpCounts.Op.CONST_PRODUCT), c.total(OpCounts.Op.CIPHER_PRODUCT),
                     st.seconds * 1e3, new ArrayList<>(new java.util.TreeSet<>(st.rotationSteps)), st.relinearization));
             if (st.kernel != null) {
-                // Plaintext products keep a Montgomery copy of each operand beside its encoding.
+                // Weights are kept in their product form only (Plaintext.productForm): one row per limb.
                 long products = c.total(OpCounts.Op.PLAIN_PRODUCT);
-                plaintextBytes += products * 2L * 8 * p.ringDegree() * (st.levelIn + 1);
+                plaintextBytes += products * 8L * p.ringDegree() * (st.levelIn + 1);
                 long ctBytes = 2L * 8 * p.ringDegree() * (st.levelIn + 1);
                 long alive = st.in.ciphertexts() + st.out.ciphertexts() + c.total(OpCounts.Op.HOISTED_ROTATION)
                         + Math.min(c.total(OpCounts.Op.ROTATION), 8);

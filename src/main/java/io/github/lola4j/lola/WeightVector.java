@@ -18,7 +18,7 @@ final class WeightVector {
     private volatile double[] values;
     private final ConcurrentHashMap<Key, Plaintext> encoded = new ConcurrentHashMap<>();
 
-    private record Key(int level, long scaleBits) {
+    private record Key(int level, long scaleBits, boolean products) {
     }
 
     /**
@@ -66,8 +66,17 @@ final class WeightVector {
 
     /** The encoding at a level and scale, made on first use. */
     Plaintext encode(Encoder encoder, int level, double scale) {
-        return encoded.computeIfAbsent(new Key(level, Double.doubleToLongBits(scale)),
+        return encoded.computeIfAbsent(new Key(level, Double.doubleToLongBits(scale), false),
                 k -> encoder.encode(values(), level, scale));
+    }
+
+    /**
+     * The encoding for sums of products ({@link Plaintext#productForm()}: half the memory of
+     * {@link #encode}, which matters for layers of thousands of diagonals), made on first use.
+     */
+    Plaintext encodeForProducts(Encoder encoder, int level, double scale) {
+        return encoded.computeIfAbsent(new Key(level, Double.doubleToLongBits(scale), true),
+                k -> encoder.encode(values(), level, scale).productForm());
     }
 
     /** Drops cached encodings (they are rebuilt on demand). */
