@@ -670,59 +670,6 @@ public final class Evaluator {
         return ProductSums.constantCombinations(par, xs, columns, residues, scale);
     }
 
-    /**
-     * Many sums of plaintext products over one set of ciphertexts at once: output o is
-     * sum_j pts[o][j] * xs[columns[o][j]], as {@link #multiplyPlainAndSum} computes it, bit for bit.
-     *
-     * <p>Why a method of its own: the giant-step groups of a baby-step giant-step linear map all read
-     * the same rotated inputs. Summed group by group, every group streams every input from memory
-     * (a 4,096-diagonal map at N = 32768 moves about 13 GB); here each input is read once per tile
-     * of coefficients, which stays in the cache while every output's terms of that tile are added,
-     * and each plaintext row is read once for all the ciphertext's polynomials.
-     *
-     * @param xs      the ciphertexts, all of one level, degree and scale (not modified)
-     * @param columns for each output, the indices into xs of its terms (may be empty: a zero output)
-     * @param pts     for each output, its plaintexts (same lengths as columns), all of one scale and
-     *                at least at the ciphertexts' level (not modified)
-     * @return one ciphertext per output, at scale xs' scale times the plaintexts' scale
-     * @throws IllegalArgumentException on mismatched lengths, an index out of range, plaintexts of
-     *         another scale, below the level or of another parameter set, or ciphertexts of
-     *         different level, degree or scale
-     */
-    public Ciphertext[] multiplyPlainAndSums(Ciphertext[] xs, int[][] columns, Plaintext[][] pts) {
-        String op = "multiplyPlainAndSums";
-        checkTerms(xs, xs.length, op);
-        if (columns.length != pts.length) {
-            throw new IllegalArgumentException(op + ": " + columns.length + " column lists but " + pts.length + " plaintext lists");
-        }
-        int level = xs[0].level();
-        Plaintext first = null;
-        for (int o = 0; o < columns.length; o++) {
-            if (columns[o].length != pts[o].length) {
-                throw new IllegalArgumentException(op + ": output " + o + " has " + columns[o].length + " columns but "
-                        + pts[o].length + " plaintexts");
-            }
-            for (int j = 0; j < columns[o].length; j++) {
-                int c = columns[o][j];
-                if (c < 0 || c >= xs.length) {
-                    throw new IllegalArgumentException(op + ": output " + o + " term " + j + " reads ciphertext " + c
-                            + ", expected 0 to " + (xs.length - 1));
-                }
-                Plaintext pt = pts[o][j];
-                checkPlain(pt, level, op + ": output " + o + " plaintext " + j);
-                if (first == null) {
-                    first = pt;
-                } else {
-                    checkSameScale(first.scale(), pt.scale(), op, "the first plaintext", "output " + o + " plaintext " + j);
-                }
-            }
-        }
-        double scale = xs[0].scale() * (first == null ? params.prime(level) : first.scale());
-        checkScaleFits(scale, level, op);
-        return ProductSums.plainSums(par, xs, columns, pts, scale);
-    }
-
-
     /** round(c * constScale) mod each prime of the ring; what names the constant in the exception. */
     private static long[] constantResidues(double c, double constScale, RnsRing ring, String what) {
         double v = Math.rint(c * constScale);

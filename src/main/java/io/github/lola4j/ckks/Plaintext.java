@@ -51,8 +51,7 @@ public final class Plaintext {
     }
 
     /**
-     * The same plaintext in the only form that {@link Evaluator#multiplyPlainAndSum} and
-     * {@link Evaluator#multiplyPlainAndSums} read: for primes of 2^31 and above, the residues in
+     * The same plaintext in the only form that {@link Evaluator#multiplyPlainAndSum} reads: for primes of 2^31 and above, the residues in
      * Montgomery form replace the plain ones instead of sitting beside them. A plaintext used only in
      * those products (the weights of a linear layer) takes half the memory this way; the values,
      * level and scale are the same, and {@link #poly()} rebuilds the plain residues on every call.

@@ -8,8 +8,7 @@ import java.util.Arrays;
 
 /**
  * The sums of products behind {@link Evaluator#multiplyPlainAndSum},
- * {@link Evaluator#multiplyConstAndSum}, {@link Evaluator#linearCombinations} and
- * {@link Evaluator#multiplyPlainAndSums}: plain long[] loops with lazy reduction, the operands
+ * {@link Evaluator#multiplyConstAndSum} and {@link Evaluator#linearCombinations}: plain long[] loops with lazy reduction, the operands
  * already validated by the evaluator. Every result is fully reduced, so however a sum is chunked or
  * tiled, it is bit for bit the same residue.
  */
@@ -59,102 +58,6 @@ final class ProductSums {
         });
         return ciphertexts(r, scale);
     }
-
-    /**
-     * Output o = sum_j pts[o][j] * xs[columns[o][j]]. Each task takes one limb and a quarter of the
-     * coefficients, tile by tile: the inputs' tiles stay in the cache while every output's terms of
-     * that tile are added (see {@link #plainTile}); each plaintext row is read once for all the
-     * ciphertext's polynomials. Sums are reduced as in {@link #sumLimb}.
-     */
-    static Ciphertext[] plainSums(Parallelism par, Ciphertext[] xs, int[][] columns, Plaintext[][] pts, double scale) {
-        int outputs = columns.length;
-        RnsRing ring = xs[0].poly(0).ring();
-        int degree = xs[0].degree();
-        RnsPoly[][] r = zeros(outputs, degree, ring);
-        int n = ring.ringDegree();
-        int tile = plainTile(xs.length * (degree + 1), n);
-        int parts = Math.max(1, Math.min(n / tile, 4));
-        int span = n / parts;
-        boolean montgomery = false;
-        for (int l = 0; l < ring.limbs(); l++) {
-            montgomery |= ring.modulus(l).value() >= (1L << 31);
-        }
-        if (montgomery) {
-            // Made once per plaintext (then cached), not raced for by the limb tasks below.
-            par.forEach(outputs, o -> {
-                for (Plaintext p : pts[o]) {
-                    p.prepareProducts();
-                }
-            });
-        }
-        par.forEach(ring.limbs() * parts, task -> {
-            int l = task / parts;
-            int from = task % parts * span;
-            Modulus m = ring.modulus(l);
-            long q = m.value();
-            boolean small = q < (1L << 31);
-            int chunk = small ? (int) Math.min(Integer.MAX_VALUE, Long.MAX_VALUE / ((q - 1) * (q - 1)))
-                    : (int) Math.min(Integer.MAX_VALUE, Long.divideUnsigned(-1L, q));
-            long[][][] rows = new long[outputs][][];
-            for (int o = 0; o < outputs; o++) {
-                rows[o] = new long[columns[o].length][];
-                for (int j = 0; j < rows[o].length; j++) {
-                    rows[o][j] = pts[o][j].productRow(l);
-                }
-            }
-            long[][] hi = new long[degree + 1][tile];
-            long[][] lo = new long[degree + 1][tile];
-            for (int base = from; base < from + span; base += tile) {
-                int len = Math.min(tile, from + span - base);
-                for (int o = 0; o < outputs; o++) {
-                    int count = columns[o].length;
-                    for (int t0 = 0; t0 < count; t0 += chunk) {
-                        int t1 = Math.min(count, t0 + chunk);
-                        for (int d = 0; d <= degree; d++) {
-                            Arrays.fill(lo[d], 0, len, 0);
-                            if (!small) {
-                                Arrays.fill(hi[d], 0, len, 0);
-                            }
-                        }
-                        for (int t = t0; t < t1; t++) {
-                            Ciphertext x = xs[columns[o][t]];
-                            long[] y = rows[o][t];
-                            for (int d = 0; d <= degree; d++) {
-                                if (small) {
-                                    mac64(x.poly(d).limb(l), y, base, len, lo[d]);
-                                } else {
-                                    macRow(x.poly(d).limb(l), y, base, len, hi[d], lo[d]);
-                                }
-                            }
-                        }
-                        for (int d = 0; d <= degree; d++) {
-                            long[] z = r[o][d].limb(l);
-                            long[] h = hi[d];
-                            long[] w = lo[d];
-                            for (int c = 0; c < len; c++) {
-                                long v = small ? m.reduceLong(w[c]) : m.montgomeryReduce(h[c], w[c]);
-                                z[base + c] = t0 == 0 ? v : m.add(v, z[base + c]);
-                            }
-                        }
-                    }
-                }
-            }
-        });
-        return ciphertexts(r, scale);
-    }
-
-    /**
-     * Coefficients per tile of {@link #plainSums}: a power of two from 64 to 1024 such that the
-     * tiles of all input rows take at most 512 KiB (the second-level cache of the machines we run
-     * on holds them, while each output's plaintext rows stream past once).
-     */
-    static int plainTile(int inputRows, int n) {
-        int t = Integer.highestOneBit(Math.max(64, Math.min(1024, PLAIN_CACHE_LONGS / Math.max(1, inputRows))));
-        return Math.min(t, n);
-    }
-
-    /** Longs of input tiles {@link #plainSums} keeps in the cache: 512 KiB. */
-    private static final int PLAIN_CACHE_LONGS = 65536;
 
     private static RnsPoly[][] zeros(int outputs, int degree, RnsRing ring) {
         RnsPoly[][] r = new RnsPoly[outputs][degree + 1];

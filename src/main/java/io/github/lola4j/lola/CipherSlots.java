@@ -108,20 +108,6 @@ final class CipherSlots implements SlotOps<Ciphertext> {
     }
 
     @Override
-    public List<Ciphertext> multiplyPlainAndSums(List<Ciphertext> xs, int[][] index, WeightVector[][] ws) {
-        int level = xs.get(0).level();
-        double scale = params.prime(level);
-        List<Plaintext[]> pts = parallel(ws.length, o -> {
-            Plaintext[] p = new Plaintext[ws[o].length];
-            for (int k = 0; k < p.length; k++) {
-                p[k] = ws[o][k].encodeForProducts(encoder, level, scale);
-            }
-            return p;
-        });
-        return List.of(evaluator.multiplyPlainAndSums(xs.toArray(new Ciphertext[0]), index, pts.toArray(new Plaintext[0][])));
-    }
-
-    @Override
     public Ciphertext multiplyConstAndSum(List<Ciphertext> xs, double[] cs) {
         return evaluator.multiplyConstAndSum(xs.toArray(new Ciphertext[0]), cs);
     }

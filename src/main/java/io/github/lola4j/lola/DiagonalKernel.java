@@ -394,28 +394,17 @@ final class DiagonalKernel extends Kernel {
             }
             return r;
         });
-        // All giant groups' sums in one pass over the rotated inputs (they share them).
-        List<V> xs = new ArrayList<>();
-        int[] offset = new int[rotated.size()];
-        for (int ci = 0; ci < rotated.size(); ci++) {
-            offset[ci] = xs.size();
-            xs.addAll(rotated.get(ci));
-        }
-        int[][] index = new int[groups.size()][];
-        WeightVector[][] weights = new WeightVector[groups.size()][];
-        for (int t = 0; t < groups.size(); t++) {
-            Group g = groups.get(t);
-            index[t] = new int[g.ci.length];
-            for (int k = 0; k < g.ci.length; k++) {
-                index[t][k] = offset[g.ci[k]] + g.babyIndex[k];
-            }
-            weights[t] = g.weights;
-        }
-        List<V> sums = ops.multiplyPlainAndSums(xs, index, weights);
         List<V> partial = ops.parallel(groups.size(), t -> {
-            V inner = rescaleFirst ? ops.rescale(sums.get(t)) : sums.get(t);
-            int step = groups.get(t).step;
-            return step == 0 ? inner : ops.rotate(inner, step);
+            Group g = groups.get(t);
+            List<V> xs = new ArrayList<>(g.ci.length);
+            for (int k = 0; k < g.ci.length; k++) {
+                xs.add(rotated.get(g.ci[k]).get(g.babyIndex[k]));
+            }
+            V inner = ops.multiplyPlainAndSum(xs, Arrays.asList(g.weights));
+            if (rescaleFirst) {
+                inner = ops.rescale(inner);
+            }
+            return g.step == 0 ? inner : ops.rotate(inner, g.step);
         });
         return ops.parallel(out.ciphertexts(), co -> {
             V acc = null;

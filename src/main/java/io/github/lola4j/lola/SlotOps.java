@@ -1,7 +1,6 @@
 package io.github.lola4j.lola;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.function.IntFunction;
 
@@ -45,26 +44,6 @@ interface SlotOps<V> {
 
     /** sum_i xs[i] * ws[i], not rescaled; the weights are encoded at scale q_level. */
     V multiplyPlainAndSum(List<V> xs, List<WeightVector> ws);
-
-    /**
-     * For every output o, sum_k ws[o][k] * xs[index[o][k]] as {@link #multiplyPlainAndSum} computes
-     * it. The ciphertext implementation computes all outputs in one pass over the inputs (the giant
-     * groups of a baby-step giant-step map share their rotated inputs).
-     *
-     * @param xs    the inputs, all at one level and scale
-     * @param index for each output, the inputs it reads (at least one)
-     * @param ws    for each output, the weight vectors of its terms
-     * @return one value per output, not rescaled
-     */
-    default List<V> multiplyPlainAndSums(List<V> xs, int[][] index, WeightVector[][] ws) {
-        return parallel(index.length, o -> {
-            List<V> terms = new ArrayList<>(index[o].length);
-            for (int i : index[o]) {
-                terms.add(xs.get(i));
-            }
-            return multiplyPlainAndSum(terms, Arrays.asList(ws[o]));
-        });
-    }
 
     /** sum_i xs[i] * cs[i], not rescaled; the constants are rounded at scale q_level. */
     V multiplyConstAndSum(List<V> xs, double[] cs);
