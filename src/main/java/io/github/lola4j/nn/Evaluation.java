@@ -108,31 +108,56 @@ public record Evaluation(int count, int correct, double seconds, double maxAbsIn
         double[] maxAbs;
     }
 
+    /** Images evaluated side by side: long enough inner loops for the JIT, a few MiB of activations. */
+    private static final int CHUNK = 16;
+
+    /*
+     * Chunks of images run through Layer.forwardBatch (sample-minor layout), which performs for
+     * every image exactly the operations of Layer.forward in the same order: the scores, and so the
+     * accuracy, are those of one image at a time, bit for bit, at a fraction of the time.
+     */
     private static Partial evaluateRange(Network net, LabeledImages images, int from, int to) {
         List<Layer> layers = net.layers();
+        int chunk = Math.min(CHUNK, Math.max(1, to - from));
         double[][] acts = new double[layers.size() + 1][];
-        acts[0] = new double[net.inputShape().size()];
+        acts[0] = new double[net.inputShape().size() * chunk];
         for (int l = 0; l < layers.size(); l++) {
-            acts[l + 1] = new double[net.outputShape(l).size()];
+            acts[l + 1] = new double[net.outputShape(l).size() * chunk];
         }
+        double[] one = new double[net.inputShape().size()];
+        double[] scores = new double[net.outputShape().size()];
         Partial p = new Partial();
         p.maxAbs = new double[acts.length];
         InputNormalization norm = net.info().normalization();
-        for (int i = from; i < to; i++) {
-            norm.apply(images, i, acts[0]);
+        for (int i0 = from; i0 < to; i0 += chunk) {
+            int n = Math.min(chunk, to - i0);
+            for (int s = 0; s < n; s++) {
+                norm.apply(images, i0 + s, one);
+                for (int j = 0; j < one.length; j++) {
+                    acts[0][j * n + s] = one[j];
+                }
+            }
             for (int l = 0; l < layers.size(); l++) {
                 Layer layer = layers.get(l);
-                layer.forward(net.inputShape(l), layer.parameters(), acts[l], acts[l + 1]);
+                layer.forwardBatch(net.inputShape(l), layer.parameters(), acts[l], acts[l + 1], n);
             }
             for (int l = 0; l < acts.length; l++) {
+                int size = (l == 0 ? net.inputShape() : net.outputShape(l - 1)).size() * n;
                 double m = p.maxAbs[l];
-                for (double v : acts[l]) {
-                    m = Math.max(m, Math.abs(v));
+                double[] a = acts[l];
+                for (int k = 0; k < size; k++) {
+                    m = Math.max(m, Math.abs(a[k]));
                 }
                 p.maxAbs[l] = m;
             }
-            if (Tensor.argmax(acts[acts.length - 1]) == images.label(i)) {
-                p.correct++;
+            double[] out = acts[acts.length - 1];
+            for (int s = 0; s < n; s++) {
+                for (int k = 0; k < scores.length; k++) {
+                    scores[k] = out[k * n + s];
+                }
+                if (Tensor.argmax(scores) == images.label(i0 + s)) {
+                    p.correct++;
+                }
             }
         }
         return p;

@@ -12,15 +12,16 @@ import java.util.List;
  * accepts a path to a model file.
  *
  * <p>Shipped: {@code lola} (the CryptoNets/LoLa network), {@code lola-small} (LoLa-Small) and
- * {@code lola-large} (LoLa-Large), all trained on MNIST by this library; see {@code docs/models.md} for their accuracy and the exact
- * command that reproduces each.
+ * {@code lola-large} (LoLa-Large), trained on MNIST, and {@code lola-cifar} (the paper's CIFAR-10
+ * network), trained on CIFAR-10, all by this library; see {@code docs/models.md} for their accuracy
+ * and the exact command that reproduces each.
  */
 public final class ModelRegistry {
 
     /** The classpath folder holding {@code NAME.model}. */
     public static final String RESOURCE_DIR = "/io/github/lola4j/models/";
 
-    private static final List<String> NAMES = List.of("lola", "lola-small", "lola-large");
+    private static final List<String> NAMES = List.of("lola", "lola-small", "lola-large", "lola-cifar");
 
     private ModelRegistry() {
     }

@@ -38,6 +38,35 @@ class TrainCommandTest {
         assertTrue(ev.accuracy() > 0.5, "accuracy " + ev.accuracy());
     }
 
+    /**
+     * The CIFAR-10 network from the command line: colour data, per-channel standardization and the
+     * fast, flipping recipe recorded in the file, and the accuracy on the full CIFAR-10 test set
+     * recorded as printed.
+     */
+    @Test
+    void trainsTheCifarNetwork() throws IOException {
+        Path out = tmp.resolve("cifar.model");
+        CliTestSupport.Run r = CliTestSupport.run("train", "--arch", "lola-cifar", "--epochs", "1", "--train-limit", "512",
+                "--batch", "16", "--lr", "0.005", "--warmup", "0", "--fast", "--flip", "--data", "../shared/data", "--out", out.toString(), "--threads", "2");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("cifar10") && r.err().contains("epoch   1/1"), r.err());
+        Network net = Network.load(out);
+        assertEquals("lola-cifar", net.info().name());
+        assertEquals("cifar10", net.info().dataset());
+        assertEquals(3, net.inputShape(0).dim(0));
+        assertEquals(3, net.info().normalization().channels());
+        assertEquals(-125.307 / 62.993, net.info().normalization().offset(0), 1e-3);
+        String cmd = net.info().trainingCommand();
+        assertTrue(cmd.startsWith("lola4j train --arch lola-cifar --dataset cifar10") && cmd.contains("--fast")
+                && cmd.contains("--flip") && cmd.contains("--train-limit 512"), cmd);
+        // The accuracy printed and the one recorded are the same full-test-set count (ShippedModelsTest
+        // checks that such a recorded figure is what an evaluation of the stored weights gives).
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("test accuracy [0-9.]+ % \\((\\d+)/10000\\)").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        assertEquals(Integer.parseInt(m.group(1)) / 10000.0, net.info().testAccuracy(), 1e-12);
+        assertTrue(net.info().testAccuracy() > 0.12, "better than chance after 32 steps: " + net.info().testAccuracy());
+    }
+
     @Test
     void usageErrors() {
         CliTestSupport.Run r = CliTestSupport.run("train", "--out", "x.model");
