@@ -68,9 +68,9 @@ public final class InferCommand implements Command {
                 "  --count K            how many test images (default 20)",
                 "  --offset O           the first test image (default 0)",
                 "  --threads T          server threads (default: available processors)",
-                "  --warmup W           untimed evaluations of the first image before the timed ones (default 10):",
-                "                       the JIT compiles the kernels during the first few; the first one is",
-                "                       reported as latency_cold_s",
+                "  --warmup W           untimed evaluations of the first image (the first batch in batch mode)",
+                "                       before the timed ones (default 10; 1 in batch mode): the JIT compiles the",
+                "                       kernels during the first few; the first one is reported as latency_cold_s",
                 "  --symmetric          encrypt with the secret key: less noise, half the upload",
                 "  --data DIR           folder with the MNIST files; default $LOLA4J_DATA, ~/.cache/lola4j, download",
                 "  --dataset ID         mnist, fashion-mnist or cifar10 (default: the model's)",
@@ -103,7 +103,7 @@ public final class InferCommand implements Command {
         int count = o.getInt("count", 20, 1, Integer.MAX_VALUE);
         int offset = o.getInt("offset", 0, 0, Integer.MAX_VALUE);
         int threads = o.getInt("threads", Runtime.getRuntime().availableProcessors(), 1, 4096);
-        int warmup = o.getInt("warmup", 10, 0, 10_000);
+        int warmupGiven = o.has("warmup") ? o.getInt("warmup", 0, 0, 10_000) : -1;
         Network net = ModelRegistry.load(modelArg);
         TestSet set = TestSet.load(o, net, err);
         LabeledImages test = set.images();
@@ -114,6 +114,9 @@ public final class InferCommand implements Command {
         }
         Plan plan = Lola.compile(net, o, err);
         PlanReport report = plan.report();
+        boolean batch = plan.isBatch();
+        // A batch evaluation takes seconds: one untimed batch is enough for the JIT.
+        int warmup = warmupGiven >= 0 ? warmupGiven : batch ? 1 : 10;
         SecureRandom rnd = new SecureRandom();
         long t0 = System.nanoTime();
         KeyGenerator kg = new KeyGenerator(plan.parameters(), rnd);
@@ -143,13 +146,22 @@ public final class InferCommand implements Command {
             // the JIT's warm-up into the server latency of the first images (measured: 200-400 ms
             // for the first ten lola evaluations, 65 ms once compiled).
             Double cold = null;
-            boolean batch = plan.isBatch();
-            if (warmup > 0 && !batch) {
-                cold = Lola.evaluationSeconds(plan, plan.encryptInput(net.input(test, offset), pk, rnd), evk, par, warmup).get(0);
-            }
             // One round is one image in latency mode, one batch (image b in slot b) in batch mode;
             // more images than a batch holds take several evaluations.
             int perRound = batch ? plan.batchSize() : 1;
+            if (warmup > 0) {
+                EncryptedTensor first;
+                if (batch) {
+                    List<double[]> xs = new ArrayList<>();
+                    for (int b = 0; b < Math.min(perRound, count); b++) {
+                        xs.add(net.input(test, offset + b));
+                    }
+                    first = plan.encryptBatch(xs, pk, rnd);
+                } else {
+                    first = plan.encryptInput(net.input(test, offset), pk, rnd);
+                }
+                cold = Lola.evaluationSeconds(plan, first, evk, par, warmup).get(0);
+            }
             for (int k = 0; k < count; k += perRound) {
                 int m = Math.min(perRound, count - k);
                 List<double[]> xs = new ArrayList<>(m);
@@ -226,7 +238,8 @@ public final class InferCommand implements Command {
                         plan.predictedSeconds());
             }
             if (cold != null) {
-                out.printf(Locale.ROOT, "          first evaluation %.3f s (before %d untimed warm-up evaluations)%n", cold, warmup);
+                out.printf(Locale.ROOT, "          first evaluation %.3f s (the first of %d untimed warm-up evaluations%s)%n", cold,
+                        warmup, batch ? " of the first batch" : "");
             }
             out.printf(Locale.ROOT, "client    keys %.2f s, encrypt %.3f s, decrypt %.4f s (medians per %s)%n", keygen,
                     Lola.quantile(enc, 0.5), Lola.quantile(dec, 0.5), batch ? "batch" : "image");
@@ -255,7 +268,7 @@ public final class InferCommand implements Command {
                 j.put("evaluations", server.size());
                 j.put("batch_seconds", batch ? Lola.quantile(server, 0.5) : null);
                 j.put("images_per_second", count / serverTotal);
-                j.put("warmup", batch ? 0 : warmup);
+                j.put("warmup", warmup);
                 j.put("predicted_latency_s", plan.predictedSeconds());
                 j.put("threads", threads);
                 j.put("encrypt_s", Lola.quantile(enc, 0.5));

@@ -88,6 +88,8 @@ class LolaCommandsTest {
         assertTrue(j.get("images_per_second").asDouble() > 0 && j.get("batch_seconds").asDouble() > 0, r.lastLine());
         assertTrue(j.get("latency_single_thread_median_s").isNull(), "not measured in batch mode");
         assertEquals(0, j.get("rotations").asInt(), "the batch representation needs no rotation");
+        assertEquals(1, j.get("warmup").asInt(), "one untimed batch by default");
+        assertTrue(j.get("latency_cold_s").asDouble() > 0, r.lastLine());
         assertTrue(r.out().contains("images/s"), r.out());
     }
 

@@ -1,0 +1,76 @@
+package io.github.lola4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code infer} on all 10,000 MNIST test images for every network and mode of the paper's MNIST
+ * table, as a user runs it: every encrypted prediction must equal the plaintext one, and the
+ * largest score error stays within the mode's bound. Slow (profile {@code slow}): about an hour for
+ * the four MNIST modes together, plus LoLa-Large's run (see its method).
+ */
+@Tag("slow")
+class InferWholeTestSetTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static JsonNode infer(String... options) throws Exception {
+        String[] fixed = {"infer", "--count", "10000", "--data", CliTestSupport.MNIST, "--threads", "2", "--warmup", "1", "--json"};
+        String[] args = new String[fixed.length + options.length];
+        System.arraycopy(fixed, 0, args, 0, fixed.length);
+        System.arraycopy(options, 0, args, fixed.length, options.length);
+        CliTestSupport.Run r = CliTestSupport.run(args);
+        assertEquals(0, r.code(), r.err());
+        System.out.println(String.join(" ", options) + ": " + r.lastLine());
+        JsonNode j = JSON.readTree(r.lastLine());
+        assertEquals(10000, j.get("count").asInt());
+        assertEquals(128, j.get("security_bits").asInt());
+        return j;
+    }
+
+    private static void agreesEverywhere(JsonNode j, double maxError) {
+        assertEquals(1.0, j.get("agreement").asDouble(), 0.0, "every encrypted prediction equals the plaintext one: " + j);
+        assertTrue(j.get("max_abs_error").asDouble() < maxError, "largest score error: " + j);
+        assertEquals(j.get("plaintext_accuracy").asDouble(), j.get("accuracy").asDouble(), 0.0);
+    }
+
+    @Test
+    void lola() throws Exception {
+        JsonNode j = infer("--model", "lola");
+        agreesEverywhere(j, 0.01);
+        assertEquals(0.9921, j.get("accuracy").asDouble(), 1e-9);
+    }
+
+    @Test
+    void lolaSmall() throws Exception {
+        JsonNode j = infer("--model", "lola-small");
+        agreesEverywhere(j, 1e-4);
+        assertEquals(0.9828, j.get("accuracy").asDouble(), 1e-9);
+    }
+
+    /**
+     * LoLa-Dense. Measured 2026-12-01 through the library: largest score error 0.0103 (mean about
+     * 0.002; the default plan's worst is 0.0035): its 74 key switches at scale 2^27 add noise, and
+     * N = 8192 at 128 bits leaves no room for 2^28. Hence a looser bound than lola's.
+     */
+    @Test
+    void lolaDense() throws Exception {
+        JsonNode j = infer("--model", "lola", "--input", "dense");
+        assertEquals(1, j.get("input_ciphertexts").asInt());
+        agreesEverywhere(j, 0.02);
+    }
+
+    /** The CryptoNets batch mode: 10,000 images in three evaluations of up to 4,096. */
+    @Test
+    void batch() throws Exception {
+        JsonNode j = infer("--model", "lola", "--batch");
+        assertEquals(3, j.get("evaluations").asInt());
+        assertEquals(4096, j.get("batch_size").asInt());
+        agreesEverywhere(j, 0.01);
+    }
+}
