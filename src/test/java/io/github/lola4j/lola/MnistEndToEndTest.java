@@ -25,9 +25,10 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Encrypted MNIST with the shipped models: the encrypted predictions equal the plaintext ones on
- * the first 20 test images (all 10,000 in the {@code slow} profile), at 128-bit security, with the
- * server seeing only ciphertexts and evaluation keys.
+ * Encrypted MNIST with the shipped models through the library API: the encrypted predictions
+ * equal the plaintext ones on the first 20 test images, at 128-bit security, with the server seeing
+ * only ciphertexts and evaluation keys. All 10,000 test images run through {@code infer} in the
+ * {@code slow} profile ({@code cli.InferWholeTestSetTest}).
  */
 class MnistEndToEndTest {
 
@@ -166,27 +167,6 @@ class MnistEndToEndTest {
         }
     }
 
-    @Test
-    @Tag("slow")
-    void lolaDenseAgreesOnTheWholeTestSet() throws Exception {
-        // Measured 2026-12-01: 10,000 / 10,000 agree, largest score error 0.0103 (mean about 0.002;
-        // the default plan's worst is 0.0035): LoLa-Dense's 74 key switches at scale 2^27 add noise,
-        // and N = 8192 at 128 bits leaves no room for 2^28. Hence a looser bound than lola's.
-        agree("lola", LolaCompiler.InputLayout.DENSE, 10000, 0.02);
-    }
-
-    @Test
-    @Tag("slow")
-    void lolaBatchAgreesOnTheWholeTestSet() throws Exception {
-        batchAgree("lola", 0, 0, 10000, 0.01);
-    }
-
-    @Test
-    @Tag("slow")
-    void lolaAgreesOnTheWholeTestSet() throws Exception {
-        agree("lola", 10000, 0.01);
-    }
-
     /**
      * LoLa-Large (N = 32768, 128 rotation keys, 925 MiB of keys, about 4 s per image on 2 cores)
      * on 20 images: slow because of its keys and its 16 GiB peak. Measured 2026-12-02: 20 / 20.
@@ -195,11 +175,5 @@ class MnistEndToEndTest {
     @Tag("slow")
     void lolaLargeAgreesOnTwentyImages() throws Exception {
         agree("lola-large", 20, 1e-3);
-    }
-
-    @Test
-    @Tag("slow")
-    void lolaSmallAgreesOnTheWholeTestSet() throws Exception {
-        agree("lola-small", 10000, 1e-4);
     }
 }
