@@ -5,12 +5,14 @@ import io.github.lola4j.ckks.EvaluationKeys;
 import io.github.lola4j.ckks.KeyGenerator;
 import io.github.lola4j.ckks.PublicKey;
 import io.github.lola4j.ckks.SecretKey;
+import io.github.lola4j.data.Cifar10;
 import io.github.lola4j.data.LabeledImages;
 import io.github.lola4j.data.Mnist;
 import io.github.lola4j.nn.ModelRegistry;
 import io.github.lola4j.nn.Network;
 import io.github.lola4j.ring.Parallelism;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,8 +33,10 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One MNIST image through a shipped network, encrypted at 128-bit security, compiled as the CLI
- * compiles it: the server's evaluation end to end ({@code network}), each step of the plan
+ * One image through a shipped network, encrypted at 128-bit security, compiled as the CLI
+ * compiles it (MNIST models calibrated on the jar's 100 embedded MNIST images, {@code lola-cifar}
+ * on the first 100 CIFAR-10 test images, read from {@code -Dlola4j.data=DIR}, default
+ * {@code ../shared/data}): the server's evaluation end to end ({@code network}), each step of the plan
  * ({@code step}, with {@code -p step=K}), and the client's work (encryption, decryption, key
  * generation). {@code -p mode=dense} compiles LoLa-Dense (the image in one ciphertext), {@code
  * -p mode=batch} the SIMD batch mode (one image per slot, a full batch per operation).
@@ -81,7 +85,9 @@ public class LolaBench {
     @Setup(Level.Trial)
     public void setUp() throws IOException {
         net = ModelRegistry.load(model);
-        LabeledImages sample = Mnist.embeddedSample();
+        LabeledImages sample = net.info().dataset().equals("cifar10")
+                ? Cifar10.loadTestSet(Path.of(System.getProperty("lola4j.data", "../shared/data"), "cifar10")).subset(0, 100)
+                : Mnist.embeddedSample();
         List<double[]> cal = new ArrayList<>();
         for (int i = 0; i < sample.count(); i++) {
             cal.add(net.input(sample, i));

@@ -99,6 +99,12 @@ public final class InferCommand implements Command {
     public int run(String[] args, PrintStream out, PrintStream err) throws Exception {
         Options o = Options.parse(args, VALUES, FLAGS);
         o.requireNoPositional();
+        try (HeapWatch heap = new HeapWatch()) {
+            return run(o, heap, out, err);
+        }
+    }
+
+    private int run(Options o, HeapWatch heap, PrintStream out, PrintStream err) throws Exception {
         String modelArg = o.get("model", "lola");
         int count = o.getInt("count", 20, 1, Integer.MAX_VALUE);
         int offset = o.getInt("offset", 0, 0, Integer.MAX_VALUE);
@@ -246,9 +252,10 @@ public final class InferCommand implements Command {
             out.printf(Locale.ROOT, "traffic   evaluation keys %s once; per " + (batch ? "batch" : "image")
                     + " %s up (%d ciphertexts), %s down%n",
                     Lola.bytes(keyBytes), Lola.bytes(inBytes), plan.inputRepresentation().ciphertexts(), Lola.bytes(outBytes));
-            long heapPeak = Lola.heapPeakBytes();
-            out.printf(Locale.ROOT, "memory    JVM heap peak %s (of %s allowed); the plan estimates %s for the evaluation%n",
-                    Lola.bytes(heapPeak), Lola.bytes(Runtime.getRuntime().maxMemory()), Lola.bytes(report.peakMemoryBytes()));
+            long heapLive = heap.peakLiveBytes();
+            out.printf(Locale.ROOT, "memory    heap in use after garbage collection at most %s (heap limit %s); the plan"
+                    + " estimates %s for the evaluation%n", Lola.bytes(heapLive), Lola.bytes(Runtime.getRuntime().maxMemory()),
+                    Lola.bytes(report.peakMemoryBytes()));
             if (o.has("json")) {
                 Map<String, Object> j = new LinkedHashMap<>();
                 j.put("model", modelArg);
@@ -284,7 +291,7 @@ public final class InferCommand implements Command {
                 j.put("depth", report.depth());
                 j.put("security_bits", report.securityBits());
                 j.put("symmetric", symmetric);
-                j.put("heap_peak_bytes", heapPeak);
+                j.put("heap_live_peak_bytes", heapLive);
                 j.put("predicted_peak_memory_bytes", report.peakMemoryBytes());
                 out.println(Json.write(j));
             }

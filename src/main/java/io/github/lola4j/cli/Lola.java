@@ -124,17 +124,6 @@ final class Lola {
         return String.format(Locale.ROOT, "%.1f KiB", b / 1024.0);
     }
 
-    /** The peak heap use of this JVM so far: the sum of the heap pools' peaks (an upper bound). */
-    static long heapPeakBytes() {
-        long s = 0;
-        for (java.lang.management.MemoryPoolMXBean p : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
-            if (p.getType() == java.lang.management.MemoryType.HEAP && p.getPeakUsage() != null) {
-                s += p.getPeakUsage().getUsed();
-            }
-        }
-        return s;
-    }
-
     /** The server's time, in seconds, of each of runs evaluations of x. */
     static List<Double> evaluationSeconds(Plan plan, EncryptedTensor x, EvaluationKeys evk, Parallelism par, int runs) {
         List<Double> t = new ArrayList<>(runs);

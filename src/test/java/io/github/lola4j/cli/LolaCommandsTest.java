@@ -45,7 +45,7 @@ class LolaCommandsTest {
         JsonNode j = JSON.readTree(r.lastLine());
         for (String f : new String[] {"model", "count", "accuracy", "agreement", "max_abs_error", "latency_median_s", "latency_p90_s",
             "latency_single_thread_median_s", "encrypt_s", "decrypt_s", "evaluation_key_bytes", "input_ciphertext_bytes",
-            "output_ciphertext_bytes", "rotations", "ring_degree", "security_bits"}) {
+            "output_ciphertext_bytes", "rotations", "ring_degree", "security_bits", "heap_live_peak_bytes"}) {
             assertTrue(j.has(f), "field " + f + " in " + r.lastLine());
         }
         assertEquals("lola-small", j.get("model").asText());
@@ -56,6 +56,8 @@ class LolaCommandsTest {
         assertTrue(j.get("latency_cold_s").asDouble() > 0, r.lastLine());
         assertEquals(2, j.get("warmup").asInt());
         assertEquals(128, j.get("security_bits").asInt());
+        long live = j.get("heap_live_peak_bytes").asLong();
+        assertTrue(live > 1_000_000 && live <= Runtime.getRuntime().maxMemory(), r.lastLine());
         assertTrue(j.get("input_ciphertext_bytes").asLong() > j.get("output_ciphertext_bytes").asLong());
         assertTrue(r.out().contains("agreement 3 / 3"), r.out());
     }
