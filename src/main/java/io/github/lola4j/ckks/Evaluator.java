@@ -607,10 +607,27 @@ public final class Evaluator {
      *                                  constant too large for 2^62 at that scale
      */
     public Ciphertext multiplyConstAndSum(Ciphertext[] cts, double[] constants) {
+        return multiplyConstAndSum(cts, constants, params.prime(cts.length == 0 ? 0 : cts[0].level()));
+    }
+
+    /**
+     * The sum of constant products with the constants rounded at a given scale: sum_t cts[t] *
+     * round(c[t] * constScale), at scale ct.scale * constScale, without rescaling. With
+     * {@code constScale} = q_(level-1), a degree-2 product rescaled twice after its sum returns to the
+     * scale one rescale of each factor would have given.
+     *
+     * @param cts        the ciphertexts, at least one, of one degree, level and scale (not modified)
+     * @param constants  as many finite constants
+     * @param constScale the scale the constants are rounded at, positive and finite
+     * @return the sum, at scale ct.scale * constScale
+     * @throws IllegalArgumentException on empty or unequal arrays, mismatched operands, a bad scale
+     *                                  or a constant too large for 2^62 at that scale
+     */
+    public Ciphertext multiplyConstAndSum(Ciphertext[] cts, double[] constants, double constScale) {
         String op = "multiplyConstAndSum";
         checkTerms(cts, constants.length, op);
+        checkConstScale(constScale, op);
         int level = cts[0].level();
-        double constScale = params.prime(level);
         RnsRing ring = cts[0].poly(0).ring();
         long[][] residues = new long[constants.length][];
         for (int t = 0; t < constants.length; t++) {
@@ -640,14 +657,29 @@ public final class Evaluator {
      *         or oversized constant, or ciphertexts of different level, degree or scale
      */
     public Ciphertext[] linearCombinations(Ciphertext[] xs, int[][] columns, double[][] weights) {
+        return linearCombinations(xs, columns, weights, params.prime(xs.length == 0 ? 0 : xs[0].level()));
+    }
+
+    /**
+     * {@link #linearCombinations(Ciphertext[], int[][], double[][])} with the constants rounded at
+     * a given scale, as {@link #multiplyConstAndSum(Ciphertext[], double[], double)} does.
+     *
+     * @param xs         the ciphertexts, all at one level, degree and scale
+     * @param columns    for each output, the indices into xs of its terms (may be empty)
+     * @param weights    for each output, the constants of its terms
+     * @param constScale the scale the constants are rounded at, positive and finite
+     * @return one ciphertext per output, at scale xs' scale x constScale
+     * @throws IllegalArgumentException as the three-argument form, or for a bad scale
+     */
+    public Ciphertext[] linearCombinations(Ciphertext[] xs, int[][] columns, double[][] weights, double constScale) {
         String op = "linearCombinations";
         checkTerms(xs, xs.length, op);
+        checkConstScale(constScale, op);
         if (columns.length != weights.length) {
             throw new IllegalArgumentException(op + ": " + columns.length + " column lists but " + weights.length + " weight lists");
         }
         int outputs = columns.length;
         int level = xs[0].level();
-        double constScale = params.prime(level);
         RnsRing ring = xs[0].poly(0).ring();
         double scale = xs[0].scale() * constScale;
         checkScaleFits(scale, level, op);
@@ -668,6 +700,12 @@ public final class Evaluator {
             }
         }
         return ProductSums.constantCombinations(par, xs, columns, residues, scale);
+    }
+
+    private static void checkConstScale(double constScale, String op) {
+        if (!(constScale >= 1) || Double.isInfinite(constScale)) {
+            throw new IllegalArgumentException(op + ": the constants' scale must be finite and at least 1, got " + constScale);
+        }
     }
 
     /** round(c * constScale) mod each prime of the ring; what names the constant in the exception. */

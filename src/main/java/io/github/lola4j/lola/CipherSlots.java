@@ -108,18 +108,28 @@ final class CipherSlots implements SlotOps<Ciphertext> {
     }
 
     @Override
-    public Ciphertext multiplyConstAndSum(List<Ciphertext> xs, double[] cs) {
-        return evaluator.multiplyConstAndSum(xs.toArray(new Ciphertext[0]), cs);
+    public Ciphertext multiplyConstAndSum(List<Ciphertext> xs, double[] cs, int primeLevel) {
+        return evaluator.multiplyConstAndSum(xs.toArray(new Ciphertext[0]), cs, params.prime(primeLevel));
     }
 
     @Override
-    public List<Ciphertext> linearCombinations(List<Ciphertext> xs, int[][] columns, double[][] weights) {
-        return List.of(evaluator.linearCombinations(xs.toArray(new Ciphertext[0]), columns, weights));
+    public List<Ciphertext> linearCombinations(List<Ciphertext> xs, int[][] columns, double[][] weights, int primeLevel) {
+        return List.of(evaluator.linearCombinations(xs.toArray(new Ciphertext[0]), columns, weights, params.prime(primeLevel)));
     }
 
     @Override
     public Ciphertext multiply(Ciphertext a, Ciphertext b) {
         return evaluator.multiplyRelin(a, b);
+    }
+
+    @Override
+    public Ciphertext multiplyUnrelinearized(Ciphertext a, Ciphertext b) {
+        return evaluator.multiply(a, b);
+    }
+
+    @Override
+    public Ciphertext relinearize(Ciphertext x) {
+        return x.degree() == 1 ? x : evaluator.relinearize(x);
     }
 
     @Override

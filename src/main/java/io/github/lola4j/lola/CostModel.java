@@ -149,6 +149,10 @@ public final class CostModel {
                 throw new IOException(source + " line " + no + ": " + e.getMessage(), e);
             }
         }
+        boolean derived = false;
+        for (Map<OpCounts.Op, TreeMap<Integer, Double>> byOp : t.values()) {
+            derived |= deriveLazyProducts(byOp);
+        }
         for (Map.Entry<Integer, Map<OpCounts.Op, TreeMap<Integer, Double>>> e : t.entrySet()) {
             for (OpCounts.Op op : OpCounts.Op.values()) {
                 if (!e.getValue().containsKey(op)) {
@@ -159,7 +163,46 @@ public final class CostModel {
         if (t.isEmpty()) {
             throw new IOException(source + ": no times");
         }
-        return new CostModel(t, header == null ? source : source + " (" + header + ")");
+        String note = derived ? "; unrelinearized products estimated from the other times" : "";
+        return new CostModel(t, (header == null ? source : source + " (" + header) + note + (header == null ? "" : ")"));
+    }
+
+    /**
+     * Tables written before the lazily relinearized products existed lack their times; they are
+     * estimated from the others: a product without relinearization does the four polynomial
+     * products of two plaintext products, a relinearization is the rest of a relinearized product,
+     * and a constant product of a degree-2 ciphertext multiplies three polynomials instead of two.
+     *
+     * @return whether anything was estimated
+     */
+    private static boolean deriveLazyProducts(Map<OpCounts.Op, TreeMap<Integer, Double>> byOp) {
+        TreeMap<Integer, Double> plain = byOp.get(OpCounts.Op.PLAIN_PRODUCT);
+        TreeMap<Integer, Double> cipher = byOp.get(OpCounts.Op.CIPHER_PRODUCT);
+        TreeMap<Integer, Double> constant = byOp.get(OpCounts.Op.CONST_PRODUCT);
+        if (plain == null || cipher == null || constant == null) {
+            return false;
+        }
+        boolean derived = false;
+        if (!byOp.containsKey(OpCounts.Op.TENSOR_PRODUCT)) {
+            TreeMap<Integer, Double> m = new TreeMap<>();
+            plain.forEach((limbs, s) -> m.put(limbs, 2 * s));
+            byOp.put(OpCounts.Op.TENSOR_PRODUCT, m);
+            derived = true;
+        }
+        if (!byOp.containsKey(OpCounts.Op.RELINEARIZATION)) {
+            TreeMap<Integer, Double> tensor = byOp.get(OpCounts.Op.TENSOR_PRODUCT);
+            TreeMap<Integer, Double> m = new TreeMap<>();
+            cipher.forEach((limbs, s) -> m.put(limbs, Math.max(0.5 * s, s - tensor.getOrDefault(limbs, 0.0))));
+            byOp.put(OpCounts.Op.RELINEARIZATION, m);
+            derived = true;
+        }
+        if (!byOp.containsKey(OpCounts.Op.DEGREE2_CONST_PRODUCT)) {
+            TreeMap<Integer, Double> m = new TreeMap<>();
+            constant.forEach((limbs, s) -> m.put(limbs, 1.5 * s));
+            byOp.put(OpCounts.Op.DEGREE2_CONST_PRODUCT, m);
+            derived = true;
+        }
+        return derived;
     }
 
     /**
@@ -362,6 +405,15 @@ public final class CostModel {
             out.get(OpCounts.Op.CONST_PRODUCT).put(l, level == 0 ? out.get(OpCounts.Op.PLAIN_PRODUCT).get(l)
                     : time(() -> ev.multiplyConstAndSum(xs, cs)) / terms);
             out.get(OpCounts.Op.CIPHER_PRODUCT).put(l, time(() -> ev.multiplyRelin(x, x)));
+            // A degree-2 ciphertext at a small scale, so that its constant products fit every level.
+            Ciphertext small = encryptor.encrypt(enc.encode(v, level, 64));
+            Ciphertext x2 = ev.multiply(small, small);
+            out.get(OpCounts.Op.TENSOR_PRODUCT).put(l, time(() -> ev.multiply(x, x)));
+            out.get(OpCounts.Op.RELINEARIZATION).put(l, time(() -> ev.relinearize(x2)));
+            Ciphertext[] xs2 = new Ciphertext[terms];
+            Arrays.fill(xs2, x2);
+            out.get(OpCounts.Op.DEGREE2_CONST_PRODUCT).put(l, level == 0 ? 1.5 * out.get(OpCounts.Op.CONST_PRODUCT).get(l)
+                    : time(() -> ev.multiplyConstAndSum(xs2, cs)) / terms);
             out.get(OpCounts.Op.ADDITION).put(l, time(() -> ev.add(x, x)));
             out.get(OpCounts.Op.RESCALE).put(l, level == 0 ? time(() -> ev.add(x, x)) : time(() -> ev.rescale(x)));
             if (progress != null) {

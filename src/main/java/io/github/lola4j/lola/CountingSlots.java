@@ -21,10 +21,21 @@ final class CountingSlots implements SlotOps<CountingSlots.Value> {
     /**
      * A simulated value.
      *
-     * @param level the level
-     * @param scale the scale
+     * @param level  the level
+     * @param scale  the scale
+     * @param degree 1, or 2 for a product not yet relinearized
      */
-    record Value(int level, double scale) {
+    record Value(int level, double scale, int degree) {
+        Value(int level, double scale) {
+            this(level, scale, 1);
+        }
+    }
+
+    /** The evaluator's refusal of a degree-2 operand where it needs degree 1, at compile time. */
+    private static void requireDegree1(Value x, String op) {
+        if (x.degree != 1) {
+            throw new IllegalArgumentException(op + ": the value has degree " + x.degree + "; relinearize first");
+        }
     }
 
     private final int slots;
@@ -107,6 +118,7 @@ final class CountingSlots implements SlotOps<CountingSlots.Value> {
 
     @Override
     public Value rotate(Value x, int s) {
+        requireDegree1(x, "rotate");
         int k = Math.floorMod(s, slots);
         if (k != 0) {
             steps.add(k);
@@ -117,6 +129,7 @@ final class CountingSlots implements SlotOps<CountingSlots.Value> {
 
     @Override
     public List<Value> rotateHoisted(Value x, int[] st) {
+        requireDegree1(x, "rotateHoisted");
         List<Value> out = new ArrayList<>(st.length);
         int real = 0;
         for (int s : st) {
@@ -140,12 +153,13 @@ final class CountingSlots implements SlotOps<CountingSlots.Value> {
     public Value add(Value a, Value b) {
         PlainSlots.sameLevelAndScale(a.level, a.scale, b.level, b.scale, "add");
         counts.add(OpCounts.Op.ADDITION, a.level, 1);
-        return a;
+        return a.degree >= b.degree ? a : b;
     }
 
     @Override
     public Value multiplyPlainAndSum(List<Value> xs, List<WeightVector> ws) {
         Value x0 = terms(xs, ws.size(), "multiplyPlainAndSum");
+        requireDegree1(x0, "multiplyPlainAndSum");
         for (WeightVector w : ws) {
             useWeight(w, x0.level);
             if (encoder != null) {
@@ -157,10 +171,16 @@ final class CountingSlots implements SlotOps<CountingSlots.Value> {
     }
 
     @Override
-    public Value multiplyConstAndSum(List<Value> xs, double[] cs) {
+    public Value multiplyConstAndSum(List<Value> xs, double[] cs, int primeLevel) {
         Value x0 = terms(xs, cs.length, "multiplyConstAndSum");
-        counts.add(OpCounts.Op.CONST_PRODUCT, x0.level, xs.size());
-        return new Value(x0.level, x0.scale * prime(x0.level));
+        PlainSlots.checkPrimeLevel(primeLevel, x0.level, "multiplyConstAndSum");
+        for (Value x : xs) {
+            if (x.degree != x0.degree) {
+                throw new IllegalArgumentException("multiplyConstAndSum: terms of degree " + x0.degree + " and " + x.degree);
+            }
+        }
+        counts.add(x0.degree == 1 ? OpCounts.Op.CONST_PRODUCT : OpCounts.Op.DEGREE2_CONST_PRODUCT, x0.level, xs.size());
+        return new Value(x0.level, x0.scale * prime(primeLevel), x0.degree);
     }
 
     private static Value terms(List<Value> xs, int others, String op) {
@@ -169,12 +189,34 @@ final class CountingSlots implements SlotOps<CountingSlots.Value> {
 
     @Override
     public Value multiply(Value a, Value b) {
-        if (a.level != b.level) {
-            throw new IllegalArgumentException("multiply: a is at level " + a.level + ", b at level " + b.level);
-        }
-        relinearization = true;
+        product(a, b, "multiply");
         counts.add(OpCounts.Op.CIPHER_PRODUCT, a.level, 1);
         return new Value(a.level, a.scale * b.scale);
+    }
+
+    @Override
+    public Value multiplyUnrelinearized(Value a, Value b) {
+        product(a, b, "multiplyUnrelinearized");
+        counts.add(OpCounts.Op.TENSOR_PRODUCT, a.level, 1);
+        return new Value(a.level, a.scale * b.scale, 2);
+    }
+
+    private void product(Value a, Value b, String op) {
+        if (a.level != b.level) {
+            throw new IllegalArgumentException(op + ": a is at level " + a.level + ", b at level " + b.level);
+        }
+        requireDegree1(a, op);
+        requireDegree1(b, op);
+        relinearization = true;
+    }
+
+    @Override
+    public Value relinearize(Value x) {
+        if (x.degree == 1) {
+            return x;
+        }
+        counts.add(OpCounts.Op.RELINEARIZATION, x.level, 1);
+        return new Value(x.level, x.scale);
     }
 
     @Override
@@ -199,7 +241,7 @@ final class CountingSlots implements SlotOps<CountingSlots.Value> {
             throw new IllegalArgumentException("rescale: the value is at level 0");
         }
         counts.add(OpCounts.Op.RESCALE, x.level, 1);
-        return new Value(x.level - 1, x.scale / prime(x.level));
+        return new Value(x.level - 1, x.scale / prime(x.level), x.degree);
     }
 
     @Override
@@ -207,7 +249,7 @@ final class CountingSlots implements SlotOps<CountingSlots.Value> {
         if (level < 0 || level > x.level) {
             throw new IllegalArgumentException("dropToLevel: target " + level + " outside [0, " + x.level + "]");
         }
-        return new Value(level, x.scale);
+        return new Value(level, x.scale, x.degree);
     }
 
     @Override

@@ -61,6 +61,11 @@ abstract class Kernel {
         return 0;
     }
 
+    /** The degree of the ciphertexts it produces: 2 when it leaves products unrelinearized. */
+    int outputDegree() {
+        return 1;
+    }
+
     /**
      * Runs the kernel.
      *

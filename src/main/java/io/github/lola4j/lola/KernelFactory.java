@@ -83,9 +83,13 @@ final class KernelFactory {
             case Choice.SUM_POOL:
                 return st.pool == null ? null : SumPoolKernel.plan(st.pool, st.in, in, alpha, beta);
             case Choice.ACTIVATION:
-                return new ActivationKernel(st.label, in, alpha, beta, st.a, st.b, st.c);
+                // In the batch representation the next linear layer relinearizes and rescales its
+                // (fewer) outputs; the pair is decided by the stages alone, so both sides agree.
+                return new ActivationKernel(st.label, in, alpha, beta, st.a, st.b, st.c,
+                        in instanceof Representation.Batch && st.beforeLinear);
             case Choice.BATCH_LINEAR:
-                return in instanceof Representation.Batch b ? new BatchLinearKernel(st.label, st.map, b, alpha, beta) : null;
+                return in instanceof Representation.Batch b
+                        ? new BatchLinearKernel(st.label, st.map, b, alpha, beta, st.afterActivation) : null;
             case Choice.VECTORIZE:
                 return VectorizeKernel.plan(in, alpha, beta);
             case Choice.REPLICATE:

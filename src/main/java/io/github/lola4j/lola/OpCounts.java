@@ -22,6 +22,12 @@ public final class OpCounts {
         CONST_PRODUCT,
         /** One ciphertext-times-ciphertext product with relinearization. */
         CIPHER_PRODUCT,
+        /** One ciphertext-times-ciphertext product left unrelinearized (a degree-2 result). */
+        TENSOR_PRODUCT,
+        /** One relinearization of a degree-2 ciphertext (a key switch). */
+        RELINEARIZATION,
+        /** One constant product of a degree-2 ciphertext (three polynomials instead of two). */
+        DEGREE2_CONST_PRODUCT,
         /** One rescale (drops a level). */
         RESCALE,
         /** One addition (of ciphertexts, a plaintext or a constant). */
@@ -113,6 +119,16 @@ public final class OpCounts {
         return c;
     }
 
+    /** Ciphertext products, relinearized at once or later. */
+    public long cipherProducts() {
+        return total(Op.CIPHER_PRODUCT) + total(Op.TENSOR_PRODUCT);
+    }
+
+    /** Constant products, of degree-1 and degree-2 ciphertexts. */
+    public long constProducts() {
+        return total(Op.CONST_PRODUCT) + total(Op.DEGREE2_CONST_PRODUCT);
+    }
+
     /** Rotations that pay a key switch each: plain rotations plus hoisted steps. */
     public long keySwitchRotations() {
         return total(Op.ROTATION) + total(Op.HOISTED_ROTATION);
@@ -120,8 +136,8 @@ public final class OpCounts {
 
     @Override
     public String toString() {
-        return String.format("%d rotations + %d hoisted, %d plain products, %d constant products, %d cipher products, %d rescales",
-                total(Op.ROTATION), total(Op.HOISTED_ROTATION), total(Op.PLAIN_PRODUCT), total(Op.CONST_PRODUCT),
-                total(Op.CIPHER_PRODUCT), total(Op.RESCALE));
+        return String.format("%d rotations + %d hoisted, %d plain products, %d constant products, %d cipher products"
+                + " (%d relinearized later), %d rescales", total(Op.ROTATION), total(Op.HOISTED_ROTATION), total(Op.PLAIN_PRODUCT),
+                constProducts(), cipherProducts(), total(Op.TENSOR_PRODUCT), total(Op.RESCALE));
     }
 }

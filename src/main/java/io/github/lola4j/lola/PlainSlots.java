@@ -132,8 +132,9 @@ final class PlainSlots implements SlotOps<PlainSlots.Value> {
     }
 
     @Override
-    public Value multiplyConstAndSum(List<Value> xs, double[] cs) {
+    public Value multiplyConstAndSum(List<Value> xs, double[] cs, int primeLevel) {
         Value x0 = terms(xs, cs.length, "multiplyConstAndSum");
+        checkPrimeLevel(primeLevel, x0.level, "multiplyConstAndSum");
         double[] r = new double[slots];
         for (int t = 0; t < xs.size(); t++) {
             double[] x = xs.get(t).v;
@@ -142,7 +143,14 @@ final class PlainSlots implements SlotOps<PlainSlots.Value> {
                 r[i] += x[i] * c;
             }
         }
-        return track(new Value(r, x0.level, x0.scale * chain.prime(x0.level)), "constant products");
+        return track(new Value(r, x0.level, x0.scale * chain.prime(primeLevel)), "constant products");
+    }
+
+    /** The constants' prime must be one the value still has. */
+    static void checkPrimeLevel(int primeLevel, int level, String op) {
+        if (primeLevel < 0 || primeLevel > level) {
+            throw new IllegalArgumentException(op + ": constants at the scale of prime " + primeLevel + ", expected 0 to " + level);
+        }
     }
 
     private static Value terms(List<Value> xs, int others, String op) {
@@ -180,6 +188,17 @@ final class PlainSlots implements SlotOps<PlainSlots.Value> {
             r[i] = a.v[i] * b.v[i];
         }
         return track(new Value(r, a.level, a.scale * b.scale), "cipher product");
+    }
+
+    /** The twin holds values, not polynomials: the product is the same, the degree is not tracked. */
+    @Override
+    public Value multiplyUnrelinearized(Value a, Value b) {
+        return multiply(a, b);
+    }
+
+    @Override
+    public Value relinearize(Value x) {
+        return x;
     }
 
     @Override

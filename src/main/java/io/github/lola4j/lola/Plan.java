@@ -119,6 +119,7 @@ public final class Plan {
         int stage = 0;
         int level = params.maxLevel();
         double scale = params.defaultScale();
+        int degree = 1;
         TreeSet<Integer> rotations = new TreeSet<>();
         boolean relin = false;
         for (int i = 0; i < choices.size(); i++) {
@@ -160,9 +161,10 @@ public final class Plan {
             CountingSlots sim = new CountingSlots(slots, chain);
             List<CountingSlots.Value> in = new ArrayList<>();
             for (int q = 0; q < k.input().ciphertexts(); q++) {
-                in.add(new CountingSlots.Value(level, scale));
+                in.add(new CountingSlots.Value(level, scale, degree));
             }
             List<CountingSlots.Value> out = k.apply(sim, in);
+            degree = out.get(0).degree();
             int levelOut = out.get(0).level();
             double scaleOut = out.get(0).scale();
             OpCounts counts = sim.counts().copy();
@@ -314,6 +316,7 @@ public final class Plan {
      * as fast as the later ones (a server calls this once after loading the plan).
      */
     public void prepare() {
+        int degree = 1;
         for (PlanStep s : steps) {
             if (s.kernel == null) {
                 continue;
@@ -321,9 +324,9 @@ public final class Plan {
             CountingSlots p = CountingSlots.preparing(params, encoder);
             List<CountingSlots.Value> in = new ArrayList<>();
             for (int q = 0; q < s.in.ciphertexts(); q++) {
-                in.add(new CountingSlots.Value(s.levelIn, s.scaleIn));
+                in.add(new CountingSlots.Value(s.levelIn, s.scaleIn, degree));
             }
-            s.kernel.apply(p, in);
+            degree = s.kernel.apply(p, in).get(0).degree();
         }
     }
 

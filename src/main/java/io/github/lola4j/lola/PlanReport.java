@@ -122,7 +122,7 @@ public record PlanReport(String model, String inputShape, int outputs, int ringD
             all.addAll(c);
             steps.add(new Step(i, st.layers, st.describe(), st.in.describe(), st.out.describe(), st.levelIn, st.levelOut,
                     log2(st.scaleIn), log2(st.scaleOut), c.total(OpCounts.Op.ROTATION), c.total(OpCounts.Op.HOISTED_ROTATION),
-                    c.total(OpCounts.Op.PLAIN_PRODUCT), c.total(OpCounts.Op.CONST_PRODUCT), c.total(OpCounts.Op.CIPHER_PRODUCT),
+                    c.total(OpCounts.Op.PLAIN_PRODUCT), c.constProducts(), c.cipherProducts(),
                     st.seconds * 1e3, new ArrayList<>(new java.util.TreeSet<>(st.rotationSteps)), st.relinearization));
             if (st.kernel != null) {
                 // Weights are kept in their product form only (Plaintext.productForm): one row per limb.
@@ -146,8 +146,8 @@ public record PlanReport(String model, String inputShape, int outputs, int ringD
                 plan.network().outputShape().size(), p.ringDegree(), p.slots(), q, s, p.dnum(),
                 (int) Math.round(log2(p.defaultScale())), p.log2QP(), security, plan.depth(), req.needsRelinearization(),
                 new ArrayList<>(req.rotations()), keyBytes, keyMemory, inCts, inBytes, outCts, outBytes, all.keySwitchRotations(),
-                all.total(OpCounts.Op.HOISTED_ROTATION), all.total(OpCounts.Op.PLAIN_PRODUCT), all.total(OpCounts.Op.CONST_PRODUCT),
-                all.total(OpCounts.Op.CIPHER_PRODUCT), plan.predictedSeconds(), keyMemory + plaintextBytes + working + switchWorkspace,
+                all.total(OpCounts.Op.HOISTED_ROTATION), all.total(OpCounts.Op.PLAIN_PRODUCT), all.constProducts(),
+                all.cipherProducts(), plan.predictedSeconds(), keyMemory + plaintextBytes + working + switchWorkspace,
                 plan.batchSize(), info.costModel(), info.calibration(), info.headroomBits(), info.alternatives(), steps);
     }
 

@@ -76,6 +76,16 @@ final class PlanSearch {
                     depth + d, seconds + s, cs, ks);
         }
 
+        /** The degree of the values after the last kernel (2 after an unrelinearized activation). */
+        int degree() {
+            for (int i = kernels.size() - 1; i >= 0; i--) {
+                if (kernels.get(i) != null) {
+                    return kernels.get(i).outputDegree();
+                }
+            }
+            return 1;
+        }
+
         Path withClientLayout(Choice c, Representation r) {
             List<Choice> cs = new ArrayList<>(choices);
             cs.add(c);
@@ -347,7 +357,7 @@ final class PlanSearch {
             a[n1At] = dk.babySteps();
             recorded = new Choice(c.kind(), a);
         }
-        OpCounts counts = simulate(k, level);
+        OpCounts counts = simulate(k, level, p.degree());
         out.add(p.then(recorded, k, d, model.seconds(counts, n)));
     }
 
@@ -367,12 +377,12 @@ final class PlanSearch {
         return d;
     }
 
-    private OpCounts simulate(Kernel k, int level) {
-        return simulated.computeIfAbsent(k, x -> new HashMap<>()).computeIfAbsent(level, l -> {
+    private OpCounts simulate(Kernel k, int level, int degree) {
+        return simulated.computeIfAbsent(k, x -> new HashMap<>()).computeIfAbsent(level * 4 + degree, key -> {
             CountingSlots sim = new CountingSlots(slots, null);
             List<CountingSlots.Value> in = new ArrayList<>();
             for (int c = 0; c < k.input().ciphertexts(); c++) {
-                in.add(new CountingSlots.Value(l, 1));
+                in.add(new CountingSlots.Value(level, 1, degree));
             }
             k.apply(sim, in);
             return sim.counts();

@@ -46,7 +46,15 @@ interface SlotOps<V> {
     V multiplyPlainAndSum(List<V> xs, List<WeightVector> ws);
 
     /** sum_i xs[i] * cs[i], not rescaled; the constants are rounded at scale q_level. */
-    V multiplyConstAndSum(List<V> xs, double[] cs);
+    default V multiplyConstAndSum(List<V> xs, double[] cs) {
+        return multiplyConstAndSum(xs, cs, level(xs.get(0)));
+    }
+
+    /**
+     * sum_i xs[i] * cs[i], not rescaled, the constants rounded at scale q_primeLevel (a level at or
+     * below the values').
+     */
+    V multiplyConstAndSum(List<V> xs, double[] cs, int primeLevel);
 
     /**
      * For every output o, sum_j weights[o][j] * xs[columns[o][j]] as {@link #multiplyConstAndSum}
@@ -59,20 +67,38 @@ interface SlotOps<V> {
      * @return one value per output, not rescaled
      */
     default List<V> linearCombinations(List<V> xs, int[][] columns, double[][] weights) {
+        return linearCombinations(xs, columns, weights, level(xs.get(0)));
+    }
+
+    /**
+     * {@link #linearCombinations(List, int[][], double[][])} with the constants rounded at scale
+     * q_primeLevel.
+     */
+    default List<V> linearCombinations(List<V> xs, int[][] columns, double[][] weights, int primeLevel) {
         return parallel(columns.length, o -> {
             if (columns[o].length == 0) {
-                return multiplyConstAndSum(List.of(xs.get(0)), new double[] {0});
+                return multiplyConstAndSum(List.of(xs.get(0)), new double[] {0}, primeLevel);
             }
             List<V> terms = new ArrayList<>(columns[o].length);
             for (int c : columns[o]) {
                 terms.add(xs.get(c));
             }
-            return multiplyConstAndSum(terms, weights[o]);
+            return multiplyConstAndSum(terms, weights[o], primeLevel);
         });
     }
 
     /** a * b, relinearized, not rescaled. */
     V multiply(V a, V b);
+
+    /**
+     * a * b left unrelinearized (a degree-2 value), not rescaled: for a consumer that relinearizes
+     * its fewer outputs instead ({@link #relinearize}). Degree-2 values may be added, rescaled and
+     * multiplied by constants, nothing else.
+     */
+    V multiplyUnrelinearized(V a, V b);
+
+    /** x relinearized to degree 1 (one key switch); a degree-1 value is returned as it is. */
+    V relinearize(V x);
 
     /** x + c in every slot (c at x's scale). */
     V addConst(V x, double c);

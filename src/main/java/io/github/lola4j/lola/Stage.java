@@ -39,9 +39,13 @@ final class Stage {
     final double a;
     final double b;
     final double c;
+    /** Whether a linear stage follows (activation stages): it can relinearize their products. */
+    final boolean beforeLinear;
+    /** Whether an activation precedes (linear stages). */
+    final boolean afterActivation;
 
     private Stage(Kind kind, int first, int last, Shape in, Shape out, String label, AffineMap map, Conv2d conv, AvgPool pool,
-            double a, double b, double c) {
+            double a, double b, double c, boolean beforeLinear, boolean afterActivation) {
         this.kind = kind;
         this.firstLayer = first;
         this.lastLayer = last;
@@ -54,6 +58,8 @@ final class Stage {
         this.a = a;
         this.b = b;
         this.c = c;
+        this.beforeLinear = beforeLinear;
+        this.afterActivation = afterActivation;
     }
 
     boolean isLinear() {
@@ -81,8 +87,9 @@ final class Stage {
                 double a = l instanceof PolyActivation p ? p.a() : 1;
                 double b = l instanceof PolyActivation p ? p.b() : 0;
                 double c = l instanceof PolyActivation p ? p.c() : 0;
+                boolean beforeLinear = i + 1 < layers.size() && isLinear(layers.get(i + 1));
                 out.add(new Stage(Kind.ACTIVATION, i, i, net.inputShape(i), net.outputShape(i), l + " (layer " + i + ")", null,
-                        null, null, a, b, c));
+                        null, null, a, b, c, beforeLinear, false));
                 i++;
                 continue;
             }
@@ -105,7 +112,7 @@ final class Stage {
             String where = j - 1 == i ? " (layer " + i + ")" : " (layers " + i + "-" + (j - 1) + ")";
             out.add(new Stage(Kind.LINEAR, i, j - 1, net.inputShape(i), net.outputShape(j - 1), label + where, map,
                     effective == 1 && only instanceof Conv2d cv ? cv : null,
-                    effective == 1 && only instanceof AvgPool ap ? ap : null, 0, 0, 0));
+                    effective == 1 && only instanceof AvgPool ap ? ap : null, 0, 0, 0, false, i > 0));
             i = j;
         }
         return out;
