@@ -228,6 +228,42 @@ class EvaluatorTest {
     }
 
     /**
+     * Constants rounded at a scale of the caller's choosing (q_(level-1) for the batch mode's two
+     * rescales): the same bits as summing multiplyConst at that scale, a scale that multiplies the
+     * ciphertexts', and bad scales refused.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {N13, "logN=10/L=2/P=1/scale=30/insecure"})
+    void constantSumsAtAChosenScale(String name) {
+        CkksContext c = CkksContext.get(name);
+        Evaluator ev = c.evaluator;
+        int level = c.params.maxLevel();
+        double constScale = c.params.prime(level - 1);
+        Ciphertext[] xs = {c.encrypt(c.randomValues(71), level), c.encrypt(c.randomValues(72), level),
+            c.encrypt(c.randomValues(73), level)};
+        double[] w = {0.75, -1.5, 0.125};
+        Ciphertext ref = ev.multiplyConst(xs[0], w[0]);
+        ev.multiplyConst(xs[0], w[0], constScale, ref);
+        for (int t = 1; t < xs.length; t++) {
+            Ciphertext term = ev.multiplyConst(xs[t], w[t]);
+            ev.multiplyConst(xs[t], w[t], constScale, term);
+            ev.add(ref, term, ref);
+        }
+        Ciphertext sum = ev.multiplyConstAndSum(xs, w, constScale);
+        Ciphertext[] all = ev.linearCombinations(xs, new int[][] {{0, 1, 2}, {1}}, new double[][] {w, {w[1]}}, constScale);
+        for (int k = 0; k <= 1; k++) {
+            assertEquals(ref.poly(k), sum.poly(k));
+            assertEquals(ref.poly(k), all[0].poly(k));
+        }
+        assertEquals(xs[0].scale() * constScale, sum.scale(), 0.0);
+        assertEquals(xs[0].scale() * constScale, all[1].scale(), 0.0);
+        for (double bad : new double[] {0.5, Double.NaN, Double.POSITIVE_INFINITY}) {
+            assertThrows(IllegalArgumentException.class, () -> ev.multiplyConstAndSum(xs, w, bad));
+            assertThrows(IllegalArgumentException.class, () -> ev.linearCombinations(xs, new int[][] {{0}}, new double[][] {{1}}, bad));
+        }
+    }
+
+    /**
      * A plaintext's product form keeps its level, scale and values: its rebuilt polynomial equals
      * the original residue for residue (for primes below 2^31, whose rows it shares, and above,
      * which it holds in Montgomery form), and it multiplies to the same bits.
