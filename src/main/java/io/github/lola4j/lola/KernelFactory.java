@@ -6,8 +6,12 @@ package io.github.lola4j.lola;
  */
 final class KernelFactory {
 
-    /** The most diagonals a diagonal kernel may have before the compiler drops it as too costly. */
-    static final int MAX_DIAGONALS = 4096;
+    /**
+     * The most diagonals a diagonal kernel may have before the compiler drops it as too costly:
+     * four input ciphertexts of 4,096 slots (a large convolution at N = 8192, where products and
+     * rotations are a quarter of their N = 32768 cost; the cost model decides which wins).
+     */
+    static final int MAX_DIAGONALS = 16384;
 
     private KernelFactory() {
     }
