@@ -19,10 +19,11 @@ import javax.management.NotificationListener;
 import javax.management.openmbean.CompositeData;
 
 /**
- * The largest heap a run still used right after a garbage collection: the live data plus what the
- * collector could not free, a measure of the memory a run needs. The heap's own peak is not: the
- * collector lets the heap fill up to its limit before it collects, whatever the run needs (and the
- * pools' separate peaks, summed, count the same objects more than once).
+ * The largest heap a run still used right after a garbage collection: the live data plus what that
+ * collection left (a young collection leaves the old generation's garbage in place), so an upper
+ * bound of the memory a run needs, and a much closer one than the heap's own peak: the collector
+ * lets the heap fill up to its limit before it collects, whatever the run needs (and the pools'
+ * separate peaks, summed, count the same objects more than once).
  */
 final class HeapWatch implements AutoCloseable {
 

@@ -253,8 +253,8 @@ public final class InferCommand implements Command {
                     + " %s up (%d ciphertexts), %s down%n",
                     Lola.bytes(keyBytes), Lola.bytes(inBytes), plan.inputRepresentation().ciphertexts(), Lola.bytes(outBytes));
             long heapLive = heap.peakLiveBytes();
-            out.printf(Locale.ROOT, "memory    heap in use after garbage collection at most %s (heap limit %s); the plan"
-                    + " estimates %s for the evaluation%n", Lola.bytes(heapLive), Lola.bytes(Runtime.getRuntime().maxMemory()),
+            out.printf(Locale.ROOT, "memory    heap after garbage collections at most %s (live data and what they left;"
+                    + " heap limit %s); the plan estimates %s for the evaluation%n", Lola.bytes(heapLive), Lola.bytes(Runtime.getRuntime().maxMemory()),
                     Lola.bytes(report.peakMemoryBytes()));
             if (o.has("json")) {
                 Map<String, Object> j = new LinkedHashMap<>();
