@@ -129,7 +129,7 @@ public final class DatasetCache {
                 } catch (InterruptedIOException e) {
                     throw e;
                 } catch (IOException e) {
-                    failures.add(uri + ": " + e.getMessage());
+                    failures.add(uri + ": " + reason(e));
                 }
             }
             if (!done) {
@@ -137,6 +137,20 @@ public final class DatasetCache {
             }
         }
         return dir;
+    }
+
+    /**
+     * What went wrong, for the user: the JDK's HTTP client throws some failures (a refused
+     * connection, an unknown host) with no message at all, which read as "null".
+     */
+    static String reason(IOException e) {
+        String message = e.getMessage();
+        if (message != null && !message.isBlank()) {
+            return message;
+        }
+        Throwable cause = e.getCause();
+        String kind = e.getClass().getSimpleName();
+        return cause != null && cause.getMessage() != null ? kind + ": " + cause.getMessage() : kind;
     }
 
     /**
@@ -156,7 +170,7 @@ public final class DatasetCache {
             } catch (InterruptedIOException e) {
                 throw e;
             } catch (IOException e) {
-                failures.add(uri + ": " + e.getMessage());
+                failures.add(uri + ": " + reason(e));
             } finally {
                 Files.deleteIfExists(tarball);
             }

@@ -193,6 +193,21 @@ class DatasetCacheTest {
     }
 
     @Test
+    void unreachableMirrorIsNamedWithWhatFailed() throws IOException {
+        Path home = tmp.resolve("home");
+        cacheWithoutTestLabels(home);
+        int closedPort;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closedPort = s.getLocalPort();
+        }
+        URI dead = URI.create("http://127.0.0.1:" + closedPort + "/mnist/");
+        DatasetCache cache = new DatasetCache(DatasetCache.defaultRoot(home), List.of(dead), null, Duration.ofSeconds(20));
+        IOException e = assertThrows(IOException.class, () -> cache.download(Dataset.MNIST));
+        assertTrue(e.getMessage().contains(dead + "t10k-labels-idx1-ubyte.gz: ConnectException"), e.getMessage());
+        assertTrue(!e.getMessage().contains("null"), e.getMessage());
+    }
+
+    @Test
     void defaultMirrorsAreThePublicOnes() {
         DatasetCache cache = new DatasetCache(tmp, null, null, Duration.ofSeconds(1));
         List<URI> m = cache.mirrors(Dataset.MNIST);
