@@ -12,15 +12,35 @@ import org.junit.jupiter.api.Test;
  * {@code infer} on all 10,000 MNIST test images for every network and mode of the paper's MNIST
  * table, as a user runs it: every encrypted prediction must equal the plaintext one, and the
  * largest score error stays within the mode's bound. Slow (profile {@code slow}): about an hour for
- * lola, lola-small, LoLa-Dense and the batch mode together, plus about four hours for LoLa-Large.
+ * lola, lola-small, LoLa-Dense and the batch mode together, plus about 3.5 hours for LoLa-Large.
+ *
+ * <p>A long run can be split over several invocations: {@code -Dlola4j.wholeSet.offset=K} and
+ * {@code -Dlola4j.wholeSet.count=M} run test images K..K+M-1 instead (every assertion but the
+ * whole-set accuracy, which needs all 10,000, still applies).
  */
 @Tag("slow")
 class InferWholeTestSetTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    private static final int TEST_IMAGES = 10000;
+
+    private static final int OFFSET = Integer.getInteger("lola4j.wholeSet.offset", 0);
+
+    private static final int COUNT = Integer.getInteger("lola4j.wholeSet.count", TEST_IMAGES - OFFSET);
+
+    /** Whether this run covers the whole test set (the recorded accuracies apply). */
+    private static boolean wholeSet() {
+        return OFFSET == 0 && COUNT == TEST_IMAGES;
+    }
+
     private static JsonNode infer(String... options) throws Exception {
-        String[] fixed = {"infer", "--count", "10000", "--data", CliTestSupport.MNIST, "--threads", "2", "--warmup", "1", "--json"};
+        if (OFFSET < 0 || COUNT < 1 || OFFSET + COUNT > TEST_IMAGES) {
+            throw new IllegalArgumentException("lola4j.wholeSet.offset " + OFFSET + " and lola4j.wholeSet.count " + COUNT
+                    + " must select test images within 0.." + (TEST_IMAGES - 1));
+        }
+        String[] fixed = {"infer", "--count", Integer.toString(COUNT), "--offset", Integer.toString(OFFSET),
+            "--data", CliTestSupport.MNIST, "--threads", "2", "--warmup", "1", "--json"};
         String[] args = new String[fixed.length + options.length];
         System.arraycopy(fixed, 0, args, 0, fixed.length);
         System.arraycopy(options, 0, args, fixed.length, options.length);
@@ -28,7 +48,8 @@ class InferWholeTestSetTest {
         assertEquals(0, r.code(), r.err());
         System.out.println(String.join(" ", options) + ": " + r.lastLine());
         JsonNode j = JSON.readTree(r.lastLine());
-        assertEquals(10000, j.get("count").asInt());
+        assertEquals(COUNT, j.get("count").asInt());
+        assertEquals(OFFSET, j.get("offset").asInt());
         assertEquals(128, j.get("security_bits").asInt());
         return j;
     }
@@ -43,14 +64,18 @@ class InferWholeTestSetTest {
     void lola() throws Exception {
         JsonNode j = infer("--model", "lola");
         agreesEverywhere(j, 0.01);
-        assertEquals(0.9921, j.get("accuracy").asDouble(), 1e-9);
+        if (wholeSet()) {
+            assertEquals(0.9921, j.get("accuracy").asDouble(), 1e-9);
+        }
     }
 
     @Test
     void lolaSmall() throws Exception {
         JsonNode j = infer("--model", "lola-small");
         agreesEverywhere(j, 1e-4);
-        assertEquals(0.9828, j.get("accuracy").asDouble(), 1e-9);
+        if (wholeSet()) {
+            assertEquals(0.9828, j.get("accuracy").asDouble(), 1e-9);
+        }
     }
 
     /**
@@ -69,21 +94,24 @@ class InferWholeTestSetTest {
     @Test
     void batch() throws Exception {
         JsonNode j = infer("--model", "lola", "--batch");
-        assertEquals(3, j.get("evaluations").asInt());
+        assertEquals((COUNT + 4095) / 4096, j.get("evaluations").asInt());
         assertEquals(4096, j.get("batch_size").asInt());
         agreesEverywhere(j, 0.01);
     }
 
     /**
      * LoLa-Large (N = 8192: the first convolution's 11,952 outputs in 3 ciphertexts, 192 input
-     * ciphertexts, 12,288 diagonals in the second convolution): about 1.5 s per image with the
-     * client's work, so about four hours. Secret-key encryption halves the client's share. The
-     * smallest top-two margin of its plaintext scores over the test set is 0.0127.
+     * ciphertexts, 12,288 diagonals in the second convolution): about 1.3 s per image with the
+     * client's work, so about 3.5 hours (2026-12-03: ten parts of 1,000 images, 21 minutes each).
+     * Secret-key encryption halves the client's share. The smallest top-two margin of its plaintext
+     * scores over the test set is 0.0127.
      */
     @Test
     void lolaLarge() throws Exception {
         JsonNode j = infer("--model", "lola-large", "--symmetric");
         agreesEverywhere(j, 0.005);
-        assertEquals(0.9919, j.get("accuracy").asDouble(), 1e-9);
+        if (wholeSet()) {
+            assertEquals(0.9919, j.get("accuracy").asDouble(), 1e-9);
+        }
     }
 }
