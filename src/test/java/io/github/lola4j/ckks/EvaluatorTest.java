@@ -170,6 +170,48 @@ class EvaluatorTest {
     }
 
     /**
+     * Sums of 1,100 products (more than one 63-bit sum holds for a 30-bit prime: 8, so the chunked
+     * reductions run many times), beside the Montgomery-form sums of larger primes: still the exact
+     * sums of the separate products, residue for residue, for plaintext and for constant factors.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {N13, "logN=10/L=2/P=1/scale=30/insecure"})
+    void longSumsOfProductsAreExact(String name) {
+        CkksContext c = CkksContext.get(name);
+        Evaluator ev = c.evaluator;
+        int level = 1;
+        int terms = 1100;
+        Ciphertext[] distinct = new Ciphertext[7];
+        Plaintext[] weights = new Plaintext[5];
+        for (int k = 0; k < distinct.length; k++) {
+            distinct[k] = c.encrypt(c.randomValues(300 + k), level);
+        }
+        for (int k = 0; k < weights.length; k++) {
+            weights[k] = c.encoder.encode(c.randomValues(400 + k), level, c.params.prime(level)).productForm();
+        }
+        Ciphertext[] xs = new Ciphertext[terms];
+        Plaintext[] ps = new Plaintext[terms];
+        double[] cs = new double[terms];
+        for (int t = 0; t < terms; t++) {
+            xs[t] = distinct[t % distinct.length];
+            ps[t] = weights[t % weights.length];
+            cs[t] = (t % 13) / 6.0 - 1;
+        }
+        Ciphertext plainRef = ev.multiplyPlain(xs[0], ps[0]);
+        Ciphertext constRef = ev.multiplyConst(xs[0], cs[0]);
+        for (int t = 1; t < terms; t++) {
+            ev.add(plainRef, ev.multiplyPlain(xs[t], ps[t]), plainRef);
+            ev.add(constRef, ev.multiplyConst(xs[t], cs[t]), constRef);
+        }
+        Ciphertext plainSum = ev.multiplyPlainAndSum(xs, ps);
+        Ciphertext constSum = ev.multiplyConstAndSum(xs, cs);
+        for (int k = 0; k <= 1; k++) {
+            assertEquals(plainRef.poly(k), plainSum.poly(k), "plaintext products, polynomial " + k);
+            assertEquals(constRef.poly(k), constSum.poly(k), "constant products, polynomial " + k);
+        }
+    }
+
+    /**
      * All outputs of a linear layer at once equal output-by-output sums bit for bit: sparse and
      * full rows, a repeated input, an empty output, and more terms than one 64-bit accumulator holds
      * for 30-bit primes (8) and for 40-bit primes with split constants (8), so the tiled path's
