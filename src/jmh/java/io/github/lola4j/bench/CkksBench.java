@@ -53,6 +53,10 @@ public class CkksBench {
     @Param({"seal8192", "seal16384", "hybrid16384"})
     public String set;
 
+    /** The level of the operands (-1: the top level); key switches get cheaper with every level down. */
+    @Param({"-1"})
+    public int level;
+
     @Param({"1"})
     public int threads;
 
@@ -70,6 +74,8 @@ public class CkksBench {
     private Ciphertext y;
     private Ciphertext product;
     private int[] hoistedSteps;
+    private Ciphertext[] sumTerms;
+    private Plaintext[] sumWeights;
 
     static CkksParameters parameters(String set) {
         switch (set) {
@@ -78,6 +84,13 @@ public class CkksBench {
             case "seal16384":
                 return CkksParameters.builder().ringDegree(16384).primeBits(60, 40, 40, 40, 40, 40, 40).specialPrimeBits(60)
                         .dnum(7).scaleBits(40).build();
+            case "seal32768": {
+                int[] bits = new int[15];
+                java.util.Arrays.fill(bits, 50);
+                bits[0] = 60;
+                return CkksParameters.builder().ringDegree(32768).primeBits(bits).specialPrimeBits(60).dnum(15).scaleBits(40)
+                        .build();
+            }
             case "hybrid16384":
                 return ParameterPresets.n16384Depth6();
             default:
@@ -103,10 +116,20 @@ public class CkksBench {
         for (int i = 0; i < values.length; i++) {
             values[i] = r.nextDouble(-1, 1);
         }
-        plain = encoder.encode(values);
+        if (level > params.maxLevel()) {
+            throw new IllegalArgumentException("level " + level + " is above the set's top level " + params.maxLevel());
+        }
+        int at = level < 0 ? params.maxLevel() : level;
+        plain = encoder.encode(values, at, params.defaultScale());
         x = encryptor.encrypt(plain);
         y = encryptor.encrypt(plain);
         product = evaluator.multiply(x, y);
+        sumTerms = new Ciphertext[16];
+        sumWeights = new Plaintext[16];
+        for (int t = 0; t < sumTerms.length; t++) {
+            sumTerms[t] = t % 2 == 0 ? x : y;
+            sumWeights[t] = encoder.encode(values, at, params.defaultScale()).productForm();
+        }
     }
 
     @TearDown(Level.Trial)
@@ -139,6 +162,12 @@ public class CkksBench {
     @Benchmark
     public Ciphertext multiplyPlain() {
         return evaluator.multiplyPlain(x, plain);
+    }
+
+    /** A linear layer's inner loop: 16 ciphertext x plaintext products summed, reduced once. */
+    @Benchmark
+    public Ciphertext multiplyPlainAndSum16() {
+        return evaluator.multiplyPlainAndSum(sumTerms, sumWeights);
     }
 
     @Benchmark
