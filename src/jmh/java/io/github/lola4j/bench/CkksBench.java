@@ -129,6 +129,8 @@ public class CkksBench {
         // At the bottom level a product's scale (2^80) exceeds the one prime left: the product-based
         // benchmarks then fail with the evaluator's message, the others run.
         product = at > 0 ? evaluator.multiply(x, y) : null;
+        // Sixteen separately encoded plaintexts (equal values, distinct rows), so that the sum streams
+        // sixteen weight polynomials from memory as a linear layer does, not one from the cache.
         sumTerms = new Ciphertext[16];
         sumWeights = new Plaintext[16];
         for (int t = 0; t < sumTerms.length; t++) {

@@ -65,6 +65,10 @@ class KeySwitcherTest {
                 RnsRing qp = ks.ringQP(level);
                 RnsPoly[] expected = new RnsPoly[2];
                 for (int half = 0; half < 2; half++) {
+                    RnsPoly[] keys = new RnsPoly[digits.length];
+                    for (int j = 0; j < digits.length; j++) {
+                        keys[j] = ks.restrictToLevel(half == 0 ? key.b(j) : key.a(j), level);
+                    }
                     RnsPoly acc = new RnsPoly(qp, true);
                     for (int t = 0; t < qp.limbs(); t++) {
                         Modulus m = qp.modulus(t);
@@ -76,8 +80,7 @@ class KeySwitcherTest {
                         for (int c = 0; c < z.length; c++) {
                             BigInteger s = BigInteger.ZERO;
                             for (int j = 0; j < digits.length; j++) {
-                                RnsPoly k = ks.restrictToLevel(half == 0 ? key.b(j) : key.a(j), level);
-                                s = s.add(BigInteger.valueOf(digits[j].limb(t)[c]).multiply(BigInteger.valueOf(k.limb(t)[c])));
+                                s = s.add(BigInteger.valueOf(digits[j].limb(t)[c]).multiply(BigInteger.valueOf(keys[j].limb(t)[c])));
                             }
                             z[c] = s.multiply(unit).mod(q).longValueExact();
                         }
