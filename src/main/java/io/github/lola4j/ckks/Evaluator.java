@@ -340,17 +340,12 @@ public final class Evaluator {
             RnsPoly x = ct.poly(i);
             RnsPoly z = r[i];
             par.forSize((long) x.limbs() * x.ringDegree()).forEach(x.limbs(),
-                    l -> mulRow(x.ring().modulus(l), x.limb(l), p.limb(l), z.limb(l)));
+                    l -> x.ring().modulus(l).mul(x.limb(l), p.limb(l), z.limb(l)));
             z.setNtt(true);
         }
         out.set(r, scale);
     }
 
-    private static void mulRow(Modulus m, long[] x, long[] y, long[] z) {
-        for (int c = 0; c < x.length; c++) {
-            z[c] = m.mul(x[c], y[c]);
-        }
-    }
 
     /**
      * ct * c for a real constant, without rescaling: c is rounded at the scale of the ciphertext's
@@ -478,14 +473,20 @@ public final class Evaluator {
             long[] z0 = d0.limb(l);
             long[] z1 = d1.limb(l);
             long[] z2 = d2.limb(l);
-            for (int c = 0; c < x0.length; c++) {
-                z0[c] = m.mul(x0[c], y0[c]);
-                long cross = square ? m.mul(x0[c], y1[c]) * 2 : m.mul(x0[c], y1[c]) + m.mul(x1[c], y0[c]);
-                cross -= q;
-                cross += (cross >> 63) & q;
-                z1[c] = cross;
-                z2[c] = m.mul(x1[c], y1[c]);
+            // Three products and one product-and-add in separate passes, each on the vector
+            // kernels when they are ready; the residues are canonical, so the result is the
+            // same as one fused scalar pass.
+            m.mul(x0, y0, z0);
+            m.mul(x0, y1, z1);
+            if (square) {
+                for (int c = 0; c < z1.length; c++) {
+                    long cross = 2 * z1[c] - q;
+                    z1[c] = cross + ((cross >> 63) & q);
+                }
+            } else {
+                m.mulAdd(x1, y0, z1);
             }
+            m.mul(x1, y1, z2);
         });
         out.set(new RnsPoly[] {d0, d1, d2}, scale);
     }

@@ -98,6 +98,78 @@ public final class Modulus {
         return bits;
     }
 
+    int shiftHigh() {
+        return shiftHigh;
+    }
+
+    int shiftLow() {
+        return shiftLow;
+    }
+
+    int shiftOut() {
+        return shiftOut;
+    }
+
+    /**
+     * z = x * y mod q element by element (the Barrett product of {@link #mul(long, long)}), on
+     * the vector kernels when {@link Simd} has them ready.
+     *
+     * @param x values in [0, q)
+     * @param y values in [0, q), as many
+     * @param z as many (modified; may alias x or y); on return in [0, q)
+     * @throws IllegalArgumentException if the lengths differ
+     */
+    public void mul(long[] x, long[] y, long[] z) {
+        checkLengths(x, y, z);
+        Kernels kernels = Simd.KERNELS;
+        if (kernels != null && Simd.ready()) {
+            kernels.mul(this, x, y, z);
+        } else {
+            mulScalar(x, y, z);
+        }
+    }
+
+    /** {@link #mul(long[], long[], long[])} on scalar code whatever {@link Simd} chose. */
+    void mulScalar(long[] x, long[] y, long[] z) {
+        for (int j = 0; j < z.length; j++) {
+            z[j] = mul(x[j], y[j]);
+        }
+    }
+
+    /**
+     * z = (z + x * y) mod q element by element, on the vector kernels when {@link Simd} has them
+     * ready.
+     *
+     * @param x values in [0, q)
+     * @param y values in [0, q), as many
+     * @param z values in [0, q), as many (modified; may alias x or y); on return in [0, q)
+     * @throws IllegalArgumentException if the lengths differ
+     */
+    public void mulAdd(long[] x, long[] y, long[] z) {
+        checkLengths(x, y, z);
+        Kernels kernels = Simd.KERNELS;
+        if (kernels != null && Simd.ready()) {
+            kernels.mulAdd(this, x, y, z);
+        } else {
+            mulAddScalar(x, y, z);
+        }
+    }
+
+    /** {@link #mulAdd(long[], long[], long[])} on scalar code whatever {@link Simd} chose. */
+    void mulAddScalar(long[] x, long[] y, long[] z) {
+        for (int j = 0; j < z.length; j++) {
+            long s = z[j] + mul(x[j], y[j]) - q;
+            z[j] = s + ((s >> 63) & q);
+        }
+    }
+
+    private static void checkLengths(long[] x, long[] y, long[] z) {
+        if (x.length != z.length || y.length != z.length) {
+            throw new IllegalArgumentException("array lengths differ: x " + x.length + ", y " + y.length
+                    + ", z " + z.length);
+        }
+    }
+
     /** The Barrett constant floor(2^(2k)/q), k = {@link #bits()}. */
     public long barrettConstant() {
         return barrettM;

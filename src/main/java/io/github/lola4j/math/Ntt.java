@@ -37,6 +37,14 @@ package io.github.lola4j.math;
  * Every reduction is a branch-free mask: a ternary would let C2 pick a conditional move or a
  * branch from the profile it happened to gather, and a branch mispredicts on half the inputs.
  *
+ * <p><b>Vector kernels.</b> When {@link Simd} finds the incubating Vector API and 512-bit
+ * hardware vectors, the lazy transforms of N &ge; 16 run on eight 64-bit lanes instead, once
+ * the JIT has compiled them (about
+ * three times faster; docs/benchmarks.md). They compute the same butterflies on the same tables
+ * and give the same values bit for bit, lazy outputs included, so nothing downstream depends on
+ * the choice. The loops below are the scalar path and the reference the vector kernels are
+ * tested against.
+ *
  * <p>Stateless and thread-safe; the arrays passed in are modified.
  */
 public final class Ntt {
@@ -69,10 +77,24 @@ public final class Ntt {
      * @param tables the tables of (N, q)
      */
     public static void forwardLazy(long[] a, NttTables tables) {
-        final int n = tables.n;
-        if (a.length != n) {
-            throw new IllegalArgumentException("array length " + a.length + " does not match ring degree " + n);
+        checkLength(a, tables);
+        Kernels kernel = Simd.KERNELS;
+        if (kernel != null && tables.n >= 16 && Simd.ready()) {
+            kernel.forwardLazy(a, tables);
+        } else {
+            forwardLazyScalar(a, tables);
         }
+    }
+
+    private static void checkLength(long[] a, NttTables tables) {
+        if (a.length != tables.n) {
+            throw new IllegalArgumentException("array length " + a.length + " does not match ring degree " + tables.n);
+        }
+    }
+
+    /** {@link #forwardLazy} on scalar code whatever {@link Simd} chose; the length is checked. */
+    static void forwardLazyScalar(long[] a, NttTables tables) {
+        final int n = tables.n;
         final long q = tables.modulus.value();
         final long[] w = tables.roots;
         final long[] wp = tables.rootsShoup;
@@ -213,10 +235,18 @@ public final class Ntt {
      * @param tables the tables of (N, q)
      */
     public static void inverseLazy(long[] a, NttTables tables) {
-        final int n = tables.n;
-        if (a.length != n) {
-            throw new IllegalArgumentException("array length " + a.length + " does not match ring degree " + n);
+        checkLength(a, tables);
+        Kernels kernel = Simd.KERNELS;
+        if (kernel != null && tables.n >= 16 && Simd.ready()) {
+            kernel.inverseLazy(a, tables);
+        } else {
+            inverseLazyScalar(a, tables);
         }
+    }
+
+    /** {@link #inverseLazy} on scalar code whatever {@link Simd} chose; the length is checked. */
+    static void inverseLazyScalar(long[] a, NttTables tables) {
+        final int n = tables.n;
         final long q = tables.modulus.value();
         final long[] w = tables.invRoots;
         final long[] wp = tables.invRootsShoup;

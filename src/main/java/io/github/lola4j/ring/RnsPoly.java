@@ -300,13 +300,7 @@ public final class RnsPoly {
         check(b, out, "mul");
         requireNtt("mul");
         for (int i = 0; i < c.length; i++) {
-            Modulus m = ring.modulus(i);
-            long[] x = c[i];
-            long[] y = b.c[i];
-            long[] z = out.c[i];
-            for (int j = 0; j < x.length; j++) {
-                z[j] = m.mul(x[j], y[j]);
-            }
+            ring.modulus(i).mul(c[i], b.c[i], out.c[i]);
         }
         out.ntt = true;
     }
@@ -324,15 +318,7 @@ public final class RnsPoly {
             throw new IllegalStateException("mulAdd: the accumulator is not in NTT form");
         }
         for (int i = 0; i < c.length; i++) {
-            Modulus m = ring.modulus(i);
-            long q = m.value();
-            long[] x = c[i];
-            long[] y = b.c[i];
-            long[] z = out.c[i];
-            for (int j = 0; j < x.length; j++) {
-                long s = z[j] + m.mul(x[j], y[j]) - q;
-                z[j] = s + ((s >> 63) & q);
-            }
+            ring.modulus(i).mulAdd(c[i], b.c[i], out.c[i]);
         }
     }
 
