@@ -1,8 +1,11 @@
 package io.github.lola4j.math;
 
+import static jdk.incubator.vector.VectorOperators.ASHR;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+import static jdk.incubator.vector.VectorOperators.LSHR;
+
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -16,6 +19,13 @@ import jdk.incubator.vector.VectorSpecies;
  * read as unsigned, minus y when w' is negative, which is exactly Math.multiplyHigh(y, w'). The
  * two low products wrap as in scalar code. Six lane multiplications per eight butterflies against
  * three scalar ones per butterfly is the whole gain.
+ *
+ * <p><b>Written out in full.</b> Every pass spells out its products without helper methods, on
+ * purpose. The Vector API's own methods are force-inlined, so C2 turns a pass into plain vector
+ * instructions; a helper method of ours would be inlined only where C2's profile calls the call
+ * site hot, and elsewhere (an early or on-stack-replacement compilation) C2 leaves a real call that
+ * passes boxed vector objects, several times slower. Forks of the same benchmark then differed by
+ * up to 5x (rescale at N = 8192: 0.26 or 1.3 ms).
  *
  * <p>Stages whose butterfly distance t is at least 8 work on whole vectors at a and a + t. Each
  * of the stages with t = 4, 2, 1 is a pass over blocks of 16 values: the block's two vectors are
@@ -103,9 +113,9 @@ final class VectorKernels implements Kernels {
      * 128-bit product x y and the product of its top bits with the Barrett constant each from
      * four 32 x 32 products of halves; the estimate, the remainder and the two conditional
      * subtractions as in scalar code. All values in [0, q); the last length mod 8 values go
-     * through the scalar code. (Unlike the transform passes this needs no guard against
-     * inlining, see {@link #run}: its bytecode is above C2's limit for inlining hot methods, 325
-     * bytes, so C2 compiles it on its own.)
+     * through the scalar code. (Unlike the transform passes this needs no guard against being
+     * inlined into its callers, see {@link #run}: its bytecode is above C2's limit for inlining
+     * hot methods, 325 bytes, so C2 compiles it on its own.)
      */
     private static void mulRows(Modulus m, long[] x, long[] y, long[] z, boolean accumulate) {
         final long q = m.value();
@@ -124,17 +134,29 @@ final class VectorKernels implements Kernels {
             LongVector a = LongVector.fromArray(S, x, j);
             LongVector b = LongVector.fromArray(S, y, j);
             LongVector lo = a.mul(b);
-            LongVector hi = mulHigh(a, b.and(low32), b.lanewise(VectorOperators.LSHR, 32), low32);
-            LongVector top = hi.lanewise(VectorOperators.LSHL, shiftHigh).or(lo.lanewise(VectorOperators.LSHR, shiftLow));
-            LongVector ph = mulHigh(top, mLo, mHi, low32);
-            LongVector est = ph.lanewise(VectorOperators.LSHL, 64 - shiftOut)
-                    .or(top.mul(mv).lanewise(VectorOperators.LSHR, shiftOut));
+            LongVector aLo = a.and(low32);
+            LongVector aHi = a.lanewise(LSHR, 32);
+            LongVector crossAB = aLo.mul(b.lanewise(LSHR, 32));
+            LongVector crossBA = aHi.mul(b.and(low32));
+            LongVector midAB = aLo.mul(b.and(low32)).lanewise(LSHR, 32).add(crossAB.and(low32)).add(crossBA.and(low32));
+            LongVector hi = aHi.mul(b.lanewise(LSHR, 32)).add(crossAB.lanewise(LSHR, 32)).add(crossBA.lanewise(LSHR, 32))
+                    .add(midAB.lanewise(LSHR, 32));
+            LongVector top = hi.lanewise(LSHL, shiftHigh).or(lo.lanewise(LSHR, shiftLow));
+            LongVector topLo = top.and(low32);
+            LongVector topHi = top.lanewise(LSHR, 32);
+            LongVector crossTM = topLo.mul(mHi);
+            LongVector crossMT = topHi.mul(mLo);
+            LongVector midTM = topLo.mul(mLo).lanewise(LSHR, 32).add(crossTM.and(low32)).add(crossMT.and(low32));
+            LongVector ph = topHi.mul(mHi).add(crossTM.lanewise(LSHR, 32)).add(crossMT.lanewise(LSHR, 32))
+                    .add(midTM.lanewise(LSHR, 32));
+            LongVector est = ph.lanewise(LSHL, 64 - shiftOut)
+                    .or(top.mul(mv).lanewise(LSHR, shiftOut));
             LongVector r = lo.sub(est.mul(qv)).sub(qv);
-            r = r.add(r.lanewise(VectorOperators.ASHR, 63).and(qv)).sub(qv);
-            r = r.add(r.lanewise(VectorOperators.ASHR, 63).and(qv));
+            r = r.add(r.lanewise(ASHR, 63).and(qv)).sub(qv);
+            r = r.add(r.lanewise(ASHR, 63).and(qv));
             if (accumulate) {
                 r = LongVector.fromArray(S, z, j).add(r).sub(qv);
-                r = r.add(r.lanewise(VectorOperators.ASHR, 63).and(qv));
+                r = r.add(r.lanewise(ASHR, 63).and(qv));
             }
             r.intoArray(z, j);
         }
@@ -148,42 +170,9 @@ final class VectorKernels implements Kernels {
         }
     }
 
-    /**
-     * The high 64 bits of a b per lane, for a, b &lt; 2^63, b given by its 32-bit halves (exact:
-     * the four partial products and the carry out of the middle column).
-     */
-    private static LongVector mulHigh(LongVector a, LongVector bLo, LongVector bHi, LongVector low32) {
-        LongVector aLo = a.and(low32);
-        LongVector aHi = a.lanewise(VectorOperators.LSHR, 32);
-        LongVector p0 = aLo.mul(bLo);
-        LongVector p1 = aLo.mul(bHi);
-        LongVector p2 = aHi.mul(bLo);
-        LongVector p3 = aHi.mul(bHi);
-        LongVector mid = p0.lanewise(VectorOperators.LSHR, 32).add(p1.and(low32)).add(p2.and(low32));
-        return p3.add(p1.lanewise(VectorOperators.LSHR, 32))
-                .add(p2.lanewise(VectorOperators.LSHR, 32))
-                .add(mid.lanewise(VectorOperators.LSHR, 32));
-    }
-
     /** The 64-bit lanes of the hardware's preferred vectors; the kernels assume 8. */
     static int preferredLongLanes() {
         return LongVector.SPECIES_PREFERRED.length();
-    }
-
-    /**
-     * y w - Math.multiplyHigh(y, w') q per lane, for y in [0, 2^63): wLo and wHi are the unsigned
-     * halves of w', neg is w' &gt;&gt; 63 (all ones when w' &lt; 0).
-     */
-    private static LongVector mulShoup(LongVector y, LongVector w, LongVector wLo, LongVector wHi,
-                                       LongVector neg, LongVector q, LongVector low32) {
-        LongVector hi = mulHigh(y, wLo, wHi, low32).sub(y.and(neg));
-        return y.mul(w).sub(hi.mul(q));
-    }
-
-    /** x - 2q if x &ge; 2q, else x, for x in [0, 4q). */
-    private static LongVector reduce2q(LongVector x, LongVector q2) {
-        LongVector d = x.sub(q2);
-        return d.add(d.lanewise(VectorOperators.ASHR, 63).and(q2));
     }
 
     @Override
@@ -215,8 +204,17 @@ final class VectorKernels implements Kernels {
             final LongVector wHi = LongVector.broadcast(S, wpi >>> 32);
             final LongVector neg = LongVector.broadcast(S, wpi >> 63);
             for (int j = j1; j < j2; j += 8) {
-                LongVector x = reduce2q(LongVector.fromArray(S, a, j), q2);
-                LongVector v = mulShoup(LongVector.fromArray(S, a, j + t), wi, wLo, wHi, neg, qv, low32);
+                LongVector over = LongVector.fromArray(S, a, j).sub(q2);
+                LongVector x = over.add(over.lanewise(ASHR, 63).and(q2));
+                LongVector y = LongVector.fromArray(S, a, j + t);
+                LongVector yLo = y.and(low32);
+                LongVector yHi = y.lanewise(LSHR, 32);
+                LongVector crossA = yLo.mul(wHi);
+                LongVector crossB = yHi.mul(wLo);
+                LongVector mid = yLo.mul(wLo).lanewise(LSHR, 32).add(crossA.and(low32)).add(crossB.and(low32));
+                LongVector high = yHi.mul(wHi).add(crossA.lanewise(LSHR, 32)).add(crossB.lanewise(LSHR, 32))
+                        .add(mid.lanewise(LSHR, 32));
+                LongVector v = y.mul(wi).sub(high.sub(y.and(neg)).mul(qv));
                 x.add(v).intoArray(a, j);
                 x.sub(v).add(q2).intoArray(a, j + t);
             }
@@ -237,12 +235,22 @@ final class VectorKernels implements Kernels {
         for (int j = 0; j < n; j += 16) {
             LongVector lo = LongVector.fromArray(S, a, j);
             LongVector hi = LongVector.fromArray(S, a, j + 8);
-            LongVector x = reduce2q(lo.blend(hi.rearrange(LOW_TWICE), UPPER), q2);
+            LongVector over3 = (lo.blend(hi.rearrange(LOW_TWICE), UPPER)).sub(q2);
+            LongVector x = over3.add(over3.lanewise(ASHR, 63).and(q2));
             LongVector y = lo.rearrange(HIGH_TWICE).blend(hi, UPPER);
             LongVector wv = LongVector.fromArray(S, w, m + (j >> 3)).rearrange(QUARTERS);
             LongVector wpv = LongVector.fromArray(S, wp, m + (j >> 3)).rearrange(QUARTERS);
-            LongVector v = mulShoup(y, wv, wpv.and(low32), wpv.lanewise(VectorOperators.LSHR, 32),
-                    wpv.lanewise(VectorOperators.ASHR, 63), qv, low32);
+            LongVector wLo4 = wpv.and(low32);
+            LongVector wHi4 = wpv.lanewise(LSHR, 32);
+            LongVector neg4 = wpv.lanewise(ASHR, 63);
+            LongVector yLo4 = y.and(low32);
+            LongVector yHi4 = y.lanewise(LSHR, 32);
+            LongVector cross4a = yLo4.mul(wHi4);
+            LongVector cross4b = yHi4.mul(wLo4);
+            LongVector mid4 = yLo4.mul(wLo4).lanewise(LSHR, 32).add(cross4a.and(low32)).add(cross4b.and(low32));
+            LongVector high4 = yHi4.mul(wHi4).add(cross4a.lanewise(LSHR, 32)).add(cross4b.lanewise(LSHR, 32))
+                    .add(mid4.lanewise(LSHR, 32));
+            LongVector v = y.mul(wv).sub(high4.sub(y.and(neg4)).mul(qv));
             LongVector s = x.add(v);
             LongVector d = x.sub(v).add(q2);
             s.blend(d.rearrange(LOW_TWICE), UPPER).intoArray(a, j);
@@ -261,12 +269,22 @@ final class VectorKernels implements Kernels {
         for (int j = 0; j < n; j += 16) {
             LongVector lo = LongVector.fromArray(S, a, j);
             LongVector hi = LongVector.fromArray(S, a, j + 8);
-            LongVector x = reduce2q(lo.rearrange(PAIRS_LOW).blend(hi.rearrange(PAIRS_LOW), UPPER), q2);
+            LongVector over5 = (lo.rearrange(PAIRS_LOW).blend(hi.rearrange(PAIRS_LOW), UPPER)).sub(q2);
+            LongVector x = over5.add(over5.lanewise(ASHR, 63).and(q2));
             LongVector y = lo.rearrange(PAIRS_HIGH).blend(hi.rearrange(PAIRS_HIGH), UPPER);
             LongVector wv = LongVector.fromArray(S, w, m + (j >> 2)).rearrange(SPREAD_LOW);
             LongVector wpv = LongVector.fromArray(S, wp, m + (j >> 2)).rearrange(SPREAD_LOW);
-            LongVector v = mulShoup(y, wv, wpv.and(low32), wpv.lanewise(VectorOperators.LSHR, 32),
-                    wpv.lanewise(VectorOperators.ASHR, 63), qv, low32);
+            LongVector wLo6 = wpv.and(low32);
+            LongVector wHi6 = wpv.lanewise(LSHR, 32);
+            LongVector neg6 = wpv.lanewise(ASHR, 63);
+            LongVector yLo6 = y.and(low32);
+            LongVector yHi6 = y.lanewise(LSHR, 32);
+            LongVector cross6a = yLo6.mul(wHi6);
+            LongVector cross6b = yHi6.mul(wLo6);
+            LongVector mid6 = yLo6.mul(wLo6).lanewise(LSHR, 32).add(cross6a.and(low32)).add(cross6b.and(low32));
+            LongVector high6 = yHi6.mul(wHi6).add(cross6a.lanewise(LSHR, 32)).add(cross6b.lanewise(LSHR, 32))
+                    .add(mid6.lanewise(LSHR, 32));
+            LongVector v = y.mul(wv).sub(high6.sub(y.and(neg6)).mul(qv));
             LongVector s = x.add(v);
             LongVector d = x.sub(v).add(q2);
             s.rearrange(UNPAIR_LOW).blend(d.rearrange(UNPAIR_LOW), PAIRS).intoArray(a, j);
@@ -285,12 +303,22 @@ final class VectorKernels implements Kernels {
         for (int j = 0; j < n; j += 16) {
             LongVector lo = LongVector.fromArray(S, a, j);
             LongVector hi = LongVector.fromArray(S, a, j + 8);
-            LongVector x = reduce2q(lo.rearrange(EVENS).blend(hi.rearrange(EVENS), UPPER), q2);
+            LongVector over7 = (lo.rearrange(EVENS).blend(hi.rearrange(EVENS), UPPER)).sub(q2);
+            LongVector x = over7.add(over7.lanewise(ASHR, 63).and(q2));
             LongVector y = lo.rearrange(ODDS).blend(hi.rearrange(ODDS), UPPER);
             LongVector wv = LongVector.fromArray(S, w, m + (j >> 1));
             LongVector wpv = LongVector.fromArray(S, wp, m + (j >> 1));
-            LongVector v = mulShoup(y, wv, wpv.and(low32), wpv.lanewise(VectorOperators.LSHR, 32),
-                    wpv.lanewise(VectorOperators.ASHR, 63), qv, low32);
+            LongVector wLo8 = wpv.and(low32);
+            LongVector wHi8 = wpv.lanewise(LSHR, 32);
+            LongVector neg8 = wpv.lanewise(ASHR, 63);
+            LongVector yLo8 = y.and(low32);
+            LongVector yHi8 = y.lanewise(LSHR, 32);
+            LongVector cross8a = yLo8.mul(wHi8);
+            LongVector cross8b = yHi8.mul(wLo8);
+            LongVector mid8 = yLo8.mul(wLo8).lanewise(LSHR, 32).add(cross8a.and(low32)).add(cross8b.and(low32));
+            LongVector high8 = yHi8.mul(wHi8).add(cross8a.lanewise(LSHR, 32)).add(cross8b.lanewise(LSHR, 32))
+                    .add(mid8.lanewise(LSHR, 32));
+            LongVector v = y.mul(wv).sub(high8.sub(y.and(neg8)).mul(qv));
             LongVector s = x.add(v);
             LongVector d = x.sub(v).add(q2);
             s.rearrange(SPREAD_LOW).blend(d.rearrange(SPREAD_LOW), ODD).intoArray(a, j);
@@ -330,8 +358,18 @@ final class VectorKernels implements Kernels {
             for (int j = j1; j < j2; j += 8) {
                 LongVector x = LongVector.fromArray(S, a, j);
                 LongVector y = LongVector.fromArray(S, a, j + t);
-                reduce2q(x.add(y), q2).intoArray(a, j);
-                mulShoup(x.sub(y).add(q2), wi, wLo, wHi, neg, qv, low32).intoArray(a, j + t);
+                LongVector over9 = (x.add(y)).sub(q2);
+                over9.add(over9.lanewise(ASHR, 63).and(q2)).intoArray(a, j);
+                LongVector y10 = x.sub(y).add(q2);
+                LongVector aLo0 = y10.and(low32);
+                LongVector aHi0 = y10.lanewise(LSHR, 32);
+                LongVector cross10a = aLo0.mul(wHi);
+                LongVector cross10b = aHi0.mul(wLo);
+                LongVector midAB0 = aLo0.mul(wLo).lanewise(LSHR, 32).add(cross10a.and(low32)).add(cross10b.and(low32));
+                LongVector high10 = aHi0.mul(wHi).add(cross10a.lanewise(LSHR, 32)).add(cross10b.lanewise(LSHR, 32))
+                        .add(midAB0.lanewise(LSHR, 32));
+                LongVector v10 = y10.mul(wi).sub(high10.sub(y10.and(neg)).mul(qv));
+                v10.intoArray(a, j + t);
             }
         }
     }
@@ -351,9 +389,20 @@ final class VectorKernels implements Kernels {
             LongVector y = lo.rearrange(ODDS).blend(hi.rearrange(ODDS), UPPER);
             LongVector wv = LongVector.fromArray(S, w, h + (j >> 1));
             LongVector wpv = LongVector.fromArray(S, wp, h + (j >> 1));
-            LongVector s = reduce2q(x.add(y), q2);
-            LongVector d = mulShoup(x.sub(y).add(q2), wv, wpv.and(low32), wpv.lanewise(VectorOperators.LSHR, 32),
-                    wpv.lanewise(VectorOperators.ASHR, 63), qv, low32);
+            LongVector over11 = (x.add(y)).sub(q2);
+            LongVector s = over11.add(over11.lanewise(ASHR, 63).and(q2));
+            LongVector y12 = x.sub(y).add(q2);
+            LongVector wLo12 = wpv.and(low32);
+            LongVector wHi12 = wpv.lanewise(LSHR, 32);
+            LongVector neg12 = wpv.lanewise(ASHR, 63);
+            LongVector aLo2 = y12.and(low32);
+            LongVector aHi2 = y12.lanewise(LSHR, 32);
+            LongVector cross12a = aLo2.mul(wHi12);
+            LongVector cross12b = aHi2.mul(wLo12);
+            LongVector midAB2 = aLo2.mul(wLo12).lanewise(LSHR, 32).add(cross12a.and(low32)).add(cross12b.and(low32));
+            LongVector high12 = aHi2.mul(wHi12).add(cross12a.lanewise(LSHR, 32)).add(cross12b.lanewise(LSHR, 32))
+                    .add(midAB2.lanewise(LSHR, 32));
+            LongVector d = y12.mul(wv).sub(high12.sub(y12.and(neg12)).mul(qv));
             s.rearrange(SPREAD_LOW).blend(d.rearrange(SPREAD_LOW), ODD).intoArray(a, j);
             s.rearrange(SPREAD_HIGH).blend(d.rearrange(SPREAD_HIGH), ODD).intoArray(a, j + 8);
         }
@@ -374,9 +423,20 @@ final class VectorKernels implements Kernels {
             LongVector y = lo.rearrange(PAIRS_HIGH).blend(hi.rearrange(PAIRS_HIGH), UPPER);
             LongVector wv = LongVector.fromArray(S, w, h + (j >> 2)).rearrange(SPREAD_LOW);
             LongVector wpv = LongVector.fromArray(S, wp, h + (j >> 2)).rearrange(SPREAD_LOW);
-            LongVector s = reduce2q(x.add(y), q2);
-            LongVector d = mulShoup(x.sub(y).add(q2), wv, wpv.and(low32), wpv.lanewise(VectorOperators.LSHR, 32),
-                    wpv.lanewise(VectorOperators.ASHR, 63), qv, low32);
+            LongVector over13 = (x.add(y)).sub(q2);
+            LongVector s = over13.add(over13.lanewise(ASHR, 63).and(q2));
+            LongVector y14 = x.sub(y).add(q2);
+            LongVector wLo14 = wpv.and(low32);
+            LongVector wHi14 = wpv.lanewise(LSHR, 32);
+            LongVector neg14 = wpv.lanewise(ASHR, 63);
+            LongVector aLo4 = y14.and(low32);
+            LongVector aHi4 = y14.lanewise(LSHR, 32);
+            LongVector cross14a = aLo4.mul(wHi14);
+            LongVector cross14b = aHi4.mul(wLo14);
+            LongVector midAB4 = aLo4.mul(wLo14).lanewise(LSHR, 32).add(cross14a.and(low32)).add(cross14b.and(low32));
+            LongVector high14 = aHi4.mul(wHi14).add(cross14a.lanewise(LSHR, 32)).add(cross14b.lanewise(LSHR, 32))
+                    .add(midAB4.lanewise(LSHR, 32));
+            LongVector d = y14.mul(wv).sub(high14.sub(y14.and(neg14)).mul(qv));
             s.rearrange(UNPAIR_LOW).blend(d.rearrange(UNPAIR_LOW), PAIRS).intoArray(a, j);
             s.rearrange(UNPAIR_HIGH).blend(d.rearrange(UNPAIR_HIGH), PAIRS).intoArray(a, j + 8);
         }
@@ -397,9 +457,20 @@ final class VectorKernels implements Kernels {
             LongVector y = lo.rearrange(HIGH_TWICE).blend(hi, UPPER);
             LongVector wv = LongVector.fromArray(S, w, h + (j >> 3)).rearrange(QUARTERS);
             LongVector wpv = LongVector.fromArray(S, wp, h + (j >> 3)).rearrange(QUARTERS);
-            LongVector s = reduce2q(x.add(y), q2);
-            LongVector d = mulShoup(x.sub(y).add(q2), wv, wpv.and(low32), wpv.lanewise(VectorOperators.LSHR, 32),
-                    wpv.lanewise(VectorOperators.ASHR, 63), qv, low32);
+            LongVector over15 = (x.add(y)).sub(q2);
+            LongVector s = over15.add(over15.lanewise(ASHR, 63).and(q2));
+            LongVector y16 = x.sub(y).add(q2);
+            LongVector wLo16 = wpv.and(low32);
+            LongVector wHi16 = wpv.lanewise(LSHR, 32);
+            LongVector neg16 = wpv.lanewise(ASHR, 63);
+            LongVector aLo6 = y16.and(low32);
+            LongVector aHi6 = y16.lanewise(LSHR, 32);
+            LongVector cross16a = aLo6.mul(wHi16);
+            LongVector cross16b = aHi6.mul(wLo16);
+            LongVector midAB6 = aLo6.mul(wLo16).lanewise(LSHR, 32).add(cross16a.and(low32)).add(cross16b.and(low32));
+            LongVector high16 = aHi6.mul(wHi16).add(cross16a.lanewise(LSHR, 32)).add(cross16b.lanewise(LSHR, 32))
+                    .add(midAB6.lanewise(LSHR, 32));
+            LongVector d = y16.mul(wv).sub(high16.sub(y16.and(neg16)).mul(qv));
             s.blend(d.rearrange(LOW_TWICE), UPPER).intoArray(a, j);
             s.rearrange(HIGH_TWICE).blend(d, UPPER).intoArray(a, j + 8);
         }
@@ -424,8 +495,26 @@ final class VectorKernels implements Kernels {
         for (int j = 0; j < half; j += 8) {
             LongVector x = LongVector.fromArray(S, a, j);
             LongVector y = LongVector.fromArray(S, a, j + half);
-            mulShoup(x.add(y), ni, niLo, niHi, niNeg, qv, low32).intoArray(a, j);
-            mulShoup(x.sub(y).add(q2), wl, wlLo, wlHi, wlNeg, qv, low32).intoArray(a, j + half);
+            LongVector y17 = x.add(y);
+            LongVector aLo7 = y17.and(low32);
+            LongVector aHi7 = y17.lanewise(LSHR, 32);
+            LongVector cross17a = aLo7.mul(niHi);
+            LongVector cross17b = aHi7.mul(niLo);
+            LongVector midAB7 = aLo7.mul(niLo).lanewise(LSHR, 32).add(cross17a.and(low32)).add(cross17b.and(low32));
+            LongVector high17 = aHi7.mul(niHi).add(cross17a.lanewise(LSHR, 32)).add(cross17b.lanewise(LSHR, 32))
+                    .add(midAB7.lanewise(LSHR, 32));
+            LongVector v17 = y17.mul(ni).sub(high17.sub(y17.and(niNeg)).mul(qv));
+            v17.intoArray(a, j);
+            LongVector y18 = x.sub(y).add(q2);
+            LongVector aLo8 = y18.and(low32);
+            LongVector aHi8 = y18.lanewise(LSHR, 32);
+            LongVector cross18a = aLo8.mul(wlHi);
+            LongVector cross18b = aHi8.mul(wlLo);
+            LongVector midAB8 = aLo8.mul(wlLo).lanewise(LSHR, 32).add(cross18a.and(low32)).add(cross18b.and(low32));
+            LongVector high18 = aHi8.mul(wlHi).add(cross18a.lanewise(LSHR, 32)).add(cross18b.lanewise(LSHR, 32))
+                    .add(midAB8.lanewise(LSHR, 32));
+            LongVector v18 = y18.mul(wl).sub(high18.sub(y18.and(wlNeg)).mul(qv));
+            v18.intoArray(a, j + half);
         }
     }
 }
