@@ -43,16 +43,49 @@ public final class ParameterPresets {
     }
 
     /**
+     * N = 16384, Q = 60 + 6 x 40 bits (6 levels), P = one 61-bit prime with one key-switching
+     * digit per prime (Microsoft SEAL's layout), scale 2^40: log2(QP) = 361 of 438. The same
+     * ciphertext primes as {@link #n16384Depth6()}; choose between the two by the levels where the
+     * computation switches keys. With one special prime a key switch raises each digit to one prime
+     * more instead of two: on the project's build machine a rotation at level 0 takes about 0.8x the
+     * two-special-prime set's time, levels 1 and 2 cost about the same, and the upper levels cost
+     * more (1.2x at the top, with 7 digits to raise instead of 4; docs/benchmarks.md, "Vector kernels").
+     *
+     * @return the parameters
+     */
+    public static CkksParameters n16384Depth6OneSpecialPrime() {
+        return CkksParameters.builder().ringDegree(16384).primeBits(60, 40, 40, 40, 40, 40, 40).specialPrimeBits(61)
+                .scaleBits(40).build();
+    }
+
+    /**
      * N = 32768, Q = 60 + 13 x 50 bits (13 levels), P = 2 x 61 bits, scale 2^50: log2(QP) = 832 of 881.
      *
      * @return the parameters
      */
     public static CkksParameters n32768Depth13() {
+        return CkksParameters.builder().ringDegree(32768).primeBits(n32768Chain()).specialPrimeBits(61, 61).scaleBits(50).build();
+    }
+
+    /**
+     * N = 32768, Q = 60 + 13 x 50 bits (13 levels), P = one 61-bit prime with one key-switching
+     * digit per prime, scale 2^50: log2(QP) = 771 of 881. The ciphertext primes of
+     * {@link #n32768Depth13()} with the cheaper key switch for the lower levels (see
+     * {@link #n16384Depth6OneSpecialPrime()}).
+     *
+     * @return the parameters
+     */
+    public static CkksParameters n32768Depth13OneSpecialPrime() {
+        return CkksParameters.builder().ringDegree(32768).primeBits(n32768Chain()).specialPrimeBits(61).scaleBits(50).build();
+    }
+
+    /** 60 + 13 x 50 bits: the ciphertext primes of both N = 32768 presets. */
+    private static int[] n32768Chain() {
         int[] q = new int[14];
         q[0] = 60;
         for (int i = 1; i < q.length; i++) {
             q[i] = 50;
         }
-        return CkksParameters.builder().ringDegree(32768).primeBits(q).specialPrimeBits(61, 61).scaleBits(50).build();
+        return q;
     }
 }

@@ -1,5 +1,6 @@
 package io.github.lola4j.ckks;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -96,7 +97,8 @@ class CkksParametersTest {
 
     @Test
     void presetsAreSecureAndFingerprintsIdentifySets() {
-        CkksParameters[] presets = {ParameterPresets.n8192Depth2(), ParameterPresets.n8192Depth3(), ParameterPresets.n16384Depth6()};
+        CkksParameters[] presets = {ParameterPresets.n8192Depth2(), ParameterPresets.n8192Depth3(), ParameterPresets.n16384Depth6(),
+            ParameterPresets.n16384Depth6OneSpecialPrime(), ParameterPresets.n32768Depth13(), ParameterPresets.n32768Depth13OneSpecialPrime()};
         for (CkksParameters p : presets) {
             assertEquals(SecurityLevel.BITS_128, p.securityLevel());
             assertTrue(p.log2QP() <= SecurityLevel.BITS_128.maxLog2QP(p.ringDegree()), p.toString());
@@ -112,5 +114,15 @@ class CkksParametersTest {
         assertEquals(5, p.galoisElementForRotation(1));
         assertEquals(p.galoisElementForRotation(p.slots() - 1), p.galoisElementForRotation(-1));
         assertEquals(2L * p.ringDegree() - 1, p.galoisElementForConjugation());
+        // The one-special-prime variants keep the ciphertext primes and switch keys with one digit per prime.
+        for (int i = 2; i < presets.length; i += 2) {
+            CkksParameters two = presets[i];
+            CkksParameters one = presets[i + 1];
+            assertArrayEquals(two.primes(), one.primes());
+            assertEquals(2, two.specialPrimes().length);
+            assertEquals(1, one.specialPrimes().length);
+            assertEquals(one.maxLevel() + 1, one.dnum());
+            assertNotEquals(two.fingerprint(), one.fingerprint());
+        }
     }
 }

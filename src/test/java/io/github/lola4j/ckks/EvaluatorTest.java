@@ -13,6 +13,8 @@ class EvaluatorTest {
 
     static final String N13 = "logN=13/L=3/P=1/scale=36";
     static final String N14 = "logN=14/L=6/P=2/scale=40";
+    /** The preset with one special prime and one digit per prime. */
+    static final String N14_ONE_SPECIAL = "logN=14/L=6/P=1/scale=40";
 
     /** The error a chain of a few operations must stay below: 2^-(scaleBits - 16). */
     private static double bound(CkksContext c) {
@@ -30,7 +32,7 @@ class EvaluatorTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {N13, N14})
+    @ValueSource(strings = {N13, N14, N14_ONE_SPECIAL})
     void additiveOperationsAtEveryLevel(String name) {
         CkksContext c = CkksContext.get(name);
         Evaluator ev = c.evaluator;
@@ -64,7 +66,7 @@ class EvaluatorTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {N13, N14})
+    @ValueSource(strings = {N13, N14, N14_ONE_SPECIAL})
     void multiplicationsRelinearizeAndRescaleAtEveryLevel(String name) {
         CkksContext c = CkksContext.get(name);
         Evaluator ev = c.evaluator;
@@ -116,7 +118,7 @@ class EvaluatorTest {
 
     /** 30-bit primes take the 64-bit sums, the others the 128-bit Montgomery sums; both must equal separate products. */
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {N13, N14, "logN=10/L=2/P=1/scale=30/insecure"})
+    @ValueSource(strings = {N13, N14, N14_ONE_SPECIAL, "logN=10/L=2/P=1/scale=30/insecure"})
     void sumsOfProductsEqualSeparateProductsAndSums(String name) {
         CkksContext c = CkksContext.get(name);
         Evaluator ev = c.evaluator;
@@ -218,7 +220,7 @@ class EvaluatorTest {
      * intermediate reductions run; N13's first prime takes the 128-bit path.
      */
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {N13, N14, "logN=10/L=2/P=1/scale=30/insecure"})
+    @ValueSource(strings = {N13, N14, N14_ONE_SPECIAL, "logN=10/L=2/P=1/scale=30/insecure"})
     void linearCombinationsEqualSeparateSums(String name) {
         CkksContext c = CkksContext.get(name);
         Evaluator ev = c.evaluator;
@@ -311,7 +313,7 @@ class EvaluatorTest {
      * which it holds in Montgomery form), and it multiplies to the same bits.
      */
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {N13, N14, "logN=10/L=2/P=1/scale=30/insecure"})
+    @ValueSource(strings = {N13, N14, N14_ONE_SPECIAL, "logN=10/L=2/P=1/scale=30/insecure"})
     void productFormIsTheSamePlaintext(String name) {
         CkksContext c = CkksContext.get(name);
         int level = c.params.maxLevel();
@@ -329,7 +331,7 @@ class EvaluatorTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {N13, N14})
+    @ValueSource(strings = {N13, N14, N14_ONE_SPECIAL})
     void depthChainDownToTheLastLevel(String name) {
         CkksContext c = CkksContext.get(name);
         Evaluator ev = c.evaluator;
@@ -349,7 +351,7 @@ class EvaluatorTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {N13, N14})
+    @ValueSource(strings = {N13, N14, N14_ONE_SPECIAL})
     void intoFormsMayAliasTheirInputs(String name) {
         CkksContext c = CkksContext.get(name);
         Evaluator ev = c.evaluator;

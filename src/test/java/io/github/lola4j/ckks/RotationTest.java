@@ -30,7 +30,7 @@ class RotationTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"logN=13/L=3/P=1/scale=36", "logN=14/L=6/P=2/scale=40"})
+    @ValueSource(strings = {"logN=13/L=3/P=1/scale=36", "logN=14/L=6/P=2/scale=40", "logN=14/L=6/P=1/scale=40"})
     void everyKeyedStepAtEveryLevelAndHoistedEqualsPlain(String name) {
         CkksContext c = CkksContext.get(name);
         Evaluator ev = c.evaluator;

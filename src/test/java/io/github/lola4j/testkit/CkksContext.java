@@ -9,6 +9,7 @@ import io.github.lola4j.ckks.EvaluationKeys;
 import io.github.lola4j.ckks.Evaluator;
 import io.github.lola4j.ckks.KeyGenerator;
 import io.github.lola4j.ckks.KeyRequirements;
+import io.github.lola4j.ckks.ParameterPresets;
 import io.github.lola4j.ckks.PublicKey;
 import io.github.lola4j.ckks.SecretKey;
 import io.github.lola4j.ckks.SecurityLevel;
@@ -63,6 +64,8 @@ public final class CkksContext {
             case "logN=14/L=6/P=2/scale=40":
                 return CkksParameters.builder().ringDegree(16384).primeBits(60, 40, 40, 40, 40, 40, 40)
                         .specialPrimeBits(61, 61).scaleBits(40).build();
+            case "logN=14/L=6/P=1/scale=40":
+                return ParameterPresets.n16384Depth6OneSpecialPrime();
             case "logN=10/L=2/P=1/scale=30/insecure":
                 return CkksParameters.builder().ringDegree(1024).primeBits(50, 30, 30).specialPrimeBits(50)
                         .scaleBits(30).securityLevel(SecurityLevel.NONE).build();
