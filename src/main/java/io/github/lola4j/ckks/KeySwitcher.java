@@ -111,15 +111,26 @@ final class KeySwitcher {
         return d;
     }
 
+    /**
+     * Whether ModUp at this level leaves the digits of the large primes multiplied by 2^64 (the
+     * Montgomery form the multi-digit inner product reduces once per sum). With a single digit there
+     * is no sum: the digits stay plain and the inner product is one modular product per coefficient,
+     * on the vector kernels.
+     */
+    boolean montgomeryDigits(int level) {
+        return digitsAtLevel(level) > 1;
+    }
+
     private BaseConverter modUpConverter(int digit, int level) {
         int key = digit * (maxLevel + 1) + level;
+        boolean montgomery = montgomeryDigits(level);
         return modUpConverters.computeIfAbsent(key, k -> {
             int start = params.digitStart(digit);
             int end = Math.min(params.digitEnd(digit), level + 1);
             RnsRing qp = ringQPAtLevel[level];
             long[] from = new long[end - start];
             long[] to = new long[qp.limbs() - from.length];
-            long[] montgomery = new long[to.length];
+            long[] factors = new long[to.length];
             int t = 0;
             for (int i = 0; i < qp.limbs(); i++) {
                 long v = qp.modulus(i).value();
@@ -127,17 +138,18 @@ final class KeySwitcher {
                     from[i - start] = v;
                 } else {
                     // Small primes accumulate the inner product in 64 bits, without the Montgomery factor.
-                    montgomery[t] = small(qp.modulus(i)) ? 1 : qp.modulus(i).montgomeryFactor();
+                    factors[t] = small(qp.modulus(i)) || !montgomery ? 1 : qp.modulus(i).montgomeryFactor();
                     to[t++] = v;
                 }
             }
-            return new BaseConverter(new RnsBasis(from), new RnsBasis(to)).scaled(montgomery);
+            return new BaseConverter(new RnsBasis(from), new RnsBasis(to)).scaled(factors);
         });
     }
 
     /**
-     * ModUp: the digits of d extended to Q_l P, in NTT form and multiplied by the Montgomery factor
-     * 2^64 mod each prime (so that {@link #innerProduct} can reduce a whole sum of products at once).
+     * ModUp: the digits of d extended to Q_l P, in NTT form; where {@link #montgomeryDigits} says so,
+     * the limbs of the large primes are multiplied by the Montgomery factor 2^64 mod each prime (so
+     * that {@link #innerProduct} can reduce a whole sum of products at once).
      *
      * @param d   a polynomial at level l in NTT form (not modified)
      * @param par the parallelism
@@ -160,6 +172,7 @@ final class KeySwitcher {
         RnsRing qp = ringQPAtLevel[level];
         int limbsQP = qp.limbs();
         int n = d.ringDegree();
+        boolean montgomery = montgomeryDigits(level);
         par.forEach(level + 1, i -> {
             System.arraycopy(d.limb(i), 0, coeff[i], 0, n);
             Ntt.inverse(coeff[i], d.ring().tables(i));
@@ -187,7 +200,7 @@ final class KeySwitcher {
                     long rp = montgomeryRShoup[i];
                     long[] src = d.limb(i);
                     long[] row = out[j].limb(i);
-                    if (small(m)) {
+                    if (small(m) || !montgomery) {
                         System.arraycopy(src, 0, row, 0, n);
                     } else {
                         for (int c = 0; c < n; c++) {
@@ -222,6 +235,12 @@ final class KeySwitcher {
             Modulus m = qp.modulus(t);
             if (small(m)) {
                 innerProduct64(digits, key, t, keyLimb, m, acc0.limb(t), acc1.limb(t));
+                return;
+            }
+            if (count == 1) {
+                // Plain digits (see montgomeryDigits): one product, nothing to sum.
+                m.mul(digits[0].limb(t), key.b(0).limb(keyLimb), acc0.limb(t));
+                m.mul(digits[0].limb(t), key.a(0).limb(keyLimb), acc1.limb(t));
                 return;
             }
             // Full 128-bit products are summed and reduced once per coefficient by Montgomery reduction
