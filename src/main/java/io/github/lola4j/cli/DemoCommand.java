@@ -11,6 +11,7 @@ import io.github.lola4j.data.LabeledImages;
 import io.github.lola4j.data.Mnist;
 import io.github.lola4j.lola.EncryptedTensor;
 import io.github.lola4j.lola.Plan;
+import io.github.lola4j.math.Simd;
 import io.github.lola4j.nn.ModelRegistry;
 import io.github.lola4j.nn.Network;
 import io.github.lola4j.nn.Tensor;
@@ -82,7 +83,8 @@ public final class DemoCommand implements Command {
         Plan plan = io.github.lola4j.lola.LolaCompiler.compile(net, Lola.options(net, o));
         double compile = seconds(t0);
         out.print(plan.report());
-        out.printf(Locale.ROOT, "compiled in %.2f s%n%n", compile);
+        out.printf(Locale.ROOT, "compiled in %.2f s%n", compile);
+        out.printf(Locale.ROOT, "NTT kernels: %s%n%n", Simd.description());
 
         SecureRandom rnd = new SecureRandom();
         t0 = System.nanoTime();

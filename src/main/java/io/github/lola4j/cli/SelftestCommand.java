@@ -19,6 +19,7 @@ import io.github.lola4j.math.NttTables;
 import io.github.lola4j.math.Primes;
 import io.github.lola4j.math.RnsBasis;
 import io.github.lola4j.math.Sampler;
+import io.github.lola4j.math.Simd;
 import java.io.PrintStream;
 import java.math.BigInteger;
 import java.security.SecureRandom;
@@ -66,6 +67,7 @@ final class SelftestCommand implements Command {
         Options o = Options.parse(args, Set.of(), Set.of("json"));
         o.requireNoPositional();
         long start = System.nanoTime();
+        out.printf("NTT kernels: %s%n", Simd.description());
         List<Check> checks = new ArrayList<>();
         checks.add(modularArithmetic());
         checks.add(nttProduct());
@@ -83,7 +85,8 @@ final class SelftestCommand implements Command {
         double seconds = (System.nanoTime() - start) / 1e9;
         out.printf("%d checks, %d failed, %.1f s%n", checks.size(), failed, seconds);
         if (o.has("json")) {
-            out.printf("{\"checks\":%d,\"failed\":%d,\"seconds\":%.2f}%n", checks.size(), failed, seconds);
+            out.printf("{\"checks\":%d,\"failed\":%d,\"seconds\":%.2f,\"vector_ntt\":%b}%n", checks.size(), failed,
+                    seconds, Simd.enabled());
         }
         return failed == 0 ? 0 : 1;
     }
