@@ -72,8 +72,9 @@ public final class ClientCommand implements Command {
                 "  --data DIR           folder with the data set's files; default $LOLA4J_DATA, ~/.cache/lola4j, download",
                 "  --dataset ID         mnist, fashion-mnist or cifar10 (default mnist)",
                 "  --no-download        fail instead of downloading missing data",
-                "  --keys DIR           key cache (default $LOLA4J_KEYS or ~/.cache/lola4j/keys): the secret key and",
-                "                       the key id per server and model, readable by you only",
+                "  --keys DIR           key cache (default $LOLA4J_KEYS or ~/.cache/lola4j/keys): per server and model",
+                "                       one record of the secret key, the key id and the keys' digest, readable by",
+                "                       you only; processes sharing it take turns (a file lock)",
                 "  --no-cache           keep the keys in memory only (new keys, a new upload every run)",
                 "  --trust-store FILE   trust the certificates of this PKCS#12/JKS file (a private or self-signed",
                 "                       server); its password from $LOLA4J_TRUST_PASSWORD (default: none)",
@@ -86,7 +87,8 @@ public final class ClientCommand implements Command {
                 "                       plan and the result)",
                 "",
                 "exit code: 0 on success, 2 on a usage error, 3 when the server, the image or the data cannot be",
-                "used (the server's error is printed).");
+                "used (the server's error is printed), 4 when the result does not decrypt to values a correct",
+                "evaluation can give (computed with other keys, corrupted, or overflowed): no prediction is printed.");
     }
 
     @Override
@@ -120,7 +122,8 @@ public final class ClientCommand implements Command {
             throw new UsageException("option --server: " + e.getMessage());
         }
         ClientKeyCache cache = o.has("no-cache") ? null
-                : new ClientKeyCache(o.has("keys") ? Path.of(o.get("keys", "")) : ClientKeyCache.defaultRoot(env));
+                : new ClientKeyCache(o.has("keys") ? Path.of(o.get("keys", "")) : ClientKeyCache.defaultRoot(env),
+                        w -> err.println("lola4j client: " + w));
         String model = o.get("model", "");
         long t0 = System.nanoTime();
         ClientSession session = ClientSession.open(client, model, cache, new SecureRandom(), o.has("allow-insecure"));

@@ -1,5 +1,6 @@
 package io.github.lola4j.cli;
 
+import io.github.lola4j.lola.ResultOutOfRangeException;
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -71,6 +72,10 @@ public final class Main {
             err.println();
             err.println(cmd.help());
             return 2;
+        } catch (ResultOutOfRangeException e) {
+            // a result that cannot be right gets its own code: a pipeline must never take it for a prediction
+            err.println("lola4j " + cmd.name() + ": refused an untrustworthy result: " + e.getMessage());
+            return 4;
         } catch (Exception e) {
             err.println("lola4j " + cmd.name() + ": " + e.getClass().getSimpleName() + ": " + e.getMessage());
             return 3;

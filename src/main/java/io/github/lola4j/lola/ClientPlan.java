@@ -39,18 +39,23 @@ import java.util.TreeSet;
  * plan. It also writes and reads encrypted tensors in the tensor format:
  *
  * <pre>
- *   magic "L4JTENS1" (8 bytes) | version u16 = 1 | plan fingerprint u64 | ciphertexts u32
+ *   magic "L4JTENS1" (8 bytes) | version u16 = 2 | plan fingerprint u64 | ciphertexts u32
  *   then each ciphertext as a {@link CkksSerializer} object (with its own length and CRC32C)
+ *   then the stream digest: SHA-256 of the 22 header bytes and each ciphertext's CRC32C in order (32 bytes)
  * </pre>
  *
- * written and read as a stream (no buffering of the whole tensor). Immutable and thread-safe.
+ * written and read as a stream (no buffering of the whole tensor). Each ciphertext's CRC32C covers
+ * its bytes; the digest binds their order and count, so ciphertexts swapped, duplicated or taken
+ * from another tensor of the same plan are refused before anything is evaluated. (It is not a
+ * signature: whoever can change the stream can recompute it; TLS protects the stream.)
+ * Immutable and thread-safe.
  */
 public final class ClientPlan {
 
     static final byte[] MAGIC = "L4JCPLN1".getBytes(StandardCharsets.US_ASCII);
     static final int VERSION = 2;
     static final byte[] TENSOR_MAGIC = "L4JTENS1".getBytes(StandardCharsets.US_ASCII);
-    static final int TENSOR_VERSION = 1;
+    static final int TENSOR_VERSION = 2;
     private static final int MAX_BODY = 64 << 20;
 
     private final String modelName;
@@ -163,15 +168,16 @@ public final class ClientPlan {
 
     /** The serialized size of an encrypted input: seeded (secret-key encryption) or full. */
     public long inputBytes(boolean seeded) {
-        return TENSOR_HEADER + input.ciphertexts() * CkksSerializer.ciphertextSize(params, params.maxLevel(), seeded);
+        return TENSOR_HEADER + TENSOR_DIGEST + input.ciphertexts() * CkksSerializer.ciphertextSize(params, params.maxLevel(), seeded);
     }
 
     /** The serialized size of the encrypted result (level 0, full form). */
     public long outputBytes() {
-        return TENSOR_HEADER + output.ciphertexts() * CkksSerializer.ciphertextSize(params, 0, false);
+        return TENSOR_HEADER + TENSOR_DIGEST + output.ciphertexts() * CkksSerializer.ciphertextSize(params, 0, false);
     }
 
     private static final int TENSOR_HEADER = 8 + 2 + 8 + 4;
+    private static final int TENSOR_DIGEST = 32;
 
     // ------------------------------------------------------------------ encryption
 
@@ -291,38 +297,81 @@ public final class ClientPlan {
     // ------------------------------------------------------------------ decryption
 
     /**
-     * Decrypts the scores.
+     * Decrypts the scores, refusing a result that cannot be correct.
+     *
+     * <p>Every decrypted slot (the scores and the slots beside them) must lie within the range of
+     * its ciphertext, |v| &le; Q_l / (2 &Delta;), which the compiler keeps at least
+     * {@link LolaCompiler.Options#headroomBits()} bits above what the calibration inputs reach.
+     * A result decrypted under another key than the one behind the server's evaluation keys, or
+     * corrupted on the way, fails this with overwhelming probability, and so does an overflow.
      *
      * @param y  the encrypted result of the plan's evaluation
      * @param sk the client's secret key
      * @return the network's outputs
-     * @throws IllegalArgumentException when y belongs to another plan or the key to other parameters
+     * @throws IllegalArgumentException   when y belongs to another plan or the key to other parameters
+     * @throws ResultOutOfRangeException  when a decrypted slot lies beyond the range
      */
     public double[] decryptOutput(EncryptedTensor y, SecretKey sk) {
-        if (isBatch()) {
-            throw new IllegalArgumentException("decryptOutput: this is a batch plan; use decryptBatch");
-        }
-        return decrypt(y, sk);
+        requireLatencyOutput();
+        return decrypt(y, sk, true);
     }
 
     /**
-     * Decrypts the scores of a batch.
+     * Decrypts the scores without the range check of {@link #decryptOutput}: for research on raw
+     * values only, since a result of other keys then decrypts to confident nonsense.
+     *
+     * @param y  the encrypted result
+     * @param sk the secret key
+     * @return the network's outputs, whatever they are
+     * @throws IllegalArgumentException when y belongs to another plan or the key to other parameters
+     */
+    public double[] decryptOutputUnchecked(EncryptedTensor y, SecretKey sk) {
+        requireLatencyOutput();
+        return decrypt(y, sk, false);
+    }
+
+    private void requireLatencyOutput() {
+        if (isBatch()) {
+            throw new IllegalArgumentException("decryptOutput: this is a batch plan; use decryptBatch");
+        }
+    }
+
+    /**
+     * Decrypts the scores of a batch, with the range check of {@link #decryptOutput}.
      *
      * @param y     the encrypted result
      * @param sk    the secret key
      * @param count how many inputs the batch held
      * @return count arrays of scores
-     * @throws IllegalArgumentException on a latency plan, a count outside [1, batchSize], or a
-     *                                  tensor or key of another plan
+     * @throws IllegalArgumentException  on a latency plan, a count outside [1, batchSize], or a
+     *                                   tensor or key of another plan
+     * @throws ResultOutOfRangeException when a decrypted slot lies beyond the range
      */
     public double[][] decryptBatch(EncryptedTensor y, SecretKey sk, int count) {
+        return decryptBatch(y, sk, count, true);
+    }
+
+    /**
+     * Decrypts the scores of a batch without the range check (research on raw values only).
+     *
+     * @param y     the encrypted result
+     * @param sk    the secret key
+     * @param count how many inputs the batch held
+     * @return count arrays of scores, whatever they are
+     * @throws IllegalArgumentException as {@link #decryptBatch}
+     */
+    public double[][] decryptBatchUnchecked(EncryptedTensor y, SecretKey sk, int count) {
+        return decryptBatch(y, sk, count, false);
+    }
+
+    private double[][] decryptBatch(EncryptedTensor y, SecretKey sk, int count, boolean checked) {
         if (!isBatch()) {
             throw new IllegalArgumentException("decryptBatch: this plan evaluates one image; use decryptOutput");
         }
         if (count < 1 || count > batchSize()) {
             throw new IllegalArgumentException("decryptBatch: count must be in [1, " + batchSize() + "], got " + count);
         }
-        double[] all = decrypt(y, sk);
+        double[] all = decrypt(y, sk, checked);
         double[][] out = new double[count][outputSize];
         for (int b = 0; b < count; b++) {
             System.arraycopy(all, b * outputSize, out[b], 0, outputSize);
@@ -330,7 +379,7 @@ public final class ClientPlan {
         return out;
     }
 
-    private double[] decrypt(EncryptedTensor y, SecretKey sk) {
+    private double[] decrypt(EncryptedTensor y, SecretKey sk, boolean checked) {
         checkTensor(y, output, -1, "decryptOutput");
         requireKeyParams(sk.parameters(), "decryptOutput: the secret key");
         Decryptor d = new Decryptor(sk);
@@ -338,11 +387,55 @@ public final class ClientPlan {
         for (int c = 0; c < slots.length; c++) {
             slots[c] = encoder.decode(d.decrypt(y.ciphertexts().get(c)));
         }
+        if (checked) {
+            checkRange(y, slots);
+        }
         double[] v = output.unpack(slots);
         for (int i = 0; i < v.length; i++) {
             v[i] = outAlpha * v[i] + outBeta;
         }
         return v;
+    }
+
+    /**
+     * Refuses decrypted slots beyond Q_l / (2 scale): no correct value lies there (it would have
+     * wrapped around the modulus). All slots are checked, not only the scores: a wrong key turns
+     * every slot into noise of about Q_l sqrt(N) / scale, so a handful of score slots could pass by
+     * chance (about 2 % each at N = 8192) but thousands of slots cannot.
+     */
+    private void checkRange(EncryptedTensor y, double[][] slots) {
+        long out = 0;
+        long checked = 0;
+        double largest = 0;
+        double boundOfLargest = Double.POSITIVE_INFINITY;
+        for (int c = 0; c < slots.length; c++) {
+            double bound = slotRange(y.ciphertexts().get(c));
+            double[] s = slots[c];
+            for (double v : s) {
+                double a = Math.abs(v);
+                // NaN (a decoding of garbage that overflowed the double range) is out of range too
+                if (!(a <= bound)) {
+                    out++;
+                }
+                if (!(a <= largest)) {
+                    largest = a;
+                    boundOfLargest = bound;
+                }
+            }
+            checked += s.length;
+        }
+        if (out > 0) {
+            throw new ResultOutOfRangeException(out, checked, largest, boundOfLargest);
+        }
+    }
+
+    /** Q_l / (2 scale) of a ciphertext, in the log domain so that a product of many primes cannot overflow. */
+    static double slotRange(Ciphertext c) {
+        double log2 = -1 - Math.log(c.scale()) / Math.log(2);
+        for (int l = 0; l <= c.level(); l++) {
+            log2 += Math.log(c.poly(0).ring().modulus(l).value()) / Math.log(2);
+        }
+        return log2 > 1000 ? Double.POSITIVE_INFINITY : Math.pow(2, log2);
     }
 
     /**
@@ -398,15 +491,21 @@ public final class ClientPlan {
         if (x.planFingerprint() != fingerprint) {
             throw new IllegalArgumentException("writeTensor: the tensor belongs to another plan");
         }
-        DataOutputStream d = new DataOutputStream(out);
+        ByteArrayOutputStream header = new ByteArrayOutputStream(TENSOR_HEADER);
+        DataOutputStream d = new DataOutputStream(header);
         d.write(TENSOR_MAGIC);
         d.writeShort(TENSOR_VERSION);
         d.writeLong(fingerprint);
         d.writeInt(x.ciphertexts().size());
         d.flush();
+        StreamDigest digest = new StreamDigest(header.toByteArray());
+        header.writeTo(out);
+        TailOut tap = new TailOut(out);
         for (Ciphertext c : x.ciphertexts()) {
-            serializer.write(out, c);
+            serializer.write(tap, c);
+            digest.add(tap.tail.lastFour());
         }
+        out.write(digest.finish());
         out.flush();
     }
 
@@ -435,8 +534,10 @@ public final class ClientPlan {
     }
 
     private EncryptedTensor readTensor(InputStream in, Representation expected, int level, String what) throws IOException {
-        DataInputStream d = new DataInputStream(in);
+        byte[] header = new byte[TENSOR_HEADER];
+        DataInputStream d = new DataInputStream(new ByteArrayInputStream(header));
         try {
+            new DataInputStream(in).readFully(header);
             byte[] magic = new byte[TENSOR_MAGIC.length];
             d.readFully(magic);
             if (!java.util.Arrays.equals(magic, TENSOR_MAGIC)) {
@@ -445,7 +546,7 @@ public final class ClientPlan {
             int version = d.readUnsignedShort();
             if (version != TENSOR_VERSION) {
                 throw new IOException("encrypted tensor version " + version + " is not supported (this library reads version "
-                        + TENSOR_VERSION + ")");
+                        + TENSOR_VERSION + (version == 1 ? ", which adds the stream digest; encrypt the input again" : "") + ")");
             }
             long fp = d.readLong();
             if (fp != fingerprint) {
@@ -461,12 +562,25 @@ public final class ClientPlan {
             throw new EOFException("encrypted " + what + " truncated in its header");
         }
         List<Ciphertext> cts = new ArrayList<>(expected.ciphertexts());
+        StreamDigest digest = new StreamDigest(header);
+        TailIn tap = new TailIn(in);
         for (int i = 0; i < expected.ciphertexts(); i++) {
             try {
-                cts.add(serializer.readCiphertext(in));
+                cts.add(serializer.readCiphertext(tap));
             } catch (IOException e) {
                 throw new IOException("encrypted " + what + ", ciphertext " + i + ": " + e.getMessage(), e);
             }
+            digest.add(tap.tail.lastFour());
+        }
+        byte[] stored = new byte[TENSOR_DIGEST];
+        try {
+            new DataInputStream(in).readFully(stored);
+        } catch (EOFException e) {
+            throw new EOFException("encrypted " + what + " truncated in its stream digest");
+        }
+        if (!java.security.MessageDigest.isEqual(stored, digest.finish())) {
+            throw new IOException("encrypted " + what + ": the stream digest does not match its ciphertexts (ciphertexts"
+                    + " reordered, duplicated or mixed from another tensor, or a damaged digest)");
         }
         try {
             EncryptedTensor x = new EncryptedTensor(expected, cts, fingerprint);
@@ -616,6 +730,108 @@ public final class ClientPlan {
             throw new IOException("client plan body is not valid deflate data: " + e.getMessage(), e);
         } finally {
             z.end();
+        }
+    }
+
+    /** SHA-256 of a tensor's header and its ciphertexts' checksums, in order. */
+    private static final class StreamDigest {
+        private final java.security.MessageDigest md;
+
+        StreamDigest(byte[] header) {
+            try {
+                md = java.security.MessageDigest.getInstance("SHA-256");
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException("SHA-256 is not available", e);
+            }
+            md.update(header);
+        }
+
+        void add(byte[] crc) {
+            md.update(crc);
+        }
+
+        byte[] finish() {
+            return md.digest();
+        }
+    }
+
+    /**
+     * The last four bytes that went through a stream: after a CKKS object has been read or written
+     * whole, they are its CRC32C trailer (the serializer reads exactly an object's bytes, never ahead).
+     */
+    private static final class Tail {
+        private final byte[] tail = new byte[4];
+
+        byte[] lastFour() {
+            return tail.clone();
+        }
+
+        void remember(byte[] b, int off, int len) {
+            if (len >= 4) {
+                System.arraycopy(b, off + len - 4, tail, 0, 4);
+            } else if (len > 0) {
+                System.arraycopy(tail, len, tail, 0, 4 - len);
+                System.arraycopy(b, off, tail, 4 - len, len);
+            }
+        }
+    }
+
+    /** An output stream that keeps the {@link Tail} of what it writes. */
+    private static final class TailOut extends java.io.FilterOutputStream {
+        final Tail tail = new Tail();
+
+        TailOut(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            tail.remember(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            tail.remember(b, off, len);
+        }
+    }
+
+    /** An input stream that keeps the {@link Tail} of what it reads. */
+    private static final class TailIn extends java.io.FilterInputStream {
+        final Tail tail = new Tail();
+
+        TailIn(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = in.read();
+            if (b >= 0) {
+                tail.remember(new byte[] {(byte) b}, 0, 1);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            if (n > 0) {
+                tail.remember(b, off, n);
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            // skipped bytes would escape the tail; the serializer never skips, so refuse rather than guess
+            throw new IOException("skip is not supported while reading a tensor");
+        }
+
+        @Override
+        public boolean markSupported() {
+            return false;
         }
     }
 

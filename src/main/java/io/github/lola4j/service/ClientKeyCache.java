@@ -5,51 +5,172 @@ import io.github.lola4j.ckks.SecretKey;
 import io.github.lola4j.lola.ClientPlan;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.function.Consumer;
 
 /**
- * The client's key cache on disk: per server, model and plan, the secret key and the key id the
- * server returned for the evaluation keys, so that later calls skip key generation and the upload.
- * Both are secrets (the id is a bearer capability), so they are kept like an SSH private key:
- * the folders are created {@code rwx------}, the files {@code rw-------} and written atomically, and
- * a file that others may read is refused on reading. On a file system without POSIX permissions
+ * The client's key cache on disk: per server, model and plan, one record holding the secret key,
+ * the key id the server returned for the evaluation keys that secret key made, and the
+ * {@link KeysDigest} of those keys, so that later calls skip key generation and the upload.
+ *
+ * <p>The three are one unit, written and read as one file: a record is replaced whole by an atomic
+ * rename, and never assembled from parts written at different times (two files, as before, let
+ * processes sharing the cache leave one process's secret key beside another's key id, and the
+ * client then decrypted results of other keys). Making and registering the keys of one entry
+ * happens under {@link #lock}, a file lock that serialises processes as well as threads. A record
+ * whose checksum, framing or contents do not hold (damaged, half-written by an older version,
+ * another plan's) is discarded with a warning and the keys are made anew; it is never used.
+ *
+ * <p>The record is a secret (the secret key, and the id is a bearer capability), kept like an SSH
+ * private key: the folders are created {@code rwx------}, the files {@code rw-------}, and a file
+ * that others may read or write is refused on reading. On a file system without POSIX permissions
  * the folder's own access control applies.
  *
- * <p>Layout: {@code DIR/<first 32 hex of SHA-256(server, model, plan fingerprint)>/secret-key}
- * (the {@link CkksSerializer} secret-key object), {@code key-id} (its text) and {@code about}
- * (server, model and fingerprint in plain text, no secret).
+ * <p>Layout: {@code DIR/<first 32 hex of SHA-256(server, model, plan fingerprint)>/keys} (the
+ * record), {@code lock} (empty; the file lock) and {@code about} (server, model and fingerprint in
+ * plain text, no secret). The record, big-endian: magic {@code "L4JKEYS1"} | version u16 = 1 |
+ * server, model (u16 length + UTF-8 each) | plan fingerprint u64 | secret key (u32 length + the
+ * {@link CkksSerializer} object) | key id (43 ASCII bytes) | keys digest (32 bytes) | SHA-256 of
+ * all the preceding bytes (32 bytes). Thread-safe.
  */
 public final class ClientKeyCache {
 
+    /**
+     * One entry's keys: the secret key, the id the server gave the evaluation keys it made, and the
+     * digest of those keys. Immutable; a session replaces it whole.
+     */
+    public static final class Entry {
+        private final SecretKey secretKey;
+        private final KeyId keyId;
+        private final KeysDigest keysDigest;
+
+        /**
+         * The three parts of one registration.
+         *
+         * @param secretKey  the secret key
+         * @param keyId      the id the server returned for the evaluation keys of that secret key
+         * @param keysDigest the digest of those evaluation keys, as uploaded
+         */
+        public Entry(SecretKey secretKey, KeyId keyId, KeysDigest keysDigest) {
+            this.secretKey = Objects.requireNonNull(secretKey, "secretKey");
+            this.keyId = Objects.requireNonNull(keyId, "keyId");
+            this.keysDigest = Objects.requireNonNull(keysDigest, "keysDigest");
+        }
+
+        /** The secret key. */
+        public SecretKey secretKey() {
+            return secretKey;
+        }
+
+        /** The key id. */
+        public KeyId keyId() {
+            return keyId;
+        }
+
+        /** The digest of the registered evaluation keys. */
+        public KeysDigest keysDigest() {
+            return keysDigest;
+        }
+
+        /** Never the secret key or the id. */
+        @Override
+        public String toString() {
+            return "ClientKeyCache.Entry[" + keysDigest + "]";
+        }
+    }
+
+    /** The held lock of one entry; closing releases it. */
+    public static final class Lock implements AutoCloseable {
+        private final Semaphore inProcess;
+        private final FileChannel channel;
+        private final FileLock lock;
+        private boolean released;
+
+        private Lock(Semaphore inProcess, FileChannel channel, FileLock lock) {
+            this.inProcess = inProcess;
+            this.channel = channel;
+            this.lock = lock;
+        }
+
+        /** Releases the lock (idempotent). */
+        @Override
+        public void close() throws IOException {
+            if (released) {
+                return;
+            }
+            released = true;
+            try {
+                lock.release();
+            } finally {
+                channel.close();
+                inProcess.release();
+            }
+        }
+    }
+
+    static final byte[] MAGIC = "L4JKEYS1".getBytes(StandardCharsets.US_ASCII);
+    static final int VERSION = 1;
+    /** A record holds a secret key of at most N = 2^17 with 100 primes (about 100 MiB packed): far above any real one. */
+    private static final long MAX_RECORD = 128L << 20;
+    private static final int KEY_ID_CHARS = 43;
     private static final Set<PosixFilePermission> DIR = PosixFilePermissions.fromString("rwx------");
     private static final Set<PosixFilePermission> FILE = PosixFilePermissions.fromString("rw-------");
     private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+    /**
+     * The threads of this JVM queue here before taking the file lock: a JVM may hold a file's lock
+     * only once (a second attempt throws instead of waiting).
+     */
+    private static final Map<Path, Semaphore> IN_PROCESS = new ConcurrentHashMap<>();
 
     private final Path root;
+    private final Consumer<String> warnings;
 
     /**
-     * A cache in a folder (created when first written).
+     * A cache in a folder (created when first written), discarding damaged records silently.
      *
      * @param root the folder
      */
     public ClientKeyCache(Path root) {
+        this(root, w -> { });
+    }
+
+    /**
+     * A cache in a folder (created when first written).
+     *
+     * @param root     the folder
+     * @param warnings told, in a sentence, of each damaged record discarded
+     */
+    public ClientKeyCache(Path root, Consumer<String> warnings) {
         this.root = root.toAbsolutePath();
+        this.warnings = Objects.requireNonNull(warnings, "warnings");
     }
 
     /**
@@ -79,95 +200,211 @@ public final class ClientKeyCache {
      * @return the folder (it may not exist yet)
      */
     public Path entry(URI server, ClientPlan plan) {
+        MessageDigest md = KeysDigest.sha256();
+        md.update(identity(server, plan).getBytes(StandardCharsets.UTF_8));
+        return root.resolve(HexFormat.of().formatHex(md.digest()).substring(0, 32));
+    }
+
+    private static String identity(URI server, ClientPlan plan) {
+        return server.toString() + "\n" + plan.modelName() + "\n" + Long.toHexString(plan.fingerprint());
+    }
+
+    /**
+     * Takes the lock of one entry, waiting for other threads and processes that hold it: whoever
+     * holds it may read, make, register and store the entry's keys without another doing the same.
+     *
+     * @param server the server
+     * @param plan   the plan
+     * @return the held lock; close it
+     * @throws IOException when the lock file cannot be created or locked
+     */
+    public Lock lock(URI server, ClientPlan plan) throws IOException {
+        Path dir = prepare(server, plan);
+        Path f = dir.resolve("lock");
+        Semaphore s = IN_PROCESS.computeIfAbsent(f, k -> new Semaphore(1));
         try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            md.update((server.toString() + "\n" + plan.modelName() + "\n" + Long.toHexString(plan.fingerprint()))
-                    .getBytes(StandardCharsets.UTF_8));
-            return root.resolve(HexFormat.of().formatHex(md.digest()).substring(0, 32));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is not available", e);
+            s.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for the key cache lock " + f, e);
+        }
+        FileChannel ch = null;
+        try {
+            FileAttribute<?>[] attrs = POSIX ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(FILE)}
+                    : new FileAttribute<?>[0];
+            ch = FileChannel.open(f, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE), attrs);
+            return new Lock(s, ch, ch.lock());
+        } catch (IOException | RuntimeException e) {
+            if (ch != null) {
+                ch.close();
+            }
+            s.release();
+            throw e;
         }
     }
 
     /**
-     * The cached secret key, if any.
+     * The cached keys, if a sound record exists. A damaged record (checksum, framing, another
+     * entry's identity, a secret key of other parameters) is deleted and reported to the warnings
+     * consumer; the caller then makes new keys.
      *
      * @param server the server
      * @param plan   the plan (its parameters must be the key's)
-     * @return the key, or empty
-     * @throws IOException when the file is unreadable, corrupted, of other parameters, or readable by others
+     * @return the entry, or empty when there is none or it was discarded
+     * @throws IOException when the record cannot be read, or others may read or write it
      */
-    public Optional<SecretKey> secretKey(URI server, ClientPlan plan) throws IOException {
-        Path f = entry(server, plan).resolve("secret-key");
+    public Optional<Entry> read(URI server, ClientPlan plan) throws IOException {
+        Path f = entry(server, plan).resolve("keys");
         if (!Files.exists(f)) {
             return Optional.empty();
         }
-        byte[] b = readPrivate(f);
+        checkPrivate(f);
         try {
-            return Optional.of(new CkksSerializer(plan.parameters()).readSecretKey(new ByteArrayInputStream(b)));
+            long size = Files.size(f);
+            if (size > MAX_RECORD) {
+                throw new IOException("it has " + size + " bytes, more than a key record holds");
+            }
+            return Optional.of(decode(Files.readAllBytes(f), server, plan));
         } catch (IOException e) {
-            throw new IOException("cached secret key " + f + ": " + e.getMessage(), e);
-        }
-    }
-
-    /**
-     * Stores a secret key (replacing any earlier one and forgetting its key id).
-     *
-     * @param server the server
-     * @param plan   the plan
-     * @param sk     the secret key
-     * @throws IOException when it cannot be written
-     */
-    public void storeSecretKey(URI server, ClientPlan plan, SecretKey sk) throws IOException {
-        Path dir = prepare(server, plan);
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        new CkksSerializer(plan.parameters()).writeSecretKey(b, sk);
-        Files.deleteIfExists(dir.resolve("key-id"));
-        writePrivate(dir.resolve("secret-key"), b.toByteArray());
-    }
-
-    /**
-     * The cached key id, if any.
-     *
-     * @param server the server
-     * @param plan   the plan
-     * @return the id, or empty
-     * @throws IOException when the file is unreadable, malformed or readable by others
-     */
-    public Optional<KeyId> keyId(URI server, ClientPlan plan) throws IOException {
-        Path f = entry(server, plan).resolve("key-id");
-        if (!Files.exists(f)) {
+            warnings.accept("discarded the damaged key cache record " + f + " (" + e.getMessage() + "); making new keys");
+            Files.deleteIfExists(f);
             return Optional.empty();
         }
+    }
+
+    /**
+     * Stores an entry, replacing the record whole (atomically where the file system can).
+     *
+     * @param server the server
+     * @param plan   the plan
+     * @param e      the keys
+     * @throws IOException when it cannot be written
+     */
+    public void store(URI server, ClientPlan plan, Entry e) throws IOException {
+        Path dir = prepare(server, plan);
+        writePrivate(dir.resolve("keys"), encode(server, plan, e));
+        // the two-file layout of earlier versions: its parts could not be trusted to belong together
+        Files.deleteIfExists(dir.resolve("secret-key"));
+        Files.deleteIfExists(dir.resolve("key-id"));
+    }
+
+    /**
+     * Forgets an entry's keys.
+     *
+     * @param server the server
+     * @param plan   the plan
+     * @throws IOException when the record cannot be deleted
+     */
+    public void forget(URI server, ClientPlan plan) throws IOException {
+        Files.deleteIfExists(entry(server, plan).resolve("keys"));
+    }
+
+    // ------------------------------------------------------------------ the record
+
+    static byte[] encode(URI server, ClientPlan plan, Entry e) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        DataOutputStream d = new DataOutputStream(b);
+        d.write(MAGIC);
+        d.writeShort(VERSION);
+        writeString(d, server.toString());
+        writeString(d, plan.modelName());
+        d.writeLong(plan.fingerprint());
+        ByteArrayOutputStream skOut = new ByteArrayOutputStream();
+        new CkksSerializer(plan.parameters()).writeSecretKey(skOut, e.secretKey());
+        byte[] sk = skOut.toByteArray();
+        d.writeInt(sk.length);
+        d.write(sk);
+        d.write(e.keyId().value().getBytes(StandardCharsets.US_ASCII));
+        d.write(e.keysDigest().bytes());
+        d.flush();
+        d.write(KeysDigest.sha256().digest(b.toByteArray()));
+        d.flush();
+        return b.toByteArray();
+    }
+
+    static Entry decode(byte[] b, URI server, ClientPlan plan) throws IOException {
+        if (b.length < MAGIC.length + 2 + KeysDigest.BYTES) {
+            throw new IOException("the record has " + b.length + " bytes, too few for one");
+        }
+        int body = b.length - KeysDigest.BYTES;
+        MessageDigest md = KeysDigest.sha256();
+        md.update(b, 0, body);
+        if (!MessageDigest.isEqual(md.digest(), Arrays.copyOfRange(b, body, b.length))) {
+            throw new IOException("its checksum does not match its contents");
+        }
+        DataInputStream d = new DataInputStream(new ByteArrayInputStream(b, 0, body));
         try {
-            return Optional.of(KeyId.parse(new String(readPrivate(f), StandardCharsets.US_ASCII)));
-        } catch (IllegalArgumentException e) {
-            throw new IOException("cached key id " + f + " is malformed: " + e.getMessage(), e);
+            byte[] magic = new byte[MAGIC.length];
+            d.readFully(magic);
+            if (!Arrays.equals(magic, MAGIC)) {
+                throw new IOException("not a lola4j key record (bad magic)");
+            }
+            int version = d.readUnsignedShort();
+            if (version != VERSION) {
+                throw new IOException("record version " + version + ", this library reads " + VERSION);
+            }
+            String s = readString(d, "server");
+            String m = readString(d, "model");
+            long fp = d.readLong();
+            if (!s.equals(server.toString()) || !m.equals(plan.modelName()) || fp != plan.fingerprint()) {
+                throw new IOException("the record belongs to another server, model or plan");
+            }
+            int n = d.readInt();
+            if (n < 0 || n > d.available()) {
+                throw new IOException("the secret key's length " + Integer.toUnsignedString(n) + " exceeds the record");
+            }
+            byte[] skBytes = new byte[n];
+            d.readFully(skBytes);
+            SecretKey sk;
+            try {
+                sk = new CkksSerializer(plan.parameters()).readSecretKey(new ByteArrayInputStream(skBytes));
+            } catch (IOException e) {
+                throw new IOException("its secret key: " + e.getMessage(), e);
+            }
+            byte[] id = new byte[KEY_ID_CHARS];
+            d.readFully(id);
+            KeyId keyId;
+            try {
+                keyId = KeyId.parse(new String(id, StandardCharsets.US_ASCII));
+            } catch (IllegalArgumentException e) {
+                throw new IOException("its key id is malformed: " + e.getMessage(), e);
+            }
+            byte[] digest = new byte[KeysDigest.BYTES];
+            d.readFully(digest);
+            if (d.available() != 0) {
+                throw new IOException("the record has " + d.available() + " bytes after its contents");
+            }
+            return new Entry(sk, keyId, KeysDigest.ofBytes(digest));
+        } catch (EOFException e) {
+            throw new IOException("the record ends before its contents do", e);
         }
     }
 
-    /**
-     * Stores the key id the server returned.
-     *
-     * @param server the server
-     * @param plan   the plan
-     * @param id     the id
-     * @throws IOException when it cannot be written
-     */
-    public void storeKeyId(URI server, ClientPlan plan, KeyId id) throws IOException {
-        writePrivate(prepare(server, plan).resolve("key-id"), id.value().getBytes(StandardCharsets.US_ASCII));
+    private static void writeString(DataOutputStream d, String s) throws IOException {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        if (b.length > 0xFFFF) {
+            throw new IOException("a string of " + b.length + " UTF-8 bytes is too long for a key record");
+        }
+        d.writeShort(b.length);
+        d.write(b);
     }
 
-    /**
-     * Forgets the key id (the server no longer knows it).
-     *
-     * @param server the server
-     * @param plan   the plan
-     * @throws IOException when it cannot be deleted
-     */
-    public void forgetKeyId(URI server, ClientPlan plan) throws IOException {
-        Files.deleteIfExists(entry(server, plan).resolve("key-id"));
+    private static String readString(DataInputStream d, String what) throws IOException {
+        int n = d.readUnsignedShort();
+        if (n > d.available()) {
+            throw new IOException("the " + what + "'s length " + n + " exceeds the record");
+        }
+        byte[] b = new byte[n];
+        d.readFully(b);
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(b)).toString();
+        } catch (CharacterCodingException e) {
+            throw new IOException("the " + what + " is not valid UTF-8", e);
+        }
     }
+
+    // ------------------------------------------------------------------ files
 
     private Path prepare(URI server, ClientPlan plan) throws IOException {
         createPrivateDirectories(root);
@@ -188,10 +425,17 @@ public final class ClientKeyCache {
         if (dir.getParent() != null) {
             Files.createDirectories(dir.getParent());
         }
-        if (POSIX) {
-            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(DIR));
-        } else {
-            Files.createDirectory(dir);
+        try {
+            if (POSIX) {
+                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(DIR));
+            } else {
+                Files.createDirectory(dir);
+            }
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            // another process made it between the check and here
+            if (!Files.isDirectory(dir)) {
+                throw e;
+            }
         }
     }
 
@@ -199,7 +443,14 @@ public final class ClientKeyCache {
         FileAttribute<?>[] attrs = POSIX ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(FILE)} : new FileAttribute<?>[0];
         Path tmp = Files.createTempFile(f.getParent(), ".tmp-", "", attrs);
         try {
-            Files.write(tmp, b);
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                ByteBuffer buf = ByteBuffer.wrap(b);
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
+                // on disk before the rename makes it visible: a crash leaves the old record or the new one
+                ch.force(true);
+            }
             try {
                 Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
@@ -210,7 +461,7 @@ public final class ClientKeyCache {
         }
     }
 
-    private static byte[] readPrivate(Path f) throws IOException {
+    private static void checkPrivate(Path f) throws IOException {
         if (POSIX) {
             Set<PosixFilePermission> p = Files.getPosixFilePermissions(f);
             if (p.contains(PosixFilePermission.GROUP_READ) || p.contains(PosixFilePermission.OTHERS_READ)
@@ -219,6 +470,5 @@ public final class ClientKeyCache {
                         + "); it holds a secret: chmod 600 it, or delete it to start over");
             }
         }
-        return Files.readAllBytes(f);
     }
 }

@@ -1,11 +1,13 @@
 package io.github.lola4j.service;
 
+import io.github.lola4j.ckks.CkksSerializer;
 import io.github.lola4j.ckks.EvaluationKeys;
 import io.github.lola4j.ckks.KeyGenerator;
 import io.github.lola4j.ckks.SecretKey;
 import io.github.lola4j.ckks.SecurityLevel;
 import io.github.lola4j.lola.ClientPlan;
 import io.github.lola4j.lola.EncryptedTensor;
+import io.github.lola4j.lola.ResultOutOfRangeException;
 import java.io.IOException;
 import java.security.SecureRandom;
 import java.util.Objects;
@@ -13,10 +15,12 @@ import java.util.Optional;
 
 /**
  * One client's use of one hosted model: the client plan, the secret key (generated here and never
- * sent; cached on disk when a {@link ClientKeyCache} is given), and the key id of the evaluation
- * keys registered once with the server. {@link #predict} encrypts, calls the server and
- * decrypts; when the server has forgotten the keys (expired, restarted) it registers them again
- * and retries once. Not thread-safe: use one session per thread.
+ * sent; cached on disk when a {@link ClientKeyCache} is given), and the key id and digest of the
+ * evaluation keys registered once with the server, held as one unit. {@link #predict} encrypts,
+ * calls the server with the id and the digest, and decrypts with the range check; when the server
+ * has forgotten the keys (expired, restarted) or holds other keys under the id, it registers them
+ * again and retries once. Not thread-safe: use one session per thread (sessions of several threads
+ * or processes may share one cache folder).
  */
 public final class ClientSession {
 
@@ -63,26 +67,24 @@ public final class ClientSession {
     private final PredictionClient client;
     private final String model;
     private final ClientPlan plan;
-    private final SecretKey sk;
     private final ClientKeyCache cache;
     private final SecureRandom random;
     private Setup setup;
-    private KeyId keyId;
+    /** The secret key, key id and keys digest: replaced only whole, so they always belong together. */
+    private ClientKeyCache.Entry keys;
 
-    private ClientSession(PredictionClient client, String model, ClientPlan plan, SecretKey sk, ClientKeyCache cache,
-            SecureRandom random, KeyId keyId) {
+    private ClientSession(PredictionClient client, String model, ClientPlan plan, ClientKeyCache cache, SecureRandom random) {
         this.client = client;
         this.model = model;
         this.plan = plan;
-        this.sk = sk;
         this.cache = cache;
         this.random = random;
-        this.keyId = keyId;
     }
 
     /**
-     * Opens a session: fetches the model's client plan, takes the secret key and key id from the
-     * cache or makes and registers them.
+     * Opens a session: fetches the model's client plan, takes the keys from the cache or makes and
+     * registers them. With a cache, this happens under the entry's lock, so that processes and
+     * threads sharing the cache neither register twice nor mix one's secret key with another's id.
      *
      * @param client        the server connection
      * @param model         the model name
@@ -106,46 +108,83 @@ public final class ClientSession {
             throw new IOException("model '" + model + "' is a batch plan; a session sends one input at a time");
         }
         double planSeconds = (System.nanoTime() - t0) * 1e-9;
-        Optional<SecretKey> cached = cache == null ? Optional.empty() : cache.secretKey(client.server(), plan);
-        Optional<KeyId> id = cached.isPresent() ? cache.keyId(client.server(), plan) : Optional.empty();
-        double keygen = 0;
-        double register = 0;
-        long keyBytes = 0;
-        SecretKey sk;
-        if (cached.isPresent()) {
-            sk = cached.get();
+        ClientSession s = new ClientSession(client, model, plan, cache, random);
+        Registered r;
+        if (cache == null) {
+            r = s.makeAndRegister(null);
         } else {
-            long k0 = System.nanoTime();
-            sk = new KeyGenerator(plan.parameters(), random).secretKey();
-            keygen = (System.nanoTime() - k0) * 1e-9;
-            if (cache != null) {
-                cache.storeSecretKey(client.server(), plan, sk);
+            ClientKeyCache.Lock lock = cache.lock(client.server(), plan);
+            try {
+                Optional<ClientKeyCache.Entry> cached = cache.read(client.server(), plan);
+                r = cached.isPresent() ? new Registered(cached.get(), 0, 0, 0, true) : s.makeAndRegister(null);
+            } finally {
+                lock.close();
             }
         }
-        ClientSession s = new ClientSession(client, model, plan, sk, cache, random, id.orElse(null));
-        if (id.isEmpty()) {
-            long k0 = System.nanoTime();
-            EvaluationKeys evk = s.evaluationKeys();
-            keygen += (System.nanoTime() - k0) * 1e-9;
-            long r0 = System.nanoTime();
-            keyBytes = s.register(evk);
-            register = (System.nanoTime() - r0) * 1e-9;
-        }
-        s.setup = new Setup(planSeconds, fetched.bytes(), keygen, register, keyBytes, cached.isPresent());
+        s.keys = r.entry;
+        s.setup = new Setup(planSeconds, fetched.bytes(), r.keygenSeconds, r.registerSeconds, r.bytesSent, r.cached);
         return s;
     }
 
-    private EvaluationKeys evaluationKeys() {
-        return new KeyGenerator(plan.parameters(), random).evaluationKeys(sk, plan.keyRequirements());
+    /** Keys in use and what getting them cost. */
+    private record Registered(ClientKeyCache.Entry entry, double keygenSeconds, double registerSeconds, long bytesSent,
+            boolean cached) {
     }
 
-    private long register(EvaluationKeys evk) throws IOException {
-        PredictionClient.Registration r = client.registerKeys(model, evk);
-        keyId = r.keyId();
+    /**
+     * Makes evaluation keys from a secret key (a new one when null), registers them and stores the
+     * three as one cache record. The caller holds the entry's lock when there is a cache.
+     */
+    private Registered makeAndRegister(SecretKey existing) throws IOException {
+        long k0 = System.nanoTime();
+        KeyGenerator kg = new KeyGenerator(plan.parameters(), random);
+        SecretKey sk = existing != null ? existing : kg.secretKey();
+        EvaluationKeys evk = kg.evaluationKeys(sk, plan.keyRequirements());
+        double keygen = (System.nanoTime() - k0) * 1e-9;
+        long r0 = System.nanoTime();
+        PredictionClient.Registration reg = client.registerKeys(model, evk);
+        double register = (System.nanoTime() - r0) * 1e-9;
+        ClientKeyCache.Entry e = new ClientKeyCache.Entry(sk, reg.keyId(), reg.keysDigest());
         if (cache != null) {
-            cache.storeKeyId(client.server(), plan, keyId);
+            cache.store(client.server(), plan, e);
         }
-        return r.bytesSent();
+        return new Registered(e, keygen, register, reg.bytesSent(), false);
+    }
+
+    /**
+     * After the server refused our key id (forgotten, or other keys behind it): under the cache
+     * lock, adopts a registration another process made meanwhile for the same secret key, or
+     * registers this session's keys again. Returns the upload's size (0 when adopted).
+     */
+    private long reregister(ClientKeyCache.Entry refused) throws IOException {
+        if (cache == null) {
+            Registered r = makeAndRegister(refused.secretKey());
+            keys = r.entry;
+            return r.bytesSent;
+        }
+        ClientKeyCache.Lock lock = cache.lock(client.server(), plan);
+        try {
+            Optional<ClientKeyCache.Entry> now = cache.read(client.server(), plan);
+            if (now.isPresent() && !now.get().keyId().equals(refused.keyId())
+                    && sameSecretKey(now.get().secretKey(), refused.secretKey())) {
+                keys = now.get();
+                return 0;
+            }
+            Registered r = makeAndRegister(refused.secretKey());
+            keys = r.entry;
+            return r.bytesSent;
+        } finally {
+            lock.close();
+        }
+    }
+
+    private boolean sameSecretKey(SecretKey a, SecretKey b) throws IOException {
+        CkksSerializer ser = new CkksSerializer(plan.parameters());
+        java.io.ByteArrayOutputStream x = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream y = new java.io.ByteArrayOutputStream();
+        ser.writeSecretKey(x, a);
+        ser.writeSecretKey(y, b);
+        return java.security.MessageDigest.isEqual(x.toByteArray(), y.toByteArray());
     }
 
     /** The model's client plan. */
@@ -159,34 +198,39 @@ public final class ClientSession {
     }
 
     /**
-     * Encrypts an input, has the server evaluate it, and decrypts the scores.
+     * Encrypts an input, has the server evaluate it, and decrypts the scores. When the server no
+     * longer knows the key id (expired, restarted: 404) or holds other keys under it than this
+     * session's (409), the keys are registered again and the request repeated once.
      *
      * @param input the network input, preprocessed ({@code plan().inputShape().size()} values)
      * @return the scores and the costs
-     * @throws IOException on a network failure or an error answer
+     * @throws IOException               on a network failure or an error answer
+     * @throws ResultOutOfRangeException when the result does not decrypt to values a correct
+     *                                   evaluation can give (another key's result, corruption or overflow)
      */
     public Result predict(double[] input) throws IOException {
+        ClientKeyCache.Entry k = keys;
         long t0 = System.nanoTime();
-        EncryptedTensor x = plan.encryptInput(input, sk, random);
+        EncryptedTensor x = plan.encryptInput(input, k.secretKey(), random);
         double encrypt = (System.nanoTime() - t0) * 1e-9;
         long extra = 0;
         boolean again = false;
         PredictionClient.Prediction p;
         try {
-            p = client.predict(model, keyId, plan, x);
+            p = client.predict(model, k.keyId(), k.keysDigest(), plan, x);
         } catch (ServiceException e) {
-            if (e.status() != 404 || !e.code().equals("unknown_key_id")) {
+            boolean forgotten = e.status() == 404 && e.code().equals("unknown_key_id");
+            boolean otherKeys = e.status() == 409 && e.code().equals("keys_mismatch");
+            if (!forgotten && !otherKeys) {
                 throw e;
             }
-            if (cache != null) {
-                cache.forgetKeyId(client.server(), plan);
-            }
-            extra = register(evaluationKeys());
+            extra = reregister(k);
             again = true;
-            p = client.predict(model, keyId, plan, x);
+            k = keys;
+            p = client.predict(model, k.keyId(), k.keysDigest(), plan, x);
         }
         long d0 = System.nanoTime();
-        double[] scores = plan.decryptOutput(p.output(), sk);
+        double[] scores = plan.decryptOutput(p.output(), k.secretKey());
         double decrypt = (System.nanoTime() - d0) * 1e-9;
         int best = 0;
         for (int i = 1; i < scores.length; i++) {

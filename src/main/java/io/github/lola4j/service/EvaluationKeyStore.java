@@ -8,8 +8,9 @@ import java.util.Map;
 import java.util.function.LongSupplier;
 
 /**
- * The server's evaluation keys, one entry per upload: bound to the model it was made for, kept
- * under the SHA-256 digest of its {@link KeyId} (the id itself is never stored), expiring after
+ * The server's evaluation keys, one entry per upload: bound to the model it was made for and to the
+ * {@link KeysDigest} of the bytes uploaded (a prediction naming another digest is refused with 409),
+ * kept under the SHA-256 digest of its {@link KeyId} (the id itself is never stored), expiring after
  * a period without use, and within a total memory budget. An upload that does not fit after the
  * expired entries are dropped is refused rather than evicting another client's live keys.
  */
@@ -32,13 +33,15 @@ final class EvaluationKeyStore {
         final String model;
         final long fingerprint;
         final EvaluationKeys keys;
+        final KeysDigest digest;
         final long bytes;
         long lastUsed;
 
-        Entry(String model, long fingerprint, EvaluationKeys keys, long bytes, long now) {
+        Entry(String model, long fingerprint, EvaluationKeys keys, KeysDigest digest, long bytes, long now) {
             this.model = model;
             this.fingerprint = fingerprint;
             this.keys = keys;
+            this.digest = digest;
             this.bytes = bytes;
             this.lastUsed = now;
         }
@@ -64,7 +67,7 @@ final class EvaluationKeyStore {
      *
      * @throws LookupException 503 when the budget is exhausted by live keys
      */
-    synchronized KeyId register(String model, long fingerprint, EvaluationKeys keys) throws LookupException {
+    synchronized KeyId register(String model, long fingerprint, EvaluationKeys keys, KeysDigest digest) throws LookupException {
         long now = clock.getAsLong();
         dropExpired(now);
         long bytes = keys.sizeInBytes();
@@ -76,7 +79,7 @@ final class EvaluationKeyStore {
         do {
             id = KeyId.random(random);
         } while (entries.containsKey(id.digest()));
-        entries.put(id.digest(), new Entry(model, fingerprint, keys, bytes, now));
+        entries.put(id.digest(), new Entry(model, fingerprint, keys, digest, bytes, now));
         storedBytes += bytes;
         return id;
     }
@@ -84,9 +87,10 @@ final class EvaluationKeyStore {
     /**
      * The keys of an id for a model, refreshing its expiry.
      *
-     * @throws LookupException 404 for an unknown or expired id, 409 for an id of another model
+     * @throws LookupException 404 for an unknown or expired id, 409 for an id of another model or
+     *                         of other keys than the client's digest names
      */
-    synchronized EvaluationKeys lookup(KeyId id, String model, long fingerprint) throws LookupException {
+    synchronized EvaluationKeys lookup(KeyId id, String model, long fingerprint, KeysDigest digest) throws LookupException {
         long now = clock.getAsLong();
         String d = id.digest();
         Entry e = entries.get(d);
@@ -101,6 +105,10 @@ final class EvaluationKeyStore {
         if (!e.model.equals(model) || e.fingerprint != fingerprint) {
             throw new LookupException(409, "key_id_for_another_model", "the key id was registered for another model than '"
                     + model + "'");
+        }
+        if (!e.digest.equals(digest)) {
+            throw new LookupException(409, "keys_mismatch", "the key id holds other evaluation keys than the client's (digest "
+                    + e.digest + ", the request names " + digest + "): register the keys of this secret key again");
         }
         e.lastUsed = now;
         return e.keys;

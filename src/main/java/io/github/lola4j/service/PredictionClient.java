@@ -32,11 +32,19 @@ public final class PredictionClient {
     /**
      * A registration.
      *
-     * @param keyId     the id to send with predictions
-     * @param bytesSent the size of the upload
+     * @param keyId      the id to send with predictions
+     * @param keysDigest the digest of the uploaded keys, which the server confirmed; send it with the id
+     * @param bytesSent  the size of the upload
      */
-    public record Registration(KeyId keyId, long bytesSent) {
+    public record Registration(KeyId keyId, KeysDigest keysDigest, long bytesSent) {
     }
+
+    /** The most a JSON answer (models, health, metrics, a registration) may take. */
+    static final int MAX_JSON_BYTES = 4 << 20;
+    /** The most a client-plan answer may take: the client-plan file's own limit and its framing. */
+    static final int MAX_PLAN_BYTES = 64 << 20;
+    /** The most of an error answer that is read. */
+    private static final int MAX_ERROR_BYTES = 1 << 16;
 
     /**
      * A prediction's encrypted result and what it cost.
@@ -115,8 +123,7 @@ public final class PredictionClient {
      * @throws IOException on a network failure or an error answer ({@link ServiceException})
      */
     public JsonNode models() throws IOException {
-        HttpResponse<byte[]> r = send(HttpRequest.newBuilder(uri(Protocol.MODELS)).GET());
-        return JSON.readTree(r.body());
+        return JSON.readTree(send(HttpRequest.newBuilder(uri(Protocol.MODELS)).GET(), MAX_JSON_BYTES));
     }
 
     /**
@@ -126,7 +133,7 @@ public final class PredictionClient {
      * @throws IOException on a network failure or an error answer
      */
     public JsonNode health() throws IOException {
-        return JSON.readTree(send(HttpRequest.newBuilder(uri(Protocol.HEALTH)).GET()).body());
+        return JSON.readTree(send(HttpRequest.newBuilder(uri(Protocol.HEALTH)).GET(), MAX_JSON_BYTES));
     }
 
     /**
@@ -136,7 +143,7 @@ public final class PredictionClient {
      * @throws IOException on a network failure or an error answer
      */
     public JsonNode metrics() throws IOException {
-        return JSON.readTree(send(HttpRequest.newBuilder(uri(Protocol.METRICS)).GET()).body());
+        return JSON.readTree(send(HttpRequest.newBuilder(uri(Protocol.METRICS)).GET(), MAX_JSON_BYTES));
     }
 
     /**
@@ -155,8 +162,13 @@ public final class PredictionClient {
     }
 
     FetchedPlan fetchPlan(String model) throws IOException {
-        HttpResponse<byte[]> r = send(HttpRequest.newBuilder(uri(Protocol.MODELS + "/" + encode(model) + Protocol.PLAN_SUFFIX)).GET());
-        return new FetchedPlan(ClientPlan.read(new ByteArrayInputStream(r.body())), r.body().length);
+        byte[] b = send(HttpRequest.newBuilder(uri(Protocol.MODELS + "/" + encode(model) + Protocol.PLAN_SUFFIX)).GET(),
+                MAX_PLAN_BYTES);
+        try {
+            return new FetchedPlan(ClientPlan.read(new ByteArrayInputStream(b)), b.length);
+        } catch (IOException e) {
+            throw new IOException("the server's client plan for '" + model + "' is not a valid one: " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -164,19 +176,32 @@ public final class PredictionClient {
      *
      * @param model the model name
      * @param keys  the keys its plan requires (public material only)
-     * @return the key id and the upload size
-     * @throws IOException on a network failure or an error answer
+     * @return the key id, the digest of the keys and the upload size
+     * @throws IOException on a network failure, an error answer, or an answer whose digest is not
+     *                     that of the keys sent (the server received other bytes)
      */
     public Registration registerKeys(String model, EvaluationKeys keys) throws IOException {
         byte[] body = new CkksSerializer(keys.parameters()).toBytes(keys);
-        HttpResponse<byte[]> r = send(HttpRequest.newBuilder(uri(Protocol.KEYS + "?model=" + encode(model)))
+        KeysDigest digest = KeysDigest.of(body);
+        JsonNode j = JSON.readTree(send(HttpRequest.newBuilder(uri(Protocol.KEYS + "?model=" + encode(model)))
                 .header("Content-Type", Protocol.EVALUATION_KEYS_TYPE)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
-        JsonNode j = JSON.readTree(r.body());
-        if (!j.hasNonNull("key_id")) {
-            throw new IOException("the server's answer to the key upload has no key_id");
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)), MAX_JSON_BYTES));
+        if (!j.hasNonNull("key_id") || !j.hasNonNull("keys_digest")) {
+            throw new IOException("the server's answer to the key upload lacks key_id or keys_digest");
         }
-        return new Registration(KeyId.parse(j.get("key_id").asText()), body.length);
+        KeysDigest echoed;
+        KeyId id;
+        try {
+            echoed = KeysDigest.parse(j.get("keys_digest").asText());
+            id = KeyId.parse(j.get("key_id").asText());
+        } catch (IllegalArgumentException e) {
+            throw new IOException("the server's answer to the key upload is malformed: " + e.getMessage(), e);
+        }
+        if (!echoed.equals(digest)) {
+            throw new IOException("the server registered other keys than those sent (digest " + echoed + ", sent " + digest
+                    + "); not using its key id");
+        }
+        return new Registration(id, digest, body.length);
     }
 
     /**
@@ -186,7 +211,7 @@ public final class PredictionClient {
      * @throws IOException on a network failure or an error answer (404 when already gone)
      */
     public void deleteKeys(KeyId keyId) throws IOException {
-        send(HttpRequest.newBuilder(uri(Protocol.KEYS)).header(Protocol.KEY_ID_HEADER, keyId.value()).DELETE());
+        send(HttpRequest.newBuilder(uri(Protocol.KEYS)).header(Protocol.KEY_ID_HEADER, keyId.value()).DELETE(), MAX_JSON_BYTES);
     }
 
     /**
@@ -194,12 +219,15 @@ public final class PredictionClient {
      *
      * @param model the model name
      * @param keyId the id of the keys registered for it
+     * @param keysDigest the digest of those keys ({@link Registration#keysDigest()}): the server
+     *              refuses with 409 {@code keys_mismatch} when it holds other keys under the id
      * @param plan  the model's client plan
      * @param input the encrypted input
      * @return the result and its costs
      * @throws IOException on a network failure, an error answer or a malformed result
      */
-    public Prediction predict(String model, KeyId keyId, ClientPlan plan, EncryptedTensor input) throws IOException {
+    public Prediction predict(String model, KeyId keyId, KeysDigest keysDigest, ClientPlan plan, EncryptedTensor input)
+            throws IOException {
         ByteArrayOutputStream b = new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 8, plan.inputBytes(false)));
         plan.writeTensor(b, input);
         byte[] body = b.toByteArray();
@@ -207,6 +235,7 @@ public final class PredictionClient {
         HttpResponse<InputStream> r = sendStreaming(HttpRequest.newBuilder(uri(Protocol.PREDICT + "?model=" + encode(model)))
                 .header("Content-Type", Protocol.TENSOR_TYPE)
                 .header(Protocol.KEY_ID_HEADER, keyId.value())
+                .header(Protocol.KEYS_DIGEST_HEADER, keysDigest.hex())
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
         EncryptedTensor y;
         long received;
@@ -238,12 +267,24 @@ public final class PredictionClient {
         return URLEncoder.encode(s, StandardCharsets.UTF_8);
     }
 
-    private HttpResponse<byte[]> send(HttpRequest.Builder req) throws IOException {
-        HttpResponse<byte[]> r = exchange(req.timeout(timeout).build(), HttpResponse.BodyHandlers.ofByteArray());
-        if (r.statusCode() >= 300) {
-            throw error(r.statusCode(), r.body());
+    /**
+     * Sends a request and reads at most {@code limit} bytes of the answer: a server that answers
+     * more (hostile, or not ours) is cut off with an error instead of filling the heap.
+     */
+    private byte[] send(HttpRequest.Builder req, int limit) throws IOException {
+        HttpResponse<InputStream> r = sendStreaming(req);
+        try (InputStream in = r.body()) {
+            long declared = r.headers().firstValueAsLong("Content-Length").orElse(-1);
+            if (declared > limit) {
+                throw new IOException("the server's answer of " + declared + " bytes exceeds the " + limit + " bytes such an"
+                        + " answer may take");
+            }
+            byte[] b = in.readNBytes(limit + 1);
+            if (b.length > limit) {
+                throw new IOException("the server's answer exceeds the " + limit + " bytes such an answer may take");
+            }
+            return b;
         }
-        return r;
     }
 
     private HttpResponse<InputStream> sendStreaming(HttpRequest.Builder req) throws IOException {
@@ -251,7 +292,7 @@ public final class PredictionClient {
         if (r.statusCode() >= 300) {
             byte[] b;
             try (InputStream in = r.body()) {
-                b = in.readNBytes(1 << 16);
+                b = in.readNBytes(MAX_ERROR_BYTES);
             }
             throw error(r.statusCode(), b);
         }

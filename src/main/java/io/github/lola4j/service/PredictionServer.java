@@ -542,9 +542,10 @@ public final class PredictionServer implements AutoCloseable {
         try {
             Plan plan = m.plan();
             LimitedInputStream body = new LimitedInputStream(ex.getRequestBody(), m.maxKeyBytes());
+            java.security.MessageDigest sha = KeysDigest.sha256();
             EvaluationKeys evk;
             try {
-                evk = new CkksSerializer(plan.parameters()).readEvaluationKeys(body);
+                evk = new CkksSerializer(plan.parameters()).readEvaluationKeys(new java.security.DigestInputStream(body, sha));
             } catch (LimitedInputStream.TooLarge e) {
                 throw tooLarge(m.maxKeyBytes(), "an evaluation key upload for '" + m.name() + "'");
             } catch (IOException e) {
@@ -553,14 +554,16 @@ public final class PredictionServer implements AutoCloseable {
             }
             requireEnd(body, "the evaluation keys");
             requireCovers(evk, plan);
+            KeysDigest digest = KeysDigest.ofBytes(sha.digest());
             KeyId id;
             try {
-                id = keys.register(m.name(), plan.fingerprint(), evk);
+                id = keys.register(m.name(), plan.fingerprint(), evk, digest);
             } catch (EvaluationKeyStore.LookupException e) {
                 throw new ApiError(e.status, e.code, e.getMessage()).header("Retry-After", "60");
             }
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("key_id", id.value());
+            r.put("keys_digest", digest.hex());
             r.put("model", m.name());
             r.put("bytes", body.count());
             r.put("expires_after_idle_s", config.keyTtl.toSeconds());
@@ -604,10 +607,11 @@ public final class PredictionServer implements AutoCloseable {
         requireType(ex, Protocol.TENSOR_TYPE);
         requireLength(ex, m.maxInputBytes(), "an encrypted input of '" + m.name() + "'");
         KeyId id = keyId(ex);
+        KeysDigest digest = keysDigest(ex);
         Plan plan = m.plan();
         EvaluationKeys evk;
         try {
-            evk = keys.lookup(id, m.name(), plan.fingerprint());
+            evk = keys.lookup(id, m.name(), plan.fingerprint(), digest);
         } catch (EvaluationKeyStore.LookupException e) {
             throw new ApiError(e.status, e.code, e.getMessage());
         }
@@ -723,6 +727,22 @@ public final class PredictionServer implements AutoCloseable {
             return KeyId.parse(v.get(0));
         } catch (IllegalArgumentException e) {
             throw new ApiError(400, "malformed_key_id", "malformed " + Protocol.KEY_ID_HEADER + " header: " + e.getMessage());
+        }
+    }
+
+    private static KeysDigest keysDigest(HttpExchange ex) throws ApiError {
+        List<String> v = ex.getRequestHeaders().get(Protocol.KEYS_DIGEST_HEADER);
+        if (v == null || v.isEmpty()) {
+            throw new ApiError(400, "missing_keys_digest", "the request needs the " + Protocol.KEYS_DIGEST_HEADER
+                    + " header: the keys_digest that POST " + Protocol.KEYS + " returned for the key id");
+        }
+        if (v.size() > 1) {
+            throw new ApiError(400, "malformed_keys_digest", "the " + Protocol.KEYS_DIGEST_HEADER + " header appears more than once");
+        }
+        try {
+            return KeysDigest.parse(v.get(0));
+        } catch (IllegalArgumentException e) {
+            throw new ApiError(400, "malformed_keys_digest", "malformed " + Protocol.KEYS_DIGEST_HEADER + " header: " + e.getMessage());
         }
     }
 

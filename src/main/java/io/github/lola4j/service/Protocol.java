@@ -23,6 +23,12 @@ public final class Protocol {
 
     /** The request header carrying the key id (a bearer capability: never put it in a URL). */
     public static final String KEY_ID_HEADER = "Lola4j-Key-Id";
+    /**
+     * The request header of {@code POST /v1/predict} carrying the {@link KeysDigest} (64 hex digits)
+     * of the evaluation keys the client registered under its key id; a server holding other keys
+     * under that id answers 409 {@code keys_mismatch}.
+     */
+    public static final String KEYS_DIGEST_HEADER = "Lola4j-Keys-Digest";
     /** The response header with the server's evaluation time in seconds. */
     public static final String SERVER_SECONDS_HEADER = "Lola4j-Server-Seconds";
 

@@ -168,4 +168,92 @@ class ClientPlanTest {
         IOException e = assertThrows(IOException.class, () -> ClientPlan.read(new ByteArrayInputStream(new byte[40])));
         assertTrue(e.getMessage().contains("magic"), e.getMessage());
     }
+
+    /**
+     * Every ciphertext of these streams carries a valid CRC; only the stream digest tells that
+     * they were swapped, duplicated or taken from another tensor of the same plan.
+     */
+    @Test
+    void reorderedDuplicatedOrMixedCiphertextsAreRefused() throws IOException {
+        ClientPlan c = plan.clientPlan();
+        assertTrue(c.inputRepresentation().ciphertexts() >= 2, "the test needs an input of several ciphertexts");
+        byte[] a = tensorBytes(c, c.encryptInput(net.input(sample, 0), sk, RND));
+        byte[] b = tensorBytes(c, c.encryptInput(net.input(sample, 1), sk, RND));
+        int header = 22;
+        int one = (int) io.github.lola4j.ckks.CkksSerializer.ciphertextSize(c.parameters(), c.parameters().maxLevel(), true);
+        assertEquals(header + c.inputRepresentation().ciphertexts() * one + 32, a.length, "the layout this test splices");
+        byte[] swapped = a.clone();
+        System.arraycopy(a, header, swapped, header + one, one);
+        System.arraycopy(a, header + one, swapped, header, one);
+        byte[] duplicated = a.clone();
+        System.arraycopy(a, header, duplicated, header + one, one);
+        byte[] mixed = a.clone();
+        System.arraycopy(b, header + one, mixed, header + one, one);
+        byte[] otherDigest = a.clone();
+        System.arraycopy(b, b.length - 32, otherDigest, a.length - 32, 32);
+        for (byte[] bad : List.of(swapped, duplicated, mixed, otherDigest)) {
+            IOException e = assertThrows(IOException.class, () -> c.readInput(new ByteArrayInputStream(bad)));
+            assertTrue(e.getMessage().contains("stream digest"), e.getMessage());
+        }
+        assertEquals(c.inputRepresentation().ciphertexts(), c.readInput(new ByteArrayInputStream(a)).ciphertexts().size());
+        byte[] v1 = a.clone();
+        v1[9] = 1;
+        IOException e = assertThrows(IOException.class, () -> c.readInput(new ByteArrayInputStream(v1)));
+        assertTrue(e.getMessage().contains("version 1"), e.getMessage());
+    }
+
+    /**
+     * A result decrypted under another secret key than the one behind the evaluation keys is
+     * refused, in latency and batch mode, instead of being returned as confident wrong scores.
+     */
+    @Test
+    void aResultUnderAnotherKeyIsRefused() {
+        ClientPlan c = plan.clientPlan();
+        SecretKey other = new KeyGenerator(plan.parameters(), RND).secretKey();
+        EncryptedTensor y = plan.evaluate(c.encryptInput(net.input(sample, 4), sk, RND), evk);
+        double[] right = c.decryptOutput(y, sk);
+        assertEquals(Tensor.argmax(net.forward(net.input(sample, 4))), Tensor.argmax(right));
+        ResultOutOfRangeException e = assertThrows(ResultOutOfRangeException.class, () -> c.decryptOutput(y, other));
+        assertTrue(e.likelyWrongKey(), e.getMessage());
+        assertTrue(e.getMessage().contains("does not decrypt under this secret key"), e.getMessage());
+        assertTrue(e.outOfRange() * 10 >= e.checked() && e.largest() > e.bound(), e.getMessage());
+        // unchecked, the same result decrypts to numbers that look like scores of a wrong digit
+        double[] raw = c.decryptOutputUnchecked(y, other);
+        assertEquals(right.length, raw.length);
+        double largest = 0;
+        for (double v : raw) {
+            largest = Math.max(largest, Math.abs(v));
+        }
+        assertTrue(largest > 100, "garbage without the check: " + Arrays.toString(raw));
+
+        Plan batch = LolaCompiler.compile(net, LolaCompiler.Options.batch().withBatchSize(16));
+        KeyGenerator kg = new KeyGenerator(batch.parameters(), RND);
+        SecretKey bsk = kg.secretKey();
+        EvaluationKeys bevk = kg.evaluationKeys(bsk, batch.keyRequirements());
+        List<double[]> xs = List.of(net.input(sample, 0), net.input(sample, 1), net.input(sample, 2));
+        EncryptedTensor by = batch.evaluate(batch.clientPlan().encryptBatch(xs, bsk, RND), bevk);
+        double[][] scores = batch.decryptBatch(by, bsk, 3);
+        for (int i = 0; i < 3; i++) {
+            assertEquals(Tensor.argmax(net.forward(xs.get(i))), Tensor.argmax(scores[i]), "batch image " + i);
+        }
+        SecretKey bother = new KeyGenerator(batch.parameters(), RND).secretKey();
+        assertThrows(ResultOutOfRangeException.class, () -> batch.decryptBatch(by, bother, 3));
+        assertEquals(3, batch.clientPlan().decryptBatchUnchecked(by, bother, 3).length);
+    }
+
+    /**
+     * An input far beyond the calibrated range overflows the modulus; the decryption says so
+     * instead of returning the wrapped values.
+     */
+    @Test
+    void anOverflowIsRefusedNotReturned() {
+        ClientPlan c = plan.clientPlan();
+        double[] x = net.input(sample, 5);
+        double[] big = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            big[i] = 3000 * x[i];
+        }
+        EncryptedTensor y = plan.evaluate(c.encryptInput(big, sk, RND), evk);
+        assertThrows(ResultOutOfRangeException.class, () -> c.decryptOutput(y, sk));
+    }
 }

@@ -74,13 +74,17 @@ class PredictionServiceTest {
         final SecretKey sk;
         final EvaluationKeys evk;
         final KeyId id;
+        final KeysDigest digest;
 
         Keys(String model) throws IOException {
             Plan p = plan(model);
             KeyGenerator kg = new KeyGenerator(p.parameters(), RND);
             sk = kg.secretKey();
             evk = kg.evaluationKeys(sk, p.keyRequirements());
-            id = client.registerKeys(model, evk).keyId();
+            PredictionClient.Registration r = client.registerKeys(model, evk);
+            id = r.keyId();
+            digest = r.keysDigest();
+            assertEquals(KeysDigest.of(new CkksSerializer(evk.parameters()).toBytes(evk)), digest, "the digest of the bytes sent");
             ISSUED.add(id.value());
         }
     }
@@ -101,7 +105,7 @@ class PredictionServiceTest {
         for (int i = 0; i < 3; i++) {
             double[] x = input("lola", i);
             EncryptedTensor ct = remote.encryptInput(x, k.sk, RND);
-            PredictionClient.Prediction p = client.predict("lola", k.id, remote, ct);
+            PredictionClient.Prediction p = client.predict("lola", k.id, k.digest, remote, ct);
             assertArrayEquals(tensorBytes(local.clientPlan(), local.evaluate(ct, k.evk)), tensorBytes(remote, p.output()),
                     "the server's result is bit for bit the local evaluation's");
             double[] scores = remote.decryptOutput(p.output(), k.sk);
@@ -182,23 +186,25 @@ class PredictionServiceTest {
         byte[] body = tensorBytes(smallPlan, smallPlan.encryptInput(input("lola-small", 1), small.sk, RND));
         String predict = Protocol.PREDICT + "?model=lola-small";
         String id = Protocol.KEY_ID_HEADER;
+        String dg = Protocol.KEYS_DIGEST_HEADER;
 
-        expect(415, "unsupported_media_type", raw(u, "POST", predict, "application/octet-stream", body, id, small.id.value()));
-        expect(415, "unsupported_media_type", raw(u, "POST", predict, null, body, id, small.id.value()));
+        expect(415, "unsupported_media_type", raw(u, "POST", predict, "application/octet-stream", body, id, small.id.value(), dg, small.digest.hex()));
+        expect(415, "unsupported_media_type", raw(u, "POST", predict, null, body, id, small.id.value(), dg, small.digest.hex()));
         expect(400, "invalid_input", raw(u, "POST", predict, Protocol.TENSOR_TYPE, Arrays.copyOf(body, body.length / 2), id,
-                small.id.value()));
+                small.id.value(), dg, small.digest.hex()));
         byte[] flipped = body.clone();
         flipped[body.length / 3] ^= 0x20;
-        expect(400, "invalid_input", raw(u, "POST", predict, Protocol.TENSOR_TYPE, flipped, id, small.id.value()));
+        expect(400, "invalid_input", raw(u, "POST", predict, Protocol.TENSOR_TYPE, flipped, id, small.id.value(), dg, small.digest.hex()));
         byte[] longer = Arrays.copyOf(body, body.length + 1);
-        expect(400, "trailing_bytes", raw(u, "POST", predict, Protocol.TENSOR_TYPE, longer, id, small.id.value()));
+        expect(400, "trailing_bytes", raw(u, "POST", predict, Protocol.TENSOR_TYPE, longer, id, small.id.value(), dg, small.digest.hex()));
         // a tensor of another model, with keys of that model: refused by the plan fingerprint
         JsonNode e = expect(400, "invalid_input", raw(u, "POST", Protocol.PREDICT + "?model=lola", Protocol.TENSOR_TYPE,
-                tensorBytes(smallPlan, smallPlan.encryptInput(input("lola-small", 1), small.sk, RND)), id, big.id.value()));
+                tensorBytes(smallPlan, smallPlan.encryptInput(input("lola-small", 1), small.sk, RND)), id, big.id.value(), dg,
+                big.digest.hex()));
         assertTrue(e.get("message").asText().contains("another plan"), e.toString());
         // keys of one model used for another
         expect(409, "key_id_for_another_model", raw(u, "POST", Protocol.PREDICT + "?model=lola", Protocol.TENSOR_TYPE,
-                tensorBytes(bigPlan, bigPlan.encryptInput(input("lola", 1), big.sk, RND)), id, small.id.value()));
+                tensorBytes(bigPlan, bigPlan.encryptInput(input("lola", 1), big.sk, RND)), id, small.id.value(), dg, small.digest.hex()));
         // keys of other parameters, or missing keys
         byte[] smallKeys = new CkksSerializer(small.evk.parameters()).toBytes(small.evk);
         expect(plan("lola").parameters().equals(plan("lola-small").parameters()) ? 400 : 400, null,
@@ -208,24 +214,30 @@ class PredictionServiceTest {
         expect(400, "missing_keys", raw(u, "POST", Protocol.KEYS + "?model=lola-small", Protocol.EVALUATION_KEYS_TYPE,
                 new CkksSerializer(partial.parameters()).toBytes(partial)));
         // key ids: unknown, malformed, missing
-        expect(404, "unknown_key_id", raw(u, "POST", predict, Protocol.TENSOR_TYPE, body, id, KeyId.random(RND).value()));
+        expect(404, "unknown_key_id", raw(u, "POST", predict, Protocol.TENSOR_TYPE, body, id, KeyId.random(RND).value(), dg,
+                small.digest.hex()));
+        // the keys digest: missing, malformed, or naming other keys than the id holds
+        expect(400, "missing_keys_digest", raw(u, "POST", predict, Protocol.TENSOR_TYPE, body, id, small.id.value()));
+        expect(400, "malformed_keys_digest", raw(u, "POST", predict, Protocol.TENSOR_TYPE, body, id, small.id.value(), dg, "zz"));
+        expect(409, "keys_mismatch", raw(u, "POST", predict, Protocol.TENSOR_TYPE, body, id, small.id.value(), dg,
+                big.digest.hex()));
         expect(400, "malformed_key_id", raw(u, "POST", predict, Protocol.TENSOR_TYPE, body, id, "not-a-key-id"));
         expect(401, "missing_key_id", raw(u, "POST", predict, Protocol.TENSOR_TYPE, body));
         // oversized bodies: announced, and streamed without a length
         HostedModel hs = HostedModel.of("lola-small", plan("lola-small"));
         expect(413, "body_too_large", raw(u, "POST", predict, Protocol.TENSOR_TYPE, new byte[(int) hs.maxInputBytes() + 1], id,
-                small.id.value()));
+                small.id.value(), dg, small.digest.hex()));
         io.github.lola4j.ckks.PublicKey pk = new KeyGenerator(smallPlan.parameters(), RND).publicKey(small.sk);
         byte[] full = tensorBytes(smallPlan, smallPlan.encryptInput(input("lola-small", 1), pk, RND));
         assertEquals(hs.maxInputBytes(), full.length, "a public-key encryption travels in full: the largest input");
-        expect(413, "body_too_large", chunked(u, predict, Protocol.TENSOR_TYPE, full, 100_000, small.id));
+        expect(413, "body_too_large", chunked(u, predict, Protocol.TENSOR_TYPE, full, 100_000, small));
         // JSON where binary is expected, malformed or not
         expect(415, "unsupported_media_type", raw(u, "POST", Protocol.KEYS + "?model=lola-small", Protocol.JSON_TYPE,
                 "{\"keys\": [1, 2,".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         // names, paths, methods
         expect(404, "unknown_model", raw(u, "POST", Protocol.PREDICT + "?model=nope", Protocol.TENSOR_TYPE, body, id,
-                small.id.value()));
-        expect(400, "missing_model", raw(u, "POST", Protocol.PREDICT, Protocol.TENSOR_TYPE, body, id, small.id.value()));
+                small.id.value(), dg, small.digest.hex()));
+        expect(400, "missing_model", raw(u, "POST", Protocol.PREDICT, Protocol.TENSOR_TYPE, body, id, small.id.value(), dg, small.digest.hex()));
         expect(404, "not_found", raw(u, "GET", "/v2/predict", null, null));
         expect(404, "unknown_model", raw(u, "GET", Protocol.MODELS + "/nope/plan", null, null));
         HttpResponse<String> r = raw(u, "GET", Protocol.PREDICT, null, null);
@@ -256,10 +268,10 @@ class PredictionServiceTest {
         return e;
     }
 
-    private static HttpResponse<String> chunked(URI u, String path, String type, byte[] prefix, int extra, KeyId id)
+    private static HttpResponse<String> chunked(URI u, String path, String type, byte[] prefix, int extra, Keys k)
             throws IOException, InterruptedException {
         HttpRequest req = HttpRequest.newBuilder(URI.create(u + path)).header("Content-Type", type)
-                .header(Protocol.KEY_ID_HEADER, id.value())
+                .header(Protocol.KEY_ID_HEADER, k.id.value()).header(Protocol.KEYS_DIGEST_HEADER, k.digest.hex())
                 .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.SequenceInputStream(
                         new java.io.ByteArrayInputStream(prefix), new java.io.ByteArrayInputStream(new byte[extra])))).build();
         return ServiceTestSupport.RAW.send(req, HttpResponse.BodyHandlers.ofString());
@@ -281,7 +293,7 @@ class PredictionServiceTest {
             HttpResponse<String> res = keyUpload
                     ? raw(u, "POST", Protocol.KEYS + "?model=lola-small", Protocol.EVALUATION_KEYS_TYPE, m)
                     : raw(u, "POST", Protocol.PREDICT + "?model=lola-small", Protocol.TENSOR_TYPE, m, Protocol.KEY_ID_HEADER,
-                            k.id.value());
+                            k.id.value(), Protocol.KEYS_DIGEST_HEADER, k.digest.hex());
             assertTrue(res.statusCode() >= 400 && res.statusCode() < 500, "mutation " + i + ": " + res.statusCode() + " " + res.body());
             error(res);
             statuses.add(res.statusCode());
