@@ -311,6 +311,122 @@ public final class Plan {
         return PlanReport.of(this);
     }
 
+    // ------------------------------------------------------------------ memory
+
+    /**
+     * An estimate of the heap an evaluation of the plan needs, in bytes, by what holds it; the
+     * figure {@link PlanReport#peakMemoryBytes()} reports is {@link #total()}. It counts arrays of
+     * residues only (8 bytes per coefficient and prime), not object headers, not the network's own
+     * weights and not the diagonals' slot values the compiler keeps (those are in the heap already
+     * when the plan exists).
+     *
+     * @param encodedWeights the plaintext operands of every step (weights, masks, biases) encoded at
+     *                       their level in product form, one row of N residues per prime: what
+     *                       {@link #prepare()} or the first evaluation makes, and the plan keeps
+     * @param evaluationKeys the evaluation keys in memory (relinearization and one Galois key per
+     *                       rotation step, each 2 x dnum polynomials over Q and P, uniform halves
+     *                       expanded); their serialized, seeded form is about half of it
+     * @param workingSet     per evaluation: the largest number of ciphertexts one step keeps alive
+     *                       (its inputs, outputs, hoisted rotations and a few pending ones) at that
+     *                       step's level, plus the key-switching workspace of each thread
+     */
+    public record MemoryEstimate(long encodedWeights, long evaluationKeys, long workingSet) {
+        /**
+         * Checks the figures.
+         *
+         * @throws IllegalArgumentException when one is negative
+         */
+        public MemoryEstimate {
+            if (encodedWeights < 0 || evaluationKeys < 0 || workingSet < 0) {
+                throw new IllegalArgumentException("memory estimate: figures must be non-negative, got weights " + encodedWeights
+                        + ", keys " + evaluationKeys + ", working set " + workingSet);
+            }
+        }
+
+        /** The sum: encoded weights, evaluation keys and working set. */
+        public long total() {
+            return encodedWeights + evaluationKeys + workingSet;
+        }
+    }
+
+    /**
+     * The server's memory estimate with one key-switching workspace per available processor (the
+     * default thread count of the CLI and of {@link #report()}).
+     *
+     * @return the estimate; its total is {@link PlanReport#peakMemoryBytes()}
+     */
+    public MemoryEstimate memoryEstimate() {
+        return memoryEstimate(Math.max(1, Runtime.getRuntime().availableProcessors()));
+    }
+
+    /**
+     * The server's memory estimate for evaluations on a number of threads: what the plan holds once
+     * prepared (encoded weights), the evaluation keys, and the working memory of one evaluation.
+     * Exact arithmetic on the plan's steps; no key or encoding is made.
+     *
+     * @param threads the evaluation threads, at least 1 (each needs a key-switching workspace)
+     * @return the estimate
+     * @throws IllegalArgumentException when threads is below 1
+     */
+    public MemoryEstimate memoryEstimate(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("memoryEstimate: threads must be at least 1, got " + threads);
+        }
+        long n = params.ringDegree();
+        // A key polynomial is over every prime of Q and the special primes P.
+        long keyPoly = 8L * n * (params.maxLevel() + 1 + params.specialPrimes().length);
+        int galois = keys.galoisElements(params).size();
+        long keyMemory = (galois + (keys.needsRelinearization() ? 1 : 0)) * 2L * params.dnum() * keyPoly;
+        long plaintextBytes = 0;
+        long working = 0;
+        for (PlanStep st : steps) {
+            if (st.kernel == null) {
+                continue;
+            }
+            OpCounts c = st.counts;
+            // Weights are kept in their product form only (Plaintext.productForm): one row per limb.
+            plaintextBytes += c.total(OpCounts.Op.PLAIN_PRODUCT) * 8L * n * (st.levelIn + 1);
+            long ctBytes = 2L * 8 * n * (st.levelIn + 1);
+            long alive = st.in.ciphertexts() + st.out.ciphertexts() + c.total(OpCounts.Op.HOISTED_ROTATION)
+                    + Math.min(c.total(OpCounts.Op.ROTATION), 8);
+            working = Math.max(working, alive * ctBytes);
+        }
+        long switchWorkspace = (params.dnum() + 2L) * keyPoly * threads;
+        return new MemoryEstimate(plaintextBytes, keyMemory, working + switchWorkspace);
+    }
+
+    /**
+     * An estimate of the client's memory, in bytes: its secret and public keys, the evaluation keys
+     * it generates (in memory, before it serializes them), one encrypted input at the top level and
+     * one encrypted output at level 0. The plan itself (layouts, the network) is not counted.
+     *
+     * @return the bytes
+     */
+    public long clientMemoryBytes() {
+        long n = params.ringDegree();
+        int qp = params.maxLevel() + 1 + params.specialPrimes().length;
+        long secretAndPublic = 3L * 8 * n * qp; // s, and the public key's (b, a), over Q and P
+        long inputBytes = input.ciphertexts() * 2L * 8 * n * (params.maxLevel() + 1);
+        long outputBytes = output.ciphertexts() * 2L * 8 * n;
+        return secretAndPublic + memoryEstimate(1).evaluationKeys() + inputBytes + outputBytes;
+    }
+
+    /**
+     * An estimate of a run with the client and the server in one process (the CLI's {@code infer}
+     * and {@code demo}, latency or batch mode), in bytes: the server's {@link #memoryEstimate(int)}
+     * and the client's {@link #clientMemoryBytes()} with the evaluation keys counted once. The
+     * encrypted input is counted twice on purpose: the caller keeps it while the evaluation's
+     * working set holds the ciphertexts made from it.
+     *
+     * @param threads the evaluation threads, at least 1
+     * @return the bytes
+     * @throws IllegalArgumentException when threads is below 1
+     */
+    public long runMemoryBytes(int threads) {
+        MemoryEstimate server = memoryEstimate(threads);
+        return server.total() + clientMemoryBytes() - server.evaluationKeys();
+    }
+
     /**
      * Encodes every plaintext operand of every step at its level, so that the first evaluation is
      * as fast as the later ones (a server calls this once after loading the plan).

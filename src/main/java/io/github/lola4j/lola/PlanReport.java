@@ -42,6 +42,7 @@ import java.util.Locale;
  * @param cipherProducts        ciphertext-ciphertext products
  * @param predictedSeconds      the predicted single-thread server time
  * @param peakMemoryBytes       an estimate of the evaluation's memory: keys, encoded weights, working set
+ *                              ({@link Plan#memoryEstimate()}'s total, with its parts)
  * @param batch                 images per evaluation in batch mode, 1 otherwise
  * @param costModel             the source of the operation times
  * @param calibration           what the value ranges were measured on
@@ -107,13 +108,10 @@ public record PlanReport(String model, String inputShape, int outputs, int ringD
             s[i] = 64 - Long.numberOfLeadingZeros(sp[i]);
         }
         KeyRequirements req = plan.keyRequirements();
-        int galois = req.galoisElements(p).size();
-        long keyPoly = 8L * p.ringDegree() * (p.maxLevel() + 1 + sp.length);
-        long keyMemory = (galois + (req.needsRelinearization() ? 1 : 0)) * 2L * p.dnum() * keyPoly;
+        // One computation of the memory for the report, the CLI's preflight and the library's callers.
+        Plan.MemoryEstimate memory = plan.memoryEstimate();
         long keyBytes = CkksSerializer.evaluationKeysSize(p, req, CkksSerializer.Form.SEEDED);
         List<Step> steps = new ArrayList<>();
-        long plaintextBytes = 0;
-        long working = 0;
         OpCounts all = new OpCounts();
         List<PlanStep> ps = plan.steps();
         for (int i = 0; i < ps.size(); i++) {
@@ -124,17 +122,7 @@ public record PlanReport(String model, String inputShape, int outputs, int ringD
                     log2(st.scaleIn), log2(st.scaleOut), c.total(OpCounts.Op.ROTATION), c.total(OpCounts.Op.HOISTED_ROTATION),
                     c.total(OpCounts.Op.PLAIN_PRODUCT), c.constProducts(), c.cipherProducts(),
                     st.seconds * 1e3, new ArrayList<>(new java.util.TreeSet<>(st.rotationSteps)), st.relinearization));
-            if (st.kernel != null) {
-                // Weights are kept in their product form only (Plaintext.productForm): one row per limb.
-                long products = c.total(OpCounts.Op.PLAIN_PRODUCT);
-                plaintextBytes += products * 8L * p.ringDegree() * (st.levelIn + 1);
-                long ctBytes = 2L * 8 * p.ringDegree() * (st.levelIn + 1);
-                long alive = st.in.ciphertexts() + st.out.ciphertexts() + c.total(OpCounts.Op.HOISTED_ROTATION)
-                        + Math.min(c.total(OpCounts.Op.ROTATION), 8);
-                working = Math.max(working, alive * ctBytes);
-            }
         }
-        long switchWorkspace = (p.dnum() + 2L) * keyPoly * Math.max(1, Runtime.getRuntime().availableProcessors());
         int inCts = plan.inputRepresentation().ciphertexts();
         int outCts = plan.outputRepresentation().ciphertexts();
         long inBytes = inCts * CkksSerializer.ciphertextSize(p, p.maxLevel(), false);
@@ -145,9 +133,9 @@ public record PlanReport(String model, String inputShape, int outputs, int ringD
         return new PlanReport(plan.network().info().name(), plan.network().inputShape().toString(),
                 plan.network().outputShape().size(), p.ringDegree(), p.slots(), q, s, p.dnum(),
                 (int) Math.round(log2(p.defaultScale())), p.log2QP(), security, plan.depth(), req.needsRelinearization(),
-                new ArrayList<>(req.rotations()), keyBytes, keyMemory, inCts, inBytes, outCts, outBytes, all.keySwitchRotations(),
+                new ArrayList<>(req.rotations()), keyBytes, memory.evaluationKeys(), inCts, inBytes, outCts, outBytes, all.keySwitchRotations(),
                 all.total(OpCounts.Op.HOISTED_ROTATION), all.total(OpCounts.Op.PLAIN_PRODUCT), all.constProducts(),
-                all.cipherProducts(), plan.predictedSeconds(), keyMemory + plaintextBytes + working + switchWorkspace,
+                all.cipherProducts(), plan.predictedSeconds(), memory.total(),
                 plan.batchSize(), info.costModel(), info.calibration(), info.headroomBits(), info.alternatives(), steps);
     }
 
