@@ -34,6 +34,7 @@ public final class DemoCommand implements Command {
     private static final int WARM_RUNS = 15;
 
     private static final Set<String> VALUES = Set.of("model", "count", "threads", "data");
+    private static final Set<String> FLAGS = Set.of("no-memory-check");
 
     /** Creates the command. */
     public DemoCommand() {
@@ -52,7 +53,7 @@ public final class DemoCommand implements Command {
     @Override
     public String help() {
         return String.join("\n",
-                "usage: lola4j demo [--model NAME|PATH] [--count K] [--threads T] [--data DIR]",
+                "usage: lola4j demo [--model NAME|PATH] [--count K] [--threads T] [--data DIR] [--no-memory-check]",
                 "",
                 "Compiles the model (default: lola, the LoLa/CryptoNets MNIST network) and prints its plan; generates",
                 "the client's keys; then for K test images (default 5) encrypts the image, evaluates the network on",
@@ -65,13 +66,26 @@ public final class DemoCommand implements Command {
                 "  --model NAME|PATH  a shipped model (" + String.join(", ", ModelRegistry.names()) + ") or a model file",
                 "  --count K          images to classify (default 5)",
                 "  --threads T        server threads (default: available processors)",
-                "  --data DIR         folder with the MNIST files");
+                "  --data DIR         folder with the MNIST files",
+                "  --no-memory-check  run even when the plan's memory estimate exceeds the heap that is left (by",
+                "                     default such a run stops before any key is generated, exit code 3, naming",
+                "                     the -Xmx it needs)");
     }
 
     @Override
     public int run(String[] args, PrintStream out, PrintStream err) throws Exception {
-        Options o = Options.parse(args, VALUES, Set.of());
+        Options o = Options.parse(args, VALUES, FLAGS);
         o.requireNoPositional();
+        try {
+            return run(o, out);
+        } catch (MemoryPreflight.InsufficientMemoryException e) {
+            // a refusal, not a failure: the message says what to do, a class name would only distract
+            err.println("lola4j " + name() + ": " + e.getMessage());
+            return 3;
+        }
+    }
+
+    private int run(Options o, PrintStream out) throws Exception {
         int count = o.getInt("count", 5, 1, 10000);
         int threads = o.getInt("threads", Runtime.getRuntime().availableProcessors(), 1, 4096);
         Network net = ModelRegistry.load(o.get("model", "lola"));
@@ -85,6 +99,10 @@ public final class DemoCommand implements Command {
         out.print(plan.report());
         out.printf(Locale.ROOT, "compiled in %.2f s%n", compile);
         out.printf(Locale.ROOT, "NTT kernels: %s%n%n", Simd.description());
+        if (!o.has("no-memory-check")) {
+            // Before any key: a plan larger than the heap would otherwise die minutes later in key generation or encoding.
+            MemoryPreflight.check(name(), net.info().name(), plan, threads, "--no-memory-check");
+        }
 
         SecureRandom rnd = new SecureRandom();
         t0 = System.nanoTime();

@@ -34,7 +34,7 @@ public final class InferCommand implements Command {
     private static final Set<String> VALUES = Set.of("model", "count", "offset", "threads", "warmup", "data", "dataset",
             "ring-degree", "input", "batch-size", "max-input-ciphertexts");
     private static final Set<String> FLAGS = Set.of("json", "no-download", "symmetric", "masked-output", "batch",
-            "no-range-check");
+            "no-range-check", "no-memory-check");
 
     /** Creates the command. */
     public InferCommand() {
@@ -75,6 +75,9 @@ public final class InferCommand implements Command {
                 "  --symmetric          encrypt with the secret key: less noise, half the upload",
                 "  --no-range-check     decrypt without refusing results beyond the plan's range (research on raw",
                 "                       values; by default such a result stops the run with exit code 4)",
+                "  --no-memory-check    run even when the plan's memory estimate exceeds the heap that is left (by",
+                "                       default such a run stops before any key is generated, exit code 3, naming",
+                "                       the -Xmx it needs)",
                 "  --data DIR           folder with the MNIST files; default $LOLA4J_DATA, ~/.cache/lola4j, download",
                 "  --dataset ID         mnist, fashion-mnist or cifar10 (default: the model's)",
                 "  --no-download        fail instead of downloading missing data",
@@ -95,7 +98,8 @@ public final class InferCommand implements Command {
                 "                       per evaluation of a batch), ...",
                 "",
                 "Progress goes to standard error. exit code: 0 on success (whatever the agreement), 2 on a usage",
-                "error, 3 when the model or the data cannot be read or the model cannot fit.");
+                "error, 3 when the model or the data cannot be read, the model cannot fit, or the plan cannot fit",
+                "the heap.");
     }
 
     @Override
@@ -104,6 +108,10 @@ public final class InferCommand implements Command {
         o.requireNoPositional();
         try (HeapWatch heap = new HeapWatch()) {
             return run(o, heap, out, err);
+        } catch (MemoryPreflight.InsufficientMemoryException e) {
+            // a refusal, not a failure: the message says what to do, a class name would only distract
+            err.println("lola4j " + name() + ": " + e.getMessage());
+            return 3;
         }
     }
 
@@ -122,6 +130,10 @@ public final class InferCommand implements Command {
             throw new UsageException("--offset " + offset + " --count " + count + " goes past the " + test.count() + " test images");
         }
         Plan plan = Lola.compile(net, o, err);
+        if (!o.has("no-memory-check")) {
+            // Before any key: lola-cifar's keys and encoded weights took the default heap and died minutes later.
+            MemoryPreflight.check(name(), net.info().name(), plan, threads, "--no-memory-check");
+        }
         PlanReport report = plan.report();
         boolean batch = plan.isBatch();
         // A batch evaluation takes seconds: one untimed batch is enough for the JIT.
@@ -133,9 +145,10 @@ public final class InferCommand implements Command {
         PublicKey pk = kg.publicKey(sk);
         EvaluationKeys evk = kg.evaluationKeys(sk, plan.keyRequirements());
         double keygen = (System.nanoTime() - t0) / 1e9;
-        plan.prepare();
         CkksSerializer ser = new CkksSerializer(plan.parameters());
+        // Serialized before the weights are encoded: the byte buffers (a few times the keys' size) are garbage by then.
         long keyBytes = ser.toBytes(evk).length;
+        plan.prepare();
         boolean symmetric = o.has("symmetric");
         boolean rangeCheck = !o.has("no-range-check");
         ForkJoinPool pool = new ForkJoinPool(threads);

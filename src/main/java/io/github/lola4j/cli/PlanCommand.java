@@ -39,7 +39,8 @@ public final class PlanCommand implements Command {
                 "Compiles a trained model into an encrypted-inference plan and prints its report: per step the",
                 "layers, the kernel, the message representations in and out, the levels, rotations and products",
                 "and the predicted time; in total the 128-bit CKKS parameters, the exact rotation keys and their",
-                "size, the input and output ciphertext sizes, the predicted latency and peak memory.",
+                "size, the input and output ciphertext sizes, the predicted latency and peak memory (encoded",
+                "weights, keys and working set; infer and demo refuse a plan whose estimate exceeds the heap).",
                 "",
                 "options:",
                 "  --model NAME|PATH    a shipped model (" + String.join(", ", ModelRegistry.names())
@@ -67,6 +68,12 @@ public final class PlanCommand implements Command {
         Plan plan = Lola.compile(net, o, err);
         PlanReport report = plan.report();
         out.print(report);
+        // The report's peak memory is the server's estimate; infer and demo check the client's share too.
+        Plan.MemoryEstimate m = plan.memoryEstimate();
+        out.printf(java.util.Locale.ROOT, "memory    %s = encoded weights %s + keys %s + working set %s; infer and demo (client"
+                + " and server in one JVM) about %s, checked against the heap before any key is made%n",
+                Lola.bytes(m.total()), Lola.bytes(m.encodedWeights()), Lola.bytes(m.evaluationKeys()), Lola.bytes(m.workingSet()),
+                Lola.bytes(plan.runMemoryBytes(Runtime.getRuntime().availableProcessors())));
         if (o.has("out")) {
             java.nio.file.Path file = java.nio.file.Path.of(o.get("out", ""));
             java.nio.file.Path tmp = file.resolveSibling(file.getFileName() + ".part");
