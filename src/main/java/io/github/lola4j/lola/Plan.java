@@ -415,8 +415,9 @@ public final class Plan {
      * An estimate of a run with the client and the server in one process (the CLI's {@code infer}
      * and {@code demo}, latency or batch mode), in bytes: the server's {@link #memoryEstimate(int)}
      * and the client's {@link #clientMemoryBytes()} with the evaluation keys counted once. The
-     * encrypted input is counted twice on purpose: the caller keeps it while the evaluation's
-     * working set holds the ciphertexts made from it.
+     * encrypted input is counted twice on purpose, an upper bound: the first step's working set is
+     * that input, and a caller may hold another one meanwhile (the CLI's {@code infer} keeps the
+     * first image's input for its single-thread timing while it evaluates the next).
      *
      * @param threads the evaluation threads, at least 1
      * @return the bytes
