@@ -657,12 +657,18 @@ public final class ClientPlan {
      */
     public static ClientPlan read(InputStream in) throws IOException {
         byte[] body = inflate(FramedFile.read(in, MAGIC, VERSION, MAX_BODY, "client plan"));
+        // Every count below is checked against the parameters and the bytes left (d.available(),
+        // exact on a byte array) before anything is allocated from it.
         DataInputStream d = new DataInputStream(new ByteArrayInputStream(body));
         try {
             long fp = d.readLong();
             int batch = d.readInt();
-            String name = RepresentationCodec.readString(d);
+            String name = RepresentationCodec.readString(d, "client plan's model name");
             int channels = d.readUnsignedByte();
+            if (channels < 1 || channels > InputNormalization.MAX_CHANNELS) {
+                throw new IOException("client plan: " + channels + " input normalization channels, expected 1 to "
+                        + InputNormalization.MAX_CHANNELS);
+            }
             double[] scale = new double[channels];
             double[] offset = new double[channels];
             for (int c = 0; c < channels; c++) {
@@ -678,38 +684,57 @@ public final class ClientPlan {
             for (int i = 0; i < rank; i++) {
                 dims[i] = d.readInt();
             }
+            Shape shape = Shape.of(dims);
             int outputSize = d.readInt();
             double alpha = d.readDouble();
             double beta = d.readDouble();
             int pl = d.readInt();
-            if (pl < 0 || pl > body.length) {
-                throw new IOException("client plan: the parameters' length " + pl + " exceeds the file");
+            if (pl < 0 || pl > d.available()) {
+                throw new IOException("client plan: the parameters' length " + pl + " exceeds the " + d.available()
+                        + " bytes left in the body");
             }
             byte[] p = new byte[pl];
             d.readFully(p);
             CkksParameters params = CkksSerializer.readParameters(new ByteArrayInputStream(p));
-            KeyRequirements keys = d.readBoolean() ? KeyRequirements.relinearization() : KeyRequirements.none();
-            if (d.readBoolean()) {
+            int slots = params.slots();
+            if (batch < 0 || batch > slots) {
+                throw new IOException("client plan: batch " + batch + " is outside [0, " + slots + "] (the slots)");
+            }
+            long images = Math.max(1, batch);
+            long inputs = shape.size() * images;
+            long outputs = (long) outputSize * images;
+            if (inputs > RepresentationCodec.MAX_ELEMENTS || outputSize < 1 || outputs > RepresentationCodec.MAX_ELEMENTS) {
+                throw new IOException("client plan: " + shape + " inputs and " + outputSize + " outputs per image, " + images
+                        + " images: expected at least one output and at most " + RepresentationCodec.MAX_ELEMENTS
+                        + " values each way");
+            }
+            KeyRequirements keys = readFlag(d, "relinearization") ? KeyRequirements.relinearization() : KeyRequirements.none();
+            if (readFlag(d, "conjugation")) {
                 keys = keys.withConjugation();
             }
             int rotations = d.readInt();
-            if (rotations < 0 || rotations > params.slots()) {
-                throw new IOException("client plan: " + rotations + " rotation keys is outside [0, " + params.slots() + "]");
+            long maxRotations = Math.min(slots, d.available() / 4);
+            if (rotations < 0 || rotations > maxRotations) {
+                throw new IOException("client plan: " + rotations + " rotation keys is outside [0, " + maxRotations
+                        + "] (the slots, and the bytes left)");
             }
             TreeSet<Integer> steps = new TreeSet<>();
             for (int i = 0; i < rotations; i++) {
-                steps.add(d.readInt());
+                int s = d.readInt();
+                // write() lists the set's steps in increasing order; anything else is not what it wrote.
+                if (s == 0 || (!steps.isEmpty() && s <= steps.last())) {
+                    throw new IOException("client plan: rotation step " + i + " is " + s + ", expected a non-zero step above "
+                            + (steps.isEmpty() ? "nothing" : steps.last()) + " (strictly increasing)");
+                }
+                steps.add(s);
             }
             keys = keys.withRotations(steps);
-            Representation input = RepresentationCodec.read(d, params.slots());
-            Representation output = RepresentationCodec.read(d, params.slots());
+            Representation input = RepresentationCodec.read(d, slots, inputs);
+            Representation output = RepresentationCodec.read(d, slots, RepresentationCodec.MAX_ELEMENTS);
             if (d.available() != 0) {
                 throw new IOException("client plan has " + d.available() + " unexpected bytes after its contents");
             }
-            if (batch < 0 || batch > params.slots() || outputSize < 1) {
-                throw new IOException("client plan: batch " + batch + " or output size " + outputSize + " is out of range");
-            }
-            return new ClientPlan(name, params, Shape.of(dims), normalization, outputSize, input, output, alpha, beta, keys, fp, batch);
+            return new ClientPlan(name, params, shape, normalization, outputSize, input, output, alpha, beta, keys, fp, batch);
         } catch (EOFException e) {
             throw new IOException("client plan body ends before its contents do", e);
         } catch (IllegalArgumentException e) {
@@ -717,16 +742,42 @@ public final class ClientPlan {
         }
     }
 
-    /** The body is deflated (the layouts' slot maps are regular); inflating stops at the size limit. */
+    /** A boolean written by writeBoolean: 0 or 1, nothing else. */
+    private static boolean readFlag(DataInputStream d, String what) throws IOException {
+        int b = d.readUnsignedByte();
+        if (b > 1) {
+            throw new IOException("client plan: the " + what + " flag is " + b + ", expected 0 or 1");
+        }
+        return b == 1;
+    }
+
+    /**
+     * The body is deflated (the layouts' slot maps are regular). Inflating grows with the output
+     * and stops at the size limit; a stream that is truncated, fails its Adler-32, needs a
+     * dictionary or has bytes after its end is refused.
+     */
     private static byte[] inflate(byte[] packed) throws IOException {
         java.util.zip.Inflater z = new java.util.zip.Inflater();
-        try (java.util.zip.InflaterInputStream in = new java.util.zip.InflaterInputStream(new ByteArrayInputStream(packed), z)) {
-            byte[] b = in.readNBytes(MAX_BODY + 1);
-            if (b.length > MAX_BODY) {
-                throw new IOException("client plan inflates beyond " + MAX_BODY + " bytes");
+        try {
+            z.setInput(packed);
+            ByteArrayOutputStream out = new ByteArrayOutputStream(Math.min(MAX_BODY, 4 * packed.length + 64));
+            byte[] buf = new byte[1 << 16];
+            while (!z.finished()) {
+                int n = z.inflate(buf);
+                if (n == 0 && (z.needsInput() || z.needsDictionary())) {
+                    throw new IOException("client plan body is not valid deflate data: "
+                            + (z.needsDictionary() ? "it needs a preset dictionary" : "it ends before the deflate stream does"));
+                }
+                out.write(buf, 0, n);
+                if (out.size() > MAX_BODY) {
+                    throw new IOException("client plan inflates beyond " + MAX_BODY + " bytes");
+                }
             }
-            return b;
-        } catch (java.util.zip.ZipException e) {
+            if (z.getRemaining() != 0) {
+                throw new IOException("client plan body has " + z.getRemaining() + " bytes after its deflate stream");
+            }
+            return out.toByteArray();
+        } catch (java.util.zip.DataFormatException e) {
             throw new IOException("client plan body is not valid deflate data: " + e.getMessage(), e);
         } finally {
             z.end();

@@ -13,7 +13,8 @@ import java.util.zip.CRC32C;
 /**
  * The envelope the lola file formats share (big-endian):
  * {@code magic (8 bytes) | version u16 | body length u32 | body | CRC32C of magic..body u32}.
- * Reading checks all four before the body is parsed, so a parser only ever sees intact bytes.
+ * Reading checks all four before the body is parsed, so a parser only ever sees intact bytes, and
+ * allocates only as the body's bytes arrive.
  */
 final class FramedFile {
 
@@ -61,8 +62,12 @@ final class FramedFile {
         if (len < 0 || len > maxBody) {
             throw new IOException(what + " body length " + Integer.toUnsignedString(len) + " is outside [0, " + maxBody + "]");
         }
-        byte[] body = new byte[len];
-        readFully(s, body, what, "the body (" + len + " bytes)");
+        // Read, not allocated up front: a short file that announces a large body fails after
+        // allocating what it holds, not maxBody.
+        byte[] body = s.readNBytes(len);
+        if (body.length < len) {
+            throw new EOFException(what + " truncated: it ends in the body (" + body.length + " of " + len + " bytes)");
+        }
         byte[] c = new byte[4];
         readFully(s, c, what, "the checksum");
         int stored = (c[0] & 0xFF) << 24 | (c[1] & 0xFF) << 16 | (c[2] & 0xFF) << 8 | (c[3] & 0xFF);

@@ -77,39 +77,47 @@ final class PlanFile {
 
     static Plan read(InputStream in) throws IOException {
         byte[] body = FramedFile.read(in, MAGIC, VERSION, MAX_BODY, "plan file");
-        int len = body.length;
+        // Every count is checked against the bytes left (d.available(), exact on a byte array)
+        // before anything is allocated from it.
         DataInputStream d = new DataInputStream(new ByteArrayInputStream(body));
         try {
             long fingerprint = d.readLong();
             int batch = d.readInt();
-            byte[] p = new byte[checkedLength(d.readInt(), len, "parameters")];
+            byte[] p = new byte[checkedLength(d.readInt(), d.available(), "parameters")];
             d.readFully(p);
             CkksParameters params = CkksSerializer.readParameters(new ByteArrayInputStream(p));
-            byte[] n = new byte[checkedLength(d.readInt(), len, "network")];
+            byte[] n = new byte[checkedLength(d.readInt(), d.available(), "network")];
             d.readFully(n);
             Network net = ModelFormat.fromBytes(n, "the plan's network");
-            int count = d.readUnsignedShort();
-            List<Choice> choices = new ArrayList<>();
+            // A choice takes at least its 2-byte length.
+            int count = checkedLength(d.readUnsignedShort(), d.available() / 2, "choice count");
+            List<Choice> choices = new ArrayList<>(count);
             for (int i = 0; i < count; i++) {
                 byte[] c = new byte[d.readUnsignedShort()];
                 d.readFully(c);
+                for (byte x : c) {
+                    if (x < 0x20 || x > 0x7E) { // negative: a byte above 0x7F
+                        throw new IOException("plan file choice " + i + " holds the byte 0x" + Integer.toHexString(x & 0xFF)
+                                + ", expected printable ASCII");
+                    }
+                }
                 try {
                     choices.add(Choice.decode(new String(c, StandardCharsets.US_ASCII)));
                 } catch (IllegalArgumentException e) {
                     throw new IOException("plan file choice " + i + ": " + e.getMessage(), e);
                 }
             }
-            String model = RepresentationCodec.readString(d);
-            String calibration = RepresentationCodec.readString(d);
+            String model = RepresentationCodec.readString(d, "plan file's cost model");
+            String calibration = RepresentationCodec.readString(d, "plan file's calibration");
             double headroom = d.readDouble();
-            double[] stageMax = new double[d.readUnsignedShort()];
+            double[] stageMax = new double[checkedLength(d.readUnsignedShort(), d.available() / 8, "stage count")];
             for (int i = 0; i < stageMax.length; i++) {
                 stageMax[i] = d.readDouble();
             }
-            int alts = d.readUnsignedShort();
-            List<String> alternatives = new ArrayList<>();
+            int alts = checkedLength(d.readUnsignedShort(), d.available() / 2, "alternative count");
+            List<String> alternatives = new ArrayList<>(alts);
             for (int i = 0; i < alts; i++) {
-                alternatives.add(RepresentationCodec.readString(d));
+                alternatives.add(RepresentationCodec.readString(d, "plan file's alternative " + i));
             }
             if (d.available() != 0) {
                 throw new IOException("plan file has " + d.available() + " unexpected bytes after its contents");
@@ -131,9 +139,11 @@ final class PlanFile {
         }
     }
 
-    private static int checkedLength(int l, int bodyLength, String what) throws IOException {
-        if (l < 0 || l > bodyLength) {
-            throw new IOException("plan file: the " + what + " length " + l + " exceeds the body");
+    /** A declared length or count, checked against what the rest of the body can hold. */
+    private static int checkedLength(int l, int max, String what) throws IOException {
+        if (l < 0 || l > max) {
+            throw new IOException("plan file: the " + what + " " + l + " is outside [0, " + max + "] (what the "
+                    + "bytes left in the body can hold)");
         }
         return l;
     }

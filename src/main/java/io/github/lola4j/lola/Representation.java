@@ -339,13 +339,24 @@ public sealed interface Representation permits Representation.Dense, Representat
             if (ciphertexts < 1) {
                 throw new IllegalArgumentException("interleaved: at least one ciphertext is needed");
             }
-            java.util.HashSet<Long> seen = new java.util.HashSet<>();
+            if ((long) ciphertexts * slots < ct.length) {
+                throw new IllegalArgumentException("interleaved: " + ct.length + " elements do not fit " + ciphertexts + " x "
+                        + slots + " slots");
+            }
+            // Positions as sorted longs rather than a set of boxed ones: 8 bytes per element, so
+            // checking a large (or hostile) layout costs no more memory than the layout itself.
+            long[] at = new long[ct.length];
             for (int i = 0; i < ct.length; i++) {
                 if (ct[i] < 0 || ct[i] >= ciphertexts || slot[i] < 0 || slot[i] >= slots) {
                     throw new IllegalArgumentException("interleaved: element " + i + " at (" + ct[i] + ", " + slot[i]
                             + ") is outside " + ciphertexts + " x " + slots);
                 }
-                if (!seen.add(((long) ct[i] << 32) | slot[i])) {
+                at[i] = ((long) ct[i] << 32) | slot[i];
+            }
+            Arrays.sort(at);
+            for (int j = 1; j < at.length; j++) {
+                if (at[j] == at[j - 1]) {
+                    int i = secondAt(ct, slot, at[j]);
                     throw new IllegalArgumentException("interleaved: element " + i + " shares slot " + slot[i] + " of ciphertext "
                             + ct[i] + " with another element");
                 }
@@ -357,6 +368,20 @@ public sealed interface Representation permits Representation.Dense, Representat
             this.slot = slot.clone();
             this.fill = java.util.Objects.requireNonNull(fill, "fill");
             this.hash = (Arrays.hashCode(this.ct) * 31 + Arrays.hashCode(this.slot)) * 31 + fill.hashCode();
+        }
+
+        /** The index of the second element at a position (one that is known to hold two). */
+        private static int secondAt(int[] ct, int[] slot, long position) {
+            boolean first = true;
+            for (int i = 0; i < ct.length; i++) {
+                if ((((long) ct[i] << 32) | slot[i]) == position) {
+                    if (!first) {
+                        return i;
+                    }
+                    first = false;
+                }
+            }
+            throw new IllegalStateException("no second element at " + position);
         }
 
         /** What produced the layout. */

@@ -3,14 +3,19 @@ package io.github.lola4j.lola;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
  * Writes and reads a {@link Representation} exactly (equal after a round trip), for the client
  * plan file. Big-endian: kind u8, then the kind's fields as u32, an explicit layout as its
- * positions, a convolution as (slot, element) pairs per ciphertext (most slots are empty). The
- * constructors validate what is read, so a malformed layout fails as it would in code.
+ * positions, a convolution as (slot, element) pairs per ciphertext (most slots are empty). Reading
+ * bounds every declared count by the parameters and the bytes left before it allocates, and the
+ * constructors validate what is read, so a malformed layout fails as it would in code; every
+ * failure is an {@link IOException}.
  */
 final class RepresentationCodec {
 
@@ -20,6 +25,13 @@ final class RepresentationCodec {
     private static final int INTERLEAVED = 4;
     private static final int CONVOLUTION = 5;
     private static final int BATCH = 6;
+
+    /** The most elements a representation lays out (2^26: far beyond any network input or output). */
+    static final long MAX_ELEMENTS = 1L << 26;
+    /** The most ciphertexts of a representation (the sparse, interleaved and batch kinds). */
+    static final int MAX_CIPHERTEXTS = 1 << 16;
+    /** The most ciphertexts of a convolution layout (each row holds a whole slot vector). */
+    static final int MAX_CONVOLUTION_CIPHERTEXTS = 1 << 12;
 
     private RepresentationCodec() {
     }
@@ -80,29 +92,49 @@ final class RepresentationCodec {
     }
 
     /**
-     * Reads a representation.
+     * Reads a representation, checking every declared count before anything is allocated: the slot
+     * count must be the parameters', and a count of elements or ciphertexts must fit both what a
+     * representation of that kind can hold and the bytes left in the body (an explicit element takes
+     * 8 bytes, a convolution ciphertext at least 4), so a few hostile bytes cannot make it allocate
+     * more than the file could describe.
      *
-     * @param maxSlots the largest slot count to accept (bounds the allocations of a corrupted file)
+     * @param d           the body, read from a byte array ({@code available()} is the bytes left)
+     * @param slots       the slot count every representation of the file must have (the parameters')
+     * @param maxElements the most elements the representation may lay out
+     * @return the representation, validated by its constructor
+     * @throws IOException on a count out of range, an unknown kind or fill, a malformed layout, or
+     *                     an end of input inside the representation
      */
-    static Representation read(DataInputStream d, int maxSlots) throws IOException {
+    static Representation read(DataInputStream d, int slots, long maxElements) throws IOException {
         int kind = d.readUnsignedByte();
+        long limit = Math.min(maxElements, MAX_ELEMENTS);
         try {
             switch (kind) {
-                case DENSE:
-                    return new Representation.Dense(d.readInt(), slots(d.readInt(), maxSlots));
-                case STACKED:
-                    return new Representation.Stacked(d.readInt(), d.readInt(), d.readInt(), slots(d.readInt(), maxSlots));
-                case SPARSE:
-                    return new Representation.Sparse(d.readInt(), slots(d.readInt(), maxSlots));
+                case DENSE: {
+                    int size = count(d.readInt(), 1, Math.min(limit, (long) slots * MAX_CIPHERTEXTS), "dense", "elements");
+                    return new Representation.Dense(size, slots(d.readInt(), slots));
+                }
+                case STACKED: {
+                    // period * copies <= slots is checked by the constructor (no allocation).
+                    int size = count(d.readInt(), 1, Math.min(limit, slots), "stacked", "elements");
+                    return new Representation.Stacked(size, d.readInt(), d.readInt(), slots(d.readInt(), slots));
+                }
+                case SPARSE: {
+                    // One ciphertext per element.
+                    int size = count(d.readInt(), 1, Math.min(limit, MAX_CIPHERTEXTS), "sparse", "elements");
+                    return new Representation.Sparse(size, slots(d.readInt(), slots));
+                }
                 case INTERLEAVED: {
                     String origin = readString(d);
-                    int cts = count(d.readInt(), 1 << 16, "ciphertexts");
-                    int slots = slots(d.readInt(), maxSlots);
+                    int cts = count(d.readInt(), 1, MAX_CIPHERTEXTS, "interleaved", "ciphertexts");
+                    slots(d.readInt(), slots);
                     int fill = d.readUnsignedByte();
                     if (fill >= Representation.Fill.values().length) {
-                        throw new IOException("unknown fill " + fill);
+                        throw new IOException("representation interleaved: unknown fill " + fill + ", expected 0 (zero) or 1 (garbage)");
                     }
-                    int size = count(d.readInt(), cts * slots, "elements");
+                    // Each element sits in its own slot and takes 8 bytes of the body.
+                    long max = Math.min(Math.min(limit, (long) cts * slots), d.available() / 8);
+                    int size = count(d.readInt(), 1, max, "interleaved", "elements");
                     int[] ct = new int[size];
                     int[] slot = new int[size];
                     for (int i = 0; i < size; i++) {
@@ -113,63 +145,123 @@ final class RepresentationCodec {
                 }
                 case CONVOLUTION: {
                     String origin = readString(d);
-                    int size = count(d.readInt(), 1 << 26, "elements");
-                    int cts = count(d.readInt(), 1 << 12, "ciphertexts");
-                    int slots = slots(d.readInt(), maxSlots);
-                    int[][] gather = new int[cts][slots];
+                    int size = count(d.readInt(), 1, limit, "convolution", "elements");
+                    // Each ciphertext takes at least its 4-byte count of gathered slots.
+                    int cts = count(d.readInt(), 1, Math.min(MAX_CONVOLUTION_CIPHERTEXTS, d.available() / 4),
+                            "convolution", "ciphertexts");
+                    slots(d.readInt(), slots);
+                    int[][] gather = new int[cts][];
                     for (int k = 0; k < cts; k++) {
-                        Arrays.fill(gather[k], -1);
-                        int used = count(d.readInt(), slots, "gathered slots");
+                        // Each gathered slot takes 8 bytes; the row is allocated once its count is known to fit.
+                        int used = count(d.readInt(), 0, Math.min(slots, d.available() / 8), "convolution",
+                                "gathered slots of ciphertext " + k);
+                        int[] row = new int[slots];
+                        Arrays.fill(row, -1);
                         int last = -1;
                         for (int j = 0; j < used; j++) {
                             int u = d.readInt();
                             if (u <= last || u >= slots) {
-                                throw new IOException("convolution slot " + u + " of ciphertext " + k
-                                        + " is out of order or outside [0, " + slots + ")");
+                                throw new IOException("representation convolution: slot " + u + " of ciphertext " + k
+                                        + " is out of order or outside [0, " + slots + "), the previous slot is " + last);
                             }
-                            gather[k][u] = d.readInt();
+                            int e = d.readInt();
+                            if (e < 0 || e >= size) {
+                                throw new IOException("representation convolution: slot " + u + " of ciphertext " + k
+                                        + " gathers element " + e + ", expected one in [0, " + size + ")");
+                            }
+                            row[u] = e;
                             last = u;
                         }
+                        gather[k] = row;
                     }
                     return new Representation.Convolution(origin, size, gather);
                 }
-                case BATCH:
-                    return new Representation.Batch(d.readInt(), d.readInt(), slots(d.readInt(), maxSlots));
+                case BATCH: {
+                    int features = count(d.readInt(), 1, MAX_CIPHERTEXTS, "batch", "features");
+                    int batch = d.readInt();
+                    int s = slots(d.readInt(), slots);
+                    if (batch < 1 || batch > s || (long) features * batch > limit) {
+                        throw new IOException("representation batch: " + batch + " images of " + features
+                                + " features, expected 1 to " + s + " images and at most " + limit + " values");
+                    }
+                    return new Representation.Batch(features, batch, s);
+                }
                 default:
-                    throw new IOException("unknown representation kind " + kind);
+                    throw new IOException("unknown representation kind " + kind + ", expected 1 to " + BATCH);
             }
         } catch (IllegalArgumentException e) {
             throw new IOException("invalid representation: " + e.getMessage(), e);
         }
     }
 
-    private static int slots(int s, int maxSlots) throws IOException {
-        if (s < 1 || s > maxSlots) {
-            throw new IOException("representation slot count " + s + " is outside [1, " + maxSlots + "]");
+    private static int slots(int s, int expected) throws IOException {
+        if (s != expected) {
+            throw new IOException("representation slot count " + s + ", expected " + expected + " (the parameters')");
         }
         return s;
     }
 
-    private static int count(int n, int max, String what) throws IOException {
-        if (n < 0 || n > max) {
-            throw new IOException("representation " + what + " count " + n + " is outside [0, " + max + "]");
+    private static int count(int n, long min, long max, String kind, String what) throws IOException {
+        if (n < min || n > max) {
+            throw new IOException("representation " + kind + ": " + n + " " + what
+                    + " is outside [" + min + ", " + max + "]");
         }
         return n;
     }
 
-    /** The string encoding of the lola files (this one and the plan file): u16 length + UTF-8, cut at 65535 bytes. */
+    /**
+     * The string encoding of the lola files (this one and the plan file): u16 length + UTF-8, cut
+     * at 65535 bytes. The cut falls before the code point it would split, so what is written is
+     * always valid UTF-8 and reads back as a prefix of the string.
+     */
     static void writeString(DataOutputStream d, String s) throws IOException {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         if (b.length > 65535) {
-            b = Arrays.copyOf(b, 65535);
+            int end = 65535;
+            while ((b[end] & 0xC0) == 0x80) { // b[end] continues the code point that starts before it
+                end--;
+            }
+            b = Arrays.copyOf(b, end);
         }
         d.writeShort(b.length);
         d.write(b);
     }
 
-    static String readString(DataInputStream d) throws IOException {
+    /**
+     * Reads a string written by {@link #writeString}: malformed UTF-8 (invalid bytes, overlong
+     * forms, surrogates, a code point cut at the end) is refused, never replaced.
+     *
+     * @param d    the stream
+     * @param what the field, for the message
+     * @throws IOException when the bytes are not valid UTF-8 or the stream ends first
+     */
+    static String readString(DataInputStream d, String what) throws IOException {
         byte[] b = new byte[d.readUnsignedShort()];
         d.readFully(b);
-        return new String(b, StandardCharsets.UTF_8);
+        return decodeUtf8(b, what);
+    }
+
+    /** {@link #readString(DataInputStream, String)} for the origin of a layout. */
+    static String readString(DataInputStream d) throws IOException {
+        return readString(d, "representation origin");
+    }
+
+    /**
+     * Decodes strict UTF-8, the one rule of every lola4j file.
+     *
+     * @param b    the bytes
+     * @param what the field, for the message
+     * @return the string
+     * @throws IOException "the ... is not valid UTF-8" on malformed or unmappable input
+     */
+    static String decodeUtf8(byte[] b, String what) throws IOException {
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(b)).toString();
+        } catch (CharacterCodingException e) {
+            throw new IOException("the " + what + " is not valid UTF-8 (" + b.length + " bytes)", e);
+        }
     }
 }
