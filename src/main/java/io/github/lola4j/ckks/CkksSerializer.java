@@ -477,6 +477,10 @@ public final class CkksSerializer {
             throw r.fail("the set announces " + count + " Galois keys, at most " + maxCount + " exist at N = "
                     + params.ringDegree());
         }
+        if (count * WireFormat.GALOIS_ENTRY_BYTES > r.payloadLeft()) {
+            throw r.fail("the set announces " + count + " Galois keys, but the " + r.payloadLeft()
+                    + " payload bytes left cannot hold their table (" + WireFormat.GALOIS_ENTRY_BYTES + " bytes each)");
+        }
         long[] elements = new long[(int) count];
         boolean[] seededGalois = new boolean[(int) count];
         long len = WireFormat.EVALUATION_KEYS_PREFIX_BYTES + (long) WireFormat.GALOIS_ENTRY_BYTES * count;

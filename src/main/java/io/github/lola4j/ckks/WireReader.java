@@ -110,6 +110,11 @@ final class WireReader {
         }
     }
 
+    /** The payload bytes the header announces that have not been read yet. */
+    long payloadLeft() {
+        return WireFormat.HEADER_BYTES + payloadLength - position;
+    }
+
     /** A failure naming the operation. */
     IOException fail(String message) {
         return new IOException(op + ": " + message);
