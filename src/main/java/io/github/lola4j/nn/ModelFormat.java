@@ -274,7 +274,11 @@ public final class ModelFormat {
      * @throws IOException when the stream cannot be read or holds a malformed model
      */
     public static Network read(InputStream in, String source) throws IOException {
-        return fromBytes(in.readAllBytes(), source);
+        byte[] bytes = in.readNBytes((int) MAX_FILE_BYTES + 1); // grows with what arrives, up to the limit
+        if (bytes.length > MAX_FILE_BYTES) {
+            throw new IOException(source + ": more than " + MAX_FILE_BYTES + " bytes, larger than any model file");
+        }
+        return fromBytes(bytes, source);
     }
 
     /**
@@ -409,6 +413,16 @@ public final class ModelFormat {
                 int[] g = new int[10];
                 for (int k = 0; k < g.length; k++) {
                     g[k] = p.getInt();
+                }
+                // The weight count as a running product, checked at each factor: the four factors'
+                // product can wrap around even a long (2^30 each gives 2^120).
+                long weights = 1;
+                for (int k = 0; k < 4; k++) {
+                    weights *= Math.max(1, g[k]);
+                    if (weights > 1L << 28) {
+                        throw new IllegalArgumentException("conv2d: " + g[1] + "x" + g[0] + "x" + g[2] + "x" + g[3]
+                                + " weights are more than 2^28");
+                    }
                 }
                 Conv2d.Geometry geo = new Conv2d.Geometry(g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9]);
                 double[] w = readValues(p, geo.weightCount(), enc);

@@ -7,6 +7,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.UTFDataFormatException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -164,9 +165,9 @@ final class TrainingCheckpoint {
         }
         try (DataInputStream d = new DataInputStream(
                 new ByteArrayInputStream(bytes, MAGIC.length + 8, (int) bodyLength))) {
-            String fingerprint = d.readUTF();
-            String layers = d.readUTF();
-            String trainSet = d.readUTF();
+            String fingerprint = readUtf(d, file, "options fingerprint");
+            String layers = readUtf(d, file, "layer description");
+            String trainSet = readUtf(d, file, "training set name");
             int trainCount = d.readInt();
             State s = new State();
             s.epoch = d.readInt();
@@ -207,6 +208,18 @@ final class TrainingCheckpoint {
         }
     }
 
+    /**
+     * A string of DataOutput.writeUTF (modified UTF-8, kept as the format): a malformed encoding is
+     * an IOException naming the file and the field, as every other defect.
+     */
+    private static String readUtf(DataInputStream d, Path file, String what) throws IOException {
+        try {
+            return d.readUTF();
+        } catch (UTFDataFormatException e) {
+            throw new IOException(file + ": corrupt checkpoint (the " + what + " is not valid modified UTF-8)", e);
+        }
+    }
+
     private static double[] readArray(DataInputStream d, Path file) throws IOException {
         int n = d.readInt();
         if (n < 0 || n > d.available() / 8) {
@@ -232,6 +245,17 @@ final class TrainingCheckpoint {
         if (!layers.equals(ours)) {
             throw new IllegalArgumentException("cannot resume from " + file + ": it holds the network " + layers
                     + ", this run trains " + ours);
+        }
+        // The description above names each layer's parameter count, but the arrays are stored
+        // apart: a file whose arrays do not match the model is refused here, not half copied.
+        boolean sizes = params.length == model.params.length;
+        for (int l = 0; sizes && l < params.length; l++) {
+            int n = model.params[l].length;
+            sizes = params[l].length == n && m[l].length == n && v[l].length == n;
+        }
+        if (!sizes) {
+            throw new IllegalArgumentException("cannot resume from " + file + ": its parameter and moment arrays do not"
+                    + " have the sizes of this run's layers " + ours + " (the checkpoint is corrupt)");
         }
         if (trainCount != train.count() || !trainSet.equals(train.name())) {
             throw new IllegalArgumentException("cannot resume from " + file + ": it was trained on " + trainSet + " ("
