@@ -33,8 +33,8 @@ public final class ServeCommand implements Command {
 
     private static final Set<String> VALUES = Set.of("port", "bind", "models", "max-concurrent", "queue", "threads", "key-ttl",
             "key-budget-mb", "tls-keystore", "tls-password-file", "input", "ring-degree", "drain-timeout", "max-input-ciphertexts",
-            "data", "dataset");
-    private static final Set<String> FLAGS = Set.of();
+            "data", "dataset", "read-timeout", "max-requests-per-client", "key-uploads-per-minute", "key-share");
+    private static final Set<String> FLAGS = Set.of("insecure");
 
     private final Map<String, String> env;
 
@@ -72,7 +72,10 @@ public final class ServeCommand implements Command {
                 "",
                 "options:",
                 "  --port P               TCP port (default 8080; 0 picks a free one)",
-                "  --bind ADDR            address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)",
+                "  --bind ADDR            address to listen on (default 127.0.0.1; 0.0.0.0 for every interface);",
+                "                         any address but loopback needs --tls-keystore, or --insecure",
+                "  --insecure             serve plain HTTP on a non-loopback address (behind a TLS-terminating proxy",
+                "                         on the same host only: anyone on the path could swap ciphertexts and keys)",
                 "  --models LIST          comma-separated shipped models (" + String.join(", ", ModelRegistry.names())
                         + "), model files,",
                 "                         plan files, or ALIAS=PATH to choose the served name (default lola)",
@@ -82,6 +85,12 @@ public final class ServeCommand implements Command {
                 "  --key-ttl SECONDS      keys expire after this long without use (default 3600)",
                 "  --key-budget-mb MB     memory all clients' keys may take (default: half the heap)",
                 "  --drain-timeout S      how long shutdown waits for requests in flight (default 30)",
+                "  --read-timeout S       a request's headers must arrive within S seconds of the connection's opening",
+                "                         (or of its previous request), a stalled body is cut after S (default 10)",
+                "  --max-requests-per-client N  requests one client address may have in progress; more get 429 (default 8)",
+                "  --key-uploads-per-minute N   key uploads one client address may make a minute; more get 429 (default 20)",
+                "  --key-share F          the share of the key budget one client address may hold, in (0, 1] (default",
+                "                         0.25; behind a reverse proxy every client has the proxy's address: use 1)",
                 "  --tls-keystore FILE    serve HTTPS with this PKCS#12 or JKS key store; its password comes from",
                 "                         --tls-password-file FILE (first line) or $LOLA4J_TLS_PASSWORD",
                 "  --input dense|any      the input layout the models are compiled for (as plan and infer)",
@@ -89,8 +98,8 @@ public final class ServeCommand implements Command {
                 "  --max-input-ciphertexts N the most ciphertexts the client may send (default 1024; the",
                 "                         convolution representation needs one per kernel tap and output ciphertext, e.g. 768)",
                 "",
-                "A request must arrive within 300 s and its answer leave within 300 s (JVM options",
-                "-Dsun.net.httpserver.maxReqTime=S and -Dsun.net.httpserver.maxRspTime=S change that).",
+                "A body must arrive at 32 KiB/s or faster; headers over 8 KiB get 431, bodies over the model's",
+                "limits 413 at once (docs/service.md, \"Limits\").",
                 "",
                 "exit code: 0 after a clean shutdown, 2 on a usage error, 3 when a model or the key store cannot be",
                 "read or the port cannot be bound.");
@@ -113,11 +122,6 @@ public final class ServeCommand implements Command {
     PredictionServer start(String[] args, PrintStream out, PrintStream err) throws Exception {
         Options o = Options.parse(args, VALUES, FLAGS);
         o.requireNoPositional();
-        // The JDK server has no request or response deadline by default: a client that sends its
-        // body one byte a minute would hold a handler thread forever. These are JVM-wide and read
-        // when the server class loads; -D on the command line overrides them.
-        System.setProperty("sun.net.httpserver.maxReqTime", System.getProperty("sun.net.httpserver.maxReqTime", "300"));
-        System.setProperty("sun.net.httpserver.maxRspTime", System.getProperty("sun.net.httpserver.maxRspTime", "300"));
         int port = o.getInt("port", 8080, 0, 65535);
         InetAddress bind;
         try {
@@ -134,10 +138,33 @@ public final class ServeCommand implements Command {
         if (o.has("key-budget-mb")) {
             c.keyBudgetBytes((long) o.getInt("key-budget-mb", 1, 1, Integer.MAX_VALUE) << 20);
         }
+        c.readTimeout(Duration.ofSeconds(o.getInt("read-timeout", 10, 1, 3600)))
+                .maxRequestsPerClient(o.getInt("max-requests-per-client", 8, 1, 100_000))
+                .keyUploadsPerMinute(o.getInt("key-uploads-per-minute", 20, 1, 1_000_000));
+        if (o.has("key-share")) {
+            double share;
+            try {
+                share = Double.parseDouble(o.get("key-share", ""));
+            } catch (NumberFormatException e) {
+                throw new UsageException("option --key-share: expected a fraction in (0, 1], got '" + o.get("key-share", "") + "'");
+            }
+            if (!(share > 0 && share <= 1)) {
+                throw new UsageException("option --key-share: expected a fraction in (0, 1], got " + share);
+            }
+            c.keyShare(share);
+        }
         if (o.has("tls-keystore")) {
             c.tls(tls(o));
         } else if (o.has("tls-password-file")) {
             throw new UsageException("--tls-password-file needs --tls-keystore");
+        } else if (!bind.isLoopbackAddress()) {
+            if (!o.has("insecure")) {
+                throw new UsageException("--bind " + bind.getHostAddress() + " is reachable from other machines: serve it with"
+                        + " --tls-keystore FILE, or add --insecure to serve plain HTTP there (anyone on the path could then"
+                        + " read and swap the ciphertexts and keys; only behind a TLS proxy on this host)");
+            }
+            err.println("lola4j serve: WARNING: plain HTTP on " + bind.getHostAddress() + " (--insecure): use TLS unless a"
+                    + " TLS-terminating proxy on this host is the only client");
         }
         List<HostedModel> models = new ArrayList<>();
         for (String spec : o.get("models", "lola").split(",")) {

@@ -1,6 +1,7 @@
 package io.github.lola4j.service;
 
 import io.github.lola4j.ckks.EvaluationKeys;
+import java.net.InetAddress;
 import java.security.SecureRandom;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -11,8 +12,10 @@ import java.util.function.LongSupplier;
  * The server's evaluation keys, one entry per upload: bound to the model it was made for and to the
  * {@link KeysDigest} of the bytes uploaded (a prediction naming another digest is refused with 409),
  * kept under the SHA-256 digest of its {@link KeyId} (the id itself is never stored), expiring after
- * a period without use, and within a total memory budget. An upload that does not fit after the
- * expired entries are dropped is refused rather than evicting another client's live keys.
+ * a period without use, and within a total memory budget of which one client (a remote address)
+ * may hold only a share. An upload that does not fit after the expired entries are dropped is
+ * refused rather than evicting another client's live keys. The same keys uploaded again by the
+ * same client get a new id but share the stored keys: re-uploading costs no memory.
  */
 final class EvaluationKeyStore {
 
@@ -29,35 +32,53 @@ final class EvaluationKeyStore {
         }
     }
 
+    /** Keys held once for every id registered for them by one client. */
+    private static final class Stored {
+        final String sharingKey;
+        final InetAddress client;
+        final EvaluationKeys keys;
+        final long bytes;
+        int ids;
+
+        Stored(String sharingKey, InetAddress client, EvaluationKeys keys, long bytes) {
+            this.sharingKey = sharingKey;
+            this.client = client;
+            this.keys = keys;
+            this.bytes = bytes;
+        }
+    }
+
     private static final class Entry {
         final String model;
         final long fingerprint;
-        final EvaluationKeys keys;
         final KeysDigest digest;
-        final long bytes;
+        final Stored stored;
         long lastUsed;
 
-        Entry(String model, long fingerprint, EvaluationKeys keys, KeysDigest digest, long bytes, long now) {
+        Entry(String model, long fingerprint, KeysDigest digest, Stored stored, long now) {
             this.model = model;
             this.fingerprint = fingerprint;
-            this.keys = keys;
             this.digest = digest;
-            this.bytes = bytes;
+            this.stored = stored;
             this.lastUsed = now;
         }
     }
 
     private final Map<String, Entry> entries = new HashMap<>();
+    private final Map<String, Stored> shared = new HashMap<>();
+    private final Map<InetAddress, Long> byClient = new HashMap<>();
     private final long ttlNanos;
     private final long maxBytes;
+    private final long maxBytesPerClient;
     private final LongSupplier clock;
     private final SecureRandom random;
     private long storedBytes;
     private long expired;
 
-    EvaluationKeyStore(long ttlNanos, long maxBytes, LongSupplier clock, SecureRandom random) {
+    EvaluationKeyStore(long ttlNanos, long maxBytes, long maxBytesPerClient, LongSupplier clock, SecureRandom random) {
         this.ttlNanos = ttlNanos;
         this.maxBytes = maxBytes;
+        this.maxBytesPerClient = maxBytesPerClient;
         this.clock = clock;
         this.random = random;
     }
@@ -65,22 +86,38 @@ final class EvaluationKeyStore {
     /**
      * Stores keys under a fresh id.
      *
-     * @throws LookupException 503 when the budget is exhausted by live keys
+     * @throws LookupException 503 when the budget is exhausted by live keys, 429 when the client
+     *                         already holds its share
      */
-    synchronized KeyId register(String model, long fingerprint, EvaluationKeys keys, KeysDigest digest) throws LookupException {
+    synchronized KeyId register(String model, long fingerprint, EvaluationKeys keys, KeysDigest digest, InetAddress client)
+            throws LookupException {
         long now = clock.getAsLong();
         dropExpired(now);
-        long bytes = keys.sizeInBytes();
-        if (storedBytes + bytes > maxBytes) {
-            throw new LookupException(503, "key_store_full", "the server holds as many evaluation keys as its memory budget"
-                    + " allows (" + maxBytes + " bytes); try again later");
+        String sharingKey = client.getHostAddress() + "|" + model + "|" + Long.toHexString(fingerprint) + "|" + digest.hex();
+        Stored s = shared.get(sharingKey);
+        if (s == null) {
+            long bytes = keys.sizeInBytes();
+            long mine = byClient.getOrDefault(client, 0L);
+            if (mine + bytes > maxBytesPerClient) {
+                throw new LookupException(429, "key_quota_exceeded", "this client already holds " + mine + " bytes of evaluation"
+                        + " keys; one client may hold " + maxBytesPerClient + " (delete unused keys with DELETE " + Protocol.KEYS
+                        + ", or wait until they expire)");
+            }
+            if (storedBytes + bytes > maxBytes) {
+                throw new LookupException(503, "key_store_full", "the server holds as many evaluation keys as its memory budget"
+                        + " allows (" + maxBytes + " bytes); try again later");
+            }
+            s = new Stored(sharingKey, client, keys, bytes);
+            shared.put(sharingKey, s);
+            storedBytes += bytes;
+            byClient.merge(client, bytes, Long::sum);
         }
         KeyId id;
         do {
             id = KeyId.random(random);
         } while (entries.containsKey(id.digest()));
-        entries.put(id.digest(), new Entry(model, fingerprint, keys, digest, bytes, now));
-        storedBytes += bytes;
+        s.ids++;
+        entries.put(id.digest(), new Entry(model, fingerprint, digest, s, now));
         return id;
     }
 
@@ -111,7 +148,7 @@ final class EvaluationKeyStore {
                     + e.digest + ", the request names " + digest + "): register the keys of this secret key again");
         }
         e.lastUsed = now;
-        return e.keys;
+        return e.stored.keys;
     }
 
     /** Forgets an id; whether it existed. */
@@ -127,7 +164,21 @@ final class EvaluationKeyStore {
 
     private void remove(String digest, Entry e) {
         entries.remove(digest);
-        storedBytes -= e.bytes;
+        release(e.stored);
+    }
+
+    private void release(Stored s) {
+        if (--s.ids > 0) {
+            return;
+        }
+        shared.remove(s.sharingKey);
+        storedBytes -= s.bytes;
+        long left = byClient.getOrDefault(s.client, 0L) - s.bytes;
+        if (left <= 0) {
+            byClient.remove(s.client);
+        } else {
+            byClient.put(s.client, left);
+        }
     }
 
     private void dropExpired(long now) {
@@ -135,15 +186,15 @@ final class EvaluationKeyStore {
             Entry e = it.next();
             if (now - e.lastUsed > ttlNanos) {
                 it.remove();
-                storedBytes -= e.bytes;
+                release(e.stored);
                 expired++;
             }
         }
     }
 
-    /** Entries, bytes held and entries expired so far (expired entries are dropped first). */
+    /** Ids, bytes held, ids expired so far, distinct key sets held (expired entries are dropped first). */
     synchronized long[] stats() {
         dropExpired(clock.getAsLong());
-        return new long[] {entries.size(), storedBytes, expired};
+        return new long[] {entries.size(), storedBytes, expired, shared.size()};
     }
 }

@@ -185,6 +185,7 @@ public final class PredictionClient {
         KeysDigest digest = KeysDigest.of(body);
         JsonNode j = JSON.readTree(send(HttpRequest.newBuilder(uri(Protocol.KEYS + "?model=" + encode(model)))
                 .header("Content-Type", Protocol.EVALUATION_KEYS_TYPE)
+                .expectContinue(true)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)), MAX_JSON_BYTES));
         if (!j.hasNonNull("key_id") || !j.hasNonNull("keys_digest")) {
             throw new IOException("the server's answer to the key upload lacks key_id or keys_digest");
@@ -236,6 +237,7 @@ public final class PredictionClient {
                 .header("Content-Type", Protocol.TENSOR_TYPE)
                 .header(Protocol.KEY_ID_HEADER, keyId.value())
                 .header(Protocol.KEYS_DIGEST_HEADER, keysDigest.hex())
+                .expectContinue(true)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
         EncryptedTensor y;
         long received;
@@ -300,8 +302,8 @@ public final class PredictionClient {
     }
 
     /**
-     * Sends a request; a 503 with {@code Retry-After} (server busy or key store full) is retried
-     * after that many seconds (at most {@value #MAX_RETRY_WAIT_S}), up to {@link #retries} times.
+     * Sends a request; a 503 or 429 with {@code Retry-After} (server busy, key store full, this
+     * client over its share) is retried after that many seconds (at most {@value #MAX_RETRY_WAIT_S}), up to {@link #retries} times.
      */
     private <T> HttpResponse<T> exchange(HttpRequest req, HttpResponse.BodyHandler<T> handler) throws IOException {
         for (int attempt = 0;; attempt++) {
@@ -313,7 +315,7 @@ public final class PredictionClient {
                 throw new IOException("interrupted while waiting for the server", e);
             }
             java.util.Optional<String> after = r.headers().firstValue("Retry-After");
-            if (r.statusCode() != 503 || after.isEmpty() || attempt >= retries) {
+            if (r.statusCode() != 503 && r.statusCode() != 429 || after.isEmpty() || attempt >= retries) {
                 return r;
             }
             if (r.body() instanceof InputStream in) {

@@ -3,10 +3,6 @@ package io.github.lola4j.service;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsServer;
 import io.github.lola4j.ckks.CkksParameters;
 import io.github.lola4j.ckks.CkksSerializer;
 import io.github.lola4j.ckks.EvaluationKeys;
@@ -19,9 +15,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.URI;
 import java.net.URLDecoder;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -31,28 +30,55 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLContext;
+import org.eclipse.jetty.http.HttpException;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
- * The prediction service: an HTTP(S) server (the JDK's {@code com.sun.net.httpserver}) hosting
- * compiled models. Clients upload their evaluation keys once and then send encrypted inputs; the
- * server evaluates the plan on the ciphertexts and returns the encrypted result. It never holds
- * or accepts a secret key (no type of it takes one; a secret-key object sent as keys is refused
- * by the deserializer), and it never decrypts.
+ * The prediction service: an HTTP(S) server (Jetty 12's core API, no servlets) hosting compiled
+ * models. Clients upload their evaluation keys once and then send encrypted inputs; the server
+ * evaluates the plan on the ciphertexts and returns the encrypted result. It never holds or
+ * accepts a secret key (no type of it takes one; a secret-key object sent as keys is refused by
+ * the deserializer), and it never decrypts.
  *
  * <p>Endpoints ({@link Protocol}): {@code GET /v1/health}, {@code GET /v1/metrics},
  * {@code GET /v1/models}, {@code GET /v1/models/NAME/plan}, {@code POST|DELETE /v1/keys},
  * {@code POST /v1/predict}. Errors are JSON {@code {"error":{"status","code","message"}}} with a
- * 4xx status for anything a client did wrong; an internal failure is a 500 whose body says only
- * that, with the detail in the server's log. No response carries a stack trace or a key id.
+ * 4xx status for anything a client did wrong, including the requests the HTTP layer refuses
+ * before they reach an endpoint (malformed, headers too large); an internal failure is a 500 whose
+ * body says only that, with the detail in the server's log. No response carries a stack trace or
+ * a key id. Every request, answered or cut off, leaves a log line and a metric.
+ *
+ * <p>No client can deny the others: headers must arrive within {@link Config#readTimeout}, a body
+ * within that plus its length at {@link Config#minUploadRate} (else the connection is closed and
+ * the request counted as a 408); one client (a remote address) may hold
+ * {@link Config#maxConnectionsPerClient} connections and {@link Config#maxRequestsPerClient}
+ * requests in progress, upload {@link Config#keyUploadsPerMinute} key sets a minute and hold
+ * {@link Config#keyShare} of the key budget (429 with {@code Retry-After} beyond); the bodies
+ * being read and the inputs waiting for evaluation share {@link Config#inFlightBudgetBytes} (503
+ * beyond, never an {@code OutOfMemoryError}).
  *
  * <p>Concurrency: at most {@link Config#maxConcurrent} evaluations run at once; up to
  * {@link Config#queueCapacity} more wait; beyond that a request gets 503 with
@@ -63,16 +89,28 @@ public final class PredictionServer implements AutoCloseable {
 
     /**
      * How a server runs. Defaults: loopback port 8080, as many concurrent evaluations as
-     * processors, a queue of 16, 2 concurrent key uploads, keys expire after 1 hour without use,
-     * a key budget of half the maximum heap, 30 s to drain, no TLS.
+     * processors, a queue of 16, 4 concurrent key uploads, keys expire after 1 hour without use,
+     * a key budget of half the maximum heap of which one client may hold a quarter, a quarter of
+     * the heap for request bodies in flight, a 10 s header deadline, uploads of at least 32 KiB/s,
+     * 64 connections, 8 requests in progress and 20 key uploads a minute per client, 30 s to
+     * drain, no TLS.
      */
     public static final class Config {
         InetSocketAddress bind = new InetSocketAddress("127.0.0.1", 8080);
         int maxConcurrent = Runtime.getRuntime().availableProcessors();
         int queueCapacity = 16;
-        int maxUploads = 2;
+        int maxUploads = 4;
         Duration keyTtl = Duration.ofHours(1);
         long keyBudgetBytes = Runtime.getRuntime().maxMemory() / 2;
+        double keyShare = 0.25;
+        long inFlightBudgetBytes = Runtime.getRuntime().maxMemory() / 4;
+        Duration readTimeout = Duration.ofSeconds(10);
+        long minUploadRate = 32 << 10;
+        int maxConnectionsPerClient = 64;
+        int maxRequestsPerClient = 8;
+        int keyUploadsPerMinute = 20;
+        int maxHeaderBytes = 8 << 10;
+        int maxConnections = 1024;
         Duration drainTimeout = Duration.ofSeconds(30);
         SSLContext ssl;
         int threads = Runtime.getRuntime().availableProcessors();
@@ -118,7 +156,7 @@ public final class PredictionServer implements AutoCloseable {
         }
 
         /**
-         * Key uploads that may be read at once; more get 503.
+         * Key uploads that may be read at once (all clients together); more get 503.
          *
          * @param n at least 1
          * @return this
@@ -153,6 +191,123 @@ public final class PredictionServer implements AutoCloseable {
                 throw new IllegalArgumentException("keyBudgetBytes must be positive, got " + bytes);
             }
             this.keyBudgetBytes = bytes;
+            return this;
+        }
+
+        /**
+         * The share of the key budget one client (remote address) may hold: a client re-uploading
+         * keys cannot fill the store for the others. Behind a reverse proxy every client has the
+         * proxy's address: raise it to 1, and set per-client limits at the proxy.
+         *
+         * @param fraction in (0, 1]
+         * @return this
+         */
+        public Config keyShare(double fraction) {
+            if (!(fraction > 0 && fraction <= 1)) {
+                throw new IllegalArgumentException("keyShare must be in (0, 1], got " + fraction);
+            }
+            this.keyShare = fraction;
+            return this;
+        }
+
+        /**
+         * The memory the request bodies being read and the inputs waiting for an evaluation may take
+         * together (their decoded size); a request that does not fit gets 503 with Retry-After.
+         *
+         * @param bytes positive
+         * @return this
+         */
+        public Config inFlightBudgetBytes(long bytes) {
+            if (bytes < 1) {
+                throw new IllegalArgumentException("inFlightBudgetBytes must be positive, got " + bytes);
+            }
+            this.inFlightBudgetBytes = bytes;
+            return this;
+        }
+
+        /**
+         * The header deadline: a request's headers must arrive within this long of the connection's
+         * opening or of its previous request's end (an idle connection is closed after it too), and a
+         * stalled body is cut off after it.
+         *
+         * @param timeout at least 100 ms
+         * @return this
+         */
+        public Config readTimeout(Duration timeout) {
+            if (timeout.toMillis() < 100) {
+                throw new IllegalArgumentException("readTimeout must be at least 100 ms, got " + timeout);
+            }
+            this.readTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * The slowest upload accepted: a body must arrive within the read timeout plus its length at
+         * this rate.
+         *
+         * @param bytesPerSecond at least 1
+         * @return this
+         */
+        public Config minUploadRate(long bytesPerSecond) {
+            if (bytesPerSecond < 1) {
+                throw new IllegalArgumentException("minUploadRate must be at least 1 byte/s, got " + bytesPerSecond);
+            }
+            this.minUploadRate = bytesPerSecond;
+            return this;
+        }
+
+        /**
+         * Connections one client (remote address) may hold open; more are closed at once.
+         *
+         * @param n at least 1
+         * @return this
+         */
+        public Config maxConnectionsPerClient(int n) {
+            this.maxConnectionsPerClient = atLeast(n, 1, "maxConnectionsPerClient");
+            return this;
+        }
+
+        /**
+         * Requests one client may have in progress; more get 429.
+         *
+         * @param n at least 1
+         * @return this
+         */
+        public Config maxRequestsPerClient(int n) {
+            this.maxRequestsPerClient = atLeast(n, 1, "maxRequestsPerClient");
+            return this;
+        }
+
+        /**
+         * Key uploads one client may make per minute (a burst of that many, then at that rate); more get 429.
+         *
+         * @param n at least 1
+         * @return this
+         */
+        public Config keyUploadsPerMinute(int n) {
+            this.keyUploadsPerMinute = atLeast(n, 1, "keyUploadsPerMinute");
+            return this;
+        }
+
+        /**
+         * The largest request head (request line and headers); larger ones get 431.
+         *
+         * @param bytes at least 1024
+         * @return this
+         */
+        public Config maxHeaderBytes(int bytes) {
+            this.maxHeaderBytes = atLeast(bytes, 1024, "maxHeaderBytes");
+            return this;
+        }
+
+        /**
+         * Connections the server holds open in all; beyond, it stops accepting until some close.
+         *
+         * @param n at least 1
+         * @return this
+         */
+        public Config maxConnections(int n) {
+            this.maxConnections = atLeast(n, 1, "maxConnections");
             return this;
         }
 
@@ -229,9 +384,91 @@ public final class PredictionServer implements AutoCloseable {
             this.code = code;
         }
 
+        /** Whether the rest of the body is left unread and the connection closed (a client over its quota). */
+        boolean closing;
+
         ApiError header(String name, String value) {
             headers.put(name, value);
             return this;
+        }
+
+        ApiError closing() {
+            closing = true;
+            return this;
+        }
+    }
+
+    /** The request body failed to arrive in time; the connection has been closed. */
+    private static final class BodyTimeout extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        BodyTimeout(String message) {
+            super(message);
+        }
+    }
+
+    /** One request and its response, as the endpoints use them (blocking I/O on a pool thread). */
+    private static final class Exchange {
+        final Request request;
+        final Response response;
+        final InetAddress client;
+        final SocketAddress remote;
+        /** The body's transport failed (broken framing, cut off): nothing more can be read from it. */
+        boolean bodyBroken;
+        /** Ends the request's share of its client's limit; run before the answer's last bytes leave. */
+        private Runnable release = () -> { };
+
+        void onRespond(Runnable r) {
+            this.release = r;
+        }
+
+        /**
+         * Releases the client's slot (once): before the answer is complete, so that a client that
+         * sends its next request the moment it has this answer never finds its slot still taken.
+         */
+        void released() {
+            Runnable r = release;
+            release = () -> { };
+            r.run();
+        }
+
+        Exchange(Request request, Response response) {
+            this.request = request;
+            this.response = response;
+            this.remote = request.getConnectionMetaData().getRemoteSocketAddress();
+            this.client = remote instanceof InetSocketAddress a ? a.getAddress() : InetAddress.getLoopbackAddress();
+        }
+
+        String method() {
+            return request.getMethod();
+        }
+
+        String path() {
+            return request.getHttpURI().getPath();
+        }
+
+        String rawQuery() {
+            return request.getHttpURI().getQuery();
+        }
+
+        List<String> headers(String name) {
+            return request.getHeaders().getValuesList(name);
+        }
+
+        String header(String name) {
+            return request.getHeaders().get(name);
+        }
+
+        InputStream body() {
+            return Content.Source.asInputStream(request);
+        }
+
+        void setHeader(String name, String value) {
+            response.getHeaders().put(name, value);
+        }
+
+        boolean committed() {
+            return response.isCommitted();
         }
     }
 
@@ -239,23 +476,28 @@ public final class PredictionServer implements AutoCloseable {
 
     private final Map<String, HostedModel> models = new LinkedHashMap<>();
     private final Config config;
-    private final HttpServer server;
-    private final ExecutorService http;
+    private final Server jetty;
+    private final ServerConnector connector;
     private final ForkJoinPool pool;
     private final Parallelism parallelism;
     private final EvaluationKeyStore keys;
+    private final ClientGuard guard;
+    private final ScheduledExecutorService timers;
     private final ServerMetrics metrics = new ServerMetrics();
     private final Semaphore admitted;
     private final Semaphore running;
     private final Semaphore uploads;
+    private final AtomicLong inFlightBytes = new AtomicLong();
     private final AtomicInteger waiting = new AtomicInteger();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicLong started = new AtomicLong();
+    private final AtomicLong bodyTimeouts = new AtomicLong();
+    /** The most of a refused request's body that is read and dropped so the client sees the answer. */
     private final long drainLimit;
     private volatile boolean draining;
     private volatile boolean closed;
 
-    private PredictionServer(List<HostedModel> hosted, Config config) throws IOException {
+    private PredictionServer(List<HostedModel> hosted, Config config) {
         if (hosted.isEmpty()) {
             throw new IllegalArgumentException("a server needs at least one model");
         }
@@ -270,28 +512,55 @@ public final class PredictionServer implements AutoCloseable {
             largest = Math.max(largest, Math.max(m.maxKeyBytes(), m.maxInputBytes()));
         }
         this.drainLimit = 2 * largest;
-        this.keys = new EvaluationKeyStore(config.keyTtl.toNanos(), config.keyBudgetBytes, config.clock, new SecureRandom());
+        this.keys = new EvaluationKeyStore(config.keyTtl.toNanos(), config.keyBudgetBytes,
+                Math.max(1, (long) (config.keyBudgetBytes * config.keyShare)), config.clock, new SecureRandom());
+        this.guard = new ClientGuard(config.maxConnectionsPerClient, config.maxRequestsPerClient, config.keyUploadsPerMinute,
+                config.readTimeout.toNanos(), config.clock);
         this.admitted = new Semaphore(config.maxConcurrent + config.queueCapacity);
         this.running = new Semaphore(config.maxConcurrent, true);
         this.uploads = new Semaphore(config.maxUploads);
         this.pool = new ForkJoinPool(config.threads);
         this.parallelism = Parallelism.of(pool);
-        int handlers = config.maxConcurrent + config.queueCapacity + config.maxUploads + 4;
-        AtomicInteger n = new AtomicInteger();
-        this.http = new ThreadPoolExecutor(handlers, handlers, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-            Thread t = new Thread(r, "lola4j-http-" + n.incrementAndGet());
+        this.timers = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "lola4j-http-timers");
             t.setDaemon(true);
             return t;
         });
+        // Handler threads block (reading bodies, waiting for an evaluation slot): the pool has one per
+        // request the limits can admit and at least Jetty's default 200, so that a few clients each
+        // at their own limit of requests in progress cannot take every thread.
+        int handlers = Math.max(200, config.maxConcurrent + config.queueCapacity + config.maxUploads + 8);
+        QueuedThreadPool threads = new QueuedThreadPool(handlers, 4);
+        threads.setName("lola4j-http");
+        threads.setDaemon(true);
+        this.jetty = new Server(threads);
+        HttpConfiguration hc = new HttpConfiguration();
+        hc.setRequestHeaderSize(config.maxHeaderBytes);
+        hc.setSendServerVersion(false);
+        hc.setSendXPoweredBy(false);
+        HttpConnectionFactory http = new HttpConnectionFactory(hc);
         if (config.ssl != null) {
-            HttpsServer s = HttpsServer.create(config.bind, 64);
-            s.setHttpsConfigurator(new HttpsConfigurator(config.ssl));
-            this.server = s;
+            SslContextFactory.Server tls = new SslContextFactory.Server();
+            tls.setSslContext(config.ssl);
+            this.connector = new ServerConnector(jetty, 1, 1, new SslConnectionFactory(tls, "http/1.1"), http);
         } else {
-            this.server = HttpServer.create(config.bind, 64);
+            this.connector = new ServerConnector(jetty, 1, 1, http);
         }
-        server.createContext("/", this::handle);
-        server.setExecutor(http);
+        connector.setHost(config.bind.getAddress().getHostAddress());
+        connector.setPort(config.bind.getPort());
+        connector.setIdleTimeout(config.readTimeout.toMillis());
+        connector.addBean(guard);
+        jetty.addConnector(connector);
+        jetty.addBean(new NetworkConnectionLimit(config.maxConnections, jetty));
+        jetty.setHandler(new Handler.Abstract() {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) {
+                PredictionServer.this.handle(request, response, callback);
+                return true;
+            }
+        });
+        jetty.setErrorHandler(new JsonErrors());
+        jetty.setStopTimeout(0);
     }
 
     /**
@@ -308,20 +577,42 @@ public final class PredictionServer implements AutoCloseable {
         }
         PredictionServer s = new PredictionServer(List.copyOf(models), config);
         s.started.set(System.nanoTime());
-        s.server.start();
-        s.config.log.println("lola4j service listening on " + (config.ssl != null ? "https" : "http") + "://"
-                + s.server.getAddress().getHostString() + ":" + s.port() + " with " + s.models.keySet());
+        try {
+            s.jetty.start();
+        } catch (Exception e) {
+            s.shutdownQuietly();
+            if (e instanceof IOException io) {
+                throw new IOException("cannot listen on " + config.bind.getAddress().getHostAddress() + ":" + config.bind.getPort()
+                        + ": " + io.getMessage(), io);
+            }
+            throw new IOException("the HTTP server did not start: " + e.getMessage(), e);
+        }
+        long tick = Math.max(100, Math.min(1000, config.readTimeout.toMillis() / 4));
+        s.timers.scheduleWithFixedDelay(s.guard::sweep, tick, tick, TimeUnit.MILLISECONDS);
+        s.config.log.println("lola4j service listening on " + s.uri() + " with " + s.models.keySet());
         return s;
+    }
+
+    private void shutdownQuietly() {
+        try {
+            jetty.stop();
+        } catch (Exception ignored) {
+            // not started, or stopping anyway
+        }
+        timers.shutdownNow();
+        pool.shutdown();
     }
 
     /** The port it listens on. */
     public int port() {
-        return server.getAddress().getPort();
+        return connector.getLocalPort();
     }
 
     /** The base URI, e.g. {@code http://127.0.0.1:8080}. */
     public URI uri() {
-        String host = server.getAddress().getAddress().isAnyLocalAddress() ? "127.0.0.1" : server.getAddress().getHostString();
+        InetAddress a = config.bind.getAddress();
+        String host = a.isAnyLocalAddress() ? "127.0.0.1" : a instanceof java.net.Inet6Address ? "[" + a.getHostAddress() + "]"
+                : a.getHostAddress();
         return URI.create((config.ssl != null ? "https" : "http") + "://" + host + ":" + port());
     }
 
@@ -348,11 +639,8 @@ public final class PredictionServer implements AutoCloseable {
             }
         }
         int left = inFlight.get();
-        server.stop(0);
-        http.shutdown();
-        pool.shutdown();
+        shutdownQuietly();
         try {
-            http.awaitTermination(5, TimeUnit.SECONDS);
             pool.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -362,34 +650,63 @@ public final class PredictionServer implements AutoCloseable {
 
     // ------------------------------------------------------------------ dispatch
 
-    private void handle(HttpExchange ex) throws IOException {
+    private void handle(Request request, Response response, Callback callback) {
         long t0 = System.nanoTime();
-        String path = ex.getRequestURI().getRawPath();
-        String endpoint = endpointName(path);
+        Exchange ex = new Exchange(request, response);
+        String endpoint = endpointName(ex.path());
         int status;
         inFlight.incrementAndGet();
+        boolean admittedClient = guard.begin(ex.remote, ex.client);
+        ex.onRespond(() -> guard.end(ex.remote, ex.client));
+        Throwable failure = null;
         try {
-            status = route(ex, path);
+            if (!admittedClient && !endpoint.equals(Protocol.HEALTH)) {
+                throw new ApiError(429, "too_many_requests", "this client has " + config.maxRequestsPerClient
+                        + " requests in progress already; wait for them").header("Retry-After", "1").closing();
+            }
+            status = route(ex);
         } catch (ApiError e) {
             status = sendError(ex, e);
-        } catch (IOException e) {
-            // the client went away or its body stream failed: nothing can be sent reliably
-            status = 400;
-            tryError(ex, new ApiError(400, "bad_request", "the request could not be read: " + e.getMessage()));
-        } catch (RuntimeException | Error e) {
-            config.log.println("internal error on " + ex.getRequestMethod() + " " + endpoint + ": " + e);
-            status = 500;
-            tryError(ex, new ApiError(500, "internal_error", "the server failed on this request; it has been logged"));
+        } catch (BodyTimeout e) {
+            bodyTimeouts.incrementAndGet();
+            status = 408;
+            failure = e;
+        } catch (IOException | RuntimeException e) {
+            HttpException h = httpFailure(e);
+            if (h != null || e instanceof IOException) {
+                // the body's framing is broken (a malformed chunk), or the client went away
+                int code = h != null ? h.getCode() : 400;
+                ex.bodyBroken = true;
+                status = sendError(ex, new ApiError(code, "bad_request", "the request could not be read: "
+                        + abbreviate(String.valueOf(e.getMessage()))));
+                if (status != code) {
+                    failure = e;
+                }
+            } else {
+                config.log.println("internal error on " + ex.method() + " " + endpoint + ": " + e);
+                status = sendError(ex, new ApiError(500, "internal_error", "the server failed on this request; it has been logged"));
+            }
+        } catch (Error e) {
+            config.log.println("internal error on " + ex.method() + " " + endpoint + ": " + e);
+            status = sendError(ex, new ApiError(500, "internal_error", "the server failed on this request; it has been logged"));
         } finally {
+            ex.released();
             inFlight.decrementAndGet();
-            ex.close();
+        }
+        if (failure != null) {
+            callback.failed(failure);
+        } else {
+            callback.succeeded();
         }
         metrics.request(endpoint, status);
-        config.log.printf(Locale.ROOT, "%s %s %d %.3f s%n", ex.getRequestMethod(), endpoint, status, (System.nanoTime() - t0) * 1e-9);
+        config.log.printf(Locale.ROOT, "%s %s %d %.3f s%n", ex.method(), endpoint, status, (System.nanoTime() - t0) * 1e-9);
     }
 
     /** The endpoint for logs and metrics: a fixed name, never a client-chosen path. */
-    private String endpointName(String path) {
+    private static String endpointName(String path) {
+        if (path == null) {
+            return "other";
+        }
         if (path.startsWith(Protocol.MODELS + "/") && path.endsWith(Protocol.PLAN_SUFFIX)) {
             return Protocol.MODELS + "/{name}" + Protocol.PLAN_SUFFIX;
         }
@@ -405,8 +722,9 @@ public final class PredictionServer implements AutoCloseable {
         }
     }
 
-    private int route(HttpExchange ex, String path) throws IOException, ApiError {
-        String method = ex.getRequestMethod();
+    private int route(Exchange ex) throws IOException, ApiError {
+        String method = ex.method();
+        String path = ex.path() == null ? "" : ex.path();
         switch (path) {
             case Protocol.HEALTH:
                 requireMethod(method, "GET");
@@ -430,8 +748,13 @@ public final class PredictionServer implements AutoCloseable {
                 if (path.startsWith(Protocol.MODELS + "/") && path.endsWith(Protocol.PLAN_SUFFIX)) {
                     requireMethod(method, "GET");
                     String name = path.substring(Protocol.MODELS.length() + 1, path.length() - Protocol.PLAN_SUFFIX.length());
-                    return sendBytes(ex, 200, Protocol.CLIENT_PLAN_TYPE, model(URLDecoder.decode(name, StandardCharsets.UTF_8))
-                            .planBytesShared());
+                    String decoded;
+                    try {
+                        decoded = URLDecoder.decode(name, StandardCharsets.UTF_8);
+                    } catch (IllegalArgumentException e) {
+                        throw new ApiError(400, "bad_path", "the model name in the path is not URL-encoded correctly");
+                    }
+                    return sendBytes(ex, 200, Protocol.CLIENT_PLAN_TYPE, model(decoded).planBytesShared());
                 }
                 throw new ApiError(404, "not_found", "no such endpoint; the API is under " + Protocol.PREFIX
                         + " (health, metrics, models, models/NAME/plan, keys, predict)");
@@ -444,13 +767,13 @@ public final class PredictionServer implements AutoCloseable {
                 return;
             }
         }
-        throw new ApiError(405, "method_not_allowed", "method " + method + " is not allowed here; use " + String.join(" or ", allowed))
-                .header("Allow", String.join(", ", allowed));
+        throw new ApiError(405, "method_not_allowed", "method " + abbreviate(method) + " is not allowed here; use "
+                + String.join(" or ", allowed)).header("Allow", String.join(", ", allowed));
     }
 
     // ------------------------------------------------------------------ endpoints
 
-    private int health(HttpExchange ex) throws IOException {
+    private int health(Exchange ex) throws IOException {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("status", draining ? "draining" : "ok");
         m.put("models", models.size());
@@ -464,11 +787,22 @@ public final class PredictionServer implements AutoCloseable {
         m.put("queue_length", waiting.get());
         m.put("max_concurrent", config.maxConcurrent);
         m.put("queue_capacity", config.queueCapacity);
+        m.put("in_flight_bytes", inFlightBytes.get());
+        m.put("in_flight_budget_bytes", config.inFlightBudgetBytes);
+        long[] g = guard.stats();
+        Map<String, Object> cm = new LinkedHashMap<>();
+        cm.put("open", g[0]);
+        cm.put("refused_per_client", g[1]);
+        cm.put("header_timeouts", g[2]);
+        cm.put("body_timeouts", bodyTimeouts.get());
+        m.put("connections", cm);
         long[] k = keys.stats();
         Map<String, Object> km = new LinkedHashMap<>();
         km.put("stored", k[0]);
+        km.put("distinct", k[3]);
         km.put("bytes", k[1]);
         km.put("budget_bytes", config.keyBudgetBytes);
+        km.put("per_client_bytes", (long) (config.keyBudgetBytes * config.keyShare));
         km.put("expired", k[2]);
         km.put("ttl_s", config.keyTtl.toSeconds());
         m.put("keys", km);
@@ -531,33 +865,42 @@ public final class PredictionServer implements AutoCloseable {
         return b;
     }
 
-    private int uploadKeys(HttpExchange ex) throws IOException, ApiError {
+    private int uploadKeys(Exchange ex) throws IOException, ApiError {
         refuseWhileDraining();
         HostedModel m = model(queryModel(ex));
         requireType(ex, Protocol.EVALUATION_KEYS_TYPE);
-        requireLength(ex, m.maxKeyBytes(), "an evaluation key upload for '" + m.name() + "'");
+        long declared = requireLength(ex, m.maxKeyBytes(), "an evaluation key upload for '" + m.name() + "'");
+        long wait = guard.takeUpload(ex.client);
+        if (wait > 0) {
+            throw new ApiError(429, "too_many_key_uploads", "this client has uploaded " + config.keyUploadsPerMinute
+                    + " key sets in the last minute; keys are registered once and used for every prediction")
+                    .header("Retry-After", Long.toString(wait)).closing();
+        }
         if (!uploads.tryAcquire()) {
             throw busy("key uploads", config.maxUploads);
         }
+        // the keys decoded take about what their full serialized form does; twice that covers the reading
+        long reserved = reserve(2 * m.maxKeyBytes());
         try {
             Plan plan = m.plan();
-            LimitedInputStream body = new LimitedInputStream(ex.getRequestBody(), m.maxKeyBytes());
+            LimitedInputStream body = new LimitedInputStream(ex.body(), m.maxKeyBytes());
             java.security.MessageDigest sha = KeysDigest.sha256();
-            EvaluationKeys evk;
-            try {
-                evk = new CkksSerializer(plan.parameters()).readEvaluationKeys(new java.security.DigestInputStream(body, sha));
-            } catch (LimitedInputStream.TooLarge e) {
-                throw tooLarge(m.maxKeyBytes(), "an evaluation key upload for '" + m.name() + "'");
-            } catch (IOException e) {
-                throw new ApiError(400, "invalid_keys", "the body is not evaluation keys of model '" + m.name() + "': "
-                        + e.getMessage());
-            }
-            requireEnd(body, "the evaluation keys");
+            EvaluationKeys evk = readBody(ex, declared, m.maxKeyBytes(), () -> {
+                try {
+                    EvaluationKeys k = new CkksSerializer(plan.parameters()).readEvaluationKeys(
+                            new java.security.DigestInputStream(body, sha));
+                    requireEnd(body, "the evaluation keys");
+                    return k;
+                } catch (LimitedInputStream.TooLarge e) {
+                    throw tooLarge(m.maxKeyBytes(), "an evaluation key upload for '" + m.name() + "'");
+                }
+            }, e -> new ApiError(400, "invalid_keys", "the body is not evaluation keys of model '" + m.name() + "': "
+                    + e.getMessage()));
             requireCovers(evk, plan);
             KeysDigest digest = KeysDigest.ofBytes(sha.digest());
             KeyId id;
             try {
-                id = keys.register(m.name(), plan.fingerprint(), evk, digest);
+                id = keys.register(m.name(), plan.fingerprint(), evk, digest, ex.client);
             } catch (EvaluationKeyStore.LookupException e) {
                 throw new ApiError(e.status, e.code, e.getMessage()).header("Retry-After", "60");
             }
@@ -569,6 +912,7 @@ public final class PredictionServer implements AutoCloseable {
             r.put("expires_after_idle_s", config.keyTtl.toSeconds());
             return sendJson(ex, 201, r);
         } finally {
+            release(reserved);
             uploads.release();
         }
     }
@@ -590,22 +934,24 @@ public final class PredictionServer implements AutoCloseable {
         }
     }
 
-    private int deleteKeys(HttpExchange ex) throws IOException, ApiError {
+    private int deleteKeys(Exchange ex) throws IOException, ApiError {
         KeyId id = keyId(ex);
         if (!keys.remove(id)) {
             throw new ApiError(404, "unknown_key_id", "unknown or expired key id");
         }
-        ex.getResponseHeaders().set("Cache-Control", "no-store");
-        ex.sendResponseHeaders(204, -1);
+        ex.response.setStatus(204);
+        ex.setHeader("Cache-Control", "no-store");
+        ex.released();
+        Content.Sink.write(ex.response, true, ByteBuffer.allocate(0));
         return 204;
     }
 
-    private int predict(HttpExchange ex) throws IOException, ApiError {
+    private int predict(Exchange ex) throws IOException, ApiError {
         long t0 = System.nanoTime();
         refuseWhileDraining();
         HostedModel m = model(queryModel(ex));
         requireType(ex, Protocol.TENSOR_TYPE);
-        requireLength(ex, m.maxInputBytes(), "an encrypted input of '" + m.name() + "'");
+        long declared = requireLength(ex, m.maxInputBytes(), "an encrypted input of '" + m.name() + "'");
         KeyId id = keyId(ex);
         KeysDigest digest = keysDigest(ex);
         Plan plan = m.plan();
@@ -615,52 +961,138 @@ public final class PredictionServer implements AutoCloseable {
         } catch (EvaluationKeyStore.LookupException e) {
             throw new ApiError(e.status, e.code, e.getMessage());
         }
-        if (!admitted.tryAcquire()) {
-            throw busy("evaluations", config.maxConcurrent + config.queueCapacity);
-        }
+        long reserved = reserve(inputMemory(plan));
         try {
-            LimitedInputStream body = new LimitedInputStream(ex.getRequestBody(), m.maxInputBytes());
-            EncryptedTensor x;
-            try {
-                x = plan.clientPlan().readInput(body);
-            } catch (LimitedInputStream.TooLarge e) {
-                throw tooLarge(m.maxInputBytes(), "an encrypted input of '" + m.name() + "'");
-            } catch (IOException e) {
-                throw new ApiError(400, "invalid_input", "the body is not an encrypted input of model '" + m.name() + "': "
-                        + e.getMessage());
+            LimitedInputStream body = new LimitedInputStream(ex.body(), m.maxInputBytes());
+            EncryptedTensor x = readBody(ex, declared, m.maxInputBytes(), () -> {
+                try {
+                    EncryptedTensor t = plan.clientPlan().readInput(body);
+                    requireEnd(body, "the encrypted input");
+                    return t;
+                } catch (LimitedInputStream.TooLarge e) {
+                    throw tooLarge(m.maxInputBytes(), "an encrypted input of '" + m.name() + "'");
+                }
+            }, e -> new ApiError(400, "invalid_input", "the body is not an encrypted input of model '" + m.name() + "': "
+                    + e.getMessage()));
+            if (!admitted.tryAcquire()) {
+                throw busy("evaluations", config.maxConcurrent + config.queueCapacity);
             }
-            requireEnd(body, "the encrypted input");
-            waiting.incrementAndGet();
             try {
-                running.acquire();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new ApiError(503, "shutting_down", "the server is shutting down").header("Retry-After", "5");
+                waiting.incrementAndGet();
+                try {
+                    running.acquire();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new ApiError(503, "shutting_down", "the server is shutting down").header("Retry-After", "5");
+                } finally {
+                    waiting.decrementAndGet();
+                }
+                EncryptedTensor y;
+                double evalSeconds;
+                try {
+                    config.beforeEvaluation.run();
+                    long e0 = System.nanoTime();
+                    y = plan.evaluate(x, evk, parallelism);
+                    evalSeconds = (System.nanoTime() - e0) * 1e-9;
+                } finally {
+                    running.release();
+                }
+                ex.response.setStatus(200);
+                ex.setHeader("Content-Type", Protocol.TENSOR_TYPE);
+                ex.setHeader("Cache-Control", "no-store");
+                ex.setHeader(Protocol.SERVER_SECONDS_HEADER, String.format(Locale.ROOT, "%.6f", evalSeconds));
+                ex.response.getHeaders().put("Content-Length", plan.clientPlan().outputBytes());
+                ex.released();
+                try (OutputStream out = Content.Sink.asOutputStream(ex.response)) {
+                    plan.clientPlan().writeTensor(out, y);
+                }
+                metrics.prediction((System.nanoTime() - t0) * 1e-9, evalSeconds);
+                return 200;
             } finally {
-                waiting.decrementAndGet();
+                admitted.release();
             }
-            EncryptedTensor y;
-            double evalSeconds;
-            try {
-                config.beforeEvaluation.run();
-                long e0 = System.nanoTime();
-                y = plan.evaluate(x, evk, parallelism);
-                evalSeconds = (System.nanoTime() - e0) * 1e-9;
-            } finally {
-                running.release();
-            }
-            ex.getResponseHeaders().set("Content-Type", Protocol.TENSOR_TYPE);
-            ex.getResponseHeaders().set("Cache-Control", "no-store");
-            ex.getResponseHeaders().set(Protocol.SERVER_SECONDS_HEADER, String.format(Locale.ROOT, "%.6f", evalSeconds));
-            ex.sendResponseHeaders(200, plan.clientPlan().outputBytes());
-            try (OutputStream out = ex.getResponseBody()) {
-                plan.clientPlan().writeTensor(out, y);
-            }
-            metrics.prediction((System.nanoTime() - t0) * 1e-9, evalSeconds);
-            return 200;
         } finally {
-            admitted.release();
+            release(reserved);
         }
+    }
+
+    /** The decoded size of an input and its result: what one request holds until it is answered. */
+    private static long inputMemory(Plan plan) {
+        ClientPlan c = plan.clientPlan();
+        CkksParameters p = c.parameters();
+        long perCiphertext = 2L * p.ringDegree() * (p.maxLevel() + 1) * Long.BYTES;
+        return (c.inputRepresentation().ciphertexts() + c.outputRepresentation().ciphertexts()) * perCiphertext;
+    }
+
+    // ------------------------------------------------------------------ budgets and bodies
+
+    /** Reserves memory of the in-flight budget, or refuses with 503. */
+    private long reserve(long bytes) throws ApiError {
+        while (true) {
+            long now = inFlightBytes.get();
+            if (now + bytes > config.inFlightBudgetBytes && now > 0) {
+                throw new ApiError(503, "server_memory_full", "the server holds as many requests in memory as its budget allows ("
+                        + config.inFlightBudgetBytes + " bytes); retry shortly").header("Retry-After", "2");
+            }
+            if (inFlightBytes.compareAndSet(now, now + bytes)) {
+                return bytes;
+            }
+        }
+    }
+
+    private void release(long bytes) {
+        inFlightBytes.addAndGet(-bytes);
+    }
+
+    /** Reads a body. */
+    private interface BodyReader<T> {
+        T read() throws IOException, ApiError;
+    }
+
+    /**
+     * Reads a request body within its deadline: the read timeout plus its length (declared, else
+     * the limit) at the minimum upload rate. Past it the connection is closed, which ends the
+     * blocked read; the request counts as a 408. A body that is not what it should be is the
+     * caller's 400.
+     */
+    private <T> T readBody(Exchange ex, long declared, long limit, BodyReader<T> reader,
+            java.util.function.Function<IOException, ApiError> invalid) throws IOException, ApiError {
+        long size = declared >= 0 ? declared : limit;
+        long deadlineMs = config.readTimeout.toMillis() + size * 1000 / config.minUploadRate;
+        AtomicBoolean timedOut = new AtomicBoolean();
+        ScheduledFuture<?> timer = timers.schedule(() -> {
+            timedOut.set(true);
+            guard.abort(ex.remote);
+        }, deadlineMs, TimeUnit.MILLISECONDS);
+        try {
+            return reader.read();
+        } catch (IOException | RuntimeException e) {
+            if (timedOut.get()) {
+                throw new BodyTimeout("the body did not arrive within " + deadlineMs + " ms");
+            }
+            HttpException h = httpFailure(e);
+            if (h != null) {
+                ex.bodyBroken = true;
+                throw new ApiError(h.getCode(), "bad_request", "the request body could not be read: "
+                        + abbreviate(String.valueOf(h.getReason())));
+            }
+            if (e instanceof RuntimeException r) {
+                throw r;
+            }
+            throw invalid.apply((IOException) e);
+        } finally {
+            timer.cancel(false);
+        }
+    }
+
+    /** The HTTP layer's own 4xx verdict on a request (a malformed chunk, say) in a failure's causes, or null. */
+    private static HttpException httpFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof HttpException h && h.getCode() >= 400 && h.getCode() < 500) {
+                return h;
+            }
+        }
+        return null;
     }
 
     // ------------------------------------------------------------------ request checks
@@ -689,8 +1121,8 @@ public final class PredictionServer implements AutoCloseable {
         return m;
     }
 
-    private static String queryModel(HttpExchange ex) throws ApiError {
-        String q = ex.getRequestURI().getRawQuery();
+    private static String queryModel(Exchange ex) throws ApiError {
+        String q = ex.rawQuery();
         String model = null;
         if (q != null) {
             for (String part : q.split("&")) {
@@ -714,8 +1146,8 @@ public final class PredictionServer implements AutoCloseable {
         return model;
     }
 
-    private static KeyId keyId(HttpExchange ex) throws ApiError {
-        List<String> v = ex.getRequestHeaders().get(Protocol.KEY_ID_HEADER);
+    private static KeyId keyId(Exchange ex) throws ApiError {
+        List<String> v = ex.headers(Protocol.KEY_ID_HEADER);
         if (v == null || v.isEmpty()) {
             throw new ApiError(401, "missing_key_id", "the request needs the " + Protocol.KEY_ID_HEADER
                     + " header that POST " + Protocol.KEYS + " returned");
@@ -730,8 +1162,8 @@ public final class PredictionServer implements AutoCloseable {
         }
     }
 
-    private static KeysDigest keysDigest(HttpExchange ex) throws ApiError {
-        List<String> v = ex.getRequestHeaders().get(Protocol.KEYS_DIGEST_HEADER);
+    private static KeysDigest keysDigest(Exchange ex) throws ApiError {
+        List<String> v = ex.headers(Protocol.KEYS_DIGEST_HEADER);
         if (v == null || v.isEmpty()) {
             throw new ApiError(400, "missing_keys_digest", "the request needs the " + Protocol.KEYS_DIGEST_HEADER
                     + " header: the keys_digest that POST " + Protocol.KEYS + " returned for the key id");
@@ -746,8 +1178,8 @@ public final class PredictionServer implements AutoCloseable {
         }
     }
 
-    private static void requireType(HttpExchange ex, String expected) throws ApiError {
-        String t = ex.getRequestHeaders().getFirst("Content-Type");
+    private static void requireType(Exchange ex, String expected) throws ApiError {
+        String t = ex.header("Content-Type");
         String media = t == null ? "" : t.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
         if (!media.equals(expected)) {
             throw new ApiError(415, "unsupported_media_type", "the body must be " + expected + ", got "
@@ -755,28 +1187,27 @@ public final class PredictionServer implements AutoCloseable {
         }
     }
 
-    private static void requireLength(HttpExchange ex, long limit, String what) throws ApiError {
-        String l = ex.getRequestHeaders().getFirst("Content-Length");
-        if (l != null) {
-            long n;
-            try {
-                n = Long.parseLong(l.trim());
-            } catch (NumberFormatException e) {
-                throw new ApiError(400, "bad_length", "the Content-Length header is not a number");
-            }
-            if (n > limit) {
-                throw tooLarge(limit, what);
-            }
+    /** The declared body length, or -1 when the body is chunked; refuses at once one over the limit. */
+    private static long requireLength(Exchange ex, long limit, String what) throws ApiError {
+        String l = ex.header("Content-Length");
+        if (l == null) {
+            return -1;
         }
+        long n;
+        try {
+            n = Long.parseLong(l.trim());
+        } catch (NumberFormatException e) {
+            throw new ApiError(400, "bad_length", "the Content-Length header is not a number");
+        }
+        if (n > limit) {
+            throw tooLarge(limit, what);
+        }
+        return n;
     }
 
     private static void requireEnd(InputStream body, String what) throws IOException, ApiError {
-        try {
-            if (body.read() != -1) {
-                throw new ApiError(400, "trailing_bytes", "the body continues after " + what);
-            }
-        } catch (LimitedInputStream.TooLarge e) {
-            throw new ApiError(413, "body_too_large", e.getMessage());
+        if (body.read() != -1) {
+            throw new ApiError(400, "trailing_bytes", "the body continues after " + what);
         }
     }
 
@@ -791,63 +1222,117 @@ public final class PredictionServer implements AutoCloseable {
 
     // ------------------------------------------------------------------ responses
 
-    private int sendJson(HttpExchange ex, int status, Object body) throws IOException {
-        byte[] b;
+    private int sendJson(Exchange ex, int status, Object body) throws IOException {
+        return sendBytes(ex, status, Protocol.JSON_TYPE, json(body));
+    }
+
+    private static byte[] json(Object body) {
         try {
-            b = JSON.writeValueAsBytes(body);
+            return JSON.writeValueAsBytes(body);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write JSON", e);
         }
-        return sendBytes(ex, status, Protocol.JSON_TYPE, b);
     }
 
-    private static int sendBytes(HttpExchange ex, int status, String type, byte[] b) throws IOException {
-        ex.getResponseHeaders().set("Content-Type", type);
-        ex.getResponseHeaders().set("Cache-Control", "no-store");
-        ex.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
-        ex.sendResponseHeaders(status, b.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(b);
-        }
+    private static int sendBytes(Exchange ex, int status, String type, byte[] b) throws IOException {
+        ex.response.setStatus(status);
+        ex.setHeader("Content-Type", type);
+        ex.setHeader("Cache-Control", "no-store");
+        ex.setHeader("X-Content-Type-Options", "nosniff");
+        ex.response.getHeaders().put("Content-Length", b.length);
+        ex.released();
+        Content.Sink.write(ex.response, true, ByteBuffer.wrap(b));
         return status;
     }
 
-    private int sendError(HttpExchange ex, ApiError e) throws IOException {
-        drain(ex);
-        for (Map.Entry<String, String> h : e.headers.entrySet()) {
-            ex.getResponseHeaders().set(h.getKey(), h.getValue());
-        }
+    private static byte[] errorBody(int status, String code, String message) {
         Map<String, Object> err = new LinkedHashMap<>();
-        err.put("status", e.status);
-        err.put("code", e.code);
-        err.put("message", e.getMessage());
-        return sendJson(ex, e.status, Map.of("error", err));
+        err.put("status", status);
+        err.put("code", code);
+        err.put("message", message);
+        return json(Map.of("error", err));
     }
 
     /**
-     * Reads what is left of the request body before an error answer: an HTTP/1.1 client still
-     * sending would otherwise see its connection reset instead of the answer. Beyond the drain
-     * limit the connection is dropped instead (the body cannot be one of ours).
+     * Reads and drops what is left of a request body before an error answer, so that a client still
+     * sending sees the answer rather than a reset connection: at most {@link #drainLimit} bytes,
+     * within the deadline of that many bytes at the minimum upload rate (past it the connection is
+     * closed, as for any slow body). Whether the body ended; never throws.
      */
-    private void drain(HttpExchange ex) {
-        byte[] buf = new byte[1 << 16];
-        long left = drainLimit;
+    private boolean discardRest(Exchange ex) {
+        AtomicBoolean timedOut = new AtomicBoolean();
+        long deadlineMs = config.readTimeout.toMillis() + drainLimit * 1000 / config.minUploadRate;
+        ScheduledFuture<?> timer = timers.schedule(() -> {
+            timedOut.set(true);
+            guard.abort(ex.remote);
+        }, deadlineMs, TimeUnit.MILLISECONDS);
         try {
-            InputStream in = ex.getRequestBody();
+            InputStream in = ex.body();
+            byte[] buf = new byte[1 << 16];
+            long left = drainLimit;
             int n;
             while (left > 0 && (n = in.read(buf, 0, (int) Math.min(buf.length, left))) > 0) {
                 left -= n;
             }
-        } catch (IOException ignored) {
-            // the body is broken or gone; the answer is still attempted
+            return left > 0 && !timedOut.get();
+        } catch (IOException | RuntimeException e) {
+            return false;
+        } finally {
+            timer.cancel(false);
         }
     }
 
-    private void tryError(HttpExchange ex, ApiError e) {
+    /**
+     * Answers an error (never throws). A body still arriving is read and dropped first, within
+     * bounds ({@link #discardRest}); a broken one is not touched again, and the connection is
+     * closed after the answer. Returns the status sent, or the status meant when nothing could be sent.
+     */
+    private int sendError(Exchange ex, ApiError e) {
+        if (ex.committed()) {
+            return e.status;
+        }
         try {
-            sendError(ex, e);
-        } catch (IOException | RuntimeException ignored) {
-            // the response had started or the connection is gone; the log line records the status
+            for (Map.Entry<String, String> h : e.headers.entrySet()) {
+                ex.setHeader(h.getKey(), h.getValue());
+            }
+            if (ex.bodyBroken || e.closing || !discardRest(ex)) {
+                ex.setHeader("Connection", "close");
+            }
+            return sendBytes(ex, e.status, Protocol.JSON_TYPE, errorBody(e.status, e.code, e.getMessage()));
+        } catch (IOException | RuntimeException x) {
+            // the connection is gone; the log line records the status
+            return e.status;
+        }
+    }
+
+    /**
+     * The answers the HTTP layer gives before a request reaches an endpoint (a malformed request
+     * line or chunk, headers too large, a body Jetty refuses): the same JSON as every other error,
+     * a log line and a metric.
+     */
+    private final class JsonErrors extends ErrorHandler {
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) {
+            int status = response.getStatus();
+            String code = switch (status) {
+                case 400 -> "bad_request";
+                case 408 -> "request_timeout";
+                case 413 -> "body_too_large";
+                case 414 -> "uri_too_long";
+                case 431 -> "headers_too_large";
+                default -> "http_" + status;
+            };
+            Object m = request.getAttribute(ERROR_MESSAGE);
+            String message = status == 431 ? "the request headers exceed " + config.maxHeaderBytes + " bytes"
+                    : "the request was refused by the HTTP layer" + (m == null ? "" : ": " + abbreviate(m.toString()));
+            response.getHeaders().put("Content-Type", Protocol.JSON_TYPE);
+            response.getHeaders().put("Cache-Control", "no-store");
+            response.getHeaders().put("Connection", "close");
+            response.write(true, ByteBuffer.wrap(errorBody(status, code, message)), callback);
+            metrics.request("other", status);
+            config.log.printf(Locale.ROOT, "%s %s %d (HTTP layer)%n", abbreviate(String.valueOf(request.getMethod())),
+                    endpointName(request.getHttpURI() == null ? null : request.getHttpURI().getPath()), status);
+            return true;
         }
     }
 }

@@ -109,6 +109,16 @@ class ServiceCommandsTest {
         assertTrue(tls.code() == 2 || tls.code() == 3, tls.err());
         assertEquals(3, CliTestSupport.run("serve", "--port", "0", "--models", tmp.resolve("missing.model").toString()).code());
         assertEquals(2, CliTestSupport.run("serve", "--port", "99999").code());
+        // plain HTTP on an address other machines reach needs TLS or an explicit --insecure
+        CliTestSupport.Run open = CliTestSupport.run("serve", "--port", "0", "--bind", "0.0.0.0", "--models", "lola-small");
+        assertEquals(2, open.code(), open.err());
+        assertTrue(open.err().contains("--insecure") && open.err().contains("--tls-keystore"), open.err());
+        ByteArrayOutputStream warned = new ByteArrayOutputStream();
+        PredictionServer insecure = new ServeCommand(Map.of()).start(new String[] {"--port", "0", "--bind", "0.0.0.0", "--insecure",
+            "--models", "lola-small"}, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                new PrintStream(warned, true, StandardCharsets.UTF_8));
+        insecure.close();
+        assertTrue(warned.toString(StandardCharsets.UTF_8).contains("WARNING: plain HTTP on 0.0.0.0"), warned.toString());
         assertTrue(CliTestSupport.run("serve", "--help").out().contains("/v1"));
         assertTrue(CliTestSupport.run("client", "--help").out().contains("--mnist-index"));
         assertTrue(Files.notExists(Path.of("a.png")));

@@ -60,7 +60,8 @@ class PredictionServiceTest {
     static void start() throws IOException {
         server = PredictionServer.start(List.of(HostedModel.of("lola-small", plan("lola-small")), HostedModel.of("lola", plan("lola"))),
                 new PredictionServer.Config().bind(new InetSocketAddress("127.0.0.1", 0)).maxConcurrent(2).queueCapacity(64)
-                        .log(LOG.stream));
+                        // every client of this test is 127.0.0.1: the per-client quotas are ServiceSiegeTest's
+                        .keyUploadsPerMinute(10_000).maxRequestsPerClient(1_000).keyShare(1).log(LOG.stream));
         client = new PredictionClient(server.uri(), null, Duration.ofSeconds(120));
     }
 
