@@ -30,6 +30,8 @@ final class ClientGuard implements Connection.Listener {
         final AtomicInteger busy = new AtomicInteger();
         /** When it last became idle: opened, or its last request ended. */
         final AtomicLong idleSince;
+        /** Closed by the guard (the close completes later). */
+        volatile boolean cut;
 
         Tracked(Connection connection, InetAddress client, long now) {
             this.connection = connection;
@@ -108,7 +110,8 @@ final class ClientGuard implements Connection.Listener {
     void sweep() {
         long now = clock.getAsLong();
         for (Tracked t : open.values()) {
-            if (t.busy.get() == 0 && now - t.idleSince.get() > headerDeadlineNanos) {
+            if (!t.cut && t.busy.get() == 0 && now - t.idleSince.get() > headerDeadlineNanos) {
+                t.cut = true;
                 headerTimeouts.incrementAndGet();
                 t.connection.close();
             }

@@ -1070,6 +1070,12 @@ public final class PredictionServer implements AutoCloseable {
             if (timedOut.get()) {
                 throw new BodyTimeout("the body did not arrive within " + deadlineMs + " ms");
             }
+            if (stalled(e)) {
+                ex.bodyBroken = true;
+                bodyTimeouts.incrementAndGet();
+                throw new ApiError(408, "body_timeout", "the request body stalled for " + config.readTimeout.toMillis()
+                        + " ms; the connection is closed");
+            }
             HttpException h = httpFailure(e);
             if (h != null) {
                 ex.bodyBroken = true;
@@ -1083,6 +1089,16 @@ public final class PredictionServer implements AutoCloseable {
         } finally {
             timer.cancel(false);
         }
+    }
+
+    /** Whether a failure comes from the connection's idle timeout: the client stopped sending. */
+    private static boolean stalled(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.util.concurrent.TimeoutException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The HTTP layer's own 4xx verdict on a request (a malformed chunk, say) in a failure's causes, or null. */
