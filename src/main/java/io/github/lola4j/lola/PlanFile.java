@@ -109,10 +109,10 @@ final class PlanFile {
             }
             String model = RepresentationCodec.readString(d, "plan file's cost model");
             String calibration = RepresentationCodec.readString(d, "plan file's calibration");
-            double headroom = d.readDouble();
+            double headroom = readDouble(d, "headroom");
             double[] stageMax = new double[checkedLength(d.readUnsignedShort(), d.available() / 8, "stage count")];
             for (int i = 0; i < stageMax.length; i++) {
-                stageMax[i] = d.readDouble();
+                stageMax[i] = readDouble(d, "stage maximum " + i);
             }
             int alts = checkedLength(d.readUnsignedShort(), d.available() / 2, "alternative count");
             List<String> alternatives = new ArrayList<>(alts);
@@ -137,6 +137,21 @@ final class PlanFile {
         } catch (EOFException e) {
             throw new IOException("plan file body ends before its contents do", e);
         }
+    }
+
+    /**
+     * A double as DataOutputStream.writeDouble writes it: a NaN (the headroom before it is
+     * measured) only as the canonical NaN, since another one would read as the same plan but not
+     * be the file written for it.
+     */
+    private static double readDouble(DataInputStream d, String what) throws IOException {
+        long bits = d.readLong();
+        double v = Double.longBitsToDouble(bits);
+        if (Double.isNaN(v) && bits != Double.doubleToLongBits(Double.NaN)) {
+            throw new IOException(String.format("plan file: the %s is the NaN 0x%016x, expected the canonical NaN 0x%016x",
+                    what, bits, Double.doubleToLongBits(Double.NaN)));
+        }
+        return v;
     }
 
     /** A declared length or count, checked against what the rest of the body can hold. */

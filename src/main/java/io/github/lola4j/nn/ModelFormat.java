@@ -356,7 +356,14 @@ public final class ModelFormat {
                 offset[c] = p.getDouble();
             }
         }
-        double accuracy = p.getDouble();
+        long accuracyBits = p.getLong();
+        double accuracy = Double.longBitsToDouble(accuracyBits);
+        // An unknown accuracy is NaN, which the writer stores as the one canonical NaN: another
+        // NaN would read as the same metadata but not be the file the writer makes of it.
+        if (Double.isNaN(accuracy) && accuracyBits != Double.doubleToLongBits(Double.NaN)) {
+            throw new IOException(String.format("%s: bad metadata: the test accuracy is the NaN 0x%016x, expected the"
+                    + " canonical NaN 0x%016x (an unknown accuracy)", source, accuracyBits, Double.doubleToLongBits(Double.NaN)));
+        }
         String command = readString(p, source, "training command");
         long seed = p.getLong();
         ModelInfo info;
