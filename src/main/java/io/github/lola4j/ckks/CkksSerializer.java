@@ -60,6 +60,13 @@ public final class CkksSerializer {
     }
 
     private static final int MAX_PRIMES = 255;
+    /**
+     * The most residues of a QP polynomial (N times all primes) a parameter set read may have:
+     * 2^23 (64 MiB per polynomial). The security table admits N &le; 2^16 and log2(QP) &le; 1762
+     * bits, with primes of at least 18 bits at that N (q = 1 mod 2N), so every secure set stays
+     * below it (97 primes at most); only {@code SecurityLevel.NONE} sets can exceed it.
+     */
+    static final long MAX_RESIDUES = 1L << 23;
 
     private final CkksParameters params;
     private final Form form;
@@ -184,6 +191,12 @@ public final class CkksSerializer {
         }
         if (n > Integer.MAX_VALUE || weight > Integer.MAX_VALUE) {
             throw r.fail("ring degree " + n + " or Hamming weight " + weight + " is out of range");
+        }
+        // Building a set allocates its NTT tables (several arrays of N values per prime), so the
+        // size is bounded before the builder runs: a few hundred bytes must not cost gigabytes.
+        if (n * (k + m) > MAX_RESIDUES) {
+            throw r.fail("ring degree " + n + " with " + k + " + " + m + " primes makes polynomials of " + n * (k + m)
+                    + " residues, more than the " + MAX_RESIDUES + " any security level admits");
         }
         r.expectPayload(WireFormat.parametersPayload(k, m), "a set of " + k + " primes and " + m + " special primes");
         long[] q = new long[k];

@@ -1,10 +1,19 @@
 package io.github.lola4j.ckks;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.lola4j.math.Primes;
 import io.github.lola4j.testkit.CkksContext;
 import io.github.lola4j.testkit.Mutator;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.zip.CRC32C;
@@ -110,19 +119,47 @@ class WireFuzzTest {
 
     @Test
     void everyObjectIsRefusedOrReadExactly() throws IOException {
-        all(Mutator.mutants(DEFAULT_MUTANTS), 1);
+        all(Mutator.mutants(DEFAULT_MUTANTS), Mutator.seed(1));
     }
 
     @Test
     @Tag("slow")
     void manyMutantsOfEveryObject() throws IOException {
-        all(Math.max(SLOW_MUTANTS, Mutator.mutants(SLOW_MUTANTS)), 100_000_000L);
+        all(Math.max(SLOW_MUTANTS, Mutator.mutants(SLOW_MUTANTS)), Mutator.seed(100_000_000L));
+    }
+
+    /**
+     * A parameter object of 4 KiB describing N = 2^17 with 255 + 255 valid NTT primes (allowed
+     * with SecurityLevel.NONE): building it would allocate gigabytes of NTT tables, so it is
+     * refused from its counts, before the builder runs.
+     */
+    @Test
+    void hugeParameterSetIsRefusedBeforeItIsBuilt() throws IOException {
+        int n = 1 << 17;
+        long[] primes = Primes.nttPrimesBelow(n, 61, 510);
+        ByteBuffer b = ByteBuffer.allocate(H + 20 + 8 * 510 + 4).order(ByteOrder.LITTLE_ENDIAN);
+        b.put(WireFormat.MAGIC).putShort((short) WireFormat.VERSION).put((byte) WireFormat.Kind.PARAMETERS.code).put((byte) 0)
+                .putLong(0).putLong(20 + 8 * 510);
+        b.putInt(n).put((byte) 255).put((byte) 255).put((byte) 1).put((byte) 0).putDouble(0x1p30).putInt(0);
+        for (long q : primes) {
+            b.putLong(q);
+        }
+        byte[] bytes = reseal(b.array(), b.capacity());
+        IOException e = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+            com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+            long before = mx.getCurrentThreadAllocatedBytes();
+            IOException thrown = assertThrows(IOException.class, () -> CkksSerializer.readParameters(new ByteArrayInputStream(bytes)));
+            long allocated = mx.getCurrentThreadAllocatedBytes() - before;
+            assertTrue(allocated < 16L << 20, "allocated " + (allocated >> 20) + " MiB");
+            return thrown;
+        });
+        assertTrue(e.getMessage().contains("66846720 residues"), e.getMessage());
     }
 
     @Test
     void resealKeepsAnUnchangedObjectValid() throws IOException {
         CkksContext c = CkksContext.get(TOY);
         byte[] b = new CkksSerializer(c.params).toBytes(c.pk);
-        org.junit.jupiter.api.Assertions.assertArrayEquals(b, reseal(Arrays.copyOf(b, b.length), b.length));
+        assertArrayEquals(b, reseal(Arrays.copyOf(b, b.length), b.length));
     }
 }
