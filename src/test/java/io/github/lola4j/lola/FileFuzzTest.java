@@ -45,7 +45,8 @@ import org.junit.jupiter.api.Test;
  * become. {@link Mutator.Campaign} states the rule and prints one summary line per family.
  *
  * <p>Small networks at N = 8192 keep the default run short; {@code mvn -Pslow} runs at
- * least 1,500 mutants per family, {@code -Dlola4j.fuzz.mutants=N} sets the default run's count.
+ * least 1,500 mutants per family, {@code -Dlola4j.fuzz.mutants=N} sets the default run's count and
+ * {@code -Dlola4j.fuzz.seed=S} its first seed (to explore other mutants).
  */
 class FileFuzzTest {
 
@@ -255,26 +256,26 @@ class FileFuzzTest {
 
     @Test
     void planFilesAreRefusedOrReadExactly() {
-        plans(Mutator.mutants(DEFAULT_MUTANTS), 1);
+        plans(Mutator.mutants(DEFAULT_MUTANTS), Mutator.seed(1));
     }
 
     @Test
     void clientPlanFilesAreRefusedOrReadExactly() throws IOException {
-        clientPlans(Mutator.mutants(DEFAULT_MUTANTS), 1);
+        clientPlans(Mutator.mutants(DEFAULT_MUTANTS), Mutator.seed(1));
     }
 
     @Test
     void tensorsAreRefusedOrReadExactly() {
-        tensors(Mutator.mutants(DEFAULT_MUTANTS), 1);
+        tensors(Mutator.mutants(DEFAULT_MUTANTS), Mutator.seed(1));
     }
 
     @Test
     @Tag("slow")
     void manyMutantsOfEveryLolaFile() throws IOException {
         int n = Math.max(SLOW_MUTANTS, Mutator.mutants(SLOW_MUTANTS));
-        plans(n, 100_000_000L);
-        clientPlans(n, 100_000_000L);
-        tensors(n, 100_000_000L);
+        plans(n, Mutator.seed(100_000_000L));
+        clientPlans(n, Mutator.seed(100_000_000L));
+        tensors(n, Mutator.seed(100_000_000L));
     }
 
     // ------------------------------------------------------------------ specific hostile files

@@ -205,6 +205,17 @@ public final class Mutator {
         return Integer.getInteger("lola4j.fuzz.mutants", byDefault);
     }
 
+    /**
+     * The first seed of a test run: the system property {@code lola4j.fuzz.seed} if set (to explore
+     * other mutants), else the default given (the mutants the tests always run).
+     *
+     * @param byDefault the seed without the property
+     * @return the seed
+     */
+    public static long seed(long byDefault) {
+        return Long.getLong("lola4j.fuzz.seed", byDefault);
+    }
+
     /** Reads a file; a refusal is an IOException. */
     @FunctionalInterface
     public interface Reader<T> {
