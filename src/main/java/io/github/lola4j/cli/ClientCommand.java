@@ -28,7 +28,7 @@ public final class ClientCommand implements Command {
 
     private static final Set<String> VALUES = Set.of("server", "model", "image", "mnist-index", "data", "dataset", "keys",
             "trust-store", "timeout");
-    private static final Set<String> FLAGS = Set.of("json", "no-cache", "no-download", "allow-insecure");
+    private static final Set<String> FLAGS = Set.of("json", "no-cache", "no-download", "allow-insecure", "no-memory-check");
 
     private final Map<String, String> env;
 
@@ -80,6 +80,8 @@ public final class ClientCommand implements Command {
                 "                       server); its password from $LOLA4J_TRUST_PASSWORD (default: none)",
                 "  --timeout S          the longest one request may take (default 300)",
                 "  --allow-insecure     accept a plan whose parameters skip the 128-bit security check (tests only)",
+                "  --no-memory-check    skip the check of the plan's memory estimate against the heap before the keys",
+                "                       are made",
                 "  --json               end with one line of JSON: model, server, prediction, label, scores, latency_s",
                 "                       (encrypt + round trip + decrypt), server_s, encrypt_s, network_s,",
                 "                       decrypt_s, setup_s, keygen_s, register_s, cached_keys, bytes_sent and",
@@ -125,6 +127,15 @@ public final class ClientCommand implements Command {
                 : new ClientKeyCache(o.has("keys") ? Path.of(o.get("keys", "")) : ClientKeyCache.defaultRoot(env),
                         w -> err.println("lola4j client: " + w));
         String model = o.get("model", "");
+        if (!o.has("no-memory-check")) {
+            // the plan is small; fetching it once more costs less than keys that do not fit
+            try {
+                MemoryPreflight.checkClient("client", model, client.clientPlan(model), "--no-memory-check");
+            } catch (MemoryPreflight.InsufficientMemoryException e) {
+                err.println("lola4j client: " + e.getMessage());
+                return 3;
+            }
+        }
         long t0 = System.nanoTime();
         ClientSession session = ClientSession.open(client, model, cache, new SecureRandom(), o.has("allow-insecure"));
         double setup = (System.nanoTime() - t0) * 1e-9;

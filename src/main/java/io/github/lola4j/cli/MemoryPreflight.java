@@ -1,5 +1,6 @@
 package io.github.lola4j.cli;
 
+import io.github.lola4j.lola.ClientPlan;
 import io.github.lola4j.lola.Plan;
 import java.io.IOException;
 import java.util.Locale;
@@ -79,6 +80,28 @@ final class MemoryPreflight {
                         + " JAVA_TOOL_OPTIONS=-Xmx%dg), or run %s %s to try anyway", model, size(needed),
                 size(server.evaluationKeys()), size(server.encodedWeights()), size(server.workingSet()), size(client),
                 size(h.max()), size(h.used()), suggestedGiB(needed, h.used()), suggestedGiB(needed, h.used()), command, flag));
+    }
+
+    /**
+     * Refuses a client run (keys, one input, one output) whose estimate exceeds the heap that is left.
+     *
+     * @param command the command's name, for the message
+     * @param model   the model's name
+     * @param plan    the client plan
+     * @param flag    the option that skips the check
+     * @throws InsufficientMemoryException when {@link ClientPlan#memoryBytes()} is more than the heap left
+     */
+    static void checkClient(String command, String model, ClientPlan plan, String flag) throws InsufficientMemoryException {
+        long needed = plan.memoryBytes();
+        Heap h = heap.get();
+        if (needed <= h.available()) {
+            return;
+        }
+        throw new InsufficientMemoryException(String.format(Locale.ROOT,
+                "the client of '%s' needs about %s (its keys, one encrypted input and the result); this JVM may use %s of"
+                        + " which %s is taken: give it more with java -Xmx%dg -jar ... (or JAVA_TOOL_OPTIONS=-Xmx%dg), or run"
+                        + " %s %s to try anyway", model, size(needed), size(h.max()), size(h.used()), suggestedGiB(needed, h.used()),
+                suggestedGiB(needed, h.used()), command, flag));
     }
 
     /**

@@ -171,6 +171,36 @@ public final class ClientPlan {
         return TENSOR_HEADER + TENSOR_DIGEST + input.ciphertexts() * CkksSerializer.ciphertextSize(params, params.maxLevel(), seeded);
     }
 
+    /**
+     * An estimate of the client's memory, in bytes: its secret and public keys, the evaluation keys
+     * it generates (in memory, before it serializes them), one encrypted input at the top level and
+     * one encrypted output at level 0. The plan itself (layouts) is not counted.
+     *
+     * @return the bytes
+     */
+    public long memoryBytes() {
+        long n = params.ringDegree();
+        int qp = params.maxLevel() + 1 + params.specialPrimes().length;
+        long secretAndPublic = 3L * 8 * n * qp; // s, and the public key's (b, a), over Q and P
+        long inputBytes = input.ciphertexts() * 2L * 8 * n * (params.maxLevel() + 1);
+        long outputBytes = output.ciphertexts() * 2L * 8 * n;
+        return secretAndPublic + evaluationKeyMemory(params, keys) + inputBytes + outputBytes;
+    }
+
+    /**
+     * The in-memory size of an evaluation key set: per key (each Galois element, and the
+     * relinearization key) dnum digit pairs of polynomials over every prime of Q and P.
+     *
+     * @param params the parameters
+     * @param keys   the key requirements
+     * @return the bytes
+     */
+    static long evaluationKeyMemory(CkksParameters params, KeyRequirements keys) {
+        long keyPoly = 8L * params.ringDegree() * (params.maxLevel() + 1 + params.specialPrimes().length);
+        int galois = keys.galoisElements(params).size();
+        return (galois + (keys.needsRelinearization() ? 1 : 0)) * 2L * params.dnum() * keyPoly;
+    }
+
     /** The serialized size of the encrypted result (level 0, full form). */
     public long outputBytes() {
         return TENSOR_HEADER + TENSOR_DIGEST + output.ciphertexts() * CkksSerializer.ciphertextSize(params, 0, false);

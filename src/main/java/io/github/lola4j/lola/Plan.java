@@ -373,10 +373,7 @@ public final class Plan {
             throw new IllegalArgumentException("memoryEstimate: threads must be at least 1, got " + threads);
         }
         long n = params.ringDegree();
-        // A key polynomial is over every prime of Q and the special primes P.
-        long keyPoly = 8L * n * (params.maxLevel() + 1 + params.specialPrimes().length);
-        int galois = keys.galoisElements(params).size();
-        long keyMemory = (galois + (keys.needsRelinearization() ? 1 : 0)) * 2L * params.dnum() * keyPoly;
+        long keyMemory = ClientPlan.evaluationKeyMemory(params, keys);
         long plaintextBytes = 0;
         long working = 0;
         for (PlanStep st : steps) {
@@ -391,6 +388,8 @@ public final class Plan {
                     + Math.min(c.total(OpCounts.Op.ROTATION), 8);
             working = Math.max(working, alive * ctBytes);
         }
+        // a key switch works on dnum + 2 polynomials over every prime of Q and P, per thread
+        long keyPoly = 8L * n * (params.maxLevel() + 1 + params.specialPrimes().length);
         long switchWorkspace = (params.dnum() + 2L) * keyPoly * threads;
         return new MemoryEstimate(plaintextBytes, keyMemory, working + switchWorkspace);
     }
@@ -403,12 +402,7 @@ public final class Plan {
      * @return the bytes
      */
     public long clientMemoryBytes() {
-        long n = params.ringDegree();
-        int qp = params.maxLevel() + 1 + params.specialPrimes().length;
-        long secretAndPublic = 3L * 8 * n * qp; // s, and the public key's (b, a), over Q and P
-        long inputBytes = input.ciphertexts() * 2L * 8 * n * (params.maxLevel() + 1);
-        long outputBytes = output.ciphertexts() * 2L * 8 * n;
-        return secretAndPublic + memoryEstimate(1).evaluationKeys() + inputBytes + outputBytes;
+        return client.memoryBytes();
     }
 
     /**

@@ -90,8 +90,9 @@ public final class PredictionServer implements AutoCloseable {
     /**
      * How a server runs. Defaults: loopback port 8080, as many concurrent evaluations as
      * processors, a queue of 16, 4 concurrent key uploads, keys expire after 1 hour without use,
-     * a key budget of half the maximum heap of which one client may hold a quarter, a quarter of
-     * the heap for request bodies in flight, a 10 s header deadline, uploads of at least 32 KiB/s,
+     * a key budget of half the heap the models leave (their encoded weights and the working sets of
+     * the concurrent evaluations) of which one client may hold a quarter, a quarter of it for
+     * request bodies in flight, a 10 s header deadline, uploads of at least 32 KiB/s,
      * 64 connections, 8 requests in progress and 20 key uploads a minute per client, 30 s to
      * drain, no TLS.
      */
@@ -101,9 +102,12 @@ public final class PredictionServer implements AutoCloseable {
         int queueCapacity = 16;
         int maxUploads = 4;
         Duration keyTtl = Duration.ofHours(1);
-        long keyBudgetBytes = Runtime.getRuntime().maxMemory() / 2;
+        /** 0: half the heap the models leave. */
+        long keyBudgetBytes;
         double keyShare = 0.25;
-        long inFlightBudgetBytes = Runtime.getRuntime().maxMemory() / 4;
+        /** 0: a quarter of the heap the models leave. */
+        long inFlightBudgetBytes;
+        java.util.function.Supplier<long[]> heap = PredictionServer::heapNow;
         Duration readTimeout = Duration.ofSeconds(10);
         long minUploadRate = 32 << 10;
         int maxConnectionsPerClient = 64;
@@ -181,7 +185,9 @@ public final class PredictionServer implements AutoCloseable {
         }
 
         /**
-         * The memory all clients' keys may take together (their in-memory size).
+         * The memory all clients' keys may take together (their in-memory size); by default half the
+         * heap the models leave (the heap's maximum minus what it holds once the models are prepared,
+         * minus the working sets of the concurrent evaluations).
          *
          * @param bytes positive
          * @return this
@@ -212,7 +218,8 @@ public final class PredictionServer implements AutoCloseable {
 
         /**
          * The memory the request bodies being read and the inputs waiting for an evaluation may take
-         * together (their decoded size); a request that does not fit gets 503 with Retry-After.
+         * together (their decoded size); a request that does not fit gets 503 with Retry-After. By
+         * default a quarter of the heap the models leave.
          *
          * @param bytes positive
          * @return this
@@ -358,6 +365,12 @@ public final class PredictionServer implements AutoCloseable {
             return this;
         }
 
+        /** The heap as {max, used} (tests pretend a small one). */
+        Config heap(java.util.function.Supplier<long[]> measure) {
+            this.heap = measure;
+            return this;
+        }
+
         Config beforeEvaluation(Runnable hook) {
             this.beforeEvaluation = hook;
             return this;
@@ -492,12 +505,52 @@ public final class PredictionServer implements AutoCloseable {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicLong started = new AtomicLong();
     private final AtomicLong bodyTimeouts = new AtomicLong();
+    private final long keyBudget;
+    private final long inFlightBudget;
     /** The most of a refused request's body that is read and dropped so the client sees the answer. */
     private final long drainLimit;
     private volatile boolean draining;
     private volatile boolean closed;
 
-    private PredictionServer(List<HostedModel> hosted, Config config) {
+    /** The heap now, {max, used}, after a collection so that garbage does not count as used. */
+    private static long[] heapNow() {
+        Runtime rt = Runtime.getRuntime();
+        System.gc();
+        return new long[] {rt.maxMemory(), rt.totalMemory() - rt.freeMemory()};
+    }
+
+    /**
+     * The memory the budgets may share once the models are loaded: the heap's maximum minus what it
+     * holds (the prepared plans' encoded weights among it) minus the working sets of the concurrent
+     * evaluations. Refuses to start when that cannot hold one client's keys and one input.
+     */
+    private static long[] budgets(List<HostedModel> hosted, Config config) throws IOException {
+        long working = 0;
+        long weights = 0;
+        long smallestClient = Long.MAX_VALUE;
+        for (HostedModel m : hosted) {
+            Plan.MemoryEstimate e = m.plan().memoryEstimate(config.threads);
+            working = Math.max(working, e.workingSet());
+            weights += e.encodedWeights();
+            smallestClient = Math.min(smallestClient, e.evaluationKeys() + inputMemory(m.plan()));
+        }
+        long[] heap = config.heap.get();
+        long left = heap[0] - heap[1] - config.maxConcurrent * working;
+        long keyBudget = config.keyBudgetBytes > 0 ? config.keyBudgetBytes : left / 2;
+        long inFlight = config.inFlightBudgetBytes > 0 ? config.inFlightBudgetBytes : left / 4;
+        if (left < smallestClient || keyBudget < 1 || inFlight < 1) {
+            throw new IOException(String.format(Locale.ROOT, "the models do not leave room for one client: the JVM may use %.1f GiB,"
+                    + " %.1f GiB is taken (encoded weights about %.1f GiB), %d concurrent evaluations need %.1f GiB, and one client's"
+                    + " keys and input need %.2f GiB; give the server more heap (java -Xmx...), host fewer models, or lower"
+                    + " --max-concurrent", heap[0] / GIB, heap[1] / GIB, weights / GIB, config.maxConcurrent,
+                    config.maxConcurrent * working / GIB, smallestClient / GIB));
+        }
+        return new long[] {keyBudget, inFlight, weights, config.maxConcurrent * working};
+    }
+
+    private static final double GIB = 1L << 30;
+
+    private PredictionServer(List<HostedModel> hosted, Config config, long keyBudget, long inFlightBudget) {
         if (hosted.isEmpty()) {
             throw new IllegalArgumentException("a server needs at least one model");
         }
@@ -512,8 +565,10 @@ public final class PredictionServer implements AutoCloseable {
             largest = Math.max(largest, Math.max(m.maxKeyBytes(), m.maxInputBytes()));
         }
         this.drainLimit = 2 * largest;
-        this.keys = new EvaluationKeyStore(config.keyTtl.toNanos(), config.keyBudgetBytes,
-                Math.max(1, (long) (config.keyBudgetBytes * config.keyShare)), config.clock, new SecureRandom());
+        this.keyBudget = keyBudget;
+        this.inFlightBudget = inFlightBudget;
+        this.keys = new EvaluationKeyStore(config.keyTtl.toNanos(), keyBudget, Math.max(1, (long) (keyBudget * config.keyShare)),
+                config.clock, new SecureRandom());
         this.guard = new ClientGuard(config.maxConnectionsPerClient, config.maxRequestsPerClient, config.keyUploadsPerMinute,
                 config.readTimeout.toNanos(), config.clock);
         this.admitted = new Semaphore(config.maxConcurrent + config.queueCapacity);
@@ -569,13 +624,15 @@ public final class PredictionServer implements AutoCloseable {
      * @param models the models to host (distinct names); their weight encodings are prepared first
      * @param config how to run
      * @return the running server
-     * @throws IOException when the address cannot be bound
+     * @throws IOException when the address cannot be bound, or the models leave no room in the heap
+     *                     for one client's keys and input
      */
     public static PredictionServer start(List<HostedModel> models, Config config) throws IOException {
         for (HostedModel m : models) {
             m.plan().prepare();
         }
-        PredictionServer s = new PredictionServer(List.copyOf(models), config);
+        long[] b = budgets(models, config);
+        PredictionServer s = new PredictionServer(List.copyOf(models), config, b[0], b[1]);
         s.started.set(System.nanoTime());
         try {
             s.jetty.start();
@@ -590,6 +647,8 @@ public final class PredictionServer implements AutoCloseable {
         long tick = Math.max(100, Math.min(1000, config.readTimeout.toMillis() / 4));
         s.timers.scheduleWithFixedDelay(s.guard::sweep, tick, tick, TimeUnit.MILLISECONDS);
         s.config.log.println("lola4j service listening on " + s.uri() + " with " + s.models.keySet());
+        s.config.log.printf(Locale.ROOT, "memory: encoded weights %.2f GiB, working sets %.2f GiB, key budget %.2f GiB, in-flight"
+                + " budget %.2f GiB%n", b[2] / GIB, b[3] / GIB, b[0] / GIB, b[1] / GIB);
         return s;
     }
 
@@ -788,7 +847,7 @@ public final class PredictionServer implements AutoCloseable {
         m.put("max_concurrent", config.maxConcurrent);
         m.put("queue_capacity", config.queueCapacity);
         m.put("in_flight_bytes", inFlightBytes.get());
-        m.put("in_flight_budget_bytes", config.inFlightBudgetBytes);
+        m.put("in_flight_budget_bytes", inFlightBudget);
         long[] g = guard.stats();
         Map<String, Object> cm = new LinkedHashMap<>();
         cm.put("open", g[0]);
@@ -801,8 +860,8 @@ public final class PredictionServer implements AutoCloseable {
         km.put("stored", k[0]);
         km.put("distinct", k[3]);
         km.put("bytes", k[1]);
-        km.put("budget_bytes", config.keyBudgetBytes);
-        km.put("per_client_bytes", (long) (config.keyBudgetBytes * config.keyShare));
+        km.put("budget_bytes", keyBudget);
+        km.put("per_client_bytes", (long) (keyBudget * config.keyShare));
         km.put("expired", k[2]);
         km.put("ttl_s", config.keyTtl.toSeconds());
         m.put("keys", km);
@@ -1030,9 +1089,9 @@ public final class PredictionServer implements AutoCloseable {
     private long reserve(long bytes) throws ApiError {
         while (true) {
             long now = inFlightBytes.get();
-            if (now + bytes > config.inFlightBudgetBytes && now > 0) {
+            if (now + bytes > inFlightBudget && now > 0) {
                 throw new ApiError(503, "server_memory_full", "the server holds as many requests in memory as its budget allows ("
-                        + config.inFlightBudgetBytes + " bytes); retry shortly").header("Retry-After", "2");
+                        + inFlightBudget + " bytes); retry shortly").header("Retry-After", "2");
             }
             if (inFlightBytes.compareAndSet(now, now + bytes)) {
                 return bytes;

@@ -70,6 +70,20 @@ class ServiceCommandsTest {
             assertTrue(k.get("cached_keys").asBoolean(), "the second run reuses the cached keys");
             assertTrue(k.get("bytes_sent").asLong() < j.get("bytes_sent").asLong() / 2, "no second key upload");
 
+            // the client checks its memory estimate against the heap before it makes any key
+            java.util.function.Supplier<MemoryPreflight.Heap> real = MemoryPreflight.heap;
+            MemoryPreflight.heap = () -> new MemoryPreflight.Heap(100L << 20, 90L << 20);
+            try {
+                CliTestSupport.Run small = CliTestSupport.run("client", "--server", url, "--model", "lola-small", "--mnist-index", "1",
+                        "--data", CliTestSupport.MNIST, "--no-cache");
+                assertEquals(3, small.code(), small.err());
+                assertTrue(small.err().contains("-Xmx") && small.err().contains("--no-memory-check"), small.err());
+                assertFalse(small.err().contains("Exception"), small.err());
+                assertEquals("", small.out());
+            } finally {
+                MemoryPreflight.heap = real;
+            }
+
             Path png = tmp.resolve("digit.png");
             BufferedImage img = new BufferedImage(test.cols(), test.rows(), BufferedImage.TYPE_BYTE_GRAY);
             for (int r = 0; r < test.rows(); r++) {
