@@ -11,11 +11,14 @@ final class Calibration {
     final List<double[]> inputs;
     final double[] layerMax; // per layer output
     final boolean synthetic;
+    /** The smallest gap between the largest and the second largest score, over the inputs (NaN for one output). */
+    final double margin;
 
-    private Calibration(List<double[]> inputs, double[] layerMax, boolean synthetic) {
+    private Calibration(List<double[]> inputs, double[] layerMax, boolean synthetic, double margin) {
         this.inputs = inputs;
         this.layerMax = layerMax;
         this.synthetic = synthetic;
+        this.margin = margin;
     }
 
     static Calibration run(Network net, List<Stage> stages, LolaCompiler.Options o) {
@@ -53,6 +56,7 @@ final class Calibration {
             }
         }
         double[] max = new double[net.layers().size()];
+        double margin = Double.POSITIVE_INFINITY;
         for (double[] x : in) {
             double[][] acts = net.activations(x);
             for (int l = 0; l < max.length; l++) {
@@ -60,8 +64,27 @@ final class Calibration {
                     max[l] = Math.max(max[l], Math.abs(v));
                 }
             }
+            margin = Math.min(margin, topTwoGap(acts[acts.length - 1]));
         }
-        return new Calibration(in, max, synthetic);
+        return new Calibration(in, max, synthetic, margin);
+    }
+
+    /** The largest score minus the second largest (NaN with fewer than two scores). */
+    static double topTwoGap(double[] scores) {
+        if (scores.length < 2) {
+            return Double.NaN;
+        }
+        double first = Double.NEGATIVE_INFINITY;
+        double second = Double.NEGATIVE_INFINITY;
+        for (double v : scores) {
+            if (v > first) {
+                second = first;
+                first = v;
+            } else if (v > second) {
+                second = v;
+            }
+        }
+        return first - second;
     }
 
     double outputMax() {

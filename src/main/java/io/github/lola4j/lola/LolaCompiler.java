@@ -31,6 +31,13 @@ import java.util.Objects;
  * slot of any step (partial sums included) comes within {@link Options#headroomBits()} of
  * overflowing, raising the first prime if one does.
  *
+ * <p>Precision: with calibration data, the compiler also predicts the error of the scores an
+ * encrypted evaluation will carry ({@link Plan#predictedError}, the {@link NoiseModel} added up
+ * along the plan on the calibration inputs) and takes the cheapest candidate whose predicted error
+ * stays below the calibration margin: the smallest gap between the two largest scores on the
+ * calibration inputs, below which a prediction could flip. When no candidate achieves it, the most
+ * precise one is taken and its report says so. {@link Options#withPrecisionCheck} turns this off.
+ *
  * <p>A network that cannot fit is refused with an {@link IllegalArgumentException} naming the layer
  * and what is missing: depth, range or slots.
  */
@@ -75,6 +82,7 @@ public final class LolaCompiler {
         private CostModel costModel;
         private int beamWidth = 16;
         private boolean maskOutput;
+        private boolean precisionCheck = true;
 
         private Options() {
         }
@@ -95,7 +103,26 @@ public final class LolaCompiler {
             o.costModel = costModel;
             o.beamWidth = beamWidth;
             o.maskOutput = maskOutput;
+            o.precisionCheck = precisionCheck;
             return o;
+        }
+
+        /**
+         * Whether a candidate must predict a score error below the calibration margin (default on;
+         * it applies only with calibration data, synthetic inputs' margins say nothing).
+         *
+         * @param on the check
+         * @return the options
+         */
+        public Options withPrecisionCheck(boolean on) {
+            Options o = copy();
+            o.precisionCheck = on;
+            return o;
+        }
+
+        /** Whether the predicted score error must stay below the calibration margin. */
+        public boolean precisionCheck() {
+            return precisionCheck;
         }
 
         /** One image at a time, lowest server latency: the defaults. */
@@ -446,12 +473,25 @@ public final class LolaCompiler {
         }
         alternatives.addAll(notes);
         IllegalArgumentException rangeFailure = null;
+        Plan mostPrecise = null;
         for (Candidate c : found) {
+            Plan p;
             try {
-                return finish(net, stages, c, cal, options, model, alternatives);
+                p = finish(net, stages, c, cal, options, model, alternatives);
             } catch (RangeException e) {
                 rangeFailure = new IllegalArgumentException(e.getMessage(), e);
+                continue;
             }
+            Plan.CompileInfo i = p.compileInfo();
+            if (!(i.predictedError() >= i.margin())) { // NaN (no check) passes
+                return p;
+            }
+            if (mostPrecise == null || i.predictedError() < mostPrecise.compileInfo().predictedError()) {
+                mostPrecise = p;
+            }
+        }
+        if (mostPrecise != null) {
+            return mostPrecise;
         }
         throw rangeFailure;
     }
@@ -484,7 +524,7 @@ public final class LolaCompiler {
                 }
             }
             if (headroom >= options.headroomBits) {
-                return plan.withHeadroom(headroom);
+                return precision(plan.withHeadroom(headroom), runs, cal, options);
             }
             if (options.parameters != null) {
                 throw new RangeException(String.format(Locale.ROOT,
@@ -502,6 +542,24 @@ public final class LolaCompiler {
             params = wider;
         }
         throw new RangeException("range: no headroom after raising the first prime " + extra + " bits");
+    }
+
+    /** Calibration inputs the noise model runs on: its bound is per input, the largest is kept. */
+    private static final int NOISE_RUNS = 4;
+
+    /**
+     * Records the noise model's predicted score error on the first calibration inputs and the
+     * calibration margin (only with calibration data and the check on; NaN otherwise).
+     */
+    private static Plan precision(Plan plan, List<double[]> runs, Calibration cal, Options options) {
+        if (!options.precisionCheck || cal.synthetic || !Double.isFinite(cal.margin)) {
+            return plan;
+        }
+        double predicted = 0;
+        for (int k = 0; k < Math.min(NOISE_RUNS, runs.size()); k++) {
+            predicted = Math.max(predicted, plan.predictedError(runs.get(k)));
+        }
+        return plan.withPrecision(predicted, cal.margin);
     }
 
     private static final class RangeException extends RuntimeException {

@@ -9,7 +9,9 @@ import java.util.function.IntFunction;
  * The plaintext twin: the slot operations on doubles, with the level and scale of every value
  * followed exactly as CKKS does, the same operand checks as the {@link Evaluator}, and a record of
  * the smallest headroom seen (bits between the largest |slot| * scale and Q_level / 2: below zero,
- * an encrypted run would overflow). Not thread-safe; {@link #parallel} runs tasks in order.
+ * an encrypted run would overflow). With a {@link NoiseModel} it also adds up, slot by slot, the
+ * variance of the error an encrypted run would carry.
+ * Not thread-safe; {@link #parallel} runs tasks in order.
  */
 final class PlainSlots implements SlotOps<PlainSlots.Value> {
 
@@ -19,18 +21,34 @@ final class PlainSlots implements SlotOps<PlainSlots.Value> {
      * @param v     the S slot values (owned by the value; never modified after creation)
      * @param level the level
      * @param scale the scale
+     * @param noise per slot, the variance of the error an encrypted run would carry (null without a
+     *              noise model; owned by the value, never modified after creation)
      */
-    record Value(double[] v, int level, double scale) {
+    record Value(double[] v, int level, double scale, double[] noise) {
+        Value(double[] v, int level, double scale) {
+            this(v, level, scale, null);
+        }
     }
 
     private final int slots;
     private final LevelChain chain;
+    private final NoiseModel noise;
     private double minHeadroom = Double.POSITIVE_INFINITY;
     private String minHeadroomAt = "";
 
     PlainSlots(int slots, LevelChain chain) {
+        this(slots, chain, null);
+    }
+
+    /**
+     * A twin that also estimates the noise.
+     *
+     * @param noise the model, or null for values and headroom only
+     */
+    PlainSlots(int slots, LevelChain chain, NoiseModel noise) {
         this.slots = slots;
         this.chain = chain;
+        this.noise = noise;
     }
 
     /** A fresh value at the top level and a scale. */
@@ -38,7 +56,57 @@ final class PlainSlots implements SlotOps<PlainSlots.Value> {
         if (values.length != slots) {
             throw new IllegalArgumentException("expected " + slots + " slot values, got " + values.length);
         }
-        return track(new Value(values.clone(), level, scale), "input");
+        double[] var = null;
+        if (noise != null) {
+            var = new double[slots];
+            java.util.Arrays.fill(var, noise.fresh(scale));
+        }
+        return track(new Value(values.clone(), level, scale, var), "input");
+    }
+
+    /** The same slots, level and scale with the same extra noise in every slot (a key switch's, a rounding's). */
+    private Value plus(Value x, double variance) {
+        if (noise == null) {
+            return x;
+        }
+        double[] var = new double[slots];
+        for (int i = 0; i < slots; i++) {
+            var[i] = x.noise[i] + variance;
+        }
+        return new Value(x.v, x.level, x.scale, var);
+    }
+
+    /**
+     * The noise of a product of two ciphertexts, slot by slot: b^2 var(a) + a^2 var(b) + var(a) var(b).
+     */
+    private double[] productNoise(Value a, Value b) {
+        if (noise == null) {
+            return null;
+        }
+        double[] var = new double[slots];
+        for (int i = 0; i < slots; i++) {
+            var[i] = b.v[i] * b.v[i] * a.noise[i] + a.v[i] * a.v[i] * b.noise[i] + a.noise[i] * b.noise[i];
+        }
+        return var;
+    }
+
+    /**
+     * The largest noise standard deviation over the slots a representation reads its elements from:
+     * the other slots (partial sums, leftovers) never reach the result.
+     */
+    static double maxNoise(Representation r, List<Value> xs) {
+        double[][] var = new double[xs.size()][];
+        for (int c = 0; c < var.length; c++) {
+            var[c] = xs.get(c).noise;
+            if (var[c] == null) {
+                return 0;
+            }
+        }
+        double max = 0;
+        for (double v : r.unpack(var)) {
+            max = Math.max(max, v);
+        }
+        return Math.sqrt(max);
     }
 
     /** The smallest headroom in bits seen since the last {@link #resetHeadroom()}. */
@@ -95,7 +163,16 @@ final class PlainSlots implements SlotOps<PlainSlots.Value> {
             int j = i + s;
             r[i] = x.v[j >= slots ? j - slots : j];
         }
-        return new Value(r, x.level, x.scale);
+        if (noise == null) {
+            return new Value(r, x.level, x.scale);
+        }
+        double[] var = new double[slots];
+        double ks = noise.keySwitch(x.level, x.scale);
+        for (int i = 0; i < slots; i++) {
+            int j = i + s;
+            var[i] = x.noise[j >= slots ? j - slots : j] + ks;
+        }
+        return new Value(r, x.level, x.scale, var);
     }
 
     @Override
@@ -114,21 +191,37 @@ final class PlainSlots implements SlotOps<PlainSlots.Value> {
         for (int i = 0; i < slots; i++) {
             r[i] = a.v[i] + b.v[i];
         }
-        return track(new Value(r, a.level, a.scale), "add");
+        double[] var = null;
+        if (noise != null) {
+            var = new double[slots];
+            for (int i = 0; i < slots; i++) {
+                var[i] = a.noise[i] + b.noise[i];
+            }
+        }
+        return track(new Value(r, a.level, a.scale, var), "add");
     }
 
     @Override
     public Value multiplyPlainAndSum(List<Value> xs, List<WeightVector> ws) {
         Value x0 = terms(xs, ws.size(), "multiplyPlainAndSum");
         double[] r = new double[slots];
+        double[] var = noise == null ? null : new double[slots];
+        double enc = noise == null ? 0 : noise.encoding(chain.prime(x0.level));
         for (int t = 0; t < xs.size(); t++) {
             double[] x = xs.get(t).v;
             double[] w = ws.get(t).values();
             for (int i = 0; i < slots; i++) {
                 r[i] += x[i] * w[i];
             }
+            if (var != null) {
+                // the operand's noise times the weight, and the weight's encoding error times the operand
+                double[] xv = xs.get(t).noise;
+                for (int i = 0; i < slots; i++) {
+                    var[i] += w[i] * w[i] * xv[i] + x[i] * x[i] * enc;
+                }
+            }
         }
-        return track(new Value(r, x0.level, x0.scale * chain.prime(x0.level)), "plain products");
+        return track(new Value(r, x0.level, x0.scale * chain.prime(x0.level), var), "plain products");
     }
 
     @Override
@@ -136,14 +229,22 @@ final class PlainSlots implements SlotOps<PlainSlots.Value> {
         Value x0 = terms(xs, cs.length, "multiplyConstAndSum");
         checkPrimeLevel(primeLevel, x0.level, "multiplyConstAndSum");
         double[] r = new double[slots];
+        double[] var = noise == null ? null : new double[slots];
+        double rounding = noise == null ? 0 : noise.constant(chain.prime(primeLevel));
         for (int t = 0; t < xs.size(); t++) {
             double[] x = xs.get(t).v;
             double c = cs[t];
             for (int i = 0; i < slots; i++) {
                 r[i] += x[i] * c;
             }
+            if (var != null) {
+                double[] xv = xs.get(t).noise;
+                for (int i = 0; i < slots; i++) {
+                    var[i] += c * c * xv[i] + x[i] * x[i] * rounding;
+                }
+            }
         }
-        return track(new Value(r, x0.level, x0.scale * chain.prime(primeLevel)), "constant products");
+        return track(new Value(r, x0.level, x0.scale * chain.prime(primeLevel), var), "constant products");
     }
 
     /** The constants' prime must be one the value still has. */
@@ -187,18 +288,29 @@ final class PlainSlots implements SlotOps<PlainSlots.Value> {
         for (int i = 0; i < slots; i++) {
             r[i] = a.v[i] * b.v[i];
         }
-        return track(new Value(r, a.level, a.scale * b.scale), "cipher product");
+        Value y = track(new Value(r, a.level, a.scale * b.scale, productNoise(a, b)), "cipher product");
+        return relinearize(y);
     }
 
-    /** The twin holds values, not polynomials: the product is the same, the degree is not tracked. */
+    /**
+     * The twin holds values, not polynomials: the product is the same, the degree is not tracked;
+     * the relinearization's noise comes with {@link #relinearize}.
+     */
     @Override
     public Value multiplyUnrelinearized(Value a, Value b) {
-        return multiply(a, b);
+        if (a.level != b.level) {
+            throw new IllegalArgumentException("multiply: a is at level " + a.level + ", b at level " + b.level);
+        }
+        double[] r = new double[slots];
+        for (int i = 0; i < slots; i++) {
+            r[i] = a.v[i] * b.v[i];
+        }
+        return track(new Value(r, a.level, a.scale * b.scale, productNoise(a, b)), "cipher product");
     }
 
     @Override
     public Value relinearize(Value x) {
-        return x;
+        return noise == null ? x : plus(x, noise.keySwitch(x.level, x.scale));
     }
 
     @Override
@@ -207,7 +319,7 @@ final class PlainSlots implements SlotOps<PlainSlots.Value> {
         for (int i = 0; i < slots; i++) {
             r[i] = x.v[i] + c;
         }
-        return track(new Value(r, x.level, x.scale), "add constant");
+        return track(plus(new Value(r, x.level, x.scale, x.noise), noise == null ? 0 : noise.constant(x.scale)), "add constant");
     }
 
     @Override
@@ -217,7 +329,7 @@ final class PlainSlots implements SlotOps<PlainSlots.Value> {
         for (int i = 0; i < slots; i++) {
             r[i] = x.v[i] + b[i];
         }
-        return track(new Value(r, x.level, x.scale), "add plaintext");
+        return track(plus(new Value(r, x.level, x.scale, x.noise), noise == null ? 0 : noise.encoding(x.scale)), "add plaintext");
     }
 
     @Override
@@ -225,7 +337,8 @@ final class PlainSlots implements SlotOps<PlainSlots.Value> {
         if (x.level < 1) {
             throw new IllegalArgumentException("rescale: the value is at level 0");
         }
-        return new Value(x.v, x.level - 1, x.scale / chain.prime(x.level));
+        double scale = x.scale / chain.prime(x.level);
+        return plus(new Value(x.v, x.level - 1, scale, x.noise), noise == null ? 0 : noise.rescale(scale));
     }
 
     @Override
@@ -233,7 +346,7 @@ final class PlainSlots implements SlotOps<PlainSlots.Value> {
         if (level < 0 || level > x.level) {
             throw new IllegalArgumentException("dropToLevel: target " + level + " outside [0, " + x.level + "]");
         }
-        return track(new Value(x.v, level, x.scale), "drop level");
+        return track(new Value(x.v, level, x.scale, x.noise), "drop level");
     }
 
     @Override

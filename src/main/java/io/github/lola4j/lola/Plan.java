@@ -52,13 +52,32 @@ public final class Plan {
      * @param headroomBits the smallest headroom the twin found on them (NaN before the check)
      * @param alternatives the other candidates considered, cheapest first, and why others failed
      * @param batch        images per evaluation in batch mode, 0 in latency mode
+     * @param predictedError the noise model's bound on the scores' error on the calibration inputs
+     *                     ({@link Plan#predictedError}), NaN when not computed (a plan read from a file)
+     * @param margin       the smallest gap between the two largest scores on the calibration inputs,
+     *                     NaN when not known
      */
     public record CompileInfo(String costModel, String calibration, double[] stageMax, double headroomBits,
-            List<String> alternatives, int batch) {
+            List<String> alternatives, int batch, double predictedError, double margin) {
         /** Copies the arrays. */
         public CompileInfo {
             stageMax = stageMax.clone();
             alternatives = List.copyOf(alternatives);
+        }
+
+        /**
+         * Compile information without the precision figures (a plan file does not record them).
+         *
+         * @param costModel    the source of the cost model
+         * @param calibration  what the value ranges were measured on
+         * @param stageMax     the largest |value| after each stage
+         * @param headroomBits the smallest headroom
+         * @param alternatives the other candidates
+         * @param batch        images per evaluation in batch mode, 0 in latency mode
+         */
+        public CompileInfo(String costModel, String calibration, double[] stageMax, double headroomBits,
+                List<String> alternatives, int batch) {
+            this(costModel, calibration, stageMax, headroomBits, alternatives, batch, Double.NaN, Double.NaN);
         }
     }
 
@@ -109,6 +128,18 @@ public final class Plan {
      */
     static Plan assemble(Network network, CkksParameters params, List<Choice> choices, List<Kernel> kernels, CostModel model,
             CompileInfo info) {
+        return assemble(network, params, choices, kernels, model, info, false);
+    }
+
+    /**
+     * {@link #assemble}; a final plan (the compiler's result, a plan read from a file) also
+     * {@linkplain WeightVector#releaseValues() releases} the dense slot values of its weight
+     * vectors: the compiler's twin runs are over, and a plan that kept them beside their encodings
+     * would hold both (512 MiB of doubles for lola-cifar, which need not be in the heap when the
+     * keys are made). They are rebuilt, to the bit, whenever an encoding or a twin run needs them.
+     */
+    private static Plan assemble(Network network, CkksParameters params, List<Choice> choices, List<Kernel> kernels,
+            CostModel model, CompileInfo info, boolean compiled) {
         List<Stage> stages = Stage.of(network);
         int slots = params.slots();
         LevelChain chain = LevelChain.of(params);
@@ -164,6 +195,11 @@ public final class Plan {
                 in.add(new CountingSlots.Value(level, scale, degree));
             }
             List<CountingSlots.Value> out = k.apply(sim, in);
+            if (compiled) {
+                for (WeightVector w : sim.weights()) {
+                    w.releaseValues();
+                }
+            }
             degree = out.get(0).degree();
             int levelOut = out.get(0).level();
             double scaleOut = out.get(0).scale();
@@ -210,6 +246,13 @@ public final class Plan {
         }
     }
 
+    /** The same plan with the precision figures the compiler found (the fingerprint does not cover them). */
+    Plan withPrecision(double predictedError, double margin) {
+        CompileInfo i = new CompileInfo(info.costModel(), info.calibration(), info.stageMax(), info.headroomBits(),
+                info.alternatives(), info.batch(), predictedError, margin);
+        return new Plan(network, params, choices, steps, keys, i, model);
+    }
+
     /** The same plan with the measured headroom recorded. */
     Plan withHeadroom(double bits) {
         CompileInfo i = new CompileInfo(info.costModel(), info.calibration(), info.stageMax(), bits, info.alternatives(),
@@ -218,7 +261,8 @@ public final class Plan {
         for (PlanStep s : steps) {
             ks.add(s.kernel);
         }
-        return assemble(network, params, choices, ks, model, i);
+        // The compiler's last step: its twin runs are done, so the plan is final.
+        return assemble(network, params, choices, ks, model, i, true);
     }
 
     // ------------------------------------------------------------------ accessors
@@ -317,8 +361,10 @@ public final class Plan {
      * An estimate of the heap an evaluation of the plan needs, in bytes, by what holds it; the
      * figure {@link PlanReport#peakMemoryBytes()} reports is {@link #total()}. It counts arrays of
      * residues only (8 bytes per coefficient and prime), not object headers, not the network's own
-     * weights and not the diagonals' slot values the compiler keeps (those are in the heap already
-     * when the plan exists).
+     * weights and not the compact form of the diagonals from which the plan rebuilds their slot
+     * values (those are in the heap already when the plan exists). A compiled plan keeps no dense
+     * slot values beside the encodings: {@link #prepare()} rebuilds one vector at a time, encodes
+     * it and lets it go.
      *
      * @param encodedWeights the plaintext operands of every step (weights, masks, biases) encoded at
      *                       their level in product form, one row of N residues per prime: what
@@ -579,7 +625,7 @@ public final class Plan {
      * @throws IllegalStateException    when a key the plan needs is missing (naming the rotation)
      */
     public EncryptedTensor evaluate(EncryptedTensor x, EvaluationKeys keys, Parallelism parallelism) {
-        return evaluateTrace(x, keys, parallelism).output();
+        return evaluate(x, keys, parallelism, false).output();
     }
 
     /** An evaluation with every step's result and the rotation steps actually used. */
@@ -587,6 +633,15 @@ public final class Plan {
     }
 
     Trace evaluateTrace(EncryptedTensor x, EvaluationKeys keys, Parallelism parallelism) {
+        return evaluate(x, keys, parallelism, true);
+    }
+
+    /**
+     * The evaluation; with keepSteps false the trace's step list is empty, so that no step's result
+     * outlives the step that reads it (the input above all: lola-cifar's 768 ciphertexts, 576 MiB,
+     * would otherwise stay reachable through every later step; its caller may have let it go).
+     */
+    private Trace evaluate(EncryptedTensor x, EvaluationKeys keys, Parallelism parallelism, boolean keepSteps) {
         Objects.requireNonNull(parallelism, "parallelism");
         client.checkTensor(x, input, params.maxLevel(), "evaluate");
         checkKeys(keys);
@@ -597,7 +652,11 @@ public final class Plan {
             if (s.kernel != null) {
                 cur = s.kernel.apply(ops, cur);
             }
-            trace.add(new EncryptedTensor(s.out, cur, fingerprint));
+            // built either way: the tensor checks the step's ciphertext count, levels and scales
+            EncryptedTensor t = new EncryptedTensor(s.out, cur, fingerprint);
+            if (keepSteps) {
+                trace.add(t);
+            }
         }
         List<Ciphertext> out = new ArrayList<>(cur.size());
         for (Ciphertext c : cur) {
@@ -639,8 +698,22 @@ public final class Plan {
     }
 
     TwinRun runTwin(double[] values) {
-        Twin t = twin(values);
+        Twin t = twin(values, null);
         return new TwinRun(t.steps.get(t.steps.size() - 1).values(), t.ops.minHeadroom(), t.ops.minHeadroomAt());
+    }
+
+    /**
+     * The predicted error of the scores of an encrypted evaluation of an input: {@value
+     * NoiseModel#BOUND_SIGMAS} standard deviations of the {@link NoiseModel}'s estimate, added up
+     * along the plan's operations with this input's values, in the units of the scores (a
+     * public-key encryption; a secret-key one has less noise). No key is made.
+     *
+     * @param values the network input (or, for a batch plan, the concatenated batch)
+     * @return the bound on |decrypted score - plaintext score| the model predicts
+     */
+    public double predictedError(double[] values) {
+        Twin t = twin(values, NoiseModel.of(params));
+        return NoiseModel.BOUND_SIGMAS * t.outputNoise * Math.abs(outAlpha);
     }
 
     /**
@@ -650,13 +723,14 @@ public final class Plan {
      * @return one tensor per step
      */
     public List<SlotTensor> traceTwin(double[] values) {
-        return twin(values).steps;
+        return twin(values, null).steps;
     }
 
-    private record Twin(List<SlotTensor> steps, PlainSlots ops) {
+    /** A twin run's steps, its operations (with their headroom record) and the outputs' largest noise deviation (0 without a model). */
+    private record Twin(List<SlotTensor> steps, PlainSlots ops, double outputNoise) {
     }
 
-    private Twin twin(double[] values) {
+    private Twin twin(double[] values, NoiseModel noise) {
         if (isBatch()) {
             if (values.length != input.size()) {
                 throw new IllegalArgumentException("traceTwin: a batch plan takes " + input.size() + " values, got " + values.length);
@@ -664,7 +738,7 @@ public final class Plan {
         } else {
             client.checkInput(values, "evaluatePlain");
         }
-        PlainSlots ops = new PlainSlots(params.slots(), LevelChain.of(params));
+        PlainSlots ops = new PlainSlots(params.slots(), LevelChain.of(params), noise);
         double[][] packed = input.pack(values);
         List<PlainSlots.Value> cur = new ArrayList<>();
         for (double[] p : packed) {
@@ -681,7 +755,7 @@ public final class Plan {
             }
             out.add(new SlotTensor(s.out, sl, cur.get(0).level(), cur.get(0).scale(), s.alphaOut, s.betaOut));
         }
-        return new Twin(out, ops);
+        return new Twin(out, ops, PlainSlots.maxNoise(steps.get(steps.size() - 1).out, cur));
     }
 
     // ------------------------------------------------------------------ files
@@ -711,7 +785,7 @@ public final class Plan {
 
     /** Rebuilds a plan from what a file stores. */
     static Plan rebuild(Network net, CkksParameters params, List<Choice> choices, CompileInfo info) {
-        return assemble(net, params, choices, null, CostModel.load(), info);
+        return assemble(net, params, choices, null, CostModel.load(), info, true);
     }
 
     @Override

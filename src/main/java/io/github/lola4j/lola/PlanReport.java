@@ -47,6 +47,9 @@ import java.util.Locale;
  * @param costModel             the source of the operation times
  * @param calibration           what the value ranges were measured on
  * @param headroomBits          the smallest headroom the twin found on the calibration inputs
+ * @param predictedError        the noise model's bound on the scores' error on the calibration inputs
+ *                              (NaN when not computed: no calibration data, or a plan read from a file)
+ * @param calibrationMargin     the smallest gap between the two largest scores on the calibration inputs (NaN when unknown)
  * @param alternatives          the other candidates the compiler considered
  * @param steps                 the steps
  */
@@ -55,7 +58,7 @@ public record PlanReport(String model, String inputShape, int outputs, int ringD
         List<Integer> rotationSteps, long evaluationKeyBytes, long evaluationKeyMemory, int inputCiphertexts, long inputBytes,
         int outputCiphertexts, long outputBytes, long rotations, long hoistedRotations, long plainProducts, long constProducts,
         long cipherProducts, double predictedSeconds, long peakMemoryBytes, int batch, String costModel, String calibration,
-        double headroomBits, List<String> alternatives, List<Step> steps) {
+        double headroomBits, double predictedError, double calibrationMargin, List<String> alternatives, List<Step> steps) {
 
     /**
      * One step.
@@ -136,7 +139,8 @@ public record PlanReport(String model, String inputShape, int outputs, int ringD
                 new ArrayList<>(req.rotations()), keyBytes, memory.evaluationKeys(), inCts, inBytes, outCts, outBytes, all.keySwitchRotations(),
                 all.total(OpCounts.Op.HOISTED_ROTATION), all.total(OpCounts.Op.PLAIN_PRODUCT), all.constProducts(),
                 all.cipherProducts(), plan.predictedSeconds(), memory.total(),
-                plan.batchSize(), info.costModel(), info.calibration(), info.headroomBits(), info.alternatives(), steps);
+                plan.batchSize(), info.costModel(), info.calibration(), info.headroomBits(), info.predictedError(), info.margin(),
+                info.alternatives(), steps);
     }
 
     private static double log2(double x) {
@@ -190,6 +194,11 @@ public record PlanReport(String model, String inputShape, int outputs, int ringD
                 predictedSeconds * 1e3, batch > 1 ? String.format(Locale.ROOT, " (%.0f images/s)", batch / predictedSeconds) : "",
                 bytes(peakMemoryBytes)));
         sb.append(String.format(Locale.ROOT, "ranges    %s; smallest headroom %.1f bits%n", calibration, headroomBits));
+        if (Double.isFinite(predictedError)) {
+            sb.append(String.format(Locale.ROOT, "precision scores within %.2g of plaintext (noise model, %.0f sigma, public-key"
+                    + " encryption); calibration margin %.2g%s%n", predictedError, NoiseModel.BOUND_SIGMAS, calibrationMargin,
+                    predictedError >= calibrationMargin ? ": WARNING, no candidate predicts less; near-ties may flip" : ""));
+        }
         sb.append("costs     ").append(costModel).append('\n');
         if (alternatives.size() > 1) {
             sb.append("also      ");
