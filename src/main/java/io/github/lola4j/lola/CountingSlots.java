@@ -3,9 +3,11 @@ package io.github.lola4j.lola;
 import io.github.lola4j.ckks.CkksParameters;
 import io.github.lola4j.ckks.Encoder;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.IntFunction;
 
@@ -78,6 +80,11 @@ final class CountingSlots implements SlotOps<CountingSlots.Value> {
     /** Whether a ciphertext product (hence relinearization) occurred. */
     boolean needsRelinearization() {
         return relinearization;
+    }
+
+    /** The weight vectors the simulated kernels used, each once (live, identity set). */
+    Set<WeightVector> weights() {
+        return Collections.unmodifiableSet(plaintexts.keySet());
     }
 
     /** The number of distinct (weight vector, level) encodings the kernels use, per level. */

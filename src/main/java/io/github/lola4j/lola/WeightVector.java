@@ -11,11 +11,18 @@ import java.util.function.Supplier;
  * is prepared, and every evaluation reuses them. The values may be computed lazily (the simulator
  * never needs them, so a compiler comparing many candidate kernels does not build their
  * diagonals). Immutable values; thread-safe.
+ *
+ * <p>Lazily computed values are cached while the compiler runs the plaintext twin on its
+ * calibration inputs, then {@linkplain #releaseValues() released} once the plan is final: a
+ * compiled plan keeps the source (a sparse form, a fraction of the S doubles) and the encodings,
+ * never the dense values as well (for lola-cifar's 16,384 diagonals, 512 MiB of doubles beside
+ * 4 GiB of encodings). Afterwards each {@link #values()} recomputes them, to the same bits.
  */
 final class WeightVector {
 
-    private final Supplier<double[]> source;
-    private volatile double[] values;
+    private final Supplier<double[]> source;   // null when the values are the only copy
+    private volatile double[] values;          // null until computed, and again once released
+    private volatile boolean released;         // values are no longer cached (only with a source)
     private final ConcurrentHashMap<Key, Plaintext> encoded = new ConcurrentHashMap<>();
 
     private record Key(int level, long scaleBits, boolean products) {
@@ -34,7 +41,9 @@ final class WeightVector {
     /**
      * Values computed on first use.
      *
-     * @param source makes the S finite values (called at most once)
+     * @param source makes the S finite values; called once while the values are cached, then on
+     *               every {@link #values()} after {@link #releaseValues()}, so it must return the
+     *               same values each time (a fresh array: the caller may keep it)
      */
     WeightVector(Supplier<double[]> source) {
         this.source = source;
@@ -49,19 +58,50 @@ final class WeightVector {
         return values;
     }
 
-    /** The slot values (shared: do not modify). */
+    /**
+     * The slot values (shared or fresh: do not modify). After {@link #releaseValues()} each call
+     * computes them anew and keeps nothing: a caller holds them only while it needs them.
+     */
     double[] values() {
         double[] v = values;
-        if (v == null) {
-            synchronized (this) {
-                v = values;
-                if (v == null) {
-                    v = checked(source.get());
+        if (v != null) {
+            return v;
+        }
+        if (released) {
+            return checked(source.get());
+        }
+        synchronized (this) {
+            v = values;
+            if (v == null) {
+                v = checked(source.get());
+                if (!released) {
                     values = v;
                 }
             }
         }
         return v;
+    }
+
+    /**
+     * Stops caching lazily computed values and drops them if computed: the plan is final, its
+     * twin runs are over, and what it keeps is the source and the encodings. Values given to the
+     * constructor are the only copy and stay. Idempotent.
+     */
+    synchronized void releaseValues() {
+        if (source != null) {
+            released = true;
+            values = null;
+        }
+    }
+
+    /** Whether the values are computed from a source (and so may be released). */
+    boolean lazy() {
+        return source != null;
+    }
+
+    /** Whether the dense values are held now (for tests of what a plan keeps). */
+    boolean holdsValues() {
+        return values != null;
     }
 
     /** The encoding at a level and scale, made on first use. */
