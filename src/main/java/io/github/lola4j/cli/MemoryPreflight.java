@@ -44,8 +44,8 @@ final class MemoryPreflight {
     }
 
     /**
-     * The heap now: after the compile the heap holds the plan (with the diagonals' slot values,
-     * hundreds of MiB for lola-cifar) and the compile's garbage; a collection first keeps the
+     * The heap now: after the compile the heap holds the plan (its kernels and the diagonals' sparse
+     * form, about 227 MiB for lola-cifar) and the compile's garbage; a collection first keeps the
      * garbage from counting as taken. With {@code -XX:+DisableExplicitGC} the figure includes
      * garbage, so the check errs towards refusing (and {@code --no-memory-check} is the way out).
      */
