@@ -95,7 +95,10 @@ public final class InferCommand implements Command {
                 "                       encrypt_s, decrypt_s, evaluation_key_bytes, input_ciphertext_bytes,",
                 "                       output_ciphertext_bytes, rotations, ring_degree, security_bits,",
                 "                       images_per_second, batch_seconds (batch mode; there the latencies are",
-                "                       per evaluation of a batch), ...",
+                "                       per evaluation of a batch), predicted_error and calibration_margin (the",
+                "                       compiler's noise model and the margin it must stay below),",
+                "                       smallest_plaintext_margin, disagreements (each image whose encrypted",
+                "                       prediction differs, with its plaintext top-two gap), ...",
                 "",
                 "Progress goes to standard error. exit code: 0 on success (whatever the agreement), 2 on a usage",
                 "error, 3 when the model or the data cannot be read, the model cannot fit, or the plan cannot fit",
@@ -161,6 +164,9 @@ public final class InferCommand implements Command {
             int plainCorrect = 0;
             int agree = 0;
             double maxErr = 0;
+            // where encrypted and plaintext predictions differ: the image and its plaintext top-two gap
+            List<Map<String, Object>> disagreements = new ArrayList<>();
+            double smallestMargin = Double.POSITIVE_INFINITY;
             long inBytes = 0;
             long outBytes = 0;
             long lastProgress = System.nanoTime();
@@ -224,6 +230,14 @@ public final class InferCommand implements Command {
                     correct += p == label ? 1 : 0;
                     plainCorrect += q == label ? 1 : 0;
                     agree += p == q ? 1 : 0;
+                    double gap = Tensor.topTwoGap(plain);
+                    smallestMargin = Math.min(smallestMargin, gap);
+                    if (p != q && disagreements.size() < 1000) {
+                        Map<String, Object> dj = new LinkedHashMap<>();
+                        dj.put("image", offset + k + b);
+                        dj.put("plaintext_margin", gap);
+                        disagreements.add(dj);
+                    }
                     for (int v = 0; v < plain.length; v++) {
                         maxErr = Math.max(maxErr, Math.abs(plain[v] - scores[b][v]));
                     }
@@ -286,6 +300,10 @@ public final class InferCommand implements Command {
                 j.put("plaintext_accuracy", (double) plainCorrect / count);
                 j.put("agreement", (double) agree / count);
                 j.put("max_abs_error", maxErr);
+                j.put("predicted_error", Double.isFinite(report.predictedError()) ? report.predictedError() : null);
+                j.put("calibration_margin", Double.isFinite(report.calibrationMargin()) ? report.calibrationMargin() : null);
+                j.put("smallest_plaintext_margin", smallestMargin);
+                j.put("disagreements", disagreements);
                 j.put("latency_median_s", Lola.quantile(server, 0.5));
                 j.put("latency_p90_s", Lola.quantile(server, 0.9));
                 j.put("latency_single_thread_median_s", single);

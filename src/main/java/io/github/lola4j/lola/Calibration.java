@@ -2,6 +2,7 @@ package io.github.lola4j.lola;
 
 import io.github.lola4j.nn.InputNormalization;
 import io.github.lola4j.nn.Network;
+import io.github.lola4j.nn.Tensor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -64,27 +65,9 @@ final class Calibration {
                     max[l] = Math.max(max[l], Math.abs(v));
                 }
             }
-            margin = Math.min(margin, topTwoGap(acts[acts.length - 1]));
+            margin = Math.min(margin, Tensor.topTwoGap(acts[acts.length - 1]));
         }
         return new Calibration(in, max, synthetic, margin);
-    }
-
-    /** The largest score minus the second largest (NaN with fewer than two scores). */
-    static double topTwoGap(double[] scores) {
-        if (scores.length < 2) {
-            return Double.NaN;
-        }
-        double first = Double.NEGATIVE_INFINITY;
-        double second = Double.NEGATIVE_INFINITY;
-        for (double v : scores) {
-            if (v > first) {
-                second = first;
-                first = v;
-            } else if (v > second) {
-                second = v;
-            }
-        }
-        return first - second;
     }
 
     double outputMax() {

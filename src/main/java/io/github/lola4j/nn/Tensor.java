@@ -131,6 +131,29 @@ public final class Tensor {
         return best;
     }
 
+    /**
+     * The largest entry minus the second largest: how far a prediction is from flipping.
+     *
+     * @param values the scores
+     * @return the gap, NaN with fewer than two scores
+     */
+    public static double topTwoGap(double[] values) {
+        if (values.length < 2) {
+            return Double.NaN;
+        }
+        double first = Double.NEGATIVE_INFINITY;
+        double second = Double.NEGATIVE_INFINITY;
+        for (double v : values) {
+            if (v > first) {
+                second = first;
+                first = v;
+            } else if (v > second) {
+                second = v;
+            }
+        }
+        return first - second;
+    }
+
     @Override
     public String toString() {
         return "Tensor[" + shape + "]";
