@@ -362,6 +362,29 @@ class ServiceSiegeTest {
         assertTrue(log.text().contains("431"), "the HTTP layer's refusals are logged");
     }
 
+    /** The read timeout is for a client that stops sending, not for a request waiting for its evaluation. */
+    @Test
+    void aLongEvaluationOutlivesTheReadTimeout() throws Exception {
+        server.close();
+        server = PredictionServer.start(List.of(HostedModel.of("lola-small", plan("lola-small"))),
+                new PredictionServer.Config().bind(new InetSocketAddress("127.0.0.1", 0)).readTimeout(Duration.ofMillis(READ_TIMEOUT_MS))
+                        .log(log.stream).beforeEvaluation(() -> {
+                            try {
+                                Thread.sleep(3 * READ_TIMEOUT_MS);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        }));
+        client = new PredictionClient(server.uri(), null, Duration.ofSeconds(60));
+        ClientSession s = ClientSession.open(client, "lola-small", null, RND, false);
+        double[] x = input("lola-small", 9);
+        double[] plain = plan("lola-small").network().forward(x);
+        double[] got = s.predict(x).scores();
+        for (int k = 0; k < plain.length; k++) {
+            assertEquals(plain[k], got[k], 1e-3);
+        }
+    }
+
     @Test
     void aFullMemoryBudgetAnswers503NotOutOfMemory() throws Exception {
         server.close();
