@@ -229,6 +229,7 @@ public final class PredictionClient {
      */
     public Prediction predict(String model, KeyId keyId, KeysDigest keysDigest, ClientPlan plan, EncryptedTensor input)
             throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
         ByteArrayOutputStream b = new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 8, plan.inputBytes(false)));
         plan.writeTensor(b, input);
         byte[] body = b.toByteArray();
@@ -242,10 +243,13 @@ public final class PredictionClient {
         EncryptedTensor y;
         long received;
         try (CountingInput in = new CountingInput(r.body())) {
-            y = plan.readOutput(in);
-            if (in.read() != -1) {
-                throw new IOException("the server's result continues after the tensor");
-            }
+            y = within(in, deadline, s -> {
+                EncryptedTensor t = plan.readOutput(s);
+                if (s.read() != -1) {
+                    throw new IOException("the server's result continues after the tensor");
+                }
+                return t;
+            });
             received = in.count;
         }
         double seconds = (System.nanoTime() - t0) * 1e-9;
@@ -274,6 +278,7 @@ public final class PredictionClient {
      * more (hostile, or not ours) is cut off with an error instead of filling the heap.
      */
     private byte[] send(HttpRequest.Builder req, int limit) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
         HttpResponse<InputStream> r = sendStreaming(req);
         try (InputStream in = r.body()) {
             long declared = r.headers().firstValueAsLong("Content-Length").orElse(-1);
@@ -281,7 +286,7 @@ public final class PredictionClient {
                 throw new IOException("the server's answer of " + declared + " bytes exceeds the " + limit + " bytes such an"
                         + " answer may take");
             }
-            byte[] b = in.readNBytes(limit + 1);
+            byte[] b = within(in, deadline, s -> s.readNBytes(limit + 1));
             if (b.length > limit) {
                 throw new IOException("the server's answer exceeds the " + limit + " bytes such an answer may take");
             }
@@ -289,12 +294,57 @@ public final class PredictionClient {
         }
     }
 
+    /** Reads a response body. */
+    private interface BodyRead<T> {
+        T read(InputStream in) throws IOException;
+    }
+
+    /**
+     * Reads a response body by the request's deadline. The client's timeout covers only the wait
+     * for the answer's headers; a server that then sends its body a byte a second would hold the
+     * caller for ever, so at the deadline the stream is closed, which ends a blocked read.
+     */
+    private <T> T within(InputStream in, long deadlineNanos, BodyRead<T> read) throws IOException {
+        java.util.concurrent.atomic.AtomicBoolean late = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.ScheduledFuture<?> watch = WATCHDOG.schedule(() -> {
+            late.set(true);
+            try {
+                in.close();
+            } catch (IOException ignored) {
+                // closing is all the watchdog can do
+            }
+        }, Math.max(0, deadlineNanos - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+        try {
+            T t = read.read(in);
+            if (late.get()) {
+                throw new java.net.http.HttpTimeoutException("the server's answer did not arrive within " + timeout.toSeconds() + " s");
+            }
+            return t;
+        } catch (IOException e) {
+            if (late.get()) {
+                throw new java.net.http.HttpTimeoutException("the server's answer did not arrive within " + timeout.toSeconds()
+                        + " s (" + e.getMessage() + ")");
+            }
+            throw e;
+        } finally {
+            watch.cancel(false);
+        }
+    }
+
+    /** Closes the body streams of answers that outlive their deadline; one daemon thread for every client. */
+    private static final java.util.concurrent.ScheduledExecutorService WATCHDOG =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "lola4j-client-deadlines");
+                t.setDaemon(true);
+                return t;
+            });
+
     private HttpResponse<InputStream> sendStreaming(HttpRequest.Builder req) throws IOException {
         HttpResponse<InputStream> r = exchange(req.timeout(timeout).build(), HttpResponse.BodyHandlers.ofInputStream());
         if (r.statusCode() >= 300) {
             byte[] b;
             try (InputStream in = r.body()) {
-                b = in.readNBytes(MAX_ERROR_BYTES);
+                b = within(in, System.nanoTime() + timeout.toNanos(), s -> s.readNBytes(MAX_ERROR_BYTES));
             }
             throw error(r.statusCode(), b);
         }
