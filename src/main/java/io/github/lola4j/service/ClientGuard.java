@@ -52,8 +52,10 @@ final class ClientGuard implements Connection.Listener {
     }
 
     private final Map<SocketAddress, Tracked> open = new ConcurrentHashMap<>();
-    private final Map<InetAddress, AtomicInteger> connections = new ConcurrentHashMap<>();
-    private final Map<InetAddress, AtomicInteger> requests = new ConcurrentHashMap<>();
+    // counts per client, changed only by merge/computeIfPresent so that an increment never lands
+    // on a counter another thread has just removed
+    private final Map<InetAddress, Integer> connections = new ConcurrentHashMap<>();
+    private final Map<InetAddress, Integer> requests = new ConcurrentHashMap<>();
     private final Map<InetAddress, Bucket> uploads = new ConcurrentHashMap<>();
     private final int maxConnections;
     private final int maxRequests;
@@ -79,7 +81,7 @@ final class ClientGuard implements Connection.Listener {
             return; // a connection above another one (HTTP over TLS): the TLS one below is tracked
         }
         InetAddress client = a.getAddress();
-        int n = connections.computeIfAbsent(client, k -> new AtomicInteger()).incrementAndGet();
+        int n = connections.merge(client, 1, Integer::sum);
         open.put(a, new Tracked(c, client, clock.getAsLong()));
         if (n > maxConnections) {
             refusedConnections.incrementAndGet();
@@ -97,10 +99,7 @@ final class ClientGuard implements Connection.Listener {
             return;
         }
         open.remove(a);
-        AtomicInteger n = connections.get(t.client);
-        if (n != null && n.decrementAndGet() <= 0) {
-            connections.remove(t.client, n);
-        }
+        connections.computeIfPresent(t.client, (k, v) -> v > 1 ? v - 1 : null);
     }
 
     /**
@@ -137,8 +136,7 @@ final class ClientGuard implements Connection.Listener {
         if (t != null) {
             t.busy.incrementAndGet();
         }
-        int n = requests.computeIfAbsent(client, k -> new AtomicInteger()).incrementAndGet();
-        return n <= maxRequests;
+        return requests.merge(client, 1, Integer::sum) <= maxRequests;
     }
 
     /** Ends a request begun with {@link #begin}. */
@@ -148,10 +146,7 @@ final class ClientGuard implements Connection.Listener {
             t.idleSince.set(clock.getAsLong());
             t.busy.decrementAndGet();
         }
-        AtomicInteger n = requests.get(client);
-        if (n != null && n.decrementAndGet() <= 0) {
-            requests.remove(client, n);
-        }
+        requests.computeIfPresent(client, (k, v) -> v > 1 ? v - 1 : null);
     }
 
     /**
