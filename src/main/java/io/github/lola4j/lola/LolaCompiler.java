@@ -35,8 +35,11 @@ import java.util.Objects;
  * encrypted evaluation will carry ({@link Plan#predictedError}, the {@link NoiseModel} added up
  * along the plan on the calibration inputs) and takes the cheapest candidate whose predicted error
  * stays below the calibration margin: the smallest gap between the two largest scores on the
- * calibration inputs, below which a prediction could flip. When no candidate achieves it, the most
- * precise one is taken and its report says so. {@link Options#withPrecisionCheck} turns this off.
+ * calibration inputs, below which a prediction could flip. The candidates are those the search
+ * keeps, and it prunes plans slower than the fastest found so far: when none of them achieves the
+ * margin, the most precise is taken and its report says so (a larger ring degree, given with
+ * {@link Options#withRingDegrees}, is the way to more precision). {@link Options#withPrecisionCheck}
+ * turns the check off.
  *
  * <p>A network that cannot fit is refused with an {@link IllegalArgumentException} naming the layer
  * and what is missing: depth, range or slots.

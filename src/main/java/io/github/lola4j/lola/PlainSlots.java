@@ -77,7 +77,11 @@ final class PlainSlots implements SlotOps<PlainSlots.Value> {
     }
 
     /**
-     * The noise of a product of two ciphertexts, slot by slot: b^2 var(a) + a^2 var(b) + var(a) var(b).
+     * The noise of a product of two ciphertexts, slot by slot. The error of a b is a e_b + b e_a +
+     * e_a e_b; when the operands' errors are one and the same (a square, the activation of every
+     * LoLa network) the first two add up coherently, so the variance is (|a| sd(b) + |b| sd(a))^2 +
+     * var(a) var(b), which is also the bound for any correlation between them: twice the
+     * independent operands' b^2 var(a) + a^2 var(b) in a square.
      */
     private double[] productNoise(Value a, Value b) {
         if (noise == null) {
@@ -85,7 +89,8 @@ final class PlainSlots implements SlotOps<PlainSlots.Value> {
         }
         double[] var = new double[slots];
         for (int i = 0; i < slots; i++) {
-            var[i] = b.v[i] * b.v[i] * a.noise[i] + a.v[i] * a.v[i] * b.noise[i] + a.noise[i] * b.noise[i];
+            double sd = Math.abs(a.v[i]) * Math.sqrt(b.noise[i]) + Math.abs(b.v[i]) * Math.sqrt(a.noise[i]);
+            var[i] = sd * sd + a.noise[i] * b.noise[i];
         }
         return var;
     }

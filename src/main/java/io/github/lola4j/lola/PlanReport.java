@@ -197,7 +197,8 @@ public record PlanReport(String model, String inputShape, int outputs, int ringD
         if (Double.isFinite(predictedError)) {
             sb.append(String.format(Locale.ROOT, "precision scores within %.2g of plaintext (noise model, %.0f sigma, public-key"
                     + " encryption); calibration margin %.2g%s%n", predictedError, NoiseModel.BOUND_SIGMAS, calibrationMargin,
-                    predictedError >= calibrationMargin ? ": WARNING, no candidate predicts less; near-ties may flip" : ""));
+                    predictedError >= calibrationMargin ? ": WARNING, above the margin, so near-ties may flip; a larger ring"
+                            + " degree (--ring-degree 16384) is more precise and slower" : ""));
         }
         sb.append("costs     ").append(costModel).append('\n');
         if (alternatives.size() > 1) {
