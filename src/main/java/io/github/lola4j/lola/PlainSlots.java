@@ -286,15 +286,7 @@ final class PlainSlots implements SlotOps<PlainSlots.Value> {
 
     @Override
     public Value multiply(Value a, Value b) {
-        if (a.level != b.level) {
-            throw new IllegalArgumentException("multiply: a is at level " + a.level + ", b at level " + b.level);
-        }
-        double[] r = new double[slots];
-        for (int i = 0; i < slots; i++) {
-            r[i] = a.v[i] * b.v[i];
-        }
-        Value y = track(new Value(r, a.level, a.scale * b.scale, productNoise(a, b)), "cipher product");
-        return relinearize(y);
+        return relinearize(multiplyUnrelinearized(a, b));
     }
 
     /**
