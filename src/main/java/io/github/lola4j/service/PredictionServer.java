@@ -1103,6 +1103,24 @@ public final class PredictionServer implements AutoCloseable {
         inFlightBytes.addAndGet(-bytes);
     }
 
+    /** A body's deadline: when it passes, the connection is closed, which ends a blocked read. */
+    private record BodyDeadline(ScheduledFuture<?> timer, AtomicBoolean passed, long millis) {
+    }
+
+    /**
+     * Starts the deadline of a body of a size: the read timeout plus the size at the minimum
+     * upload rate. The caller cancels {@code timer} once the body is read.
+     */
+    private BodyDeadline bodyDeadline(Exchange ex, long bytes) {
+        long millis = config.readTimeout.toMillis() + bytes * 1000 / config.minUploadRate;
+        AtomicBoolean passed = new AtomicBoolean();
+        ScheduledFuture<?> timer = timers.schedule(() -> {
+            passed.set(true);
+            guard.abort(ex.remote);
+        }, millis, TimeUnit.MILLISECONDS);
+        return new BodyDeadline(timer, passed, millis);
+    }
+
     /** Reads a body. */
     private interface BodyReader<T> {
         T read() throws IOException, ApiError;
@@ -1116,18 +1134,12 @@ public final class PredictionServer implements AutoCloseable {
      */
     private <T> T readBody(Exchange ex, long declared, long limit, BodyReader<T> reader,
             java.util.function.Function<IOException, ApiError> invalid) throws IOException, ApiError {
-        long size = declared >= 0 ? declared : limit;
-        long deadlineMs = config.readTimeout.toMillis() + size * 1000 / config.minUploadRate;
-        AtomicBoolean timedOut = new AtomicBoolean();
-        ScheduledFuture<?> timer = timers.schedule(() -> {
-            timedOut.set(true);
-            guard.abort(ex.remote);
-        }, deadlineMs, TimeUnit.MILLISECONDS);
+        BodyDeadline deadline = bodyDeadline(ex, declared >= 0 ? declared : limit);
         try {
             return reader.read();
         } catch (IOException | RuntimeException e) {
-            if (timedOut.get()) {
-                throw new BodyTimeout("the body did not arrive within " + deadlineMs + " ms");
+            if (deadline.passed.get()) {
+                throw new BodyTimeout("the body did not arrive within " + deadline.millis + " ms");
             }
             if (stalled(e)) {
                 ex.bodyBroken = true;
@@ -1146,7 +1158,7 @@ public final class PredictionServer implements AutoCloseable {
             }
             throw invalid.apply((IOException) e);
         } finally {
-            timer.cancel(false);
+            deadline.timer.cancel(false);
         }
     }
 
@@ -1335,12 +1347,7 @@ public final class PredictionServer implements AutoCloseable {
      * closed, as for any slow body). Whether the body ended; never throws.
      */
     private boolean discardRest(Exchange ex) {
-        AtomicBoolean timedOut = new AtomicBoolean();
-        long deadlineMs = config.readTimeout.toMillis() + drainLimit * 1000 / config.minUploadRate;
-        ScheduledFuture<?> timer = timers.schedule(() -> {
-            timedOut.set(true);
-            guard.abort(ex.remote);
-        }, deadlineMs, TimeUnit.MILLISECONDS);
+        BodyDeadline deadline = bodyDeadline(ex, drainLimit);
         try {
             InputStream in = ex.body();
             byte[] buf = new byte[1 << 16];
@@ -1349,11 +1356,11 @@ public final class PredictionServer implements AutoCloseable {
             while (left > 0 && (n = in.read(buf, 0, (int) Math.min(buf.length, left))) > 0) {
                 left -= n;
             }
-            return left > 0 && !timedOut.get();
+            return left > 0 && !deadline.passed.get();
         } catch (IOException | RuntimeException e) {
             return false;
         } finally {
-            timer.cancel(false);
+            deadline.timer.cancel(false);
         }
     }
 
