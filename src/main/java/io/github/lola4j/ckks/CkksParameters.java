@@ -152,6 +152,25 @@ public final class CkksParameters {
         return digitStarts[j + 1];
     }
 
+    /**
+     * The number of key-switching digits that meet q_0 .. q_level: what a key switch at that level
+     * decomposes into, and what a key made for levels up to it holds.
+     *
+     * @param level a level in [0, maxLevel()]
+     * @return the digits, at least 1
+     * @throws IllegalArgumentException if level is outside [0, maxLevel()]
+     */
+    public int digitsAtLevel(int level) {
+        if (level < 0 || level > maxLevel()) {
+            throw new IllegalArgumentException("level " + level + " is outside [0, " + maxLevel() + "]");
+        }
+        int d = 0;
+        while (d < dnum && digitStarts[d] <= level) {
+            d++;
+        }
+        return d;
+    }
+
     /** The default scale of encoded values (2^scaleBits when built from bits). */
     public double defaultScale() {
         return scale;

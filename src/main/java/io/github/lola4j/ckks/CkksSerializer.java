@@ -363,8 +363,8 @@ public final class CkksSerializer {
         checkSet(key.parameters(), "relinearization key");
         boolean seeded = seeded(key);
         WireWriter w = WireWriter.begin(out, WireFormat.Kind.RELINEARIZATION_KEY, params.fingerprint(),
-                WireFormat.relinearizationKeyPayload(params, seeded));
-        w.u8(seeded ? WireFormat.FLAG_SEEDED : 0);
+                WireFormat.relinearizationKeyPayload(params, seeded, key.level()));
+        writeKeyFlags(w, key, seeded);
         writeSwitchingBody(w, key, seeded);
         w.finish();
     }
@@ -380,10 +380,9 @@ public final class CkksSerializer {
      */
     public RelinearizationKey readRelinearizationKey(InputStream in) throws IOException {
         WireReader r = WireReader.begin(in, "readRelinearizationKey", WireFormat.Kind.RELINEARIZATION_KEY, params);
-        boolean seeded = flags(r);
-        r.expectPayload(WireFormat.relinearizationKeyPayload(params, seeded),
-                (seeded ? "a seeded" : "a full") + " relinearization key");
-        SwitchingBody body = readSwitchingBody(r, seeded, "the relinearization key");
+        KeyLayout k = keyLayout(r, r.u8("the flags"), "the relinearization key");
+        r.expectPayload(WireFormat.relinearizationKeyPayload(params, k.seeded, k.level), k.describe("relinearization key"));
+        SwitchingBody body = readSwitchingBody(r, k, "the relinearization key");
         r.finish();
         body.expand();
         return new RelinearizationKey(params, body.b, body.a, body.seed);
@@ -402,9 +401,9 @@ public final class CkksSerializer {
         checkSet(key.parameters(), "Galois key");
         boolean seeded = seeded(key);
         WireWriter w = WireWriter.begin(out, WireFormat.Kind.GALOIS_KEY, params.fingerprint(),
-                WireFormat.galoisKeyPayload(params, seeded));
+                WireFormat.galoisKeyPayload(params, seeded, key.level()));
         w.u64(key.galoisElement());
-        w.u8(seeded ? WireFormat.FLAG_SEEDED : 0);
+        writeKeyFlags(w, key, seeded);
         writeSwitchingBody(w, key, seeded);
         w.finish();
     }
@@ -421,9 +420,9 @@ public final class CkksSerializer {
     public GaloisKey readGaloisKey(InputStream in) throws IOException {
         WireReader r = WireReader.begin(in, "readGaloisKey", WireFormat.Kind.GALOIS_KEY, params);
         long g = galoisElement(r, r.u64("the Galois element"));
-        boolean seeded = flags(r);
-        r.expectPayload(WireFormat.galoisKeyPayload(params, seeded), (seeded ? "a seeded" : "a full") + " Galois key");
-        SwitchingBody body = readSwitchingBody(r, seeded, "the Galois key " + g);
+        KeyLayout k = keyLayout(r, r.u8("the flags"), "the Galois key " + g);
+        r.expectPayload(WireFormat.galoisKeyPayload(params, k.seeded, k.level), k.describe("Galois key"));
+        SwitchingBody body = readSwitchingBody(r, k, "the Galois key " + g);
         r.finish();
         body.expand();
         return new GaloisKey(params, g, body.b, body.a, body.seed);
@@ -445,17 +444,21 @@ public final class CkksSerializer {
         List<GaloisKey> gks = new ArrayList<>(keys.galoisKeys().values()); // increasing elements
         long len = WireFormat.EVALUATION_KEYS_PREFIX_BYTES + (long) WireFormat.GALOIS_ENTRY_BYTES * gks.size();
         if (rlk != null) {
-            len += WireFormat.switchingKeyBody(params, seeded(rlk));
+            len += WireFormat.keyFlagBytes(params, rlk.level()) - 1 + WireFormat.switchingKeyBody(params, seeded(rlk), rlk.level());
         }
         for (GaloisKey k : gks) {
-            len += WireFormat.switchingKeyBody(params, seeded(k));
+            len += WireFormat.keyFlagBytes(params, k.level()) - 1 + WireFormat.switchingKeyBody(params, seeded(k), k.level());
         }
         WireWriter w = WireWriter.begin(out, WireFormat.Kind.EVALUATION_KEYS, params.fingerprint(), len);
-        w.u8(rlk == null ? WireFormat.RELIN_ABSENT : seeded(rlk) ? WireFormat.FLAG_SEEDED : 0);
+        if (rlk == null) {
+            w.u8(WireFormat.RELIN_ABSENT);
+        } else {
+            writeKeyFlags(w, rlk, seeded(rlk));
+        }
         w.u32(gks.size());
         for (GaloisKey k : gks) {
             w.u64(k.galoisElement());
-            w.u8(seeded(k) ? WireFormat.FLAG_SEEDED : 0);
+            writeKeyFlags(w, k, seeded(k));
         }
         if (rlk != null) {
             writeSwitchingBody(w, rlk, seeded(rlk));
@@ -479,11 +482,8 @@ public final class CkksSerializer {
     public EvaluationKeys readEvaluationKeys(InputStream in) throws IOException {
         WireReader r = WireReader.begin(in, "readEvaluationKeys", WireFormat.Kind.EVALUATION_KEYS, params);
         int relinFlags = r.u8("the relinearization key's flags");
-        boolean hasRelin = relinFlags != WireFormat.RELIN_ABSENT;
-        if (hasRelin && (relinFlags & ~WireFormat.FLAG_SEEDED) != 0) {
-            throw r.fail(String.format("the relinearization key's flags are 0x%02x: only 0x00, 0x01 (seeded) and 0xff"
-                    + " (absent) are defined", relinFlags));
-        }
+        KeyLayout relinLayout = relinFlags == WireFormat.RELIN_ABSENT ? null
+                : keyLayout(r, relinFlags, "the relinearization key");
         long count = r.u32("the Galois key count");
         int maxCount = params.ringDegree() - 1; // odd elements in [3, 2N)
         if (count > maxCount) {
@@ -492,13 +492,13 @@ public final class CkksSerializer {
         }
         if (count * WireFormat.GALOIS_ENTRY_BYTES > r.payloadLeft()) {
             throw r.fail("the set announces " + count + " Galois keys, but the " + r.payloadLeft()
-                    + " payload bytes left cannot hold their table (" + WireFormat.GALOIS_ENTRY_BYTES + " bytes each)");
+                    + " payload bytes left cannot hold their table (at least " + WireFormat.GALOIS_ENTRY_BYTES + " bytes each)");
         }
         long[] elements = new long[(int) count];
-        boolean[] seededGalois = new boolean[(int) count];
+        KeyLayout[] layouts = new KeyLayout[(int) count];
         long len = WireFormat.EVALUATION_KEYS_PREFIX_BYTES + (long) WireFormat.GALOIS_ENTRY_BYTES * count;
-        if (hasRelin) {
-            len += WireFormat.switchingKeyBody(params, relinFlags == WireFormat.FLAG_SEEDED);
+        if (relinLayout != null) {
+            len += relinLayout.extraBytes() + WireFormat.switchingKeyBody(params, relinLayout.seeded, relinLayout.level);
         }
         for (int i = 0; i < count; i++) {
             elements[i] = galoisElement(r, r.u64("Galois element " + i));
@@ -506,16 +506,15 @@ public final class CkksSerializer {
                 throw r.fail("Galois element " + i + " (" + elements[i] + ") does not follow " + elements[i - 1]
                         + ": elements must be strictly increasing");
             }
-            seededGalois[i] = flags(r);
-            len += WireFormat.switchingKeyBody(params, seededGalois[i]);
+            layouts[i] = keyLayout(r, r.u8("the flags of Galois key " + elements[i]), "the Galois key " + elements[i]);
+            len += layouts[i].extraBytes() + WireFormat.switchingKeyBody(params, layouts[i].seeded, layouts[i].level);
         }
-        r.expectPayload(len, "an evaluation key set with " + (hasRelin ? "a" : "no") + " relinearization key and "
+        r.expectPayload(len, "an evaluation key set with " + (relinLayout != null ? "a" : "no") + " relinearization key and "
                 + count + " Galois keys");
-        SwitchingBody relin = hasRelin
-                ? readSwitchingBody(r, relinFlags == WireFormat.FLAG_SEEDED, "the relinearization key") : null;
+        SwitchingBody relin = relinLayout != null ? readSwitchingBody(r, relinLayout, "the relinearization key") : null;
         SwitchingBody[] galois = new SwitchingBody[(int) count];
         for (int i = 0; i < count; i++) {
-            galois[i] = readSwitchingBody(r, seededGalois[i], "the Galois key " + elements[i]);
+            galois[i] = readSwitchingBody(r, layouts[i], "the Galois key " + elements[i]);
         }
         r.finish();
         RelinearizationKey rlk = null;
@@ -744,10 +743,15 @@ public final class CkksSerializer {
      */
     public static long evaluationKeysSize(CkksParameters params, KeyRequirements requirements, Form form) {
         boolean seeded = form == Form.SEEDED;
-        int galois = requirements.galoisElements(params).size();
-        long len = WireFormat.EVALUATION_KEYS_PREFIX_BYTES + (long) WireFormat.GALOIS_ENTRY_BYTES * galois;
-        long body = WireFormat.switchingKeyBody(params, seeded);
-        len += (requirements.needsRelinearization() ? body : 0) + galois * body;
+        java.util.Map<Long, Integer> galois = requirements.galoisLevels(params);
+        long len = WireFormat.EVALUATION_KEYS_PREFIX_BYTES + (long) WireFormat.GALOIS_ENTRY_BYTES * galois.size();
+        if (requirements.needsRelinearization()) {
+            int level = requirements.relinearizationLevel(params);
+            len += WireFormat.keyFlagBytes(params, level) - 1 + WireFormat.switchingKeyBody(params, seeded, level);
+        }
+        for (int level : galois.values()) {
+            len += WireFormat.keyFlagBytes(params, level) - 1 + WireFormat.switchingKeyBody(params, seeded, level);
+        }
         return WireFormat.HEADER_BYTES + len + WireFormat.TRAILER_BYTES;
     }
 
@@ -780,8 +784,17 @@ public final class CkksSerializer {
         return form == Form.SEEDED && key.seed() != null;
     }
 
+    /** A switching key's flags byte, then its level byte when it was made for fewer levels than all. */
+    private void writeKeyFlags(WireWriter w, SwitchingKey key, boolean seeded) throws IOException {
+        boolean leveled = key.level() < params.maxLevel();
+        w.u8((seeded ? WireFormat.FLAG_SEEDED : 0) | (leveled ? WireFormat.FLAG_LEVELED : 0));
+        if (leveled) {
+            w.u8(key.level());
+        }
+    }
+
     private void writeSwitchingBody(WireWriter w, SwitchingKey key, boolean seeded) throws IOException {
-        RnsRing qp = params.ringQP();
+        RnsRing qp = params.keySwitcher().ringQP(key.level());
         if (seeded) {
             w.bytes(key.seed(), 0, WireFormat.SEED_BYTES);
         }
@@ -795,43 +808,80 @@ public final class CkksSerializer {
         }
     }
 
+    /** How a switching key is stored: seeded or full, and the level it was made for. */
+    private record KeyLayout(boolean seeded, int level, boolean leveled) {
+
+        /** The bytes beyond the one flags byte: the level byte of a leveled key. */
+        int extraBytes() {
+            return leveled ? 1 : 0;
+        }
+
+        String describe(String kind) {
+            return (seeded ? "a seeded " : "a full ") + kind + (leveled ? " for levels up to " + level : "");
+        }
+    }
+
+    /**
+     * Reads the level byte a key's flags announce and checks both: only the seeded and leveled bits,
+     * and a level below the top one (a key for every level is written without the bit, so there is
+     * one encoding of each key).
+     */
+    private KeyLayout keyLayout(WireReader r, int flags, String what) throws IOException {
+        if ((flags & ~(WireFormat.FLAG_SEEDED | WireFormat.FLAG_LEVELED)) != 0) {
+            throw r.fail(String.format("the flags of %s are 0x%02x: only bit 0 (seeded) and bit 1 (leveled) are defined%s",
+                    what, flags, what.startsWith("the relinearization") ? ", or 0xff for an absent key" : ""));
+        }
+        boolean seeded = (flags & WireFormat.FLAG_SEEDED) != 0;
+        if ((flags & WireFormat.FLAG_LEVELED) == 0) {
+            return new KeyLayout(seeded, params.maxLevel(), false);
+        }
+        int level = r.u8("the level of " + what);
+        if (level >= params.maxLevel()) {
+            throw r.fail("the level of " + what + " is " + level + ": a leveled key's level must be below the top level "
+                    + params.maxLevel());
+        }
+        return new KeyLayout(seeded, level, true);
+    }
+
     /** The digits of a switching key read into temporaries. */
     private final class SwitchingBody {
         final byte[] seed;
         final RnsPoly[] b;
         final RnsPoly[] a;
+        final int level;
 
-        SwitchingBody(byte[] seed, RnsPoly[] b, RnsPoly[] a) {
+        SwitchingBody(byte[] seed, RnsPoly[] b, RnsPoly[] a, int level) {
             this.seed = seed;
             this.b = b;
             this.a = a;
+            this.level = level;
         }
 
         /** Expands the a_j of a seeded key (digit j from stream j), after the checksum passed. */
         void expand() {
             if (seed != null) {
                 for (int j = 0; j < a.length; j++) {
-                    a[j] = KeyGenerator.uniform(params.ringQP(), seed, j);
+                    a[j] = KeyGenerator.uniform(params.keySwitcher().ringQP(level), seed, j);
                 }
             }
         }
     }
 
-    private SwitchingBody readSwitchingBody(WireReader r, boolean seeded, String what) throws IOException {
-        RnsRing qp = params.ringQP();
-        int d = params.dnum();
-        byte[] seed = seeded ? r.seed("the seed of " + what) : null;
+    private SwitchingBody readSwitchingBody(WireReader r, KeyLayout layout, String what) throws IOException {
+        RnsRing qp = params.keySwitcher().ringQP(layout.level);
+        int d = params.keySwitcher().digitsAtLevel(layout.level);
+        byte[] seed = layout.seeded ? r.seed("the seed of " + what) : null;
         RnsPoly[] b = new RnsPoly[d];
         RnsPoly[] a = new RnsPoly[d];
         for (int j = 0; j < d; j++) {
             b[j] = r.poly(qp, "b_" + j + " of " + what);
         }
-        if (!seeded) {
+        if (!layout.seeded) {
             for (int j = 0; j < d; j++) {
                 a[j] = r.poly(qp, "a_" + j + " of " + what);
             }
         }
-        return new SwitchingBody(seed, b, a);
+        return new SwitchingBody(seed, b, a, layout.level);
     }
 
     private static boolean flags(WireReader r) throws IOException {

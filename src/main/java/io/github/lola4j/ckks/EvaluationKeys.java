@@ -3,6 +3,7 @@ package io.github.lola4j.ckks;
 import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -85,6 +86,51 @@ public final class EvaluationKeys {
     /** All Galois keys by element (read-only). */
     public Map<Long, GaloisKey> galoisKeys() {
         return galoisKeys;
+    }
+
+    /**
+     * What these keys lack for a computation: every key the requirements name must be present and
+     * made for (at least) the level it is used at.
+     *
+     * @param requirements what the computation needs
+     * @return empty when the keys suffice, else a sentence naming the first key missing or too low
+     * @throws IllegalArgumentException if the requirements' steps do not fit the parameter set
+     */
+    public Optional<String> shortfall(KeyRequirements requirements) {
+        if (requirements.needsRelinearization()) {
+            int level = requirements.relinearizationLevel(params);
+            if (relinearizationKey == null) {
+                return Optional.of("the keys lack the relinearization key");
+            }
+            if (relinearizationKey.level() < level) {
+                return Optional.of("the relinearization key was made for levels up to " + relinearizationKey.level()
+                        + ", the computation relinearizes at level " + level);
+            }
+        }
+        for (int s : requirements.rotations()) {
+            Optional<String> r = shortfall(params.galoisElementForRotation(s),
+                    Math.min(requirements.rotationLevel(s), params.maxLevel()), "the rotation by " + s);
+            if (r.isPresent()) {
+                return r;
+            }
+        }
+        if (requirements.needsConjugation()) {
+            return shortfall(params.galoisElementForConjugation(), Math.min(requirements.conjugationLevel(), params.maxLevel()),
+                    "conjugation");
+        }
+        return Optional.empty();
+    }
+
+    private Optional<String> shortfall(long g, int level, String what) {
+        GaloisKey k = galoisKeys.get(g);
+        if (k == null) {
+            return Optional.of("the keys lack the Galois key for " + what);
+        }
+        if (k.level() < level) {
+            return Optional.of("the Galois key for " + what + " was made for levels up to " + k.level()
+                    + ", the computation uses it at level " + level);
+        }
+        return Optional.empty();
     }
 
     /** The total size in bytes of the key material held in memory. */

@@ -68,23 +68,37 @@ public final class KeyGenerator {
     }
 
     /**
-     * Generates the relinearization key (from s^2 to s).
+     * Generates the relinearization key (from s^2 to s) for every level.
      *
      * @param sk the secret key
      * @return the key
      */
     public RelinearizationKey relinearizationKey(SecretKey sk) {
+        return relinearizationKey(sk, params.maxLevel());
+    }
+
+    /**
+     * Generates the relinearization key for products at levels up to a level (smaller below the top
+     * level: see {@link SwitchingKey}).
+     *
+     * @param sk    the secret key
+     * @param level the highest level it will relinearize at, in [0, maxLevel]
+     * @return the key
+     * @throws IllegalArgumentException if level is outside [0, maxLevel]
+     */
+    public RelinearizationKey relinearizationKey(SecretKey sk, int level) {
         check(sk);
+        checkLevel(level);
         RnsPoly s2 = new RnsPoly(params.ringQP(), true);
         sk.poly().mul(sk.poly(), s2);
         byte[] seed = sampler.newSeed();
-        RnsPoly[][] ba = switchingKey(sk.poly(), s2, seed);
+        RnsPoly[][] ba = switchingKey(sk.poly(), s2, seed, level);
         return new RelinearizationKey(params, ba[0], ba[1], seed);
     }
 
     /**
-     * Generates the Galois key of an automorphism X -&gt; X^g (see {@link GaloisKey} for what it
-     * switches).
+     * Generates the Galois key of an automorphism X -&gt; X^g for every level (see {@link GaloisKey}
+     * for what it switches).
      *
      * @param sk the secret key
      * @param g  the Galois element, odd, in [3, 2N)
@@ -92,7 +106,22 @@ public final class KeyGenerator {
      * @throws IllegalArgumentException if g is not a valid non-trivial Galois element
      */
     public GaloisKey galoisKey(SecretKey sk, long g) {
+        return galoisKey(sk, g, params.maxLevel());
+    }
+
+    /**
+     * Generates the Galois key of an automorphism for ciphertexts at levels up to a level.
+     *
+     * @param sk    the secret key
+     * @param g     the Galois element, odd, in [3, 2N)
+     * @param level the highest level it will switch at, in [0, maxLevel]
+     * @return the key
+     * @throws IllegalArgumentException if g is not a valid non-trivial Galois element or level is
+     *                                  outside [0, maxLevel]
+     */
+    public GaloisKey galoisKey(SecretKey sk, long g, int level) {
         check(sk);
+        checkLevel(level);
         long twoN = 2L * params.ringDegree();
         if ((g & 1) == 0 || g <= 1 || g >= twoN) {
             throw new IllegalArgumentException("Galois element must be odd and in [3, " + twoN + "), got " + g);
@@ -103,12 +132,19 @@ public final class KeyGenerator {
         RnsPoly target = new RnsPoly(params.ringQP(), true);
         sk.poly().automorphism(inverseGaloisElement(g, twoN), target);
         byte[] seed = sampler.newSeed();
-        RnsPoly[][] ba = switchingKey(target, sk.poly(), seed);
+        RnsPoly[][] ba = switchingKey(target, sk.poly(), seed, level);
         return new GaloisKey(params, g, ba[0], ba[1], seed);
     }
 
+    private void checkLevel(int level) {
+        if (level < 0 || level > params.maxLevel()) {
+            throw new IllegalArgumentException("a key's level must be in [0, " + params.maxLevel() + "], got " + level);
+        }
+    }
+
     /**
-     * Generates exactly the evaluation keys a computation requires.
+     * Generates exactly the evaluation keys a computation requires, each for the levels it is used
+     * at.
      *
      * @param sk           the secret key
      * @param requirements what the computation needs
@@ -116,10 +152,11 @@ public final class KeyGenerator {
      */
     public EvaluationKeys evaluationKeys(SecretKey sk, KeyRequirements requirements) {
         check(sk);
-        RelinearizationKey rlk = requirements.needsRelinearization() ? relinearizationKey(sk) : null;
+        RelinearizationKey rlk = requirements.needsRelinearization()
+                ? relinearizationKey(sk, requirements.relinearizationLevel(params)) : null;
         List<GaloisKey> gks = new ArrayList<>();
-        for (long g : requirements.galoisElements(params)) {
-            gks.add(galoisKey(sk, g));
+        for (java.util.Map.Entry<Long, Integer> g : requirements.galoisLevels(params).entrySet()) {
+            gks.add(galoisKey(sk, g.getKey(), g.getValue()));
         }
         return new EvaluationKeys(params, rlk, gks);
     }
@@ -131,26 +168,28 @@ public final class KeyGenerator {
 
     /**
      * b_j = -a_j t + e_j + (P mod q_i) s' on the primes of digit j, a key from s' to the target
-     * secret t; returns {b[], a[]}.
+     * secret t over q_0 .. q_level and P (the digits that meet q_0 .. q_level); returns {b[], a[]}.
      */
-    private RnsPoly[][] switchingKey(RnsPoly target, RnsPoly sPrime, byte[] seed) {
-        RnsRing qp = params.ringQP();
-        int dnum = params.dnum();
-        RnsPoly[] b = new RnsPoly[dnum];
-        RnsPoly[] a = new RnsPoly[dnum];
+    private RnsPoly[][] switchingKey(RnsPoly target, RnsPoly sPrime, byte[] seed, int level) {
         KeySwitcher ks = params.keySwitcher();
-        for (int j = 0; j < dnum; j++) {
+        RnsRing qp = ks.ringQP(level);
+        RnsPoly t = ks.restrictToLevel(target, level);
+        RnsPoly sp = ks.restrictToLevel(sPrime, level);
+        int digits = ks.digitsAtLevel(level);
+        RnsPoly[] b = new RnsPoly[digits];
+        RnsPoly[] a = new RnsPoly[digits];
+        for (int j = 0; j < digits; j++) {
             a[j] = uniform(qp, seed, j);
             b[j] = errorPoly(qp);
             RnsPoly as = new RnsPoly(qp, true);
-            a[j].mul(target, as);
+            a[j].mul(t, as);
             b[j].sub(as, b[j]);
-            for (int i = params.digitStart(j); i < params.digitEnd(j); i++) {
+            for (int i = params.digitStart(j); i < Math.min(params.digitEnd(j), level + 1); i++) {
                 Modulus qi = qp.modulus(i);
                 long pMod = ks.pModQ(i);
                 long pShoup = ks.pModQShoup(i);
                 long[] bi = b[j].limb(i);
-                long[] si = sPrime.limb(i);
+                long[] si = sp.limb(i);
                 for (int c = 0; c < bi.length; c++) {
                     bi[c] = qi.add(bi[c], qi.mulShoup(si[c], pMod, pShoup));
                 }

@@ -104,11 +104,7 @@ final class KeySwitcher {
 
     /** The number of digits that intersect q_0 .. q_level. */
     int digitsAtLevel(int level) {
-        int d = 0;
-        while (d < params.dnum() && params.digitStart(d) <= level) {
-            d++;
-        }
-        return d;
+        return params.digitsAtLevel(level);
     }
 
     /**
@@ -230,8 +226,14 @@ final class KeySwitcher {
         int n = qp.ringDegree();
         int limbs = qp.limbs();
         int count = digits.length;
+        if (key.level() < level) {
+            throw new IllegalStateException("the " + describe(key) + " was made for levels up to " + key.level()
+                    + ", the ciphertext is at level " + level + " (generate the keys from the computation's KeyRequirements)");
+        }
+        // The key's rows are q_0 .. q_L then P for its level L: P's rows follow q_L.
+        int keyLevel = key.level();
         par.forEach(limbs, t -> {
-            int keyLimb = t <= level ? t : maxLevel + 1 + (t - level - 1);
+            int keyLimb = t <= level ? t : keyLevel + 1 + (t - level - 1);
             Modulus m = qp.modulus(t);
             if (small(m)) {
                 innerProduct64(digits, key, t, keyLimb, m, acc0.limb(t), acc1.limb(t));
@@ -279,6 +281,10 @@ final class KeySwitcher {
         });
         acc0.setNtt(true);
         acc1.setNtt(true);
+    }
+
+    private static String describe(SwitchingKey key) {
+        return key instanceof GaloisKey ? "Galois key " + ((GaloisKey) key).galoisElement() : "relinearization key";
     }
 
     /**
@@ -514,19 +520,24 @@ final class KeySwitcher {
     }
 
     /**
-     * The limbs of a key polynomial (over all of Q and P) that belong to Q_l P, as a view.
+     * The limbs of a key polynomial (over Q_L and P for some L at least l) that belong to Q_l P, as a
+     * view.
      *
-     * @param full  a polynomial over {@link CkksParameters#ringQP()}
+     * @param full  a polynomial over {@link #ringQP(int)} of a level L at least l
      * @param level the level l
      * @return the view over {@link #ringQP(int)} (shares rows)
      */
     RnsPoly restrictToLevel(RnsPoly full, int level) {
+        int pStart = full.limbs() - specialCount;
+        if (pStart < level + 1) {
+            throw new IllegalArgumentException("a polynomial over q_0 .. q_" + (pStart - 1) + " and P has no limbs of level " + level);
+        }
         long[][] rows = new long[level + 1 + specialCount][];
         for (int i = 0; i <= level; i++) {
             rows[i] = full.limb(i);
         }
         for (int k = 0; k < specialCount; k++) {
-            rows[level + 1 + k] = full.limb(maxLevel + 1 + k);
+            rows[level + 1 + k] = full.limb(pStart + k);
         }
         return RnsPoly.wrap(ringQPAtLevel[level], rows, full.isNtt());
     }

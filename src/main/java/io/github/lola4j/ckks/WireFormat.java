@@ -30,6 +30,12 @@ final class WireFormat {
     static final int SEED_BYTES = SeedExpander.SEED_BYTES;
     /** The flag bit of a compressed object: the uniform half is stored as its seed. */
     static final int FLAG_SEEDED = 1;
+    /**
+     * The flag bit of a switching key made for levels up to l below the top level: one byte l
+     * follows its flags, and its polynomials are over q_0 .. q_l and P, one per digit that meets
+     * q_0 .. q_l. A key for every level leaves the bit clear (and is written as before the bit).
+     */
+    static final int FLAG_LEVELED = 2;
     /** Bytes of the fixed part of a parameter payload, before the primes. */
     static final int PARAMETERS_PREFIX_BYTES = 20;
     /** Bytes of the fixed part of a plaintext payload: level, scale. */
@@ -138,21 +144,27 @@ final class WireFormat {
         return 1 + (seeded ? SEED_BYTES + poly : 2 * poly);
     }
 
-    /** Bytes of a switching-key body (after its flag byte). */
-    static long switchingKeyBody(CkksParameters params, boolean seeded) {
-        long poly = polyBytes(params.ringQP());
-        int d = params.dnum();
+    /** Bytes of a switching-key body at a level (after its flags and level bytes). */
+    static long switchingKeyBody(CkksParameters params, boolean seeded, int level) {
+        KeySwitcher ks = params.keySwitcher();
+        long poly = polyBytes(ks.ringQP(level));
+        int d = ks.digitsAtLevel(level);
         return seeded ? SEED_BYTES + d * poly : 2L * d * poly;
     }
 
+    /** Bytes of a switching key's flags and level: the level byte only below the top level. */
+    static int keyFlagBytes(CkksParameters params, int level) {
+        return level < params.maxLevel() ? 2 : 1;
+    }
+
     /** Bytes of a relinearization-key payload. */
-    static long relinearizationKeyPayload(CkksParameters params, boolean seeded) {
-        return 1 + switchingKeyBody(params, seeded);
+    static long relinearizationKeyPayload(CkksParameters params, boolean seeded, int level) {
+        return keyFlagBytes(params, level) + switchingKeyBody(params, seeded, level);
     }
 
     /** Bytes of a Galois-key payload. */
-    static long galoisKeyPayload(CkksParameters params, boolean seeded) {
-        return 8 + 1 + switchingKeyBody(params, seeded);
+    static long galoisKeyPayload(CkksParameters params, boolean seeded, int level) {
+        return 8 + keyFlagBytes(params, level) + switchingKeyBody(params, seeded, level);
     }
 
     /** Bytes of a plaintext payload at a level. */

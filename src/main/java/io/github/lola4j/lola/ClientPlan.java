@@ -53,7 +53,8 @@ import java.util.TreeSet;
 public final class ClientPlan {
 
     static final byte[] MAGIC = "L4JCPLN1".getBytes(StandardCharsets.US_ASCII);
-    static final int VERSION = 2;
+    /** Version 3 (2026-12-07): each key names the highest level it is used at (keys are made that small). */
+    static final int VERSION = 3;
     static final byte[] TENSOR_MAGIC = "L4JTENS1".getBytes(StandardCharsets.US_ASCII);
     static final int TENSOR_VERSION = 2;
     private static final int MAX_BODY = 64 << 20;
@@ -189,16 +190,26 @@ public final class ClientPlan {
 
     /**
      * The in-memory size of an evaluation key set: per key (each Galois element, and the
-     * relinearization key) dnum digit pairs of polynomials over every prime of Q and P.
+     * relinearization key) a pair of polynomials over q_0 .. q_l and P for each digit that meets
+     * q_0 .. q_l, where l is the highest level the key is used at.
      *
      * @param params the parameters
      * @param keys   the key requirements
      * @return the bytes
      */
     static long evaluationKeyMemory(CkksParameters params, KeyRequirements keys) {
-        long keyPoly = 8L * params.ringDegree() * (params.maxLevel() + 1 + params.specialPrimes().length);
-        int galois = keys.galoisElements(params).size();
-        return (galois + (keys.needsRelinearization() ? 1 : 0)) * 2L * params.dnum() * keyPoly;
+        long bytes = 0;
+        for (int level : keys.galoisLevels(params).values()) {
+            bytes += switchingKeyMemory(params, level);
+        }
+        if (keys.needsRelinearization()) {
+            bytes += switchingKeyMemory(params, keys.relinearizationLevel(params));
+        }
+        return bytes;
+    }
+
+    private static long switchingKeyMemory(CkksParameters params, int level) {
+        return 2L * params.digitsAtLevel(level) * 8L * params.ringDegree() * (level + 1 + params.specialPrimes().length);
     }
 
     /** The serialized size of the encrypted result (level 0, full form). */
@@ -625,12 +636,13 @@ public final class ClientPlan {
 
     /**
      * Writes the client plan: a versioned, checksummed file holding no model weights and no key.
-     * Big-endian: magic {@code "L4JCPLN1"} | version u16 = 2 | body length u32 | deflated body |
+     * Big-endian: magic {@code "L4JCPLN1"} | version u16 = 3 | body length u32 | deflated body |
      * CRC32C of the preceding bytes u32. The inflated body: fingerprint u64 | batch u32 | model name
      * (u16 length + UTF-8) | pixel scale f64 | input rank u8 + dims u32 each | outputs u32 | output
      * map alpha, beta f64 | parameters (u32 length + the {@link CkksSerializer} parameter object) |
-     * relinearization u8 | conjugation u8 | rotation count u32 + steps i32 | input and output
-     * representations.
+     * relinearization u8 (+ its level u8 when 1) | conjugation u8 (+ its level u8 when 1) | rotation
+     * count u32 + (step i32, level u8) each, steps increasing | input and output representations. A
+     * key's level is the highest level the plan uses it at.
      *
      * @param out the stream (not closed)
      * @throws IOException when it fails
@@ -657,11 +669,19 @@ public final class ClientPlan {
         byte[] p = serializer.parametersToBytes();
         d.writeInt(p.length);
         d.write(p);
+        int top = params.maxLevel();
         d.writeBoolean(keys.needsRelinearization());
+        if (keys.needsRelinearization()) {
+            d.writeByte(Math.min(keys.relinearizationLevel(), top));
+        }
         d.writeBoolean(keys.needsConjugation());
+        if (keys.needsConjugation()) {
+            d.writeByte(Math.min(keys.conjugationLevel(), top));
+        }
         d.writeInt(keys.rotations().size());
         for (int s : keys.rotations()) {
             d.writeInt(s);
+            d.writeByte(Math.min(keys.rotationLevel(s), top));
         }
         RepresentationCodec.write(d, input);
         RepresentationCodec.write(d, output);
@@ -738,27 +758,30 @@ public final class ClientPlan {
                         + " images: expected at least one output and at most " + RepresentationCodec.MAX_ELEMENTS
                         + " values each way");
             }
-            KeyRequirements keys = readFlag(d, "relinearization") ? KeyRequirements.relinearization() : KeyRequirements.none();
+            KeyRequirements keys = KeyRequirements.none();
+            if (readFlag(d, "relinearization")) {
+                keys = keys.withRelinearization(readLevel(d, params, "the relinearization key"));
+            }
             if (readFlag(d, "conjugation")) {
-                keys = keys.withConjugation();
+                keys = keys.withConjugation(readLevel(d, params, "the conjugation key"));
             }
             int rotations = d.readInt();
-            long maxRotations = Math.min(slots, d.available() / 4);
+            long maxRotations = Math.min(slots, d.available() / 5);
             if (rotations < 0 || rotations > maxRotations) {
                 throw new IOException("client plan: " + rotations + " rotation keys is outside [0, " + maxRotations
                         + "] (the slots, and the bytes left)");
             }
-            TreeSet<Integer> steps = new TreeSet<>();
+            int last = 0;
             for (int i = 0; i < rotations; i++) {
                 int s = d.readInt();
                 // write() lists the set's steps in increasing order; anything else is not what it wrote.
-                if (s == 0 || (!steps.isEmpty() && s <= steps.last())) {
+                if (s == 0 || (i > 0 && s <= last)) {
                     throw new IOException("client plan: rotation step " + i + " is " + s + ", expected a non-zero step above "
-                            + (steps.isEmpty() ? "nothing" : steps.last()) + " (strictly increasing)");
+                            + (i == 0 ? "nothing" : last) + " (strictly increasing)");
                 }
-                steps.add(s);
+                keys = keys.withRotations(readLevel(d, params, "the rotation by " + s), java.util.List.of(s));
+                last = s;
             }
-            keys = keys.withRotations(steps);
             Representation input = RepresentationCodec.read(d, slots, inputs);
             Representation output = RepresentationCodec.read(d, slots, RepresentationCodec.MAX_ELEMENTS);
             if (d.available() != 0) {
@@ -770,6 +793,16 @@ public final class ClientPlan {
         } catch (IllegalArgumentException e) {
             throw new IOException("client plan does not describe a valid plan: " + e.getMessage(), e);
         }
+    }
+
+    /** A key's level: at most the parameters' top level. */
+    private static int readLevel(DataInputStream d, CkksParameters params, String what) throws IOException {
+        int level = d.readUnsignedByte();
+        if (level > params.maxLevel()) {
+            throw new IOException("client plan: the level of " + what + " is " + level + ", above the top level "
+                    + params.maxLevel());
+        }
+        return level;
     }
 
     /** A boolean written by writeBoolean: 0 or 1, nothing else. */

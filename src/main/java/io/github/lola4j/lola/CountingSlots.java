@@ -2,12 +2,14 @@ package io.github.lola4j.lola;
 
 import io.github.lola4j.ckks.CkksParameters;
 import io.github.lola4j.ckks.Encoder;
+import io.github.lola4j.ckks.KeyRequirements;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.IntFunction;
 
@@ -43,10 +45,10 @@ final class CountingSlots implements SlotOps<CountingSlots.Value> {
     private final int slots;
     private final LevelChain chain;
     private final OpCounts counts = new OpCounts();
-    private final TreeSet<Integer> steps = new TreeSet<>();
+    private final TreeMap<Integer, Integer> steps = new TreeMap<>();   // step -> highest level it rotates at
     private final Map<WeightVector, TreeSet<Integer>> plaintexts = new IdentityHashMap<>();
     private final Encoder encoder;
-    private boolean relinearization;
+    private int relinearizationLevel = -1;
 
     CountingSlots(int slots, LevelChain chain) {
         this(slots, chain, null);
@@ -72,14 +74,32 @@ final class CountingSlots implements SlotOps<CountingSlots.Value> {
         return counts;
     }
 
-    /** The rotation steps used, normalized to [1, S). */
-    TreeSet<Integer> rotationSteps() {
-        return steps;
+    /** The rotation steps used, normalized to [1, S) (read-only, live). */
+    Set<Integer> rotationSteps() {
+        return Collections.unmodifiableSet(steps.keySet());
     }
 
     /** Whether a ciphertext product (hence relinearization) occurred. */
     boolean needsRelinearization() {
-        return relinearization;
+        return relinearizationLevel >= 0;
+    }
+
+    /** The keys the recorded operations use, each at the highest level it was used at. */
+    KeyRequirements keyRequirements() {
+        KeyRequirements r = relinearizationLevel >= 0 ? KeyRequirements.none().withRelinearization(relinearizationLevel)
+                : KeyRequirements.none();
+        TreeMap<Integer, List<Integer>> byLevel = new TreeMap<>();
+        for (Map.Entry<Integer, Integer> e : steps.entrySet()) {
+            byLevel.computeIfAbsent(e.getValue(), k -> new ArrayList<>()).add(e.getKey());
+        }
+        for (Map.Entry<Integer, List<Integer>> e : byLevel.entrySet()) {
+            r = r.withRotations(e.getKey(), e.getValue());
+        }
+        return r;
+    }
+
+    private void rotationAt(int step, int level) {
+        steps.merge(step, level, Math::max);
     }
 
     /** The weight vectors the simulated kernels used, each once (live, identity set). */
@@ -128,7 +148,7 @@ final class CountingSlots implements SlotOps<CountingSlots.Value> {
         requireDegree1(x, "rotate");
         int k = Math.floorMod(s, slots);
         if (k != 0) {
-            steps.add(k);
+            rotationAt(k, x.level);
             counts.add(OpCounts.Op.ROTATION, x.level, 1);
         }
         return x;
@@ -142,7 +162,7 @@ final class CountingSlots implements SlotOps<CountingSlots.Value> {
         for (int s : st) {
             int k = Math.floorMod(s, slots);
             if (k != 0) {
-                steps.add(k);
+                rotationAt(k, x.level);
                 real++;
             }
             out.add(x);
@@ -197,6 +217,7 @@ final class CountingSlots implements SlotOps<CountingSlots.Value> {
     @Override
     public Value multiply(Value a, Value b) {
         product(a, b, "multiply");
+        relinearizationLevel = Math.max(relinearizationLevel, a.level);
         counts.add(OpCounts.Op.CIPHER_PRODUCT, a.level, 1);
         return new Value(a.level, a.scale * b.scale);
     }
@@ -214,7 +235,6 @@ final class CountingSlots implements SlotOps<CountingSlots.Value> {
         }
         requireDegree1(a, op);
         requireDegree1(b, op);
-        relinearization = true;
     }
 
     @Override
@@ -223,6 +243,7 @@ final class CountingSlots implements SlotOps<CountingSlots.Value> {
             return x;
         }
         counts.add(OpCounts.Op.RELINEARIZATION, x.level, 1);
+        relinearizationLevel = Math.max(relinearizationLevel, x.level);
         return new Value(x.level, x.scale);
     }
 

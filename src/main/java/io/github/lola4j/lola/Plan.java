@@ -151,8 +151,7 @@ public final class Plan {
         int level = params.maxLevel();
         double scale = params.defaultScale();
         int degree = 1;
-        TreeSet<Integer> rotations = new TreeSet<>();
-        boolean relin = false;
+        KeyRequirements req = KeyRequirements.none();
         for (int i = 0; i < choices.size(); i++) {
             Choice c = choices.get(i);
             if (c.isClientLayout()) {
@@ -204,8 +203,7 @@ public final class Plan {
             int levelOut = out.get(0).level();
             double scaleOut = out.get(0).scale();
             OpCounts counts = sim.counts().copy();
-            rotations.addAll(sim.rotationSteps());
-            relin |= sim.needsRelinearization();
+            req = req.union(sim.keyRequirements());
             double seconds = model.seconds(counts, params.ringDegree());
             steps.add(new PlanStep(c, k, st == null ? "conversion" : st.label, k.input(), k.output(), level, levelOut, scale,
                     scaleOut, counts, sim.rotationSteps(), sim.needsRelinearization(), seconds, k.outAlpha(), k.outBeta()));
@@ -221,8 +219,6 @@ public final class Plan {
         if (stage != stages.size()) {
             throw new IllegalArgumentException("plan: the choices cover " + stage + " of " + stages.size() + " stages");
         }
-        KeyRequirements req = relin ? KeyRequirements.relinearization() : KeyRequirements.none();
-        req = req.withRotations(rotations);
         return new Plan(network, params, choices, steps, req, info, model);
     }
 
@@ -456,8 +452,8 @@ public final class Plan {
      * and {@code demo}, latency or batch mode), in bytes: the server's {@link #memoryEstimate(int)}
      * and the client's {@link #clientMemoryBytes()} with the evaluation keys counted once. The
      * encrypted input is counted twice on purpose, an upper bound: the first step's working set is
-     * that input, and a caller may hold another one meanwhile (the CLI's {@code infer} keeps the
-     * first image's input for its single-thread timing while it evaluates the next).
+     * that input, and the caller usually still holds it (as the CLI's {@code infer} does while it
+     * evaluates) when a later step's working set peaks.
      *
      * @param threads the evaluation threads, at least 1
      * @return the bytes
@@ -670,15 +666,9 @@ public final class Plan {
         if (!k.parameters().equals(params)) {
             throw new IllegalArgumentException("evaluate: the evaluation keys belong to other parameters than the plan's");
         }
-        if (keys.needsRelinearization() && !k.hasRelinearizationKey()) {
-            throw new IllegalStateException("evaluate: the plan multiplies ciphertexts but the keys have no relinearization key");
-        }
-        for (int s : keys.rotations()) {
-            if (!k.hasGaloisKey(params.galoisElementForRotation(s))) {
-                throw new IllegalStateException("evaluate: the keys have no Galois key for the rotation by " + s
-                        + " the plan needs; generate them from plan.keyRequirements()");
-            }
-        }
+        k.shortfall(keys).ifPresent(s -> {
+            throw new IllegalStateException("evaluate: " + s + "; generate the keys from plan.keyRequirements()");
+        });
     }
 
     // ------------------------------------------------------------------ twin

@@ -903,6 +903,15 @@ public final class PredictionServer implements AutoCloseable {
             km.put("relinearization", r.needsRelinearization());
             km.put("conjugation", r.needsConjugation());
             km.put("rotations", new ArrayList<>(r.rotations()));
+            // the highest level each key is used at: keys made for those levels only are smaller
+            List<Integer> levels = new ArrayList<>();
+            for (int s : r.rotations()) {
+                levels.add(Math.min(r.rotationLevel(s), params.maxLevel()));
+            }
+            km.put("rotation_levels", levels);
+            if (r.needsRelinearization()) {
+                km.put("relinearization_level", r.relinearizationLevel(params));
+            }
             km.put("seeded_bytes", CkksSerializer.evaluationKeysSize(params, r, CkksSerializer.Form.SEEDED));
             km.put("max_upload_bytes", h.maxKeyBytes());
             m.put("keys", km);
@@ -977,19 +986,10 @@ public final class PredictionServer implements AutoCloseable {
     }
 
     private static void requireCovers(EvaluationKeys evk, Plan plan) throws ApiError {
-        KeyRequirements r = plan.keyRequirements();
-        CkksParameters params = plan.parameters();
-        if (r.needsRelinearization() && !evk.hasRelinearizationKey()) {
-            throw new ApiError(400, "missing_keys", "the keys lack the relinearization key the plan needs");
-        }
-        for (int s : r.rotations()) {
-            if (!evk.hasGaloisKey(params.galoisElementForRotation(s))) {
-                throw new ApiError(400, "missing_keys", "the keys lack the Galois key for the rotation by " + s
-                        + " the plan needs (the model's key requirements are in GET " + Protocol.MODELS + ")");
-            }
-        }
-        if (r.needsConjugation() && !evk.hasGaloisKey(params.galoisElementForConjugation())) {
-            throw new ApiError(400, "missing_keys", "the keys lack the conjugation key the plan needs");
+        java.util.Optional<String> lack = evk.shortfall(plan.keyRequirements());
+        if (lack.isPresent()) {
+            throw new ApiError(400, "missing_keys", lack.get() + " the plan needs (the model's key requirements are in GET "
+                    + Protocol.MODELS + ")");
         }
     }
 

@@ -44,13 +44,19 @@ class KeySwitcherTest {
     void switchKeyEqualsBigIntegerInnerProduct(String name) {
         CkksParameters params = params(name);
         KeyGenerator kg = new KeyGenerator(params, new SecureRandom());
-        SwitchingKey key = kg.evaluationKeys(kg.secretKey(), KeyRequirements.relinearization()).relinearizationKey();
+        SecretKey sk = kg.secretKey();
         KeySwitcher ks = params.keySwitcher();
         boolean[] forms = new boolean[2];
         ForkJoinPool pool = new ForkJoinPool(2);
         try {
             SplittableRandom rnd = new SplittableRandom(name.hashCode());
-            for (int level : new int[] {params.maxLevel(), params.maxLevel() / 2, 0}) {
+            // A key for every level, then one made for levels up to the middle one only (fewer rows and digits).
+            for (int[] keyAndLevel : new int[][] {{params.maxLevel(), params.maxLevel()}, {params.maxLevel(), params.maxLevel() / 2},
+                {params.maxLevel(), 0}, {params.maxLevel() / 2, params.maxLevel() / 2}, {params.maxLevel() / 2, 0}}) {
+                SwitchingKey key = kg.relinearizationKey(sk, keyAndLevel[0]);
+                assertEquals(keyAndLevel[0], key.level());
+                assertEquals(ks.digitsAtLevel(keyAndLevel[0]), key.digits());
+                int level = keyAndLevel[1];
                 RnsRing ring = params.ringQ().atLevel(level);
                 RnsPoly d = new RnsPoly(ring, true);
                 for (int i = 0; i <= level; i++) {

@@ -578,7 +578,9 @@ class SerializationTest {
             System.arraycopy(first, 0, b, H + 14, 8);
         }), "strictly increasing");
         refused(s::readEvaluationKeys, forge(evk, b -> Arrays.fill(b, H + 1, H + 5, (byte) 0x7F)), "at most 1023 exist");
-        refused(s::readEvaluationKeys, forge(evk, b -> b[H] = 2), "relinearization key's flags are 0x02");
+        refused(s::readEvaluationKeys, forge(evk, b -> b[H] = 4), "flags of the relinearization key are 0x04");
+        // the leveled bit makes the next byte (the count's first) a level, here above the top one
+        refused(s::readEvaluationKeys, forge(evk, b -> b[H] = 2), "must be below the top level");
         refused(s::readEvaluationKeys, forge(evk, b -> b[H] = (byte) 0xFF), "announces", "no relinearization key");
         refused(s::readEvaluationKeys, forge(evk, b -> b[H + 1] -= 1), "announces");
     }

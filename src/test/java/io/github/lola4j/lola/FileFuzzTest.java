@@ -325,6 +325,7 @@ class FileFuzzTest {
         d.writeInt(p.length);
         d.write(p);
         d.writeBoolean(true);
+        d.writeByte(0); // the relinearization key's level
         d.writeBoolean(false);
         d.writeInt(0); // rotations
         d.writeByte(4); // interleaved

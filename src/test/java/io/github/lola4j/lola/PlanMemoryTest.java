@@ -62,6 +62,35 @@ class PlanMemoryTest {
         assertEquals(plan.memoryEstimate(2).total() + client - keys, plan.runMemoryBytes(2));
     }
 
+    /**
+     * Keys are made for the levels the plan uses them at: their memory is what the estimate says,
+     * their upload what the serializer predicts, and both are below keys for every level, since
+     * lola's later layers rotate below the top level.
+     */
+    @Test
+    void keysAreMadeForTheLevelsThePlanUsesThemAt() throws Exception {
+        Plan plan = compile("lola");
+        CkksParameters p = plan.parameters();
+        io.github.lola4j.ckks.KeyRequirements r = plan.keyRequirements();
+        io.github.lola4j.ckks.KeyGenerator kg = new io.github.lola4j.ckks.KeyGenerator(p, new java.security.SecureRandom());
+        io.github.lola4j.ckks.EvaluationKeys evk = kg.evaluationKeys(kg.secretKey(), r);
+        assertEquals(plan.memoryEstimate(1).evaluationKeys(), evk.sizeInBytes());
+        io.github.lola4j.ckks.CkksSerializer.Form seeded = io.github.lola4j.ckks.CkksSerializer.Form.SEEDED;
+        assertEquals(io.github.lola4j.ckks.CkksSerializer.evaluationKeysSize(p, r, seeded),
+                new io.github.lola4j.ckks.CkksSerializer(p, seeded).toBytes(evk).length);
+        io.github.lola4j.ckks.KeyRequirements everyLevel = io.github.lola4j.ckks.KeyRequirements.relinearization()
+                .withRotations(r.rotations());
+        assertTrue(evk.sizeInBytes() < ClientPlan.evaluationKeyMemory(p, everyLevel), "keys for fewer levels are smaller");
+        int below = 0;
+        for (int s : r.rotations()) {
+            int level = r.rotationLevel(s);
+            assertTrue(level >= 0 && level <= p.maxLevel(), "rotation " + s + " at level " + level);
+            assertEquals(level, evk.galoisKey(p.galoisElementForRotation(s)).level());
+            below += level < p.maxLevel() ? 1 : 0;
+        }
+        assertTrue(below > 0, "some rotation keys are below the top level: " + r);
+    }
+
     @Test
     void aPlanReadFromItsFileHasTheSameEstimate() throws Exception {
         Plan plan = compile("lola-small");
