@@ -417,23 +417,42 @@ public final class Plan {
         long n = params.ringDegree();
         long keyMemory = ClientPlan.evaluationKeyMemory(params, keys);
         long plaintextBytes = 0;
+        for (PlanStep st : steps) {
+            if (st.kernel != null) {
+                // Weights are kept in their product form only (Plaintext.productForm): one row per limb.
+                plaintextBytes += st.counts.total(OpCounts.Op.PLAIN_PRODUCT) * 8L * n * (st.levelIn + 1);
+            }
+        }
+        return new MemoryEstimate(plaintextBytes, keyMemory, workingSet(false) + switchWorkspace(threads));
+    }
+
+    /**
+     * The most ciphertext bytes one step keeps alive: its inputs and outputs, its hoisted rotations
+     * and a few plain ones. With {@code besidesInput}, the first step's inputs are left out: they are
+     * the encrypted input, which a run in one process counts with the client.
+     */
+    private long workingSet(boolean besidesInput) {
+        long n = params.ringDegree();
         long working = 0;
+        boolean first = true;
         for (PlanStep st : steps) {
             if (st.kernel == null) {
                 continue;
             }
             OpCounts c = st.counts;
-            // Weights are kept in their product form only (Plaintext.productForm): one row per limb.
-            plaintextBytes += c.total(OpCounts.Op.PLAIN_PRODUCT) * 8L * n * (st.levelIn + 1);
             long ctBytes = 2L * 8 * n * (st.levelIn + 1);
-            long alive = st.in.ciphertexts() + st.out.ciphertexts() + c.total(OpCounts.Op.HOISTED_ROTATION)
-                    + Math.min(c.total(OpCounts.Op.ROTATION), 8);
+            long alive = (besidesInput && first ? 0 : st.in.ciphertexts()) + st.out.ciphertexts()
+                    + c.total(OpCounts.Op.HOISTED_ROTATION) + Math.min(c.total(OpCounts.Op.ROTATION), 8);
             working = Math.max(working, alive * ctBytes);
+            first = false;
         }
-        // a key switch works on dnum + 2 polynomials over every prime of Q and P, per thread
-        long keyPoly = 8L * n * (params.maxLevel() + 1 + params.specialPrimes().length);
-        long switchWorkspace = (params.dnum() + 2L) * keyPoly * threads;
-        return new MemoryEstimate(plaintextBytes, keyMemory, working + switchWorkspace);
+        return working;
+    }
+
+    /** A key switch works on dnum + 2 polynomials over every prime of Q and P, per thread. */
+    private long switchWorkspace(int threads) {
+        long keyPoly = 8L * params.ringDegree() * (params.maxLevel() + 1 + params.specialPrimes().length);
+        return (params.dnum() + 2L) * keyPoly * threads;
     }
 
     /**
@@ -450,10 +469,9 @@ public final class Plan {
     /**
      * An estimate of a run with the client and the server in one process (the CLI's {@code infer}
      * and {@code demo}, latency or batch mode), in bytes: the server's {@link #memoryEstimate(int)}
-     * and the client's {@link #clientMemoryBytes()} with the evaluation keys counted once. The
-     * encrypted input is counted twice on purpose, an upper bound: the first step's working set is
-     * that input, and the caller usually still holds it (as the CLI's {@code infer} does while it
-     * evaluates) when a later step's working set peaks.
+     * and the client's {@link #clientMemoryBytes()}, with the evaluation keys and the encrypted input
+     * counted once: the first step reads the input the client holds, and the client holds it
+     * through the later steps (so it is counted beside each of their working sets).
      *
      * @param threads the evaluation threads, at least 1
      * @return the bytes
@@ -461,7 +479,7 @@ public final class Plan {
      */
     public long runMemoryBytes(int threads) {
         MemoryEstimate server = memoryEstimate(threads);
-        return server.total() + clientMemoryBytes() - server.evaluationKeys();
+        return server.encodedWeights() + switchWorkspace(threads) + workingSet(true) + clientMemoryBytes();
     }
 
     /**
