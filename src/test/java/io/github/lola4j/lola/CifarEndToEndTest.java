@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
  * the convolution representation (192 taps, each over the ciphertexts the first convolution's
  * 16,268 outputs take: 768 at N = 8192), the second convolution and the dense layer on the server; the encrypted predictions must equal the plaintext ones. Compiled as
  * the CLI compiles it (ranges calibrated on the first 100 test images), evaluated on three others.
- * Slow: about two minutes of compilation and keys, 2-4 s per image, 10 GiB.
+ * Slow: about two minutes of compilation and keys, 2-4 s per image, about 5.5 GiB.
  */
 class CifarEndToEndTest {
 
@@ -43,6 +43,10 @@ class CifarEndToEndTest {
         assertEquals(128, plan.report().securityBits());
         int outCts = (16268 + plan.parameters().slots() - 1) / plan.parameters().slots();
         assertEquals(192 * outCts, plan.inputRepresentation().ciphertexts(), "the convolution representation, one per tap");
+        // infer and demo run client and server in one JVM: that must fit the default heap of a 24 GiB
+        // machine (a quarter of it, 5.89 GiB) beside the compiled plan (227 MiB) and some room to collect.
+        assertTrue(plan.runMemoryBytes(2) < (long) (5.4 * (1L << 30)), "run memory " + plan.runMemoryBytes(2));
+        assertTrue(plan.memoryEstimate(2).evaluationKeys() < 300L << 20, "keys made for their levels: " + plan.memoryEstimate(2));
         SecureRandom rnd = new SecureRandom();
         KeyGenerator kg = new KeyGenerator(plan.parameters(), rnd);
         SecretKey sk = kg.secretKey();
