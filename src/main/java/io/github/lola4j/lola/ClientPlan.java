@@ -183,9 +183,17 @@ public final class ClientPlan {
         long n = params.ringDegree();
         int qp = params.maxLevel() + 1 + params.specialPrimes().length;
         long secretAndPublic = 3L * 8 * n * qp; // s, and the public key's (b, a), over Q and P
-        long inputBytes = input.ciphertexts() * 2L * 8 * n * (params.maxLevel() + 1);
-        long outputBytes = output.ciphertexts() * 2L * 8 * n;
-        return secretAndPublic + evaluationKeyMemory(params, keys) + inputBytes + outputBytes;
+        return secretAndPublic + evaluationKeyMemory(params, keys) + inputMemoryBytes() + outputMemoryBytes();
+    }
+
+    /** The memory an encrypted input takes once decoded: its ciphertexts at the top level, 8 bytes a residue. */
+    public long inputMemoryBytes() {
+        return input.ciphertexts() * 2L * 8 * params.ringDegree() * (params.maxLevel() + 1);
+    }
+
+    /** The memory an encrypted result takes once decoded: its ciphertexts at level 0, 8 bytes a residue. */
+    public long outputMemoryBytes() {
+        return output.ciphertexts() * 2L * 8 * params.ringDegree();
     }
 
     /**

@@ -226,7 +226,8 @@ public final class Plan {
         return st != null && st.isLinear() && LolaCompiler.isIdentity(st.map);
     }
 
-    private static long computeFingerprint(Network net, CkksParameters params, List<Choice> choices, int batch) {
+    /** The fingerprint of a plan's parts, as {@link #fingerprint()} gives it (PlanFile checks it before building). */
+    static long computeFingerprint(Network net, CkksParameters params, List<Choice> choices, int batch) {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             md.update("lola4j-plan-v1".getBytes(StandardCharsets.US_ASCII));

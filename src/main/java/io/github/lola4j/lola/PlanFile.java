@@ -122,16 +122,19 @@ final class PlanFile {
             if (d.available() != 0) {
                 throw new IOException("plan file has " + d.available() + " unexpected bytes after its contents");
             }
+            // The fingerprint covers the network, the parameters and the choices: checked before any
+            // kernel is built from them (building lola-cifar's takes seconds).
+            long expected = Plan.computeFingerprint(net, params, choices, batch);
+            if (expected != fingerprint) {
+                throw new IOException("plan file fingerprint " + Long.toHexString(fingerprint) + " does not match its contents ("
+                        + Long.toHexString(expected) + ")");
+            }
             Plan plan;
             try {
                 plan = Plan.rebuild(net, params, choices, new Plan.CompileInfo(model, calibration, stageMax, headroom, alternatives,
                         batch));
             } catch (IllegalArgumentException e) {
                 throw new IOException("plan file does not describe a valid plan: " + e.getMessage(), e);
-            }
-            if (plan.fingerprint() != fingerprint) {
-                throw new IOException("plan file fingerprint " + Long.toHexString(fingerprint) + " does not match its contents ("
-                        + Long.toHexString(plan.fingerprint()) + ")");
             }
             return plan;
         } catch (EOFException e) {

@@ -1076,11 +1076,10 @@ public final class PredictionServer implements AutoCloseable {
     }
 
     /** The decoded size of an input and its result: what one request holds until it is answered. */
+    /** A predict request's tensors in memory: the decoded input and the result. */
     private static long inputMemory(Plan plan) {
         ClientPlan c = plan.clientPlan();
-        CkksParameters p = c.parameters();
-        long perCiphertext = 2L * p.ringDegree() * (p.maxLevel() + 1) * Long.BYTES;
-        return (c.inputRepresentation().ciphertexts() + c.outputRepresentation().ciphertexts()) * perCiphertext;
+        return c.inputMemoryBytes() + c.outputMemoryBytes();
     }
 
     // ------------------------------------------------------------------ budgets and bodies

@@ -65,6 +65,21 @@ class PlanFileTest {
         }
     }
 
+    /**
+     * A forged body under a valid checksum: a batch size the plan was not made for. The fingerprint
+     * is checked before any kernel is built, so the file is refused for its fingerprint, not by the
+     * rebuild.
+     */
+    @Test
+    void aForgedBodyIsRefusedByItsFingerprintBeforeAnythingIsBuilt() throws IOException {
+        byte[] body = Arrays.copyOfRange(bytes, 14, bytes.length - 4); // magic 8, version 2, length 4 | body | CRC 4
+        body[8 + 3] = 7; // the batch, u32 after the fingerprint
+        ByteArrayOutputStream forged = new ByteArrayOutputStream();
+        FramedFile.write(forged, PlanFile.MAGIC, PlanFile.VERSION, body);
+        IOException e = assertThrows(IOException.class, () -> Plan.read(new ByteArrayInputStream(forged.toByteArray())));
+        assertTrue(e.getMessage().contains("fingerprint") && e.getMessage().contains("does not match its contents"), e.getMessage());
+    }
+
     @Test
     void otherVersionsAndFilesAreRefused() {
         byte[] v2 = bytes.clone();

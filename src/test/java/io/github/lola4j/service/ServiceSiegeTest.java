@@ -391,9 +391,7 @@ class ServiceSiegeTest {
         java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
         AtomicInteger held = new AtomicInteger();
         // room for two waiting inputs: the third gets 503 with Retry-After while two evaluations are held
-        long oneInput = 2L * plan("lola-small").parameters().ringDegree() * (plan("lola-small").parameters().maxLevel() + 1) * 8
-                * (plan("lola-small").clientPlan().inputRepresentation().ciphertexts()
-                        + plan("lola-small").clientPlan().outputRepresentation().ciphertexts());
+        long oneInput = plan("lola-small").clientPlan().inputMemoryBytes() + plan("lola-small").clientPlan().outputMemoryBytes();
         server = PredictionServer.start(List.of(HostedModel.of("lola-small", plan("lola-small"))),
                 new PredictionServer.Config().bind(new InetSocketAddress("127.0.0.1", 0)).maxConcurrent(2)
                         .inFlightBudgetBytes(2 * oneInput).maxRequestsPerClient(16).log(new PrintStream(new ByteArrayOutputStream(),
