@@ -547,8 +547,12 @@ public final class LolaCompiler {
         throw new RangeException("range: no headroom after raising the first prime " + extra + " bits");
     }
 
-    /** Calibration inputs the noise model runs on: its bound is per input, the largest is kept. */
-    private static final int NOISE_RUNS = 4;
+    /**
+     * Calibration inputs the noise model runs on: its bound is per input (larger activations, more
+     * noise), the largest is kept. 16 cost lola 0.45 s and lola-cifar about 5 s of compile time;
+     * over 200 MNIST test images lola's per-image bound ranges from 0.0039 to 0.0085.
+     */
+    private static final int NOISE_RUNS = 16;
 
     /**
      * Records the noise model's predicted score error on the first calibration inputs and the

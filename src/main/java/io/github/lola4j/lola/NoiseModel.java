@@ -14,8 +14,12 @@ import io.github.lola4j.math.Sampler;
  * have variance N v / 2; a product with the secret s multiplies a coefficient variance by
  * N E[s_i^2] (2N/3 for a uniform ternary secret). Hence:
  * <ul>
- *   <li>a fresh public-key encryption: e0 + e_pk u + e1 s, coefficient variance
- *       sigma^2 (1 + 2N/3 + N E[s^2]), plus 1/12 for the rounding of the encoding;</li>
+ *   <li>a fresh public-key encryption: lola4j's {@code Encryptor} computes (u pk + e) over Q and P
+ *       and divides by P (as SEAL does), so its noise e0 + e_pk u + e1 s, of coefficient variance
+ *       sigma^2 (1 + 2N/3 + N E[s^2]), is divided by P, and what remains is the rounding of that
+ *       division in c0 and c1, (1 + N E[s^2]) / 12, plus 1/12 for the rounding of the encoding
+ *       (an earlier version took the undivided noise: 245 times the variance at N = 8192);</li>
+ *   <li>a fresh secret-key encryption: its error e, sigma^2 + 1/12 (less than the public key's);</li>
  *   <li>a rescale or the ModDown of a key switch rounds c0 and c1: (1 + N E[s^2]) / 12;</li>
  *   <li>a key switch adds, besides that rounding, the digits' inner product with the key's errors
  *       divided by P: per digit N (D^2 / 12) sigma^2 / P^2 for a digit of modulus D;</li>
@@ -54,12 +58,12 @@ final class NoiseModel {
         int h = p.secretDistribution().hammingWeight();
         double sSquare = h == 0 ? 2.0 / 3 : (double) h / n; // E[s_i^2]
         double sigma2 = Sampler.SIGMA * Sampler.SIGMA;
-        double fresh = sigma2 * (1 + 2 * n / 3 + n * sSquare) + 1.0 / 12;
         double round = (1 + n * sSquare) / 12;
         double log2P = 0;
         for (long q : p.specialPrimes()) {
             log2P += Math.log(q) / Math.log(2);
         }
+        double fresh = sigma2 * (1 + 2 * n / 3 + n * sSquare) * Math.pow(2, -2 * log2P) + round + 1.0 / 12;
         double[] ks = new double[p.maxLevel() + 1];
         for (int level = 0; level <= p.maxLevel(); level++) {
             double digits = 0;
@@ -89,6 +93,11 @@ final class NoiseModel {
     /** A fresh public-key encryption at a scale (secret-key encryptions have less). */
     double fresh(double scale) {
         return slots(freshVar) / (scale * scale);
+    }
+
+    /** A fresh secret-key encryption at a scale: its Gaussian error and the encoding's rounding. */
+    double freshSecretKey(double scale) {
+        return slots(Sampler.SIGMA * Sampler.SIGMA + 1.0 / 12) / (scale * scale);
     }
 
     /** A rescale: the rounding, at the new scale. */

@@ -55,7 +55,17 @@ class InferWholeTestSetTest {
         return j;
     }
 
+    /**
+     * The noise model held for every image: an image whose error exceeds the plan's figure (computed
+     * on calibration inputs) is within the model's bound for its own values.
+     */
+    private static void withinOwnBounds(JsonNode j) {
+        assertEquals(0, j.get("above_own_predicted_error").asInt(), "an image's error above its own predicted bound: "
+                + j.get("above_predicted_error"));
+    }
+
     private static void agreesEverywhere(JsonNode j, double maxError) {
+        withinOwnBounds(j);
         assertEquals(1.0, j.get("agreement").asDouble(), 0.0, "every encrypted prediction equals the plaintext one: " + j);
         assertTrue(j.get("max_abs_error").asDouble() < maxError, "largest score error: " + j);
         assertEquals(j.get("plaintext_accuracy").asDouble(), j.get("accuracy").asDouble(), 0.0);
@@ -111,19 +121,22 @@ class InferWholeTestSetTest {
      * The shipped CIFAR-10 network at N = 8192 (about 1.35 s of server time and 1 s of client time
      * per image: about 7 hours, so run it in parts with {@code -Dlola4j.wholeSet.offset/count} and
      * a 12 GiB heap). Some test images have plaintext top-two gaps under 0.001, below the noise
-     * model's bound on the score error (0.0056): such an image may flip. Images 0-999 (2026-12-07,
-     * secret-key encryption): 1,000 / 1,000 agree, largest error 0.00465. So the check is that every
-     * image whose encrypted prediction differs has a plaintext gap under twice the predicted bound
-     * (two scores, each within it, can only swap when they are that close), and that the
-     * largest score error stays within the bound.
+     * model's bound on the score error (0.0052 on the calibration inputs; per image from about
+     * 0.004 to 0.007): such an image may flip. Images 0-999 (2026-12-07, secret-key encryption):
+     * 1,000 / 1,000 agree, largest error 0.00465. So the check is that every image whose encrypted
+     * prediction differs has a plaintext gap under twice the bound for that image (two scores, each
+     * within it, can only swap when they are that close), and that every image's error is within
+     * its own bound.
      */
     @Test
     void lolaCifar() throws Exception {
         JsonNode j = infer("--model", "lola-cifar", "--symmetric");
         double bound = j.get("predicted_error").asDouble();
-        assertTrue(bound > 0 && j.get("max_abs_error").asDouble() <= bound, "largest score error within the predicted bound: " + j);
+        assertTrue(bound > 0, "a predicted bound: " + j);
+        withinOwnBounds(j);
         for (JsonNode d : j.get("disagreements")) {
-            assertTrue(d.get("plaintext_margin").asDouble() < 2 * bound, "a flip where the noise model allows none: " + d);
+            assertTrue(d.get("plaintext_margin").asDouble() < 2 * d.get("predicted_error").asDouble(),
+                    "a flip where the noise model allows none: " + d);
         }
         System.out.printf(java.util.Locale.ROOT, "lola-cifar images %d..%d: agreement %.4f (%d differ), accuracy %.4f (plaintext %.4f),"
                 + " largest error %.3g (bound %.3g), smallest plaintext margin %.3g%n", OFFSET, OFFSET + COUNT - 1,

@@ -52,6 +52,12 @@ class LolaCommandsTest {
         assertEquals(3, j.get("count").asInt());
         assertEquals(1.0, j.get("agreement").asDouble(), 0.0);
         assertTrue(j.get("max_abs_error").asDouble() < 1e-3);
+        // the noise model's figure (lola-small: about 1e-6) bounds the errors, so no image is listed above it
+        double bound = j.get("predicted_error").asDouble();
+        assertTrue(bound > 0 && j.get("max_abs_error").asDouble() <= bound, r.lastLine());
+        assertTrue(j.get("calibration_margin").asDouble() > bound, r.lastLine());
+        assertEquals(0, j.get("above_predicted_error").size(), r.lastLine());
+        assertEquals(0, j.get("above_own_predicted_error").asInt(), r.lastLine());
         assertTrue(j.get("latency_median_s").asDouble() > 0 && j.get("latency_single_thread_median_s").asDouble() > 0);
         assertTrue(j.get("latency_cold_s").asDouble() > 0, r.lastLine());
         assertEquals(2, j.get("warmup").asInt());

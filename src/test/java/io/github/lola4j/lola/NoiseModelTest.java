@@ -61,6 +61,57 @@ class NoiseModelTest {
         assertTrue(predicted <= maxRatio * measured, model + ": the bound " + predicted + " says little of " + measured);
     }
 
+    /** The standard deviation of the real parts of decrypted minus expected values over all slots. */
+    private static double errorSd(io.github.lola4j.testkit.CkksContext c, double[] expected, io.github.lola4j.ckks.Ciphertext ct) {
+        double[] got = c.decrypt(ct);
+        double sum = 0;
+        for (int i = 0; i < got.length; i++) {
+            double e = got[i] - expected[i];
+            sum += e * e;
+        }
+        return Math.sqrt(sum / got.length);
+    }
+
+    private static void near(double predicted, double measured, String what) {
+        System.out.printf(Locale.ROOT, "noise per operation %-40s measured sd %.3g, predicted %.3g (%.2fx)%n", what, measured,
+                predicted, predicted / measured);
+        // the average-case model: the standard deviation within a factor of 1.5 either way
+        assertTrue(predicted <= 1.5 * measured && measured <= 1.5 * predicted, what + ": measured sd " + measured
+                + ", predicted " + predicted);
+    }
+
+    /**
+     * Each term of the model against the operation it describes, on 4,096 slots of a 128-bit set:
+     * a fresh public-key and secret-key encryption, a rescale, and a key switch (a rotation's noise
+     * beyond its input's).
+     */
+    @Test
+    void eachOperationsNoiseIsWhatTheModelSays() {
+        io.github.lola4j.testkit.CkksContext c = io.github.lola4j.testkit.CkksContext.get("logN=13/L=3/P=1/scale=36");
+        NoiseModel m = NoiseModel.of(c.params);
+        int top = c.params.maxLevel();
+        double scale = c.params.defaultScale();
+        double[] x = c.randomValues(3);
+        near(Math.sqrt(m.fresh(scale)), errorSd(c, x, c.encrypt(x, top)), "fresh public-key encryption");
+        io.github.lola4j.ckks.Ciphertext sk = c.skEncryptor.encrypt(c.encoder.encode(x, top, scale));
+        double skSd = errorSd(c, x, sk);
+        near(Math.sqrt(m.freshSecretKey(scale)), skSd, "fresh secret-key encryption");
+        double[] rotated = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            rotated[i] = x[(i + 1) % x.length];
+        }
+        for (int level : new int[] {top, 1}) {
+            io.github.lola4j.ckks.Ciphertext at = c.skEncryptor.encrypt(c.encoder.encode(x, level, scale));
+            double before = errorSd(c, x, at);
+            double after = errorSd(c, rotated, c.evaluator.rotate(at, 1));
+            near(Math.sqrt(m.keySwitch(level, scale)), Math.sqrt(after * after - before * before), "key switch at level " + level);
+        }
+        double q = c.params.prime(top);
+        io.github.lola4j.ckks.Ciphertext big = c.skEncryptor.encrypt(c.encoder.encode(x, top, scale * q));
+        io.github.lola4j.ckks.Ciphertext rescaled = c.evaluator.rescale(big);
+        near(Math.sqrt(m.rescale(rescaled.scale())), errorSd(c, x, rescaled), "rescale");
+    }
+
     @Test
     void lolaSmall() throws IOException {
         check("lola-small", LolaCompiler.Options.lowLatency(), 4);
