@@ -228,6 +228,7 @@ public final class InferCommand implements Command {
                         outBytes += ser.toBytes(ct).length;
                     }
                 }
+                double batchOwn = Double.NaN;
                 for (int b = 0; b < m; b++) {
                     double[] plain = net.forward(xs.get(b));
                     int label = test.label(offset + k + b);
@@ -244,9 +245,14 @@ public final class InferCommand implements Command {
                     }
                     maxErr = Math.max(maxErr, imageErr);
                     boolean above = Double.isFinite(reportBound) && imageErr > reportBound;
-                    // a batch's bound covers its images together: the whole batch's values
-                    double own = (above || p != q) && Double.isFinite(reportBound) ? (batch ? batchBound(plan, xs) : plan.predictedError(xs.get(b)))
-                            : Double.NaN;
+                    double own = Double.NaN;
+                    if ((above || p != q) && Double.isFinite(reportBound)) {
+                        // a batch's bound covers its images together (the whole batch's values): once per batch
+                        if (batch && Double.isNaN(batchOwn)) {
+                            batchOwn = batchBound(plan, xs);
+                        }
+                        own = batch ? batchOwn : plan.predictedError(xs.get(b));
+                    }
                     if (above) {
                         aboveOwnBound += imageErr > own ? 1 : 0;
                         if (aboveBound.size() < 1000) {
