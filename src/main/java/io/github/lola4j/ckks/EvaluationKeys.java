@@ -108,6 +108,9 @@ public final class EvaluationKeys {
             }
         }
         for (int s : requirements.rotations()) {
+            if (Math.floorMod(s, params.slots()) == 0) {
+                continue; // a whole turn: no key
+            }
             Optional<String> r = shortfall(params.galoisElementForRotation(s),
                     Math.min(requirements.rotationLevel(s), params.maxLevel()), "the rotation by " + s);
             if (r.isPresent()) {
