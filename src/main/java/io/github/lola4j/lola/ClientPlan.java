@@ -25,7 +25,6 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.TreeSet;
 
 /**
  * The client's half of a {@link Plan}: everything needed to encrypt an input, to make the
@@ -780,6 +779,8 @@ public final class ClientPlan {
                         + "] (the slots, and the bytes left)");
             }
             int last = 0;
+            // steps grouped by level, then added once per level (not once per step: a copy each time)
+            java.util.Map<Integer, List<Integer>> byLevel = new java.util.TreeMap<>();
             for (int i = 0; i < rotations; i++) {
                 int s = d.readInt();
                 // write() lists the set's steps in increasing order; anything else is not what it wrote.
@@ -787,8 +788,11 @@ public final class ClientPlan {
                     throw new IOException("client plan: rotation step " + i + " is " + s + ", expected a non-zero step above "
                             + (i == 0 ? "nothing" : last) + " (strictly increasing)");
                 }
-                keys = keys.withRotations(readLevel(d, params, "the rotation by " + s), java.util.List.of(s));
+                byLevel.computeIfAbsent(readLevel(d, params, "the rotation by " + s), l -> new ArrayList<>()).add(s);
                 last = s;
+            }
+            for (java.util.Map.Entry<Integer, List<Integer>> e : byLevel.entrySet()) {
+                keys = keys.withRotations(e.getKey(), e.getValue());
             }
             Representation input = RepresentationCodec.read(d, slots, inputs);
             Representation output = RepresentationCodec.read(d, slots, RepresentationCodec.MAX_ELEMENTS);
