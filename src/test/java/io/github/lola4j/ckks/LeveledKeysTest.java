@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -169,27 +168,15 @@ class LeveledKeysTest {
         assertEquals(WireFormat.FLAG_SEEDED | WireFormat.FLAG_LEVELED, key[flags]);
         assertEquals(1, key[flags + 1]);
         // the top level is written without the bit: one encoding per key
-        byte[] top = forge(key, b -> b[flags + 1] = (byte) c.params.maxLevel());
+        byte[] top = SerializationTest.forge(key, b -> b[flags + 1] = (byte) c.params.maxLevel());
         IOException e = assertThrows(IOException.class, () -> s.readGaloisKey(new ByteArrayInputStream(top)));
         assertTrue(e.getMessage().contains("must be below the top level"), e.getMessage());
-        byte[] unknown = forge(key, b -> b[flags] = 0x05);
+        byte[] unknown = SerializationTest.forge(key, b -> b[flags] = 0x05);
         e = assertThrows(IOException.class, () -> s.readGaloisKey(new ByteArrayInputStream(unknown)));
         assertTrue(e.getMessage().contains("only bit 0 (seeded) and bit 1 (leveled)"), e.getMessage());
         // another level changes the payload's size: refused by its length, never read as another key
-        byte[] other = forge(key, b -> b[flags + 1] = 0);
+        byte[] other = SerializationTest.forge(key, b -> b[flags + 1] = 0);
         e = assertThrows(IOException.class, () -> s.readGaloisKey(new ByteArrayInputStream(other)));
         assertTrue(e.getMessage().contains("for levels up to 0"), e.getMessage());
-    }
-
-    private static byte[] forge(byte[] original, java.util.function.Consumer<byte[]> edit) {
-        byte[] b = original.clone();
-        edit.accept(b);
-        CRC32C crc = new CRC32C();
-        crc.update(b, 0, b.length - 4);
-        int v = (int) crc.getValue();
-        for (int i = 0; i < 4; i++) {
-            b[b.length - 4 + i] = (byte) (v >>> (8 * i));
-        }
-        return b;
     }
 }

@@ -146,8 +146,8 @@ class SerializationTest {
         }
     }
 
-    /** A forged copy: the edit applied, the checksum recomputed. */
-    private static byte[] forge(byte[] original, java.util.function.Consumer<byte[]> edit) {
+    /** A forged copy: the edit applied, the checksum recomputed (LeveledKeysTest forges with it too). */
+    static byte[] forge(byte[] original, java.util.function.Consumer<byte[]> edit) {
         byte[] b = original.clone();
         edit.accept(b);
         return reseal(b);
