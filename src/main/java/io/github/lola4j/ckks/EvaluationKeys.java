@@ -112,13 +112,13 @@ public final class EvaluationKeys {
                 continue; // a whole turn: no key
             }
             Optional<String> r = shortfall(params.galoisElementForRotation(s),
-                    Math.min(requirements.rotationLevel(s), params.maxLevel()), "the rotation by " + s);
+                    requirements.rotationLevel(s, params), "the rotation by " + s);
             if (r.isPresent()) {
                 return r;
             }
         }
         if (requirements.needsConjugation()) {
-            return shortfall(params.galoisElementForConjugation(), Math.min(requirements.conjugationLevel(), params.maxLevel()),
+            return shortfall(params.galoisElementForConjugation(), requirements.conjugationLevel(params),
                     "conjugation");
         }
         return Optional.empty();

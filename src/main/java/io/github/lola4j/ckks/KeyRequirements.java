@@ -247,6 +247,29 @@ public final class KeyRequirements {
         return Math.min(relinearizationLevel(), params.maxLevel());
     }
 
+    /**
+     * The level a rotation step's key must reach in a parameter set.
+     *
+     * @param step   a step of {@link #rotations()}
+     * @param params the parameter set
+     * @return the level, at most the top level
+     * @throws IllegalArgumentException if the step is not required
+     */
+    public int rotationLevel(int step, CkksParameters params) {
+        return Math.min(rotationLevel(step), params.maxLevel());
+    }
+
+    /**
+     * The level the conjugation key must reach in a parameter set.
+     *
+     * @param params the parameter set
+     * @return the level, at most the top level
+     * @throws IllegalStateException if no conjugation is needed
+     */
+    public int conjugationLevel(CkksParameters params) {
+        return Math.min(conjugationLevel(), params.maxLevel());
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof KeyRequirements && ((KeyRequirements) o).relinearization == relinearization

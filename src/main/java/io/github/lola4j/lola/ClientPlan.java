@@ -676,19 +676,18 @@ public final class ClientPlan {
         byte[] p = serializer.parametersToBytes();
         d.writeInt(p.length);
         d.write(p);
-        int top = params.maxLevel();
         d.writeBoolean(keys.needsRelinearization());
         if (keys.needsRelinearization()) {
-            d.writeByte(Math.min(keys.relinearizationLevel(), top));
+            d.writeByte(keys.relinearizationLevel(params));
         }
         d.writeBoolean(keys.needsConjugation());
         if (keys.needsConjugation()) {
-            d.writeByte(Math.min(keys.conjugationLevel(), top));
+            d.writeByte(keys.conjugationLevel(params));
         }
         d.writeInt(keys.rotations().size());
         for (int s : keys.rotations()) {
             d.writeInt(s);
-            d.writeByte(Math.min(keys.rotationLevel(s), top));
+            d.writeByte(keys.rotationLevel(s, params));
         }
         RepresentationCodec.write(d, input);
         RepresentationCodec.write(d, output);

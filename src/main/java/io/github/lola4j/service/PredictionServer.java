@@ -906,7 +906,7 @@ public final class PredictionServer implements AutoCloseable {
             // the highest level each key is used at: keys made for those levels only are smaller
             List<Integer> levels = new ArrayList<>();
             for (int s : r.rotations()) {
-                levels.add(Math.min(r.rotationLevel(s), params.maxLevel()));
+                levels.add(r.rotationLevel(s, params));
             }
             km.put("rotation_levels", levels);
             if (r.needsRelinearization()) {
