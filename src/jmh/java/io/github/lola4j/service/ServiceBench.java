@@ -1,11 +1,11 @@
 package io.github.lola4j.service;
 
-import io.github.lola4j.data.LabeledImages;
+import io.github.lola4j.nn.LabeledImages;
 import io.github.lola4j.data.Mnist;
 import io.github.lola4j.lola.EncryptedTensor;
 import io.github.lola4j.lola.LolaCompiler;
 import io.github.lola4j.lola.Plan;
-import io.github.lola4j.nn.ModelRegistry;
+import io.github.lola4j.models.ModelRegistry;
 import io.github.lola4j.nn.Network;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -58,6 +58,7 @@ public class ServiceBench {
     private EncryptedTensor input;
     private KeyId keyId;
     private double[] image;
+    private KeysDigest keysDigest;
 
     @Setup
     public void setUp() throws IOException {
@@ -77,7 +78,9 @@ public class ServiceBench {
         image = net.input(sample, 0);
         io.github.lola4j.ckks.KeyGenerator kg = new io.github.lola4j.ckks.KeyGenerator(plan.parameters(), rnd);
         io.github.lola4j.ckks.SecretKey sk = kg.secretKey();
-        keyId = client.registerKeys(model, kg.evaluationKeys(sk, plan.keyRequirements())).keyId();
+        PredictionClient.Registration registration = client.registerKeys(model, kg.evaluationKeys(sk, plan.keyRequirements()));
+        keyId = registration.keyId();
+        keysDigest = registration.keysDigest();
         input = plan.clientPlan().encryptInput(image, sk, rnd);
     }
 
@@ -95,6 +98,6 @@ public class ServiceBench {
     /** One request with a ready ciphertext: HTTP, parsing, evaluation, serialization. */
     @Benchmark
     public EncryptedTensor request() throws IOException {
-        return client.predict(model, keyId, session.plan(), input).output();
+        return client.predict(model, keyId, keysDigest, session.plan(), input).output();
     }
 }

@@ -1,7 +1,7 @@
 package io.github.lola4j.cli;
 
 import io.github.lola4j.data.DigitImages;
-import io.github.lola4j.data.LabeledImages;
+import io.github.lola4j.nn.LabeledImages;
 import io.github.lola4j.lola.ClientPlan;
 import io.github.lola4j.nn.Shape;
 import io.github.lola4j.service.ClientKeyCache;

@@ -2,9 +2,9 @@ package io.github.lola4j.cli;
 
 import io.github.lola4j.data.DataLocator;
 import io.github.lola4j.data.Dataset;
-import io.github.lola4j.data.LabeledImages;
+import io.github.lola4j.nn.LabeledImages;
 import io.github.lola4j.nn.Evaluation;
-import io.github.lola4j.nn.ModelRegistry;
+import io.github.lola4j.models.ModelRegistry;
 import io.github.lola4j.nn.Network;
 import java.io.PrintStream;
 import java.util.Locale;

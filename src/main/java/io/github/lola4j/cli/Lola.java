@@ -3,7 +3,7 @@ package io.github.lola4j.cli;
 import io.github.lola4j.ckks.EvaluationKeys;
 import io.github.lola4j.data.DataLocator;
 import io.github.lola4j.data.Dataset;
-import io.github.lola4j.data.LabeledImages;
+import io.github.lola4j.nn.LabeledImages;
 import io.github.lola4j.data.Mnist;
 import io.github.lola4j.lola.EncryptedTensor;
 import io.github.lola4j.lola.LolaCompiler;

@@ -2,7 +2,7 @@ package io.github.lola4j.cli;
 
 import io.github.lola4j.lola.Plan;
 import io.github.lola4j.lola.PlanReport;
-import io.github.lola4j.nn.ModelRegistry;
+import io.github.lola4j.models.ModelRegistry;
 import io.github.lola4j.nn.Network;
 import java.io.PrintStream;
 import java.util.Set;

@@ -1,7 +1,7 @@
 package io.github.lola4j.cli;
 
 import io.github.lola4j.lola.Plan;
-import io.github.lola4j.nn.ModelRegistry;
+import io.github.lola4j.models.ModelRegistry;
 import io.github.lola4j.nn.Network;
 import io.github.lola4j.service.HostedModel;
 import io.github.lola4j.service.PredictionServer;

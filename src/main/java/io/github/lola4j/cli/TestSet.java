@@ -2,7 +2,7 @@ package io.github.lola4j.cli;
 
 import io.github.lola4j.data.DataLocator;
 import io.github.lola4j.data.Dataset;
-import io.github.lola4j.data.LabeledImages;
+import io.github.lola4j.nn.LabeledImages;
 import io.github.lola4j.nn.Network;
 import java.io.IOException;
 import java.io.PrintStream;

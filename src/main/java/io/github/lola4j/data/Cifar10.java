@@ -1,5 +1,6 @@
 package io.github.lola4j.data;
 
+import io.github.lola4j.nn.LabeledImages;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -93,7 +94,7 @@ public final class Cifar10 {
                 System.arraycopy(batch, at + 1, pixels, i * IMAGE_BYTES, IMAGE_BYTES);
             }
         }
-        return LabeledImages.wrap(setName, CHANNELS, SIDE, SIDE, Dataset.CLASSES, pixels, labels);
+        return LabeledImages.of(setName, CHANNELS, SIDE, SIDE, Dataset.CLASSES, pixels, labels);
     }
 
     /** Reads exactly one batch's bytes into {@code out}; refuses a shorter or longer content. */

@@ -1,5 +1,6 @@
 package io.github.lola4j.data;
 
+import io.github.lola4j.nn.LabeledImages;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
@@ -74,6 +75,54 @@ public final class IdxArray {
                     + " bytes, data has " + data.length);
         }
         return new IdxArray(dims.clone(), data.clone());
+    }
+
+    /**
+     * Pairs an images array (3 dimensions: count, rows, columns) with a labels array (1 dimension).
+     *
+     * @param name    a name for messages, e.g. {@code "mnist test"}
+     * @param images  the images
+     * @param labels  the labels
+     * @param classes the number of classes; every label must be below it
+     * @return the set
+     * @throws IllegalArgumentException when the shapes disagree or a label is out of range (the
+     *                                  message names the first bad label's index)
+     */
+    public static LabeledImages labeledImages(String name, IdxArray images, IdxArray labels, int classes) {
+        if (images.rank() != 3) {
+            throw new IllegalArgumentException(name + ": images must have 3 dimensions (count, rows, columns), got "
+                    + images);
+        }
+        if (labels.rank() != 1) {
+            throw new IllegalArgumentException(name + ": labels must have 1 dimension, got " + labels);
+        }
+        if (images.dim(0) != labels.dim(0)) {
+            throw new IllegalArgumentException(name + ": " + images.dim(0) + " images but " + labels.dim(0) + " labels");
+        }
+        return LabeledImages.of(name, images.dim(1), images.dim(2), classes, images.data, labels.data);
+    }
+
+    /**
+     * A set's images as an IDX array: (count, rows, cols) for one channel, else (count, channels,
+     * rows, cols).
+     *
+     * @param set the images
+     * @return the array
+     */
+    public static IdxArray images(LabeledImages set) {
+        int[] dims = set.channels() == 1 ? new int[] {set.count(), set.rows(), set.cols()}
+                : new int[] {set.count(), set.channels(), set.rows(), set.cols()};
+        return new IdxArray(dims, set.pixels());
+    }
+
+    /**
+     * A set's labels as an IDX array (count).
+     *
+     * @param set the images
+     * @return the array
+     */
+    public static IdxArray labels(LabeledImages set) {
+        return new IdxArray(new int[] {set.count()}, set.labels());
     }
 
     /**
@@ -225,11 +274,6 @@ public final class IdxArray {
     /** A copy of the elements, row-major (as signed Java bytes; mask with {@code 0xff}). */
     public byte[] data() {
         return data.clone();
-    }
-
-    /** The elements without a copy, for this package's loaders, which keep them private. */
-    byte[] dataNoCopy() {
-        return data;
     }
 
     /**

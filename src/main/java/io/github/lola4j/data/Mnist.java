@@ -1,5 +1,6 @@
 package io.github.lola4j.data;
 
+import io.github.lola4j.nn.LabeledImages;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -80,7 +81,7 @@ public final class Mnist {
         IdxArray img = IdxArray.read(images);
         IdxArray lab = IdxArray.read(labels);
         try {
-            return LabeledImages.of(dataset.id() + " " + part, img, lab, Dataset.CLASSES);
+            return IdxArray.labeledImages(dataset.id() + " " + part, img, lab, Dataset.CLASSES);
         } catch (IllegalArgumentException e) {
             throw new IOException(images + " / " + labels.getFileName() + ": " + e.getMessage(), e);
         }
@@ -122,7 +123,7 @@ public final class Mnist {
         try {
             IdxArray images = resource("mnist-sample-t10k-images-idx3-ubyte.gz");
             IdxArray labels = resource("mnist-sample-t10k-labels-idx1-ubyte.gz");
-            return LabeledImages.of("mnist test sample", images, labels, Dataset.CLASSES);
+            return IdxArray.labeledImages("mnist test sample", images, labels, Dataset.CLASSES);
         } catch (IOException | IllegalArgumentException e) {
             throw new IllegalStateException("embedded MNIST sample unreadable: " + e.getMessage(), e);
         }

@@ -1,5 +1,6 @@
 package io.github.lola4j.data;
 
+import io.github.lola4j.nn.LabeledImages;
 import java.util.Objects;
 
 /**

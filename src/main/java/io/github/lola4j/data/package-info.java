@@ -17,6 +17,7 @@
  * <p>Images are kept as raw unsigned bytes (0..255, row-major, 28x28 for MNIST). Turning them into
  * network inputs (the pixel scale) is the model's business, not this package's.
  *
- * <p>This package imports nothing from the cryptographic packages nor from {@code nn}.
+ * <p>This package imports nothing from the cryptographic packages; from {@code nn} it uses only
+ * {@link io.github.lola4j.nn.LabeledImages}, the type its loaders return.
  */
 package io.github.lola4j.data;

@@ -1,6 +1,6 @@
 package io.github.lola4j.nn;
 
-import io.github.lola4j.data.LabeledImages;
+import io.github.lola4j.nn.LabeledImages;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;

@@ -26,8 +26,11 @@
  * A {@link io.github.lola4j.nn.Network} carries a {@link io.github.lola4j.nn.ModelInfo} (name, data
  * set, input pixel scale, measured accuracy, training command, seed). Files are written and read by
  * {@link io.github.lola4j.nn.ModelFormat} (format in {@code docs/models.md}); the shipped models
- * ({@code lola}, {@code lola-small}) are loaded by name with {@link io.github.lola4j.nn.ModelRegistry}.
+ * are loaded by name with {@code io.github.lola4j.models.ModelRegistry} (module {@code lola4j-models}).
  *
- * <p>This package imports nothing from the cryptographic packages; it may use {@code data}.
+ * <p>{@link io.github.lola4j.nn.LabeledImages}, a set of images with their labels, is the type the
+ * data loaders ({@code lola4j-data}) produce and the trainer and the evaluation consume.
+ *
+ * <p>This package imports nothing else of lola4j: module {@code lola4j-nn} has no dependency.
  */
 package io.github.lola4j.nn;

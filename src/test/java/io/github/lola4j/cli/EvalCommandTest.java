@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.lola4j.data.Dataset;
-import io.github.lola4j.data.LabeledImages;
+import io.github.lola4j.nn.LabeledImages;
 import io.github.lola4j.data.Mnist;
 import io.github.lola4j.nn.Evaluation;
-import io.github.lola4j.nn.ModelRegistry;
+import io.github.lola4j.models.ModelRegistry;
 import io.github.lola4j.nn.Network;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package io.github.lola4j.data;
 
+import io.github.lola4j.nn.LabeledImages;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

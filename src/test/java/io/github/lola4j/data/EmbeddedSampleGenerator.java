@@ -1,5 +1,6 @@
 package io.github.lola4j.data;
 
+import io.github.lola4j.nn.LabeledImages;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,8 +34,8 @@ public final class EmbeddedSampleGenerator {
         LabeledImages sample = sample(Path.of(args[0]));
         Path out = Path.of(args[1]);
         Files.createDirectories(out);
-        sample.imagesIdx().write(out.resolve("mnist-sample-t10k-images-idx3-ubyte.gz"));
-        sample.labelsIdx().write(out.resolve("mnist-sample-t10k-labels-idx1-ubyte.gz"));
+        IdxArray.images(sample).write(out.resolve("mnist-sample-t10k-images-idx3-ubyte.gz"));
+        IdxArray.labels(sample).write(out.resolve("mnist-sample-t10k-labels-idx1-ubyte.gz"));
         System.out.println("wrote " + sample.count() + " images and labels to " + out);
     }
 

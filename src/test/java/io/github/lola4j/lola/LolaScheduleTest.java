@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.lola4j.ckks.CkksParameters;
-import io.github.lola4j.data.LabeledImages;
+import io.github.lola4j.nn.LabeledImages;
 import io.github.lola4j.data.Mnist;
-import io.github.lola4j.nn.ModelRegistry;
+import io.github.lola4j.models.ModelRegistry;
 import io.github.lola4j.nn.Network;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.lola4j.ckks.Encoder;
 import io.github.lola4j.ckks.Plaintext;
-import io.github.lola4j.nn.ModelRegistry;
+import io.github.lola4j.models.ModelRegistry;
 import io.github.lola4j.nn.Network;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.lola4j.data.LabeledImages;
+import io.github.lola4j.nn.LabeledImages;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

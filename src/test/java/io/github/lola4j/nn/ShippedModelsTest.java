@@ -1,12 +1,13 @@
 package io.github.lola4j.nn;
 
+import io.github.lola4j.models.ModelRegistry;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.lola4j.data.Cifar10;
 import io.github.lola4j.data.Dataset;
-import io.github.lola4j.data.LabeledImages;
+import io.github.lola4j.nn.LabeledImages;
 import io.github.lola4j.data.Mnist;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;

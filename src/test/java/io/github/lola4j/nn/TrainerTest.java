@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.lola4j.data.Dataset;
-import io.github.lola4j.data.LabeledImages;
+import io.github.lola4j.nn.LabeledImages;
 import io.github.lola4j.data.Mnist;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import io.github.lola4j.data.LabeledImages;
+import io.github.lola4j.nn.LabeledImages;
 import io.github.lola4j.data.Mnist;
 import io.github.lola4j.lola.LolaCompiler;
 import io.github.lola4j.lola.Plan;
-import io.github.lola4j.nn.ModelRegistry;
+import io.github.lola4j.models.ModelRegistry;
 import io.github.lola4j.nn.Network;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

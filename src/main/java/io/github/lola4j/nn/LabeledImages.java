@@ -1,4 +1,4 @@
-package io.github.lola4j.data;
+package io.github.lola4j.nn;
 
 import java.util.Arrays;
 
@@ -35,31 +35,6 @@ public final class LabeledImages {
     }
 
     /**
-     * Pairs an images file (3 dimensions: count, rows, columns) with a labels file (1 dimension).
-     *
-     * @param name    a name for messages, e.g. {@code "mnist test"}
-     * @param images  the images
-     * @param labels  the labels
-     * @param classes the number of classes; every label must be below it
-     * @return the set
-     * @throws IllegalArgumentException when the shapes disagree or a label is out of range (the
-     *                                  message names the first bad label's index)
-     */
-    public static LabeledImages of(String name, IdxArray images, IdxArray labels, int classes) {
-        if (images.rank() != 3) {
-            throw new IllegalArgumentException(name + ": images must have 3 dimensions (count, rows, columns), got "
-                    + images);
-        }
-        if (labels.rank() != 1) {
-            throw new IllegalArgumentException(name + ": labels must have 1 dimension, got " + labels);
-        }
-        if (images.dim(0) != labels.dim(0)) {
-            throw new IllegalArgumentException(name + ": " + images.dim(0) + " images but " + labels.dim(0) + " labels");
-        }
-        return of(name, 1, images.dim(1), images.dim(2), classes, images.dataNoCopy(), labels.dataNoCopy(), false);
-    }
-
-    /**
      * Creates a set from raw arrays (copied).
      *
      * @param name    a name for messages
@@ -73,7 +48,7 @@ public final class LabeledImages {
      *                                  label is out of range
      */
     public static LabeledImages of(String name, int rows, int cols, int classes, byte[] pixels, byte[] labels) {
-        return of(name, 1, rows, cols, classes, pixels, labels, true);
+        return of(name, 1, rows, cols, classes, pixels, labels);
     }
 
     /**
@@ -93,16 +68,6 @@ public final class LabeledImages {
      */
     public static LabeledImages of(String name, int channels, int rows, int cols, int classes, byte[] pixels,
             byte[] labels) {
-        return of(name, channels, rows, cols, classes, pixels, labels, true);
-    }
-
-    /** As {@link #of(String, int, int, int, int, byte[], byte[])} without copying (the caller hands the arrays over). */
-    static LabeledImages wrap(String name, int channels, int rows, int cols, int classes, byte[] pixels, byte[] labels) {
-        return of(name, channels, rows, cols, classes, pixels, labels, false);
-    }
-
-    private static LabeledImages of(String name, int channels, int rows, int cols, int classes, byte[] pixels,
-            byte[] labels, boolean copy) {
         if (channels <= 0 || channels > 255 || rows <= 0 || cols <= 0) {
             throw new IllegalArgumentException(name + ": image size " + channels + "x" + rows + "x" + cols
                     + " must be positive (at most 255 channels)");
@@ -129,7 +94,7 @@ public final class LabeledImages {
             }
         }
         return new LabeledImages(name, count, channels, rows, cols, classes,
-                copy ? pixels.clone() : pixels, copy ? labels.clone() : labels);
+                pixels.clone(), labels.clone());
     }
 
     private static String shapeText(int channels, int rows, int cols) {
@@ -289,17 +254,6 @@ public final class LabeledImages {
         int n = imageSize();
         return new LabeledImages(name + "[" + from + ":" + to + "]", to - from, channels, rows, cols, classes,
                 Arrays.copyOfRange(pixels, from * n, to * n), Arrays.copyOfRange(labels, from, to));
-    }
-
-    /** The images as an IDX array: (count, rows, cols) for one channel, else (count, channels, rows, cols). */
-    public IdxArray imagesIdx() {
-        return IdxArray.of(channels == 1 ? new int[] {count, rows, cols} : new int[] {count, channels, rows, cols},
-                pixels);
-    }
-
-    /** The labels as an IDX array (count). */
-    public IdxArray labelsIdx() {
-        return IdxArray.of(new int[] {count}, labels);
     }
 
     @Override

@@ -1,4 +1,7 @@
-package io.github.lola4j.nn;
+package io.github.lola4j.models;
+
+import io.github.lola4j.nn.ModelFormat;
+import io.github.lola4j.nn.Network;
 
 import java.io.IOException;
 import java.io.InputStream;
