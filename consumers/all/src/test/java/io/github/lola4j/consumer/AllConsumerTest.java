@@ -1,0 +1,70 @@
+package io.github.lola4j.consumer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.lola4j.ckks.EvaluationKeys;
+import io.github.lola4j.ckks.KeyGenerator;
+import io.github.lola4j.ckks.SecretKey;
+import io.github.lola4j.data.Mnist;
+import io.github.lola4j.lola.EncryptedTensor;
+import io.github.lola4j.lola.LolaCompiler;
+import io.github.lola4j.lola.Plan;
+import io.github.lola4j.models.ModelRegistry;
+import io.github.lola4j.nn.LabeledImages;
+import io.github.lola4j.nn.Network;
+import io.github.lola4j.nn.Tensor;
+import io.github.lola4j.ring.Parallelism;
+import io.github.lola4j.testkit.Snippets;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ForkJoinPool;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A project that depends on the aggregate artifact {@code lola4j}: README.md's encrypted-inference
+ * snippet compiles and runs against it and predicts what the plaintext network predicts.
+ */
+class AllConsumerTest {
+
+    private static final Path SOURCE = Path.of("consumers/all/src/test/java/io/github/lola4j/consumer/AllConsumerTest.java");
+
+    @Test
+    void readmeInferenceSnippetRunsWithTheAggregate() throws Exception {
+        LabeledImages sample = Mnist.embeddedSample();
+        Network model = ModelRegistry.load("lola");
+        List<double[]> samples = new ArrayList<>();
+        for (int i = 0; i < sample.count(); i++) {
+            samples.add(model.input(sample, i));
+        }
+        double[] image = samples.get(0);
+        SecureRandom rnd = new SecureRandom();
+        ForkJoinPool pool = new ForkJoinPool(2);
+        try {
+            // snippet inference
+            Network net = ModelRegistry.load("lola");                 // or Network.load(Path.of("my.model"))
+            Plan plan = LolaCompiler.compile(net, LolaCompiler.Options.lowLatency().withCalibration(samples));
+            System.out.println(plan.report());                         // before any key exists
+            KeyGenerator kg = new KeyGenerator(plan.parameters(), rnd); // client
+            SecretKey sk = kg.secretKey();
+            EvaluationKeys evk = kg.evaluationKeys(sk, plan.keyRequirements());
+            EncryptedTensor x = plan.encryptInput(image, kg.publicKey(sk), rnd);
+            EncryptedTensor y = plan.evaluate(x, evk, Parallelism.of(pool));   // server: never sees sk
+            double[] scores = plan.decryptOutput(y, sk);               // client
+            // end snippet
+            double[] plain = net.forward(image);
+            assertEquals(plain.length, scores.length);
+            double worst = 0;
+            for (int i = 0; i < plain.length; i++) {
+                worst = Math.max(worst, Math.abs(scores[i] - plain[i]));
+            }
+            assertTrue(worst < 0.05, "score error " + worst);
+            assertEquals(Tensor.argmax(plain), Tensor.argmax(scores));
+        } finally {
+            pool.shutdown();
+        }
+        Snippets.assertDocumented(SOURCE, "inference", Path.of("README.md"));
+    }
+}

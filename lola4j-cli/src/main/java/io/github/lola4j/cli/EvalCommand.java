@@ -1,0 +1,153 @@
+package io.github.lola4j.cli;
+
+import io.github.lola4j.data.DataLocator;
+import io.github.lola4j.data.Dataset;
+import io.github.lola4j.models.ModelRegistry;
+import io.github.lola4j.nn.Evaluation;
+import io.github.lola4j.nn.LabeledImages;
+import io.github.lola4j.nn.Network;
+import java.io.PrintStream;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * {@code eval}: the plaintext accuracy of a shipped or saved model on the full test set (or its
+ * first N images), with the largest absolute value each layer produced.
+ */
+public final class EvalCommand implements Command {
+
+    private static final Set<String> VALUES = Set.of("model", "data", "dataset", "limit", "threads");
+    private static final Set<String> FLAGS = Set.of("json", "no-download");
+
+    /** Creates the command. */
+    public EvalCommand() {
+    }
+
+    @Override
+    public String name() {
+        return "eval";
+    }
+
+    @Override
+    public String summary() {
+        return "plaintext accuracy of a model on the full test set";
+    }
+
+    @Override
+    public String help() {
+        return String.join("\n",
+                "usage: lola4j eval [--model NAME|PATH] [--data DIR] [--limit N] [--json]",
+                "",
+                "Runs a model in plaintext (double precision) on the test set of the data set it was trained on",
+                "and prints its accuracy and, per layer, the largest absolute value produced (the range an",
+                "encrypted evaluation must hold).",
+                "",
+                "options:",
+                "  --model NAME|PATH    a shipped model (" + String.join(", ", ModelRegistry.names())
+                        + ") or a model file (default lola)",
+                "  --data DIR           folder with the four IDX files (or a mnist/ subfolder); default:",
+                "                       $LOLA4J_DATA, then ~/.cache/lola4j/mnist, then a verified download",
+                "  --dataset ID         mnist, fashion-mnist or cifar10 (default: the one recorded in the model)",
+                "  --no-download        fail instead of downloading missing data",
+                "  --limit N            evaluate the first N test images only (default: all 10,000)",
+                "  --threads T          worker threads (default: available processors)",
+                "  --json               end with one line of JSON: {\"model\", \"dataset\", \"count\", \"correct\",",
+                "                       \"accuracy\" (a fraction), \"seconds\", \"layers\", \"maxAbs\"}",
+                "",
+                "exit code: 0 on success (whatever the accuracy), 2 on a usage error, 3 when the model or",
+                "data cannot be read.");
+    }
+
+    @Override
+    public int run(String[] args, PrintStream out, PrintStream err) throws Exception {
+        Options o = Options.parse(args, VALUES, FLAGS);
+        o.requireNoPositional();
+        String modelArg = o.get("model", "lola");
+        int limit = o.getInt("limit", 0, 1, Integer.MAX_VALUE);
+        int threads = o.getInt("threads", Runtime.getRuntime().availableProcessors(), 1, 4096);
+        Network net = ModelRegistry.load(modelArg);
+        TestSet set = TestSet.load(o, net, err);
+        Dataset dataset = set.dataset();
+        DataLocator.Location where = set.where();
+        LabeledImages test = set.images();
+        Evaluation ev = Evaluation.run(net, test, limit, threads);
+
+        out.printf(Locale.ROOT, "model     %s (%s, %s -> %s, %d parameters)%n", net.info().name(), net.info().dataset(),
+                net.inputShape(), net.outputShape(), net.parameterCount());
+        out.printf(Locale.ROOT, "data      %s%n", where);
+        out.printf(Locale.ROOT, "accuracy  %.2f %% (%d / %d test images) in %.2f s%n", 100 * ev.accuracy(), ev.correct(),
+                ev.count(), ev.seconds());
+        if (!Double.isNaN(net.info().testAccuracy())) {
+            out.printf(Locale.ROOT, "recorded  %.2f %% on the full test set%n", 100 * net.info().testAccuracy());
+        }
+        out.println(formatMaxAbs(net, ev));
+        if (o.has("json")) {
+            out.println(json(modelArg, dataset, net, ev));
+        }
+        return 0;
+    }
+
+    /** One line per layer: its kind, output shape and the largest absolute value it produced. */
+    static String formatMaxAbs(Network net, Evaluation ev) {
+        StringBuilder sb = new StringBuilder("max |value| per layer (over the evaluated images):\n");
+        sb.append(String.format(Locale.ROOT, "  %-8s %-10s %.4g%n", "input", net.inputShape(), ev.maxAbsInput()));
+        double[] m = ev.maxAbs();
+        for (int l = 0; l < m.length; l++) {
+            sb.append(String.format(Locale.ROOT, "  %-8s %-10s %.4g%n", net.layers().get(l).kind(), net.outputShape(l), m[l]));
+        }
+        return sb.toString().stripTrailing();
+    }
+
+    private static String json(String model, Dataset dataset, Network net, Evaluation ev) {
+        StringBuilder sb = new StringBuilder("{");
+        sb.append("\"model\":").append(quote(model));
+        sb.append(",\"name\":").append(quote(net.info().name()));
+        sb.append(",\"dataset\":").append(quote(dataset.id()));
+        sb.append(",\"count\":").append(ev.count());
+        sb.append(",\"correct\":").append(ev.correct());
+        sb.append(",\"accuracy\":").append(ev.accuracy());
+        sb.append(",\"seconds\":").append(String.format(Locale.ROOT, "%.3f", ev.seconds()));
+        sb.append(",\"layers\":[");
+        for (int l = 0; l < net.layers().size(); l++) {
+            sb.append(l > 0 ? "," : "").append(quote(net.layers().get(l).kind()));
+        }
+        sb.append("],\"maxAbs\":[");
+        double[] m = ev.maxAbs();
+        for (int l = 0; l < m.length; l++) {
+            sb.append(l > 0 ? "," : "").append(m[l]);
+        }
+        return sb.append("]}").toString();
+    }
+
+    /** A JSON string literal. */
+    static String quote(String s) {
+        StringBuilder sb = new StringBuilder("\"");
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"':
+                    sb.append("\\\"");
+                    break;
+                case '\\':
+                    sb.append("\\\\");
+                    break;
+                case '\n':
+                    sb.append("\\n");
+                    break;
+                case '\r':
+                    sb.append("\\r");
+                    break;
+                case '\t':
+                    sb.append("\\t");
+                    break;
+                default:
+                    if (c < 0x20) {
+                        sb.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+            }
+        }
+        return sb.append('"').toString();
+    }
+}

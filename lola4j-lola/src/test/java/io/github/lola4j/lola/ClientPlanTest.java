@@ -1,0 +1,259 @@
+package io.github.lola4j.lola;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.lola4j.ckks.EvaluationKeys;
+import io.github.lola4j.ckks.KeyGenerator;
+import io.github.lola4j.ckks.SecretKey;
+import io.github.lola4j.data.Mnist;
+import io.github.lola4j.models.ModelRegistry;
+import io.github.lola4j.nn.LabeledImages;
+import io.github.lola4j.nn.Layer;
+import io.github.lola4j.nn.Network;
+import io.github.lola4j.nn.Tensor;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.lang.reflect.Field;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The client's half of a plan: it round-trips without the network, encrypts and decrypts exactly
+ * as the plan does, and its tensor format refuses truncated, corrupted and foreign tensors.
+ */
+class ClientPlanTest {
+
+    private static Network net;
+    private static LabeledImages sample;
+    private static Plan plan;
+    private static Plan densePlan;
+    private static SecretKey sk;
+    private static EvaluationKeys evk;
+    private static final SecureRandom RND = new SecureRandom();
+
+    @BeforeAll
+    static void compile() throws IOException {
+        net = ModelRegistry.load("lola-small");
+        sample = Mnist.embeddedSample();
+        List<double[]> cal = new ArrayList<>();
+        for (int i = 0; i < sample.count(); i++) {
+            cal.add(net.input(sample, i));
+        }
+        LolaCompiler.Options opt = LolaCompiler.Options.lowLatency().withCalibration(cal);
+        plan = LolaCompiler.compile(net, opt);
+        densePlan = LolaCompiler.compile(net, opt.withInput(LolaCompiler.InputLayout.DENSE));
+        KeyGenerator kg = new KeyGenerator(plan.parameters(), RND);
+        sk = kg.secretKey();
+        evk = kg.evaluationKeys(sk, plan.keyRequirements());
+    }
+
+    private static byte[] bytes(ClientPlan c) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        c.write(out);
+        return out.toByteArray();
+    }
+
+    private static ClientPlan roundTrip(ClientPlan c) throws IOException {
+        return ClientPlan.read(new ByteArrayInputStream(bytes(c)));
+    }
+
+    private static byte[] tensorBytes(ClientPlan c, EncryptedTensor x) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        c.writeTensor(out, x);
+        return out.toByteArray();
+    }
+
+    @Test
+    void roundTripKeepsEverythingTheClientNeeds() throws IOException {
+        List<Plan> plans = List.of(plan, densePlan, LolaCompiler.compile(net, LolaCompiler.Options.batch().withBatchSize(16)));
+        for (Plan p : plans) {
+            ClientPlan c = p.clientPlan();
+            ClientPlan back = roundTrip(c);
+            assertEquals(c.fingerprint(), back.fingerprint());
+            assertEquals(p.fingerprint(), back.fingerprint());
+            assertEquals(c.parameters(), back.parameters());
+            assertEquals(c.keyRequirements(), back.keyRequirements());
+            assertEquals(p.keyRequirements(), back.keyRequirements());
+            assertEquals(c.inputRepresentation(), back.inputRepresentation());
+            assertEquals(c.outputRepresentation(), back.outputRepresentation());
+            assertEquals(c.inputShape(), back.inputShape());
+            assertEquals(c.outputSize(), back.outputSize());
+            assertEquals(c.normalization(), back.normalization());
+            assertEquals(c.batchSize(), back.batchSize());
+            assertEquals("lola-small", back.modelName());
+            assertArrayEquals(bytes(c), bytes(back), "writing a read client plan gives the same bytes");
+        }
+        assertEquals("convolution", plan.clientPlan().inputRepresentation().kind());
+        assertEquals(1, densePlan.clientPlan().inputRepresentation().ciphertexts(), "LoLa-Dense: the image in one ciphertext");
+        assertEquals("batch", plans.get(2).clientPlan().inputRepresentation().kind());
+    }
+
+    /** The model stays with the server: no field of the client plan can hold weights or kernels. */
+    @Test
+    void holdsNoModel() {
+        for (Field f : ClientPlan.class.getDeclaredFields()) {
+            Class<?> t = f.getType();
+            assertFalse(Network.class.isAssignableFrom(t) || Layer.class.isAssignableFrom(t) || Plan.class.isAssignableFrom(t)
+                    || Kernel.class.isAssignableFrom(t) || List.class.isAssignableFrom(t), "field " + f.getName() + " of type " + t);
+        }
+    }
+
+    /** The client side entirely from the read-back client plan, the server from the plan: the wire in between. */
+    @Test
+    void encryptedRoundTripThroughTheTensorFormat() throws IOException {
+        ClientPlan client = roundTrip(plan.clientPlan());
+        for (int i = 0; i < 3; i++) {
+            double[] x = net.input(sample, i);
+            byte[] up = tensorBytes(client, client.encryptInput(x, sk, RND));
+            assertEquals(client.inputBytes(true), up.length, "a secret-key encryption travels seeded");
+            EncryptedTensor in = plan.clientPlan().readInput(new ByteArrayInputStream(up));
+            byte[] down = tensorBytes(plan.clientPlan(), plan.evaluate(in, evk));
+            assertEquals(client.outputBytes(), down.length);
+            double[] scores = client.decryptOutput(client.readOutput(new ByteArrayInputStream(down)), sk);
+            double[] plain = net.forward(x);
+            assertEquals(Tensor.argmax(plain), Tensor.argmax(scores));
+            for (int k = 0; k < plain.length; k++) {
+                assertEquals(plain[k], scores[k], 1e-4, "image " + i + " score " + k);
+            }
+        }
+    }
+
+    @Test
+    void foreignTruncatedAndCorruptedTensorsAreRefused() throws IOException {
+        ClientPlan c = plan.clientPlan();
+        byte[] up = tensorBytes(c, c.encryptInput(net.input(sample, 0), sk, RND));
+        IOException e = assertThrows(IOException.class, () -> c.readOutput(new ByteArrayInputStream(up)));
+        assertTrue(e.getMessage().contains("ciphertexts"), e.getMessage());
+        ClientPlan dense = densePlan.clientPlan();
+        byte[] other = tensorBytes(dense, dense.encryptInput(net.input(sample, 0), sk, RND));
+        e = assertThrows(IOException.class, () -> c.readInput(new ByteArrayInputStream(other)));
+        assertTrue(e.getMessage().contains("another plan"), e.getMessage());
+        int step = up.length / 40 + 1;
+        for (int len = 0; len < up.length; len += len < 40 ? 1 : step) {
+            byte[] cut = Arrays.copyOf(up, len);
+            assertThrows(IOException.class, () -> c.readInput(new ByteArrayInputStream(cut)), "length " + len);
+        }
+        for (int pos = 0; pos < up.length; pos += step + 7) {
+            byte[] bad = up.clone();
+            bad[pos] ^= 0x04;
+            assertThrows(IOException.class, () -> c.readInput(new ByteArrayInputStream(bad)), "byte " + pos);
+        }
+        byte[] count = up.clone();
+        count[21]++;
+        e = assertThrows(IOException.class, () -> c.readInput(new ByteArrayInputStream(count)));
+        assertTrue(e.getMessage().contains("ciphertexts"), e.getMessage());
+    }
+
+    @Test
+    void truncatedOrCorruptedClientPlansAreRefused() throws IOException {
+        byte[] b = bytes(plan.clientPlan());
+        for (int len = 0; len < b.length; len += len < 64 ? 1 : 1009) {
+            byte[] cut = Arrays.copyOf(b, len);
+            assertThrows(IOException.class, () -> ClientPlan.read(new ByteArrayInputStream(cut)), "length " + len);
+        }
+        for (int pos = 0; pos < b.length; pos += 997) {
+            byte[] bad = b.clone();
+            bad[pos] ^= 0x01;
+            assertThrows(IOException.class, () -> ClientPlan.read(new ByteArrayInputStream(bad)), "byte " + pos);
+        }
+        IOException e = assertThrows(IOException.class, () -> ClientPlan.read(new ByteArrayInputStream(new byte[40])));
+        assertTrue(e.getMessage().contains("magic"), e.getMessage());
+    }
+
+    /**
+     * Every ciphertext of these streams carries a valid CRC; only the stream digest tells that
+     * they were swapped, duplicated or taken from another tensor of the same plan.
+     */
+    @Test
+    void reorderedDuplicatedOrMixedCiphertextsAreRefused() throws IOException {
+        ClientPlan c = plan.clientPlan();
+        assertTrue(c.inputRepresentation().ciphertexts() >= 2, "the test needs an input of several ciphertexts");
+        byte[] a = tensorBytes(c, c.encryptInput(net.input(sample, 0), sk, RND));
+        byte[] b = tensorBytes(c, c.encryptInput(net.input(sample, 1), sk, RND));
+        int header = 22;
+        int one = (int) io.github.lola4j.ckks.CkksSerializer.ciphertextSize(c.parameters(), c.parameters().maxLevel(), true);
+        assertEquals(header + c.inputRepresentation().ciphertexts() * one + 32, a.length, "the layout this test splices");
+        byte[] swapped = a.clone();
+        System.arraycopy(a, header, swapped, header + one, one);
+        System.arraycopy(a, header + one, swapped, header, one);
+        byte[] duplicated = a.clone();
+        System.arraycopy(a, header, duplicated, header + one, one);
+        byte[] mixed = a.clone();
+        System.arraycopy(b, header + one, mixed, header + one, one);
+        byte[] otherDigest = a.clone();
+        System.arraycopy(b, b.length - 32, otherDigest, a.length - 32, 32);
+        for (byte[] bad : List.of(swapped, duplicated, mixed, otherDigest)) {
+            IOException e = assertThrows(IOException.class, () -> c.readInput(new ByteArrayInputStream(bad)));
+            assertTrue(e.getMessage().contains("stream digest"), e.getMessage());
+        }
+        assertEquals(c.inputRepresentation().ciphertexts(), c.readInput(new ByteArrayInputStream(a)).ciphertexts().size());
+        byte[] v1 = a.clone();
+        v1[9] = 1;
+        IOException e = assertThrows(IOException.class, () -> c.readInput(new ByteArrayInputStream(v1)));
+        assertTrue(e.getMessage().contains("version 1"), e.getMessage());
+    }
+
+    /**
+     * A result decrypted under another secret key than the one behind the evaluation keys is
+     * refused, in latency and batch mode, instead of being returned as confident wrong scores.
+     */
+    @Test
+    void aResultUnderAnotherKeyIsRefused() {
+        ClientPlan c = plan.clientPlan();
+        SecretKey other = new KeyGenerator(plan.parameters(), RND).secretKey();
+        EncryptedTensor y = plan.evaluate(c.encryptInput(net.input(sample, 4), sk, RND), evk);
+        double[] right = c.decryptOutput(y, sk);
+        assertEquals(Tensor.argmax(net.forward(net.input(sample, 4))), Tensor.argmax(right));
+        ResultOutOfRangeException e = assertThrows(ResultOutOfRangeException.class, () -> c.decryptOutput(y, other));
+        assertTrue(e.likelyWrongKey(), e.getMessage());
+        assertTrue(e.getMessage().contains("does not decrypt under this secret key"), e.getMessage());
+        assertTrue(e.outOfRange() * 10 >= e.checked() && e.largest() > e.bound(), e.getMessage());
+        // unchecked, the same result decrypts to numbers that look like scores of a wrong digit
+        double[] raw = c.decryptOutputUnchecked(y, other);
+        assertEquals(right.length, raw.length);
+        double largest = 0;
+        for (double v : raw) {
+            largest = Math.max(largest, Math.abs(v));
+        }
+        assertTrue(largest > 100, "garbage without the check: " + Arrays.toString(raw));
+
+        Plan batch = LolaCompiler.compile(net, LolaCompiler.Options.batch().withBatchSize(16));
+        KeyGenerator kg = new KeyGenerator(batch.parameters(), RND);
+        SecretKey bsk = kg.secretKey();
+        EvaluationKeys bevk = kg.evaluationKeys(bsk, batch.keyRequirements());
+        List<double[]> xs = List.of(net.input(sample, 0), net.input(sample, 1), net.input(sample, 2));
+        EncryptedTensor by = batch.evaluate(batch.clientPlan().encryptBatch(xs, bsk, RND), bevk);
+        double[][] scores = batch.decryptBatch(by, bsk, 3);
+        for (int i = 0; i < 3; i++) {
+            assertEquals(Tensor.argmax(net.forward(xs.get(i))), Tensor.argmax(scores[i]), "batch image " + i);
+        }
+        SecretKey bother = new KeyGenerator(batch.parameters(), RND).secretKey();
+        assertThrows(ResultOutOfRangeException.class, () -> batch.decryptBatch(by, bother, 3));
+        assertEquals(3, batch.clientPlan().decryptBatchUnchecked(by, bother, 3).length);
+    }
+
+    /**
+     * An input far beyond the calibrated range overflows the modulus; the decryption says so
+     * instead of returning the wrapped values.
+     */
+    @Test
+    void anOverflowIsRefusedNotReturned() {
+        ClientPlan c = plan.clientPlan();
+        double[] x = net.input(sample, 5);
+        double[] big = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            big[i] = 3000 * x[i];
+        }
+        EncryptedTensor y = plan.evaluate(c.encryptInput(big, sk, RND), evk);
+        assertThrows(ResultOutOfRangeException.class, () -> c.decryptOutput(y, sk));
+    }
+}
