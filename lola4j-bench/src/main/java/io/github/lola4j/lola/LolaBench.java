@@ -92,16 +92,16 @@ public class LolaBench {
         for (int i = 0; i < sample.count(); i++) {
             cal.add(net.input(sample, i));
         }
-        LolaCompiler.Options options;
+        CompileOptions options;
         switch (mode) {
             case "latency":
-                options = LolaCompiler.Options.lowLatency();
+                options = CompileOptions.lowLatency();
                 break;
             case "dense":
-                options = LolaCompiler.Options.lowLatency().withInput(LolaCompiler.InputLayout.DENSE);
+                options = CompileOptions.lowLatency().withInput(InputLayout.DENSE);
                 break;
             case "batch":
-                options = LolaCompiler.Options.batch();
+                options = CompileOptions.batch();
                 break;
             default:
                 throw new IllegalArgumentException("mode " + mode + ": expected latency, dense or batch");
@@ -129,7 +129,7 @@ public class LolaBench {
         if (k >= plan.steps().size()) {
             throw new IllegalArgumentException(model + " has " + plan.steps().size() + " steps, no step " + k);
         }
-        stepKernel = plan.steps().get(k).kernel;
+        stepKernel = plan.steps().get(k).kernel();
         stepInput = k == 0 ? input.ciphertexts() : trace.steps().get(k - 1).ciphertexts();
         ops = new CipherSlots(plan.parameters(), evk, new io.github.lola4j.ckks.Encoder(plan.parameters()), par);
     }
@@ -154,13 +154,13 @@ public class LolaBench {
     /** The client: lay out and encrypt one image (a whole batch in batch mode) with the public key. */
     @Benchmark
     public EncryptedTensor encrypt() {
-        return batch != null ? plan.encryptBatch(batch, pk, rnd) : plan.encryptInput(image, pk, rnd);
+        return batch != null ? plan.clientPlan().encryptBatch(batch, pk, rnd) : plan.clientPlan().encryptInput(image, pk, rnd);
     }
 
     /** The client: decrypt and decode the scores (of every image of the batch in batch mode). */
     @Benchmark
     public double[][] decrypt() {
-        return batch != null ? plan.decryptBatch(output, sk, batch.size()) : new double[][] {plan.decryptOutput(output, sk)};
+        return batch != null ? plan.clientPlan().decryptBatch(output, sk, batch.size()) : new double[][] {plan.clientPlan().decryptOutput(output, sk)};
     }
 
     /** The client: the evaluation keys the plan needs. */

@@ -1,6 +1,7 @@
 package io.github.lola4j.service;
 
 import io.github.lola4j.data.Mnist;
+import io.github.lola4j.lola.CompileOptions;
 import io.github.lola4j.lola.EncryptedTensor;
 import io.github.lola4j.lola.LolaCompiler;
 import io.github.lola4j.lola.Plan;
@@ -68,7 +69,7 @@ public class ServiceBench {
         for (int i = 0; i < sample.count(); i++) {
             cal.add(net.input(sample, i));
         }
-        Plan plan = LolaCompiler.compile(net, LolaCompiler.Options.lowLatency().withCalibration(cal));
+        Plan plan = LolaCompiler.compile(net, CompileOptions.lowLatency().withCalibration(cal));
         server = PredictionServer.start(List.of(HostedModel.of(model, plan)), new PredictionServer.Config()
                 .bind(new InetSocketAddress("127.0.0.1", 0)).threads(threads).maxConcurrent(1)
                 .log(new PrintStream(new ByteArrayOutputStream())));

@@ -47,6 +47,7 @@ public final class CkksParameters {
     private final long fingerprint;
     private volatile KeySwitcher keySwitcher;
     private volatile Rescaler rescaler;
+    private volatile Encoder encoder;
 
     private CkksParameters(int ringDegree, long[] primes, long[] specialPrimes, int dnum, double scale,
             SecretDistribution secret, SecurityLevel security, double log2QP) {
@@ -214,6 +215,19 @@ public final class CkksParameters {
             rescaler = r;
         }
         return r;
+    }
+
+    /**
+     * The shared encoder (built on first use; idempotent, so a race only builds twice): evaluators
+     * encode constants with it instead of building the encoder's tables for every evaluation.
+     */
+    Encoder encoder() {
+        Encoder e = encoder;
+        if (e == null) {
+            e = new Encoder(this);
+            encoder = e;
+        }
+        return e;
     }
 
     /** The shared key-switching precomputations (built on first use). */

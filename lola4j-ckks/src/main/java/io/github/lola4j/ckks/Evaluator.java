@@ -78,7 +78,7 @@ public final class Evaluator {
             throw new IllegalArgumentException("the evaluation keys belong to another parameter set");
         }
         this.ks = params.keySwitcher();
-        this.encoder = new Encoder(params);
+        this.encoder = params.encoder();
         this.rescaler = params.rescaler();
         this.rotations = new Rotations(params, keys, ks, par);
     }

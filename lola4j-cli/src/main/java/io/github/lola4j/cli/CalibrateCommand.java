@@ -1,13 +1,15 @@
 package io.github.lola4j.cli;
 
+import io.github.lola4j.lola.CostFit;
 import io.github.lola4j.lola.CostModel;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.Set;
 
 /** {@code calibrate}: measures the operation times the compiler prices plans with, on this machine. */
-public final class CalibrateCommand implements Command {
+final class CalibrateCommand implements Command {
 
     private static final Set<String> VALUES = Set.of("ring-degree", "out");
 
@@ -33,7 +35,8 @@ public final class CalibrateCommand implements Command {
                 "Times every homomorphic operation the compiler counts (rotation, hoisted rotation, products,",
                 "rescale, addition) at each limb count, single thread, and writes the table the compiler then",
                 "prefers to the one built into the jar. Takes about two minutes for the three default degrees;",
-                "run it on a quiet machine.",
+                "run it on a quiet machine. Then prints each operation's least-squares curve in the limb count",
+                "and warns when a measurement lies more than 15 % from it (a busy machine).",
                 "",
                 "options:",
                 "  --ring-degree N,...  the ring degrees (default 8192,16384,32768)",
@@ -60,6 +63,23 @@ public final class CalibrateCommand implements Command {
         CostModel m = CostModel.measure(n, err);
         m.write(file);
         out.println("wrote " + file + " (" + m.source() + ")");
+        // each operation's times against a least-squares curve in the limb count: a measurement
+        // far from it was most likely taken while something else ran
+        out.println("least-squares curves, t(l) = a + b l + c l^2 in the limb count l:");
+        int noisy = 0;
+        if (m.fits().isEmpty()) {
+            out.println("  none: a curve needs at least four limb counts, and these ring degrees allow fewer");
+        }
+        for (CostFit f : m.fits()) {
+            out.println("  " + f.describe());
+            if (f.noisy()) {
+                noisy++;
+            }
+        }
+        if (noisy > 0) {
+            err.printf(Locale.ROOT, "warning: %d operation(s) have a measurement more than %.0f %% from their curve: the machine"
+                    + " was probably busy; run calibrate again on a quiet machine%n", noisy, 100 * CostFit.NOISY_DEVIATION);
+        }
         return 0;
     }
 }

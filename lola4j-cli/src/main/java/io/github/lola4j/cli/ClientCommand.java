@@ -24,7 +24,7 @@ import javax.net.ssl.SSLContext;
  * and kept here (cached on disk like a private key); the server receives the evaluation keys once
  * and then only ciphertexts.
  */
-public final class ClientCommand implements Command {
+final class ClientCommand implements Command {
 
     private static final Set<String> VALUES = Set.of("server", "model", "image", "mnist-index", "data", "dataset", "keys",
             "trust-store", "timeout");

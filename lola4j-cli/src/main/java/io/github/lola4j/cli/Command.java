@@ -9,7 +9,7 @@ import java.io.PrintStream;
  * process exit code: 0 on success, 1 when the command ran but what it checked failed, 2 on a
  * usage error.
  */
-public interface Command {
+interface Command {
 
     /** The name typed on the command line, for example {@code selftest}. */
     String name();

@@ -29,7 +29,7 @@ import java.util.concurrent.ForkJoinPool;
  * generate the client's keys, encrypt a few test images, evaluate them as the server would (with
  * evaluation keys only), decrypt, and compare with the labels and the plaintext network.
  */
-public final class DemoCommand implements Command {
+final class DemoCommand implements Command {
     /** Evaluations needed before C2 has compiled the kernels' loops (measured: about ten for lola). */
     private static final int WARM_RUNS = 15;
 
@@ -129,11 +129,11 @@ public final class DemoCommand implements Command {
             for (int i = 0; i < count; i++) {
                 double[] x = net.input(images, i);
                 long a = System.nanoTime();
-                EncryptedTensor ex = plan.encryptInput(x, pk, rnd);
+                EncryptedTensor ex = plan.clientPlan().encryptInput(x, pk, rnd);
                 long b = System.nanoTime();
                 EncryptedTensor ey = plan.evaluate(ex, evk, par);
                 long c = System.nanoTime();
-                double[] scores = plan.decryptOutput(ey, sk);
+                double[] scores = plan.clientPlan().decryptOutput(ey, sk);
                 long d = System.nanoTime();
                 int p = Tensor.argmax(scores);
                 int q = net.predict(x);
@@ -149,7 +149,7 @@ public final class DemoCommand implements Command {
                 out.printf(Locale.ROOT, "%-6d %-6d %-10d %-6d %-10s %-10s %-10s %s / %s%n", i, images.label(i), p, q,
                         ms(b - a), ms(c - b), ms(d - c), Lola.bytes(up), Lola.bytes(down));
                 if (i == count - 1) {
-                    warm = Lola.quantile(Lola.evaluationSeconds(plan, ex, evk, par, WARM_RUNS), 0.5);
+                    warm = Stats.quantile(Lola.evaluationSeconds(plan, ex, evk, par, WARM_RUNS), 0.5);
                 }
             }
         } finally {

@@ -14,7 +14,7 @@ import java.util.Set;
  * {@code eval}: the plaintext accuracy of a shipped or saved model on the full test set (or its
  * first N images), with the largest absolute value each layer produced.
  */
-public final class EvalCommand implements Command {
+final class EvalCommand implements Command {
 
     private static final Set<String> VALUES = Set.of("model", "data", "dataset", "limit", "threads");
     private static final Set<String> FLAGS = Set.of("json", "no-download");

@@ -29,7 +29,7 @@ import java.util.concurrent.ForkJoinPool;
  * accuracy, agreement, the largest score error, the server latency and the client's times and
  * traffic.
  */
-public final class InferCommand implements Command {
+final class InferCommand implements Command {
 
     private static final Set<String> VALUES = Set.of("model", "count", "offset", "threads", "warmup", "data", "dataset",
             "ring-degree", "input", "batch-size", "max-input-ciphertexts");
@@ -91,7 +91,8 @@ public final class InferCommand implements Command {
                 "  --max-input-ciphertexts N the most ciphertexts the client may send (default 1024; the",
                 "                       convolution representation needs one per kernel tap and output ciphertext, e.g. 768)",
                 "  --json               end with one line of JSON: model, count, accuracy, agreement, max_abs_error,",
-                "                       latency_median_s, latency_p90_s, latency_single_thread_median_s,",
+                "                       latency_median_s, latency_p90_s, latency_mean_s, latency_stddev_s,",
+                "                       latency_single_thread_median_s,",
                 "                       encrypt_s, decrypt_s, evaluation_key_bytes, input_ciphertext_bytes,",
                 "                       output_ciphertext_bytes, rotations, ring_degree, security_bits,",
                 "                       images_per_second, batch_seconds (batch mode; there the latencies are",
@@ -194,9 +195,9 @@ public final class InferCommand implements Command {
                     for (int b = 0; b < Math.min(perRound, count); b++) {
                         xs.add(net.input(test, offset + b));
                     }
-                    first = plan.encryptBatch(xs, pk, rnd);
+                    first = plan.clientPlan().encryptBatch(xs, pk, rnd);
                 } else {
-                    first = plan.encryptInput(net.input(test, offset), pk, rnd);
+                    first = plan.clientPlan().encryptInput(net.input(test, offset), pk, rnd);
                 }
                 cold = Lola.evaluationSeconds(plan, first, evk, par, warmup).get(0);
             }
@@ -207,13 +208,13 @@ public final class InferCommand implements Command {
                     xs.add(net.input(test, offset + k + b));
                 }
                 long a = System.nanoTime();
-                EncryptedTensor ex = batch ? (symmetric ? plan.encryptBatch(xs, sk, rnd) : plan.encryptBatch(xs, pk, rnd))
-                        : symmetric ? plan.encryptInput(xs.get(0), sk, rnd) : plan.encryptInput(xs.get(0), pk, rnd);
+                EncryptedTensor ex = batch ? (symmetric ? plan.clientPlan().encryptBatch(xs, sk, rnd) : plan.clientPlan().encryptBatch(xs, pk, rnd))
+                        : symmetric ? plan.clientPlan().encryptInput(xs.get(0), sk, rnd) : plan.clientPlan().encryptInput(xs.get(0), pk, rnd);
                 long b0 = System.nanoTime();
                 EncryptedTensor ey = plan.evaluate(ex, evk, par);
                 long c = System.nanoTime();
                 double[][] scores = rangeCheck
-                        ? (batch ? plan.decryptBatch(ey, sk, m) : new double[][] {plan.decryptOutput(ey, sk)})
+                        ? (batch ? plan.clientPlan().decryptBatch(ey, sk, m) : new double[][] {plan.clientPlan().decryptOutput(ey, sk)})
                         : (batch ? plan.clientPlan().decryptBatchUnchecked(ey, sk, m)
                                 : new double[][] {plan.clientPlan().decryptOutputUnchecked(ey, sk)});
                 long d = System.nanoTime();
@@ -274,7 +275,7 @@ public final class InferCommand implements Command {
                 }
                 if (System.nanoTime() - lastProgress > 2_000_000_000L || k + m == count) {
                     err.printf(Locale.ROOT, "\r%d / %d images, agreement %d, median %.3f s   ", k + m, count, agree,
-                            Lola.quantile(server, 0.5));
+                            Stats.quantile(server, 0.5));
                     lastProgress = System.nanoTime();
                 }
             }
@@ -285,15 +286,15 @@ public final class InferCommand implements Command {
             }
             Double single;
             if (threads == 1) {
-                single = Lola.quantile(server, 0.5);
+                single = Stats.quantile(server, 0.5);
             } else if (batch) {
                 single = null; // a batch takes seconds; re-running it on one thread would double the run
             } else {
                 // The first image encrypted again rather than kept through the run: lola-cifar's input
                 // is about 0.6 GiB, and the default heap has no room for a second one.
-                EncryptedTensor again = symmetric ? plan.encryptInput(net.input(test, offset), sk, rnd)
-                        : plan.encryptInput(net.input(test, offset), pk, rnd);
-                single = Lola.quantile(Lola.evaluationSeconds(plan, again, evk, Parallelism.sequential(), Math.min(3, count)), 0.5);
+                EncryptedTensor again = symmetric ? plan.clientPlan().encryptInput(net.input(test, offset), sk, rnd)
+                        : plan.clientPlan().encryptInput(net.input(test, offset), pk, rnd);
+                single = Stats.quantile(Lola.evaluationSeconds(plan, again, evk, Parallelism.sequential(), Math.min(3, count)), 0.5);
             }
             out.printf(Locale.ROOT, "model     %s, %d test images from %d (%s)%n", net.info().name(), count, offset, where);
             out.printf(Locale.ROOT, "CKKS      N = %d, depth %d, %d-bit security, %d rotation keys (%s), %s%n", report.ringDegree(),
@@ -305,10 +306,10 @@ public final class InferCommand implements Command {
             if (batch) {
                 out.printf(Locale.ROOT, "server    %d evaluations of up to %d images: %.1f images/s; %.2f s median per evaluation"
                         + " (%d threads); predicted %.2f s%n", server.size(), perRound, count / serverTotal,
-                        Lola.quantile(server, 0.5), threads, plan.predictedSeconds());
+                        Stats.quantile(server, 0.5), threads, plan.predictedSeconds());
             } else {
                 out.printf(Locale.ROOT, "server    %.3f s median, %.3f s p90 (%d threads); %.3f s median on one thread;"
-                        + " predicted %.3f s%n", Lola.quantile(server, 0.5), Lola.quantile(server, 0.9), threads, single,
+                        + " predicted %.3f s%n", Stats.quantile(server, 0.5), Stats.quantile(server, 0.9), threads, single,
                         plan.predictedSeconds());
             }
             if (cold != null) {
@@ -316,7 +317,7 @@ public final class InferCommand implements Command {
                         warmup, batch ? " of the first batch" : "");
             }
             out.printf(Locale.ROOT, "client    keys %.2f s, encrypt %.3f s, decrypt %.4f s (medians per %s)%n", keygen,
-                    Lola.quantile(enc, 0.5), Lola.quantile(dec, 0.5), batch ? "batch" : "image");
+                    Stats.quantile(enc, 0.5), Stats.quantile(dec, 0.5), batch ? "batch" : "image");
             out.printf(Locale.ROOT, "traffic   evaluation keys %s once; per " + (batch ? "batch" : "image")
                     + " %s up (%d ciphertexts), %s down%n",
                     Lola.bytes(keyBytes), Lola.bytes(inBytes), plan.inputRepresentation().ciphertexts(), Lola.bytes(outBytes));
@@ -340,20 +341,23 @@ public final class InferCommand implements Command {
                 j.put("disagreements", disagreements);
                 j.put("above_predicted_error", aboveBound);
                 j.put("above_own_predicted_error", aboveOwnBound);
-                j.put("latency_median_s", Lola.quantile(server, 0.5));
-                j.put("latency_p90_s", Lola.quantile(server, 0.9));
+                j.put("latency_median_s", Stats.quantile(server, 0.5));
+                j.put("latency_p90_s", Stats.quantile(server, 0.9));
+                org.apache.commons.math3.stat.descriptive.DescriptiveStatistics d = Stats.describe(server);
+                j.put("latency_mean_s", server.isEmpty() ? null : d.getMean());
+                j.put("latency_stddev_s", server.size() < 2 ? null : d.getStandardDeviation());
                 j.put("latency_single_thread_median_s", single);
                 j.put("latency_cold_s", cold);
                 j.put("batch", batch);
                 j.put("batch_size", batch ? perRound : 1);
                 j.put("evaluations", server.size());
-                j.put("batch_seconds", batch ? Lola.quantile(server, 0.5) : null);
+                j.put("batch_seconds", batch ? Stats.quantile(server, 0.5) : null);
                 j.put("images_per_second", count / serverTotal);
                 j.put("warmup", warmup);
                 j.put("predicted_latency_s", plan.predictedSeconds());
                 j.put("threads", threads);
-                j.put("encrypt_s", Lola.quantile(enc, 0.5));
-                j.put("decrypt_s", Lola.quantile(dec, 0.5));
+                j.put("encrypt_s", Stats.quantile(enc, 0.5));
+                j.put("decrypt_s", Stats.quantile(dec, 0.5));
                 j.put("keygen_s", keygen);
                 j.put("evaluation_key_bytes", keyBytes);
                 j.put("input_ciphertext_bytes", inBytes);

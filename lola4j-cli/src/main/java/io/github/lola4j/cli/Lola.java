@@ -4,7 +4,9 @@ import io.github.lola4j.ckks.EvaluationKeys;
 import io.github.lola4j.data.DataLocator;
 import io.github.lola4j.data.Dataset;
 import io.github.lola4j.data.Mnist;
+import io.github.lola4j.lola.CompileOptions;
 import io.github.lola4j.lola.EncryptedTensor;
+import io.github.lola4j.lola.InputLayout;
 import io.github.lola4j.lola.LolaCompiler;
 import io.github.lola4j.lola.Plan;
 import io.github.lola4j.nn.LabeledImages;
@@ -64,16 +66,16 @@ final class Lola {
     }
 
     /** Compile options from the shared command-line options. */
-    static LolaCompiler.Options options(Network net, Options o) {
-        LolaCompiler.Options opt = o.has("batch") || o.has("batch-size") ? LolaCompiler.Options.batch()
-                : LolaCompiler.Options.lowLatency();
+    static CompileOptions options(Network net, Options o) {
+        CompileOptions opt = o.has("batch") || o.has("batch-size") ? CompileOptions.batch()
+                : CompileOptions.lowLatency();
         if (o.has("batch-size")) {
             opt = opt.withBatchSize(o.getInt("batch-size", 1, 1, 1 << 20));
         }
         if (o.has("input")) {
             String layout = o.get("input", "");
             if (layout.equals("dense")) {
-                opt = opt.withInput(LolaCompiler.InputLayout.DENSE);
+                opt = opt.withInput(InputLayout.DENSE);
             } else if (!layout.equals("any")) {
                 throw new UsageException("option --input expects dense or any, got '" + layout + "'");
             }
@@ -133,17 +135,5 @@ final class Lola {
             t.add((System.nanoTime() - a) / 1e9);
         }
         return t;
-    }
-
-    /** The q-quantile of values (sorted copy), q in [0, 1]. */
-    static double quantile(List<Double> values, double q) {
-        if (values.isEmpty()) {
-            return Double.NaN;
-        }
-        double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        double pos = q * (v.length - 1);
-        int lo = (int) Math.floor(pos);
-        int hi = Math.min(v.length - 1, lo + 1);
-        return v[lo] + (pos - lo) * (v[hi] - v[lo]);
     }
 }

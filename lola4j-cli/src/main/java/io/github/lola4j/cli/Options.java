@@ -13,7 +13,7 @@ import java.util.Set;
  * <p>Every option a command accepts must be declared: a misspelled option is a usage error, never
  * silently ignored.
  */
-public final class Options {
+final class Options {
     private final Map<String, String> values = new LinkedHashMap<>();
     private final List<String> positional = new ArrayList<>();
 

@@ -11,7 +11,7 @@ import java.util.Set;
  * {@code plan}: compiles a model and prints its plan report (representations, kernels, levels,
  * rotations, parameters, key set and sizes, predicted latency) before any key exists.
  */
-public final class PlanCommand implements Command {
+final class PlanCommand implements Command {
 
     private static final Set<String> VALUES = Set.of("model", "ring-degree", "input", "batch-size", "out", "max-input-ciphertexts",
             "data", "dataset");

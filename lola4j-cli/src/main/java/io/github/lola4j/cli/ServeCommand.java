@@ -29,7 +29,7 @@ import javax.net.ssl.SSLContext;
  * {@code serve}: hosts compiled models over HTTP(S) until the process is stopped (SIGINT/SIGTERM
  * drains the requests in flight first).
  */
-public final class ServeCommand implements Command {
+final class ServeCommand implements Command {
 
     private static final Set<String> VALUES = Set.of("port", "bind", "models", "max-concurrent", "queue", "threads", "key-ttl",
             "key-budget-mb", "tls-keystore", "tls-password-file", "input", "ring-degree", "drain-timeout", "max-input-ciphertexts",

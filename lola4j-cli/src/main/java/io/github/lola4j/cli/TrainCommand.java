@@ -21,7 +21,7 @@ import java.util.Set;
  * {@code train}: trains one of the LoLa architectures on MNIST (or Fashion-MNIST) and writes a
  * model file whose metadata records the measured test accuracy and the command that reproduces it.
  */
-public final class TrainCommand implements Command {
+final class TrainCommand implements Command {
 
     private static final Set<String> VALUES = Set.of("arch", "out", "epochs", "seed", "threads", "data", "dataset",
             "batch", "lr", "final-lr", "warmup", "weight-decay", "clip", "act-penalty", "shift", "init-std",

@@ -1,7 +1,7 @@
 package io.github.lola4j.cli;
 
 /** Thrown by a {@link Command} whose arguments are malformed; Main prints the message and the command's help. */
-public final class UsageException extends RuntimeException {
+final class UsageException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     /**

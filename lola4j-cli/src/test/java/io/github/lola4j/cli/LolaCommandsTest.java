@@ -60,6 +60,10 @@ class LolaCommandsTest {
         assertEquals(0, j.get("above_own_predicted_error").asInt(), r.lastLine());
         assertTrue(j.get("latency_median_s").asDouble() > 0 && j.get("latency_single_thread_median_s").asDouble() > 0);
         assertTrue(j.get("latency_cold_s").asDouble() > 0, r.lastLine());
+        // three timed evaluations: their mean lies between the smallest and the largest, near the median
+        double mean = j.get("latency_mean_s").asDouble();
+        assertTrue(mean > 0 && j.get("latency_stddev_s").asDouble() >= 0 && mean <= 3 * j.get("latency_median_s").asDouble(),
+                r.lastLine());
         assertEquals(2, j.get("warmup").asInt());
         assertEquals(128, j.get("security_bits").asInt());
         long live = j.get("heap_live_peak_bytes").asLong();
@@ -143,5 +147,7 @@ class LolaCommandsTest {
         CostModel m = CostModel.read(f);
         assertEquals(1024, m.ringDegrees()[0]);
         assertTrue(m.seconds(io.github.lola4j.lola.OpCounts.Op.ROTATION, 1024, 1) > 0);
+        // N = 1024 allows two limbs: too few for the least-squares curves, and calibrate says so
+        assertTrue(r.out().contains("least-squares curves") && r.out().contains("at least four limb counts"), r.out());
     }
 }

@@ -202,6 +202,19 @@ final class AffineMap {
         return m;
     }
 
+    /** Whether this is the identity: n = m, and row o is x_o with no bias. */
+    boolean isIdentity() {
+        if (inputs() != outputs()) {
+            return false;
+        }
+        for (int o = 0; o < outputs(); o++) {
+            if (columns(o).length != 1 || columns(o)[0] != o || weights(o)[0] != 1 || bias(o) != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** M x + b. */
     double[] apply(double[] x) {
         if (x.length != inputs) {

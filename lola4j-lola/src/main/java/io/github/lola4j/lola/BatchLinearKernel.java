@@ -16,7 +16,7 @@ final class BatchLinearKernel extends Kernel {
 
     private final String label;
     private final AffineMap map;
-    private final Representation.Batch output;
+    private final BatchLayout output;
     private final boolean afterUnrelinearized;
 
     /**
@@ -28,7 +28,7 @@ final class BatchLinearKernel extends Kernel {
      * @param alpha its pending factor
      * @param beta  its pending offset
      */
-    BatchLinearKernel(String label, AffineMap map, Representation.Batch in, double alpha, double beta) {
+    BatchLinearKernel(String label, AffineMap map, BatchLayout in, double alpha, double beta) {
         this(label, map, in, alpha, beta, false);
     }
 
@@ -42,7 +42,7 @@ final class BatchLinearKernel extends Kernel {
      * @param beta                its pending offset
      * @param afterUnrelinearized the input is an unrelinearized activation's output
      */
-    BatchLinearKernel(String label, AffineMap map, Representation.Batch in, double alpha, double beta,
+    BatchLinearKernel(String label, AffineMap map, BatchLayout in, double alpha, double beta,
             boolean afterUnrelinearized) {
         super(in, alpha, beta);
         if (map.inputs() != in.features()) {
@@ -51,7 +51,7 @@ final class BatchLinearKernel extends Kernel {
         }
         this.label = label;
         this.map = map.withInputAffine(alpha, beta);
-        this.output = new Representation.Batch(map.outputs(), in.batch(), in.slots());
+        this.output = new BatchLayout(map.outputs(), in.batch(), in.slots());
         this.afterUnrelinearized = afterUnrelinearized;
     }
 

@@ -22,7 +22,7 @@ final class Calibration {
         this.margin = margin;
     }
 
-    static Calibration run(Network net, List<Stage> stages, LolaCompiler.Options o) {
+    static Calibration run(Network net, List<Stage> stages, CompileOptions o) {
         int n = net.inputShape().size();
         List<double[]> in = new ArrayList<>();
         boolean synthetic = o.calibration().isEmpty();

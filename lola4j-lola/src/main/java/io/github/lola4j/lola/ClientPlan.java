@@ -298,7 +298,7 @@ public final class ClientPlan {
         }
     }
 
-    /** Input b's values at b * n: the layout {@code Representation.Batch} packs, zeros after the last input. */
+    /** Input b's values at b * n: the layout {@code BatchLayout} packs, zeros after the last input. */
     private double[] batchSlots(List<double[]> inputs) {
         if (!isBatch()) {
             throw new IllegalArgumentException("encryptBatch: this plan evaluates one image; use encryptInput");
@@ -349,7 +349,7 @@ public final class ClientPlan {
      *
      * <p>Every decrypted slot (the scores and the slots beside them) must lie within the range of
      * its ciphertext, |v| &le; Q_l / (2 &Delta;), which the compiler keeps at least
-     * {@link LolaCompiler.Options#headroomBits()} bits above what the calibration inputs reach.
+     * {@link CompileOptions#headroomBits()} bits above what the calibration inputs reach.
      * A result decrypted under another key than the one behind the server's evaluation keys, or
      * corrupted on the way, fails this with overwhelming probability, and so does an overflow.
      *

@@ -26,9 +26,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 
@@ -46,6 +48,14 @@ public final class CostModel {
 
     /** The table shipped in the jar. */
     static final String RESOURCE = "/io/github/lola4j/lola/cost-model.tsv";
+
+    /**
+     * Operations whose one-limb time is a stand-in, not a measurement of the operation ({@link #measure}:
+     * nothing rescales at level 0, and its constant products are timed as plaintext products); the
+     * curves leave those points out.
+     */
+    private static final Set<OpCounts.Op> STAND_IN_AT_ONE_LIMB = EnumSet.of(OpCounts.Op.RESCALE,
+            OpCounts.Op.CONST_PRODUCT, OpCounts.Op.DEGREE2_CONST_PRODUCT);
 
     private final Map<Integer, Map<OpCounts.Op, TreeMap<Integer, Double>>> table;
     private final String source;
@@ -273,6 +283,40 @@ public final class CostModel {
     public double hoistRatio(int ringDegree, int level) {
         double r = seconds(OpCounts.Op.HOISTED_ROTATION, ringDegree, level) / seconds(OpCounts.Op.ROTATION, ringDegree, level);
         return Math.max(0.05, Math.min(1, r));
+    }
+
+    /**
+     * The least-squares curves through this table's times, one per ring degree and operation with
+     * at least four measured limb counts; {@code lola4j calibrate} prints them and flags any
+     * measurement far from its curve.
+     *
+     * @return the fits, by ring degree then operation
+     */
+    public List<CostFit> fits() {
+        List<CostFit> out = new ArrayList<>();
+        for (Map.Entry<Integer, Map<OpCounts.Op, TreeMap<Integer, Double>>> e : table.entrySet()) {
+            for (Map.Entry<OpCounts.Op, TreeMap<Integer, Double>> o : e.getValue().entrySet()) {
+                TreeMap<Integer, Double> pts = o.getValue();
+                if (STAND_IN_AT_ONE_LIMB.contains(o.getKey())) {
+                    pts = new TreeMap<>(pts.tailMap(2));
+                }
+                if (pts.size() < 4) {
+                    continue;
+                }
+                int[] limbs = new int[pts.size()];
+                double[] secs = new double[pts.size()];
+                int i = 0;
+                for (Map.Entry<Integer, Double> p : pts.entrySet()) {
+                    limbs[i] = p.getKey();
+                    secs[i++] = p.getValue();
+                }
+                // an addition at one limb may time as zero at the clock's resolution: nothing to fit
+                if (Arrays.stream(secs).allMatch(v -> v > 0)) {
+                    out.add(CostFit.of(e.getKey(), o.getKey(), limbs, secs));
+                }
+            }
+        }
+        return out;
     }
 
     /**

@@ -120,7 +120,7 @@ final class DiagonalKernel extends Kernel {
         AffineMap m = map.withInputAffine(alpha, beta);
         int slots = in.slots();
         int outCts = out.ciphertexts();
-        boolean sparse = in instanceof Representation.Sparse;
+        boolean sparse = in instanceof SparseLayout;
         Map<Long, Diagonal> diags = new HashMap<>();
         // Diagonal lookup by key without boxing when the key space is small (the usual case).
         long space = (long) in.ciphertexts() * outCts * slots;
@@ -395,7 +395,7 @@ final class DiagonalKernel extends Kernel {
 
     @Override
     String kind() {
-        return input() instanceof Representation.Sparse ? "column-major" : "diagonal";
+        return input() instanceof SparseLayout ? "column-major" : "diagonal";
     }
 
     @Override

@@ -85,8 +85,8 @@ final class GatherKernel extends Kernel {
         inputStart[outCts] = gather.size();
         String origin = (outCts == 1 ? "im2col, period " + h + ", " + partials + " partial" + (partials > 1 ? "s" : "")
                 : "im2col over " + outCts + " output cts");
-        Representation.Convolution in = new Representation.Convolution(origin, map.inputs(), gather.toArray(new int[0][]));
-        Representation out = outCts == 1 ? new Representation.Stacked(m, h, slots / h, slots) : new Representation.Dense(m, slots);
+        ConvolutionLayout in = new ConvolutionLayout(origin, map.inputs(), gather.toArray(new int[0][]));
+        Representation out = outCts == 1 ? new StackedLayout(m, h, slots / h, slots) : new DenseLayout(m, slots);
         double[] b = new double[m];
         for (int o = 0; o < m; o++) {
             b[o] = map.bias(o);
@@ -94,7 +94,7 @@ final class GatherKernel extends Kernel {
         return new GatherKernel(label, in, out, slots, h, partials, inputStart, diag, b);
     }
 
-    private GatherKernel(String label, Representation.Convolution in, Representation out, int slots, int period, int partials,
+    private GatherKernel(String label, ConvolutionLayout in, Representation out, int slots, int period, int partials,
             int[] inputStart, List<double[]> diag, double[] b) {
         super(in, 1, 0);
         this.label = label;

@@ -27,11 +27,11 @@ final class KernelFactory {
     static Representation clientLayout(Choice c, int size, int slots) {
         switch (c.kind()) {
             case Choice.CLIENT_DENSE:
-                return new Representation.Dense(size, slots);
+                return new DenseLayout(size, slots);
             case Choice.CLIENT_STACKED:
-                return new Representation.Stacked(size, Kernel.nextPow2(size), c.arg(0), slots);
+                return new StackedLayout(size, Kernel.nextPow2(size), c.arg(0), slots);
             case Choice.CLIENT_BATCH:
-                return new Representation.Batch(size, c.arg(0), slots);
+                return new BatchLayout(size, c.arg(0), slots);
             default:
                 throw new IllegalArgumentException("not a client layout: " + c);
         }
@@ -90,9 +90,9 @@ final class KernelFactory {
                 // In the batch representation the next linear layer relinearizes and rescales its
                 // (fewer) outputs; the pair is decided by the stages alone, so both sides agree.
                 return new ActivationKernel(st.label, in, alpha, beta, st.a, st.b, st.c,
-                        in instanceof Representation.Batch && st.beforeLinear);
+                        in instanceof BatchLayout && st.beforeLinear);
             case Choice.BATCH_LINEAR:
-                return in instanceof Representation.Batch b
+                return in instanceof BatchLayout b
                         ? new BatchLinearKernel(st.label, st.map, b, alpha, beta, st.afterActivation) : null;
             case Choice.VECTORIZE:
                 return VectorizeKernel.plan(in, alpha, beta);

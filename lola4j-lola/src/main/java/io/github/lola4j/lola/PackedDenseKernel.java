@@ -27,7 +27,7 @@ final class PackedDenseKernel extends Kernel {
      * @return the kernel, or null when the input is not stacked
      */
     static PackedDenseKernel plan(String label, AffineMap map, Representation in, double alpha, double beta) {
-        if (!(in instanceof Representation.Stacked st) || Integer.bitCount(st.period()) != 1 || map.inputs() != in.size()) {
+        if (!(in instanceof StackedLayout st) || Integer.bitCount(st.period()) != 1 || map.inputs() != in.size()) {
             return null;
         }
         AffineMap m = map.withInputAffine(alpha, beta);
@@ -61,7 +61,7 @@ final class PackedDenseKernel extends Kernel {
             }
             bias[r] = allZero(bv) ? null : new WeightVector(bv);
         }
-        Representation out = new Representation.Interleaved("packed rows, " + c + " per message", msgs, in.slots(), ct, sl,
+        Representation out = new InterleavedLayout("packed rows, " + c + " per message", msgs, in.slots(), ct, sl,
                 Representation.Fill.GARBAGE);
         return new PackedDenseKernel(label, in, alpha, beta, b, rows, bias, out);
     }

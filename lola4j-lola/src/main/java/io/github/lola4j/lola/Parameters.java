@@ -32,7 +32,7 @@ final class Parameters {
      * @param o          the options (security, scale range)
      * @return the parameters or null
      */
-    static CkksParameters choose(int ringDegree, int depth, double rangeBits, int extraBits, LolaCompiler.Options o) {
+    static CkksParameters choose(int ringDegree, int depth, double rangeBits, int extraBits, CompileOptions o) {
         double bound = o.security() == SecurityLevel.NONE ? Double.POSITIVE_INFINITY : o.security().maxLog2QP(ringDegree);
         int range = (int) Math.ceil(rangeBits) + 1 + extraBits;
         for (int scale = o.maxScaleBits(); scale >= o.minScaleBits(); scale--) {
@@ -60,7 +60,7 @@ final class Parameters {
     }
 
     /** The largest depth any parameters of this degree hold (0 when none; capped at 60). */
-    static int maxDepth(int ringDegree, double rangeBits, LolaCompiler.Options o) {
+    static int maxDepth(int ringDegree, double rangeBits, CompileOptions o) {
         int d = 0;
         while (d < 60 && choose(ringDegree, d + 1, rangeBits, 0, o) != null) {
             d++;

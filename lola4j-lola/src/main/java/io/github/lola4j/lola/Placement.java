@@ -49,7 +49,7 @@ final class Placement {
         for (int o = 0; o < m; o++) {
             s[o] = o;
         }
-        return new Placement("stacked " + h, slots, 1, c, s, h, slots / h, new Representation.Stacked(m, h, slots / h, slots));
+        return new Placement("stacked " + h, slots, 1, c, s, h, slots / h, new StackedLayout(m, h, slots / h, slots));
     }
 
     /**
@@ -75,7 +75,7 @@ final class Placement {
         }
         int partials = p / h;
         String name = "blocked " + blocks + " x " + h;
-        Representation out = new Representation.Interleaved(name, 1, slots, c, s,
+        Representation out = new InterleavedLayout(name, 1, slots, c, s,
                 partials == 1 ? Representation.Fill.ZERO : Representation.Fill.GARBAGE);
         return new Placement(name, slots, 1, c, s, h, partials, out);
     }
@@ -98,8 +98,8 @@ final class Placement {
         for (int o = 0; o < m; o++) {
             s[o] = o;
         }
-        Representation out = partials == 1 ? new Representation.Dense(m, slots)
-                : new Representation.Interleaved("first " + m + " slots", 1, slots, c, s, Representation.Fill.GARBAGE);
+        Representation out = partials == 1 ? new DenseLayout(m, slots)
+                : new InterleavedLayout("first " + m + " slots", 1, slots, c, s, Representation.Fill.GARBAGE);
         return new Placement(partials == 1 ? "dense" : "compact " + partials + " x " + h, slots, 1, c, s, h, partials, out);
     }
 
@@ -111,7 +111,7 @@ final class Placement {
      * @return the placement
      */
     static Placement dense(int m, int slots) {
-        Representation.Dense d = new Representation.Dense(m, slots);
+        DenseLayout d = new DenseLayout(m, slots);
         int[] c = new int[m];
         int[] s = new int[m];
         for (int o = 0; o < m; o++) {
@@ -132,7 +132,7 @@ final class Placement {
      * @return the placement
      */
     static Placement explicit(String origin, int ciphertexts, int[] ct, int[] slot, int slots) {
-        Representation out = new Representation.Interleaved(origin, ciphertexts, slots, ct, slot, Representation.Fill.ZERO);
+        Representation out = new InterleavedLayout(origin, ciphertexts, slots, ct, slot, Representation.Fill.ZERO);
         return new Placement(origin, slots, ciphertexts, ct.clone(), slot.clone(), 1, 1, out);
     }
 

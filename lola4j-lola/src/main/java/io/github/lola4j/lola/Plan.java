@@ -30,8 +30,9 @@ import java.util.Set;
  * every step. Made by {@link LolaCompiler}; the same object serves the client and the server, and
  * holds no key material.
  *
- * <p>Client: {@link #encryptInput} lays the input out in the plan's input representation and
- * encrypts it with the public key; {@link #decryptOutput} decrypts the scores. Server:
+ * <p>Client: the plan's {@link #clientPlan()} (which a server hands to clients, without the
+ * network) lays the input out in the plan's input representation, encrypts it, and decrypts the
+ * scores. Server:
  * {@link #evaluate} takes the encrypted input and the evaluation keys only (neither can hold a
  * secret key). The plaintext twin ({@link #evaluatePlain}, {@link #traceTwin}) runs the identical
  * slot operations on doubles; {@link #report()} describes everything before any key exists.
@@ -101,10 +102,10 @@ public final class Plan {
         this.params = params;
         this.choices = List.copyOf(choices);
         this.steps = List.copyOf(steps);
-        this.input = steps.get(0).in;
-        this.output = steps.get(steps.size() - 1).out;
-        this.outAlpha = steps.get(steps.size() - 1).alphaOut;
-        this.outBeta = steps.get(steps.size() - 1).betaOut;
+        this.input = steps.get(0).in();
+        this.output = steps.get(steps.size() - 1).out();
+        this.outAlpha = steps.get(steps.size() - 1).pending().alpha();
+        this.outBeta = steps.get(steps.size() - 1).pending().beta();
         this.keys = keys;
         this.info = info;
         this.model = model;
@@ -158,8 +159,8 @@ public final class Plan {
                     throw new IllegalArgumentException("plan: a client layout must come first, found " + c + " at step " + i);
                 }
                 repr = KernelFactory.clientLayout(c, stages.get(0).in.size(), slots);
-                steps.add(new PlanStep(c, null, "input " + network.inputShape(), repr, repr, level, level, scale, scale,
-                        new OpCounts(), Set.of(), false, 0, 1, 0));
+                steps.add(PlanStep.passThrough(c, "input " + network.inputShape(), repr, new PlanStep.At(level, scale),
+                        PlanStep.Pending.NONE));
                 continue;
             }
             boolean conversion = c.kind().equals(Choice.VECTORIZE) || c.kind().equals(Choice.REPLICATE)
@@ -172,8 +173,7 @@ public final class Plan {
                 if (!isIdentity(st)) {
                     throw new IllegalArgumentException("plan: " + st.label + " is not an identity");
                 }
-                steps.add(new PlanStep(c, null, st.label, repr, repr, level, level, scale, scale, new OpCounts(), Set.of(), false,
-                        0, alpha, beta));
+                steps.add(PlanStep.passThrough(c, st.label, repr, new PlanStep.At(level, scale), new PlanStep.Pending(alpha, beta)));
                 stage++;
                 continue;
             }
@@ -204,8 +204,9 @@ public final class Plan {
             OpCounts counts = sim.counts().copy();
             req = req.union(sim.keyRequirements());
             double seconds = model.seconds(counts, params.ringDegree());
-            steps.add(new PlanStep(c, k, st == null ? "conversion" : st.label, k.input(), k.output(), level, levelOut, scale,
-                    scaleOut, counts, sim.rotationSteps(), sim.needsRelinearization(), seconds, k.outAlpha(), k.outBeta()));
+            steps.add(new PlanStep(c, k, st == null ? "conversion" : st.label, k.input(), k.output(), new PlanStep.At(level, scale),
+                    new PlanStep.At(levelOut, scaleOut), new PlanStep.Pending(k.outAlpha(), k.outBeta()), counts,
+                    sim.rotationSteps(), sim.needsRelinearization(), seconds));
             repr = k.output();
             alpha = k.outAlpha();
             beta = k.outBeta();
@@ -222,7 +223,7 @@ public final class Plan {
     }
 
     private static boolean isIdentity(Stage st) {
-        return st != null && st.isLinear() && LolaCompiler.isIdentity(st.map);
+        return st != null && st.isLinear() && st.map.isIdentity();
     }
 
     /** The fingerprint of a plan's parts, as {@link #fingerprint()} gives it (PlanFile checks it before building). */
@@ -255,7 +256,7 @@ public final class Plan {
                 info.batch());
         List<Kernel> ks = new ArrayList<>();
         for (PlanStep s : steps) {
-            ks.add(s.kernel);
+            ks.add(s.kernel());
         }
         // The compiler's last step: its twin runs are done, so the plan is final.
         return assemble(network, params, choices, ks, model, i, true);
@@ -325,14 +326,14 @@ public final class Plan {
 
     /** The multiplicative depth: levels consumed from the top. */
     public int depth() {
-        return params.maxLevel() - steps.get(steps.size() - 1).levelOut;
+        return params.maxLevel() - steps.get(steps.size() - 1).end().level();
     }
 
     /** The predicted single-thread server time, in seconds. */
     public double predictedSeconds() {
         double s = 0;
         for (PlanStep p : steps) {
-            s += p.seconds;
+            s += p.seconds();
         }
         return s;
     }
@@ -341,7 +342,7 @@ public final class Plan {
     public OpCounts operations() {
         OpCounts c = new OpCounts();
         for (PlanStep p : steps) {
-            c.addAll(p.counts);
+            c.addAll(p.counts());
         }
         return c;
     }
@@ -418,9 +419,9 @@ public final class Plan {
         long keyMemory = ClientPlan.evaluationKeyMemory(params, keys);
         long plaintextBytes = 0;
         for (PlanStep st : steps) {
-            if (st.kernel != null) {
+            if (st.kernel() != null) {
                 // Weights are kept in their product form only (Plaintext.productForm): one row per limb.
-                plaintextBytes += st.counts.total(OpCounts.Op.PLAIN_PRODUCT) * 8L * n * (st.levelIn + 1);
+                plaintextBytes += st.counts().total(OpCounts.Op.PLAIN_PRODUCT) * 8L * n * (st.start().level() + 1);
             }
         }
         return new MemoryEstimate(plaintextBytes, keyMemory, workingSet(false) + switchWorkspace(threads));
@@ -436,12 +437,12 @@ public final class Plan {
         long working = 0;
         boolean first = true;
         for (PlanStep st : steps) {
-            if (st.kernel == null) {
+            if (st.kernel() == null) {
                 continue;
             }
-            OpCounts c = st.counts;
-            long ctBytes = 2L * 8 * n * (st.levelIn + 1);
-            long alive = (besidesInput && first ? 0 : st.in.ciphertexts()) + st.out.ciphertexts()
+            OpCounts c = st.counts();
+            long ctBytes = 2L * 8 * n * (st.start().level() + 1);
+            long alive = (besidesInput && first ? 0 : st.in().ciphertexts()) + st.out().ciphertexts()
                     + c.total(OpCounts.Op.HOISTED_ROTATION) + Math.min(c.total(OpCounts.Op.ROTATION), 8);
             working = Math.max(working, alive * ctBytes);
             first = false;
@@ -489,15 +490,15 @@ public final class Plan {
     public void prepare() {
         int degree = 1;
         for (PlanStep s : steps) {
-            if (s.kernel == null) {
+            if (s.kernel() == null) {
                 continue;
             }
             CountingSlots p = CountingSlots.preparing(params, encoder);
             List<CountingSlots.Value> in = new ArrayList<>();
-            for (int q = 0; q < s.in.ciphertexts(); q++) {
-                in.add(new CountingSlots.Value(s.levelIn, s.scaleIn, degree));
+            for (int q = 0; q < s.in().ciphertexts(); q++) {
+                in.add(new CountingSlots.Value(s.start().level(), s.start().scale(), degree));
             }
-            degree = s.kernel.apply(p, in).get(0).degree();
+            degree = s.kernel().apply(p, in).get(0).degree();
         }
     }
 
@@ -505,8 +506,8 @@ public final class Plan {
 
     /**
      * The client's half of the plan: parameters, layouts, key requirements and the output map,
-     * without the network. A server hands it to clients; it encrypts, decrypts and reads and writes
-     * tensors exactly as the methods below do.
+     * without the network. A server hands it to clients; it encrypts the input, decrypts the
+     * output and reads and writes tensors.
      *
      * @return the client plan
      */
@@ -515,39 +516,10 @@ public final class Plan {
     }
 
     /**
-     * Lays an input out in the input representation and encrypts it with the public key.
-     *
-     * @param values the network input ({@code network().inputShape().size()} finite values, already
-     *               preprocessed, e.g. pixels / 256)
-     * @param pk     the client's public key (of this plan's parameters)
-     * @param random the randomness of the encryption
-     * @return the encrypted input
-     * @throws IllegalArgumentException on a wrong length, a non-finite value, a key of other
-     *                                  parameters, or a batch plan (use {@link #encryptBatch})
-     * @see ClientPlan#encryptInput(double[], PublicKey, SecureRandom)
-     */
-    public EncryptedTensor encryptInput(double[] values, PublicKey pk, SecureRandom random) {
-        return client.encryptInput(values, pk, random);
-    }
-
-    /**
-     * Lays an input out and encrypts it with the client's secret key (symmetric encryption): the
-     * fresh noise is that of one Gaussian sample instead of the public key's sum of three products,
-     * and each ciphertext's uniform half serializes as a 32-byte seed, halving the upload. For a
-     * client that holds its secret key anyway, this is the better choice.
-     *
-     * @param values the network input
-     * @param sk     the client's secret key (never sent anywhere)
-     * @param random the randomness of the encryption
-     * @return the encrypted input
-     * @throws IllegalArgumentException as {@link #encryptInput(double[], PublicKey, SecureRandom)}
-     */
-    public EncryptedTensor encryptInput(double[] values, SecretKey sk, SecureRandom random) {
-        return client.encryptInput(values, sk, random);
-    }
-
-    /**
-     * Encrypts an input tensor (its shape must be the network's).
+     * Encrypts an input tensor with the public key, after checking its shape against the network's:
+     * a tensor of the right size in the wrong shape (channels last instead of first, say) would
+     * otherwise be encrypted, evaluated and answered without complaint. Flat values go through
+     * {@link #clientPlan()}, which knows the input's size but not the network.
      *
      * @param x      the input
      * @param pk     the public key
@@ -559,58 +531,7 @@ public final class Plan {
         if (!x.shape().equals(network.inputShape())) {
             throw new IllegalArgumentException("encryptInput: the network takes " + network.inputShape() + ", got " + x.shape());
         }
-        return encryptInput(x.toArray(), pk, random);
-    }
-
-    /**
-     * Encrypts a batch of inputs for a batch plan: image b in slot b of every feature's ciphertext.
-     *
-     * @param inputs at most {@link #batchSize()} inputs, each of the network's input size
-     * @param pk     the public key
-     * @param random the randomness
-     * @return the encrypted batch
-     * @throws IllegalArgumentException on a latency plan, too many or malformed inputs
-     */
-    public EncryptedTensor encryptBatch(List<double[]> inputs, PublicKey pk, SecureRandom random) {
-        return client.encryptBatch(inputs, pk, random);
-    }
-
-    /**
-     * Encrypts a batch with the client's secret key (less noise, and a ciphertext's random half
-     * travels as a seed).
-     *
-     * @param inputs at most {@link #batchSize()} inputs, each of the network's input size
-     * @param sk     the secret key
-     * @param random the randomness
-     * @return the encrypted batch
-     * @throws IllegalArgumentException on a latency plan, too many or malformed inputs
-     */
-    public EncryptedTensor encryptBatch(List<double[]> inputs, SecretKey sk, SecureRandom random) {
-        return client.encryptBatch(inputs, sk, random);
-    }
-
-    /**
-     * Decrypts the scores.
-     *
-     * @param y  the encrypted result of {@link #evaluate}
-     * @param sk the client's secret key
-     * @return the network's outputs
-     * @throws IllegalArgumentException when y belongs to another plan or the key to other parameters
-     */
-    public double[] decryptOutput(EncryptedTensor y, SecretKey sk) {
-        return client.decryptOutput(y, sk);
-    }
-
-    /**
-     * Decrypts the scores of a batch.
-     *
-     * @param y     the encrypted result
-     * @param sk    the secret key
-     * @param count how many images the batch held
-     * @return count arrays of scores
-     */
-    public double[][] decryptBatch(EncryptedTensor y, SecretKey sk, int count) {
-        return client.decryptBatch(y, sk, count);
+        return client.encryptInput(x.toArray(), pk, random);
     }
 
     // ------------------------------------------------------------------ server
@@ -663,11 +584,11 @@ public final class Plan {
         List<Ciphertext> cur = x.ciphertexts();
         List<EncryptedTensor> trace = new ArrayList<>();
         for (PlanStep s : steps) {
-            if (s.kernel != null) {
-                cur = s.kernel.apply(ops, cur);
+            if (s.kernel() != null) {
+                cur = s.kernel().apply(ops, cur);
             }
             // built either way: the tensor checks the step's ciphertext count, levels and scales
-            EncryptedTensor t = new EncryptedTensor(s.out, cur, fingerprint);
+            EncryptedTensor t = new EncryptedTensor(s.out(), cur, fingerprint);
             if (keepSteps) {
                 trace.add(t);
             }
@@ -754,16 +675,16 @@ public final class Plan {
         }
         List<SlotTensor> out = new ArrayList<>();
         for (PlanStep s : steps) {
-            if (s.kernel != null) {
-                cur = s.kernel.apply(ops, cur);
+            if (s.kernel() != null) {
+                cur = s.kernel().apply(ops, cur);
             }
             double[][] sl = new double[cur.size()][];
             for (int c = 0; c < sl.length; c++) {
                 sl[c] = cur.get(c).v();
             }
-            out.add(new SlotTensor(s.out, sl, cur.get(0).level(), cur.get(0).scale(), s.alphaOut, s.betaOut));
+            out.add(new SlotTensor(s.out(), sl, cur.get(0).level(), cur.get(0).scale(), s.pending().alpha(), s.pending().beta()));
         }
-        return new Twin(out, ops, PlainSlots.maxNoise(steps.get(steps.size() - 1).out, cur));
+        return new Twin(out, ops, PlainSlots.maxNoise(steps.get(steps.size() - 1).out(), cur));
     }
 
     // ------------------------------------------------------------------ files

@@ -119,12 +119,12 @@ public record PlanReport(String model, String inputShape, int outputs, int ringD
         List<PlanStep> ps = plan.steps();
         for (int i = 0; i < ps.size(); i++) {
             PlanStep st = ps.get(i);
-            OpCounts c = st.counts;
+            OpCounts c = st.counts();
             all.addAll(c);
-            steps.add(new Step(i, st.layers, st.describe(), st.in.describe(), st.out.describe(), st.levelIn, st.levelOut,
-                    log2(st.scaleIn), log2(st.scaleOut), c.total(OpCounts.Op.ROTATION), c.total(OpCounts.Op.HOISTED_ROTATION),
+            steps.add(new Step(i, st.layers(), st.describe(), st.in().describe(), st.out().describe(), st.start().level(), st.end().level(),
+                    log2(st.start().scale()), log2(st.end().scale()), c.total(OpCounts.Op.ROTATION), c.total(OpCounts.Op.HOISTED_ROTATION),
                     c.total(OpCounts.Op.PLAIN_PRODUCT), c.constProducts(), c.cipherProducts(),
-                    st.seconds * 1e3, new ArrayList<>(new java.util.TreeSet<>(st.rotationSteps)), st.relinearization));
+                    st.seconds() * 1e3, new ArrayList<>(new java.util.TreeSet<>(st.rotationSteps())), st.relinearization()));
         }
         int inCts = plan.inputRepresentation().ciphertexts();
         int outCts = plan.outputRepresentation().ciphertexts();

@@ -17,21 +17,21 @@ final class PlanSearch {
     private final int slots;
     private final int n;
     private final CostModel model;
-    private final LolaCompiler.Options options;
+    private final CompileOptions options;
     private final int batch;
     private final int[] minDepth;
     private final Map<KernelKey, Built> kernels = new HashMap<>();
     private final Map<Kernel, Map<Integer, OpCounts>> simulated = new IdentityHashMap<>();
     private final Map<Kernel, Integer> depths = new IdentityHashMap<>();
 
-    PlanSearch(List<Stage> stages, int slots, int n, CostModel model, LolaCompiler.Options options, int batch) {
+    PlanSearch(List<Stage> stages, int slots, int n, CostModel model, CompileOptions options, int batch) {
         this.stages = stages;
         this.slots = slots;
         this.n = n;
         this.model = model;
         this.options = options;
         this.batch = batch;
-        this.minDepth = LolaCompiler.minRemainingDepth(stages);
+        this.minDepth = Stage.minRemainingDepth(stages);
         if (options.maskedOutput()) {
             for (int i = 0; i < minDepth.length; i++) {
                 minDepth[i]++;
@@ -204,7 +204,7 @@ final class PlanSearch {
                 out.addAll(serverKernels(i, st, q, top));
                 return out;
             }
-            if (st.isLinear() && options.input() == LolaCompiler.InputLayout.ANY && !LolaCompiler.isIdentity(st.map)) {
+            if (st.isLinear() && options.input() == InputLayout.ANY && !st.map.isIdentity()) {
                 int m = st.map.outputs();
                 int h = m <= slots ? Kernel.nextPow2(m) : slots;
                 int taps = st.map.maxRowNonZeros();
@@ -246,7 +246,7 @@ final class PlanSearch {
             add(out, i, st, p, Choice.of(Choice.ACTIVATION), top);
             return out;
         }
-        if (LolaCompiler.isIdentity(st.map)) {
+        if (st.map.isIdentity()) {
             out.add(p.then(Choice.of(Choice.IDENTITY), null, 0, 0));
             return out;
         }
@@ -272,7 +272,7 @@ final class PlanSearch {
             if (p.repr.ciphertexts() == 1 && m <= 256) {
                 add(out, i, st, p, Choice.of(Choice.ROW_MAJOR), top);
             }
-            if (p.repr instanceof Representation.Stacked) {
+            if (p.repr instanceof StackedLayout) {
                 add(out, i, st, p, Choice.of(Choice.PACKED_DENSE), top);
             }
         } else {
@@ -298,14 +298,14 @@ final class PlanSearch {
             return out;
         }
         add(out, -1, null, p, Choice.of(Choice.VECTORIZE), top, after);
-        if ((r instanceof Representation.Dense d && d.ciphertexts() == 1) || r instanceof Representation.Stacked) {
-            int period = r instanceof Representation.Stacked s ? s.period() : Kernel.nextPow2(r.size());
-            int from = r instanceof Representation.Stacked s ? s.copies() : 1;
+        if ((r instanceof DenseLayout d && d.ciphertexts() == 1) || r instanceof StackedLayout) {
+            int period = r instanceof StackedLayout s ? s.period() : Kernel.nextPow2(r.size());
+            int from = r instanceof StackedLayout s ? s.copies() : 1;
             for (int c = from * 2; (long) c * period <= slots; c <<= 1) {
                 add(out, -1, null, p, Choice.of(Choice.REPLICATE, c), top, after);
             }
         }
-        if (r.ciphertexts() > 1 && r instanceof Representation.Interleaved) {
+        if (r.ciphertexts() > 1 && r instanceof InterleavedLayout) {
             add(out, -1, null, p, Choice.of(Choice.INTERLEAVE, 0), top, after);
         }
         return out;

@@ -3,46 +3,52 @@ package io.github.lola4j.lola;
 import java.util.Set;
 
 /**
- * One step of a plan as simulated with its parameters: the choice, the kernel (null for the
- * client's input layout and for identity stages), the layers it runs, levels and scales in and
- * out, the operations it performs and their predicted time. Immutable.
+ * One step of a plan as simulated with its parameters. Immutable.
+ *
+ * @param choice          what the search chose
+ * @param kernel          the kernel, null for the client's input layout and for identity stages
+ * @param layers          the layers it runs, for reports
+ * @param in              the representation it reads
+ * @param out             the representation it writes
+ * @param start           level and scale of its input
+ * @param end             level and scale of its output
+ * @param pending         the affine map {@code alpha x + beta} its output still owes, folded into the
+ *                        next linear kernel (an activation's output is {@code x^2} scaled and shifted
+ *                        lazily)
+ * @param counts          the operations it performs
+ * @param rotationSteps   the rotations it needs keys for
+ * @param relinearization whether it needs the relinearization key
+ * @param seconds         its predicted time (the cost model on {@code counts})
  */
-final class PlanStep {
+record PlanStep(Choice choice, Kernel kernel, String layers, Representation in, Representation out, At start, At end,
+        Pending pending, OpCounts counts, Set<Integer> rotationSteps, boolean relinearization, double seconds) {
 
-    final Choice choice;
-    final Kernel kernel;
-    final String layers;
-    final Representation in;
-    final Representation out;
-    final int levelIn;
-    final int levelOut;
-    final double scaleIn;
-    final double scaleOut;
-    final OpCounts counts;
-    final Set<Integer> rotationSteps;
-    final boolean relinearization;
-    final double seconds;
-    final double alphaOut;
-    final double betaOut;
+    /** Where a value stands in the modulus chain: its level and its scale. */
+    record At(int level, double scale) {
+    }
 
-    PlanStep(Choice choice, Kernel kernel, String layers, Representation in, Representation out, int levelIn, int levelOut,
-            double scaleIn, double scaleOut, OpCounts counts, Set<Integer> rotationSteps, boolean relinearization, double seconds,
-            double alphaOut, double betaOut) {
-        this.choice = choice;
-        this.kernel = kernel;
-        this.layers = layers;
-        this.in = in;
-        this.out = out;
-        this.levelIn = levelIn;
-        this.levelOut = levelOut;
-        this.scaleIn = scaleIn;
-        this.scaleOut = scaleOut;
-        this.counts = counts;
-        this.rotationSteps = Set.copyOf(rotationSteps);
-        this.relinearization = relinearization;
-        this.seconds = seconds;
-        this.alphaOut = alphaOut;
-        this.betaOut = betaOut;
+    /** A pending affine map {@code alpha x + beta} on the values of a representation. */
+    record Pending(double alpha, double beta) {
+        /** Nothing pending: {@code 1 x + 0}. */
+        static final Pending NONE = new Pending(1, 0);
+    }
+
+    PlanStep {
+        rotationSteps = Set.copyOf(rotationSteps);
+    }
+
+    /**
+     * A step that moves nothing: the client's input layout, or an identity stage.
+     *
+     * @param choice  the choice
+     * @param layers  the layers, for reports
+     * @param repr    the representation it reads and writes
+     * @param at      its level and scale
+     * @param pending what stays pending across it
+     * @return the step, with no operation, key or time
+     */
+    static PlanStep passThrough(Choice choice, String layers, Representation repr, At at, Pending pending) {
+        return new PlanStep(choice, null, layers, repr, repr, at, at, pending, new OpCounts(), Set.of(), false, 0);
     }
 
     /** A one-line description of what the step does. */

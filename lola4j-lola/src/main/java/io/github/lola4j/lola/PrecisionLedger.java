@@ -62,7 +62,7 @@ public record PrecisionLedger(List<Entry> entries) {
         CkksParameters params = plan.parameters();
         Encoder encoder = new Encoder(params);
         Decryptor dec = new Decryptor(sk);
-        Plan.Trace trace = plan.evaluateTrace(plan.encryptInput(input, sk, random), keys, parallelism);
+        Plan.Trace trace = plan.evaluateTrace(plan.clientPlan().encryptInput(input, sk, random), keys, parallelism);
         List<SlotTensor> twin = plan.traceTwin(input);
         Network net = plan.network();
         double[][] acts = net.activations(input);
@@ -81,28 +81,28 @@ public record PrecisionLedger(List<Entry> entries) {
                     maxSlot = Math.max(maxSlot, Math.abs(d));
                 }
             }
-            double[] got = st.out.unpack(slots);
+            double[] got = st.out().unpack(slots);
             double[] want = t.storedValues();
             double err = 0;
             for (int k = 0; k < got.length; k++) {
                 err = Math.max(err, Math.abs(got[k] - want[k]));
             }
             double vsNet = Double.NaN;
-            boolean endsLayer = st.kernel != null && !st.layers.equals("conversion") && !st.choice.isClientLayout();
-            boolean lastOfStage = i == steps.size() - 1 || steps.get(i + 1).choice.isClientLayout()
-                    || !steps.get(i + 1).layers.equals("conversion");
+            boolean endsLayer = st.kernel() != null && !st.layers().equals("conversion") && !st.choice().isClientLayout();
+            boolean lastOfStage = i == steps.size() - 1 || steps.get(i + 1).choice().isClientLayout()
+                    || !steps.get(i + 1).layers().equals("conversion");
             if (endsLayer && lastOfStage) {
-                int layer = lastLayerOf(st.layers, net);
+                int layer = lastLayerOf(st.layers(), net);
                 if (layer >= 0 && acts[layer + 1].length == got.length) {
                     vsNet = 0;
                     for (int k = 0; k < got.length; k++) {
-                        vsNet = Math.max(vsNet, Math.abs(st.alphaOut * got[k] + st.betaOut - acts[layer + 1][k]));
+                        vsNet = Math.max(vsNet, Math.abs(st.pending().alpha() * got[k] + st.pending().beta() - acts[layer + 1][k]));
                     }
                 }
             }
             double headroom = maxSlot == 0 ? Double.POSITIVE_INFINITY
                     : chain.log2Modulus(e.level()) - 1 - Math.log(maxSlot * e.scale()) / Math.log(2);
-            out.add(new Entry(i, st.layers, st.describe(), e.level(), Math.log(e.scale()) / Math.log(2), err,
+            out.add(new Entry(i, st.layers(), st.describe(), e.level(), Math.log(e.scale()) / Math.log(2), err,
                     err == 0 ? Double.NEGATIVE_INFINITY : Math.log(err) / Math.log(2), vsNet, maxSlot, headroom));
         }
         return new PrecisionLedger(out);

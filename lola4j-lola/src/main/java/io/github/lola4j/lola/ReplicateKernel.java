@@ -11,7 +11,7 @@ final class ReplicateKernel extends ConversionKernel {
 
     private final int period;
     private final int fromCopies;
-    private final Representation.Stacked output;
+    private final StackedLayout output;
 
     /**
      * The conversion, if it applies.
@@ -25,10 +25,10 @@ final class ReplicateKernel extends ConversionKernel {
     static ReplicateKernel plan(Representation in, double alpha, double beta, int copies) {
         int period;
         int from;
-        if (in instanceof Representation.Dense d && d.ciphertexts() == 1) {
+        if (in instanceof DenseLayout d && d.ciphertexts() == 1) {
             period = nextPow2(d.size());
             from = 1;
-        } else if (in instanceof Representation.Stacked s && Integer.bitCount(s.period()) == 1) {
+        } else if (in instanceof StackedLayout s && Integer.bitCount(s.period()) == 1) {
             period = s.period();
             from = s.copies();
         } else {
@@ -45,7 +45,7 @@ final class ReplicateKernel extends ConversionKernel {
         super(in, alpha, beta);
         this.period = period;
         this.fromCopies = from;
-        this.output = new Representation.Stacked(in.size(), period, copies, in.slots());
+        this.output = new StackedLayout(in.size(), period, copies, in.slots());
     }
 
     @Override

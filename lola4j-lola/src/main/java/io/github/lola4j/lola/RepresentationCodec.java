@@ -37,21 +37,21 @@ final class RepresentationCodec {
     }
 
     static void write(DataOutputStream d, Representation r) throws IOException {
-        if (r instanceof Representation.Dense x) {
+        if (r instanceof DenseLayout x) {
             d.writeByte(DENSE);
             d.writeInt(x.size());
             d.writeInt(x.slots());
-        } else if (r instanceof Representation.Stacked x) {
+        } else if (r instanceof StackedLayout x) {
             d.writeByte(STACKED);
             d.writeInt(x.size());
             d.writeInt(x.period());
             d.writeInt(x.copies());
             d.writeInt(x.slots());
-        } else if (r instanceof Representation.Sparse x) {
+        } else if (r instanceof SparseLayout x) {
             d.writeByte(SPARSE);
             d.writeInt(x.size());
             d.writeInt(x.slots());
-        } else if (r instanceof Representation.Interleaved x) {
+        } else if (r instanceof InterleavedLayout x) {
             d.writeByte(INTERLEAVED);
             writeString(d, x.origin());
             d.writeInt(x.ciphertexts());
@@ -62,7 +62,7 @@ final class RepresentationCodec {
                 d.writeInt(x.ciphertext(i, 0));
                 d.writeInt(x.slot(i, 0));
             }
-        } else if (r instanceof Representation.Convolution x) {
+        } else if (r instanceof ConvolutionLayout x) {
             d.writeByte(CONVOLUTION);
             writeString(d, x.origin());
             d.writeInt(x.size());
@@ -81,7 +81,7 @@ final class RepresentationCodec {
                     }
                 }
             }
-        } else if (r instanceof Representation.Batch x) {
+        } else if (r instanceof BatchLayout x) {
             d.writeByte(BATCH);
             d.writeInt(x.features());
             d.writeInt(x.batch());
@@ -112,17 +112,17 @@ final class RepresentationCodec {
             switch (kind) {
                 case DENSE: {
                     int size = count(d.readInt(), 1, Math.min(limit, (long) slots * MAX_CIPHERTEXTS), "dense", "elements");
-                    return new Representation.Dense(size, slots(d.readInt(), slots));
+                    return new DenseLayout(size, slots(d.readInt(), slots));
                 }
                 case STACKED: {
                     // period * copies <= slots is checked by the constructor (no allocation).
                     int size = count(d.readInt(), 1, Math.min(limit, slots), "stacked", "elements");
-                    return new Representation.Stacked(size, d.readInt(), d.readInt(), slots(d.readInt(), slots));
+                    return new StackedLayout(size, d.readInt(), d.readInt(), slots(d.readInt(), slots));
                 }
                 case SPARSE: {
                     // One ciphertext per element.
                     int size = count(d.readInt(), 1, Math.min(limit, MAX_CIPHERTEXTS), "sparse", "elements");
-                    return new Representation.Sparse(size, slots(d.readInt(), slots));
+                    return new SparseLayout(size, slots(d.readInt(), slots));
                 }
                 case INTERLEAVED: {
                     String origin = readString(d);
@@ -141,7 +141,7 @@ final class RepresentationCodec {
                         ct[i] = d.readInt();
                         slot[i] = d.readInt();
                     }
-                    return new Representation.Interleaved(origin, cts, slots, ct, slot, Representation.Fill.values()[fill]);
+                    return new InterleavedLayout(origin, cts, slots, ct, slot, Representation.Fill.values()[fill]);
                 }
                 case CONVOLUTION: {
                     String origin = readString(d);
@@ -174,7 +174,7 @@ final class RepresentationCodec {
                         }
                         gather[k] = row;
                     }
-                    return new Representation.Convolution(origin, size, gather);
+                    return new ConvolutionLayout(origin, size, gather);
                 }
                 case BATCH: {
                     int features = count(d.readInt(), 1, MAX_CIPHERTEXTS, "batch", "features");
@@ -184,7 +184,7 @@ final class RepresentationCodec {
                         throw new IOException("representation batch: " + batch + " images of " + features
                                 + " features, expected 1 to " + s + " images and at most " + limit + " values");
                     }
-                    return new Representation.Batch(features, batch, s);
+                    return new BatchLayout(features, batch, s);
                 }
                 default:
                     throw new IOException("unknown representation kind " + kind + ", expected 1 to " + BATCH);

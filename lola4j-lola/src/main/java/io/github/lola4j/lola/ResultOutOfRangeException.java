@@ -10,7 +10,7 @@ import java.util.Locale;
  * <p>The range of a ciphertext at level l and scale &Delta; is |v| &le; Q_l / (2 &Delta;), Q_l
  * the product of its primes: beyond it the plaintext wraps around the modulus, so no value there
  * decrypts correctly. The compiler chose the primes so that on its calibration inputs every slot of
- * every step stays at least {@link LolaCompiler.Options#headroomBits()} bits below that range.
+ * every step stays at least {@link CompileOptions#headroomBits()} bits below that range.
  * A result decrypted under another secret key than the one that made the server's evaluation
  * keys, or corrupted on the way, decodes to values of about Q_l sqrt(N) / &Delta;: nearly every
  * slot is out of range ({@link #likelyWrongKey()}). A few slots out of range mean an overflow: an

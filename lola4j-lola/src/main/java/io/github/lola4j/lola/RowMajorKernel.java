@@ -13,7 +13,7 @@ final class RowMajorKernel extends Kernel {
     private final String label;
     private final WeightVector[] rows;
     private final double[] bias;
-    private final Representation.Sparse output;
+    private final SparseLayout output;
 
     /**
      * Plans the kernel.
@@ -53,7 +53,7 @@ final class RowMajorKernel extends Kernel {
         this.label = label;
         this.rows = rows;
         this.bias = bias;
-        this.output = new Representation.Sparse(rows.length, in.slots());
+        this.output = new SparseLayout(rows.length, in.slots());
     }
 
     @Override

@@ -65,7 +65,7 @@ final class ScalarConvolutionKernel extends Kernel {
                 }
             }
         }
-        Representation.Convolution rin = new Representation.Convolution("one ct per tap, " + positions + " positions",
+        ConvolutionLayout rin = new ConvolutionLayout("one ct per tap, " + positions + " positions",
                 in.size(), gather);
         int maps = g.outChannels();
         int[] ct = new int[maps * positions];
@@ -76,7 +76,7 @@ final class ScalarConvolutionKernel extends Kernel {
                 sl[m * positions + p] = p;
             }
         }
-        Representation rout = new Representation.Interleaved("one ct per map", maps, slots, ct, sl, Representation.Fill.ZERO);
+        Representation rout = new InterleavedLayout("one ct per map", maps, slots, ct, sl, Representation.Fill.ZERO);
         WeightVector[] bias = new WeightVector[maps];
         for (int m = 0; m < maps; m++) {
             if (conv.bias(m) != 0) {

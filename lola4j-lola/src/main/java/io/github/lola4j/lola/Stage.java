@@ -117,4 +117,21 @@ final class Stage {
         }
         return out;
     }
+
+    /**
+     * For each stage, the fewest levels it and the stages after it need: one per activation and
+     * per linear stage that is neither the identity nor a pooling (a sum of rotations needs none).
+     *
+     * @param stages the stages of a network
+     * @return {@code r[i]} for stage i, and {@code r[stages.size()] = 0}
+     */
+    static int[] minRemainingDepth(List<Stage> stages) {
+        int[] r = new int[stages.size() + 1];
+        for (int i = stages.size() - 1; i >= 0; i--) {
+            Stage s = stages.get(i);
+            int d = s.isLinear() && (s.map.isIdentity() || s.pool != null) ? 0 : 1;
+            r[i] = r[i + 1] + d;
+        }
+        return r;
+    }
 }

@@ -70,7 +70,7 @@ final class SumPoolKernel extends Kernel {
                 }
             }
         }
-        Representation rout = new Representation.Interleaved("window sums", in.ciphertexts(), slots, ct, sl,
+        Representation rout = new InterleavedLayout("window sums", in.ciphertexts(), slots, ct, sl,
                 Representation.Fill.GARBAGE);
         return new SumPoolKernel(in, alpha, beta, offsets, kh * kw, rout);
     }

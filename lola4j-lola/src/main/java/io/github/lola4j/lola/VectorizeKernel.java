@@ -50,7 +50,7 @@ final class VectorizeKernel extends ConversionKernel {
     private VectorizeKernel(Representation in, double alpha, double beta, int[] offsets) {
         super(in, alpha, beta);
         this.offsets = offsets;
-        this.output = new Representation.Dense(in.size(), in.slots());
+        this.output = new DenseLayout(in.size(), in.slots());
     }
 
     @Override

@@ -39,7 +39,7 @@ class CifarEndToEndTest {
         for (int i = 0; i < 100; i++) {
             cal.add(net.input(test, i));
         }
-        Plan plan = LolaCompiler.compile(net, LolaCompiler.Options.lowLatency().withCalibration(cal));
+        Plan plan = LolaCompiler.compile(net, CompileOptions.lowLatency().withCalibration(cal));
         assertEquals(128, plan.report().securityBits());
         int outCts = (16268 + plan.parameters().slots() - 1) / plan.parameters().slots();
         assertEquals(192 * outCts, plan.inputRepresentation().ciphertexts(), "the convolution representation, one per tap");
@@ -58,7 +58,7 @@ class CifarEndToEndTest {
             for (int i = 0; i < 3; i++) {
                 double[] x = net.input(test, 100 + i);
                 double[] plain = net.forward(x);
-                double[] scores = plan.decryptOutput(plan.evaluate(plan.encryptInput(x, pk, rnd), evk, par), sk);
+                double[] scores = plan.clientPlan().decryptOutput(plan.evaluate(plan.clientPlan().encryptInput(x, pk, rnd), evk, par), sk);
                 double worst = 0;
                 for (int k = 0; k < plain.length; k++) {
                     worst = Math.max(worst, Math.abs(plain[k] - scores[k]));

@@ -48,9 +48,9 @@ class ClientPlanTest {
         for (int i = 0; i < sample.count(); i++) {
             cal.add(net.input(sample, i));
         }
-        LolaCompiler.Options opt = LolaCompiler.Options.lowLatency().withCalibration(cal);
+        CompileOptions opt = CompileOptions.lowLatency().withCalibration(cal);
         plan = LolaCompiler.compile(net, opt);
-        densePlan = LolaCompiler.compile(net, opt.withInput(LolaCompiler.InputLayout.DENSE));
+        densePlan = LolaCompiler.compile(net, opt.withInput(InputLayout.DENSE));
         KeyGenerator kg = new KeyGenerator(plan.parameters(), RND);
         sk = kg.secretKey();
         evk = kg.evaluationKeys(sk, plan.keyRequirements());
@@ -74,7 +74,7 @@ class ClientPlanTest {
 
     @Test
     void roundTripKeepsEverythingTheClientNeeds() throws IOException {
-        List<Plan> plans = List.of(plan, densePlan, LolaCompiler.compile(net, LolaCompiler.Options.batch().withBatchSize(16)));
+        List<Plan> plans = List.of(plan, densePlan, LolaCompiler.compile(net, CompileOptions.batch().withBatchSize(16)));
         for (Plan p : plans) {
             ClientPlan c = p.clientPlan();
             ClientPlan back = roundTrip(c);
@@ -226,18 +226,18 @@ class ClientPlanTest {
         }
         assertTrue(largest > 100, "garbage without the check: " + Arrays.toString(raw));
 
-        Plan batch = LolaCompiler.compile(net, LolaCompiler.Options.batch().withBatchSize(16));
+        Plan batch = LolaCompiler.compile(net, CompileOptions.batch().withBatchSize(16));
         KeyGenerator kg = new KeyGenerator(batch.parameters(), RND);
         SecretKey bsk = kg.secretKey();
         EvaluationKeys bevk = kg.evaluationKeys(bsk, batch.keyRequirements());
         List<double[]> xs = List.of(net.input(sample, 0), net.input(sample, 1), net.input(sample, 2));
         EncryptedTensor by = batch.evaluate(batch.clientPlan().encryptBatch(xs, bsk, RND), bevk);
-        double[][] scores = batch.decryptBatch(by, bsk, 3);
+        double[][] scores = batch.clientPlan().decryptBatch(by, bsk, 3);
         for (int i = 0; i < 3; i++) {
             assertEquals(Tensor.argmax(net.forward(xs.get(i))), Tensor.argmax(scores[i]), "batch image " + i);
         }
         SecretKey bother = new KeyGenerator(batch.parameters(), RND).secretKey();
-        assertThrows(ResultOutOfRangeException.class, () -> batch.decryptBatch(by, bother, 3));
+        assertThrows(ResultOutOfRangeException.class, () -> batch.clientPlan().decryptBatch(by, bother, 3));
         assertEquals(3, batch.clientPlan().decryptBatchUnchecked(by, bother, 3).length);
     }
 

@@ -73,7 +73,7 @@ class CompilerTest {
     /** Compiles, checks the twin on every input and the encrypted run on some; returns the plan. */
     static Plan compileAndCheck(Network net, int encrypted) {
         List<double[]> cal = inputs(net, 16, 1);
-        Plan plan = LolaCompiler.compile(net, LolaCompiler.Options.lowLatency().withCalibration(cal));
+        Plan plan = LolaCompiler.compile(net, CompileOptions.lowLatency().withCalibration(cal));
         for (double[] x : inputs(net, 8, 2)) {
             double[] want = net.forward(x);
             double[] got = plan.evaluatePlain(x);
@@ -87,17 +87,17 @@ class CompilerTest {
             PublicKey pk = kg.publicKey(sk);
             EvaluationKeys evk = kg.evaluationKeys(sk, plan.keyRequirements());
             for (double[] x : inputs(net, encrypted, 3)) {
-                Plan.Trace t = plan.evaluateTrace(plan.encryptInput(x, pk, RND), evk, Parallelism.sequential());
+                Plan.Trace t = plan.evaluateTrace(plan.clientPlan().encryptInput(x, pk, RND), evk, Parallelism.sequential());
                 for (int s = 0; s < plan.steps().size(); s++) {
                     PlanStep st = plan.steps().get(s);
                     for (Ciphertext c : t.steps().get(s).ciphertexts()) {
-                        assertEquals(st.levelOut, c.level(), "simulated level after step " + s);
-                        assertEquals(st.scaleOut, c.scale(), 0.0, "simulated scale after step " + s);
+                        assertEquals(st.end().level(), c.level(), "simulated level after step " + s);
+                        assertEquals(st.end().scale(), c.scale(), 0.0, "simulated scale after step " + s);
                     }
                 }
                 assertEquals(plan.keyRequirements().rotations(), t.usedSteps(), "predicted rotation keys = keys used");
                 double[] want = net.forward(x);
-                double[] got = plan.decryptOutput(t.output(), sk);
+                double[] got = plan.clientPlan().decryptOutput(t.output(), sk);
                 double max = 0;
                 for (double v : want) {
                     max = Math.max(max, Math.abs(v));
@@ -145,11 +145,11 @@ class CompilerTest {
     void resultsAreBitIdenticalWhateverTheThreadCount() {
         Network n = net(Shape.of(1, 12, 12), 1.0, 19, conv(1, 4, 3, 1, 1, 1, 1, 1), Square.INSTANCE, Flatten.INSTANCE,
                 Dense.zeros(576, 10));
-        Plan plan = LolaCompiler.compile(n, LolaCompiler.Options.lowLatency().withCalibration(inputs(n, 4, 1)));
+        Plan plan = LolaCompiler.compile(n, CompileOptions.lowLatency().withCalibration(inputs(n, 4, 1)));
         KeyGenerator kg = new KeyGenerator(plan.parameters(), RND);
         SecretKey sk = kg.secretKey();
         EvaluationKeys evk = kg.evaluationKeys(sk, plan.keyRequirements());
-        EncryptedTensor x = plan.encryptInput(inputs(n, 1, 9).get(0), kg.publicKey(sk), RND);
+        EncryptedTensor x = plan.clientPlan().encryptInput(inputs(n, 1, 9).get(0), kg.publicKey(sk), RND);
         EncryptedTensor one = plan.evaluate(x, evk, Parallelism.sequential());
         java.util.concurrent.ForkJoinPool pool = new java.util.concurrent.ForkJoinPool(3);
         try {
@@ -167,31 +167,31 @@ class CompilerTest {
     @Test
     void batchModeEvaluatesOneImagePerSlot() {
         Network mlp = net(Shape.of(12), 1.0, 20, Dense.zeros(12, 8), Square.INSTANCE, Dense.zeros(8, 3));
-        Plan plan = LolaCompiler.compile(mlp, LolaCompiler.Options.batch().withBatchSize(100)
+        Plan plan = LolaCompiler.compile(mlp, CompileOptions.batch().withBatchSize(100)
                 .withCalibration(inputs(mlp, 8, 1)).withRingDegrees(8192));
         assertTrue(plan.isBatch());
         assertEquals(100, plan.batchSize());
-        assertEquals(new Representation.Batch(12, 100, 4096), plan.inputRepresentation());
+        assertEquals(new BatchLayout(12, 100, 4096), plan.inputRepresentation());
         assertEquals(0, plan.operations().keySwitchRotations(), "batch mode never rotates");
         KeyGenerator kg = new KeyGenerator(plan.parameters(), RND);
         SecretKey sk = kg.secretKey();
         EvaluationKeys evk = kg.evaluationKeys(sk, plan.keyRequirements());
         List<double[]> images = inputs(mlp, 70, 4);
-        double[][] scores = plan.decryptBatch(plan.evaluate(plan.encryptBatch(images, kg.publicKey(sk), RND), evk), sk, 70);
+        double[][] scores = plan.clientPlan().decryptBatch(plan.evaluate(plan.clientPlan().encryptBatch(images, kg.publicKey(sk), RND), evk), sk, 70);
         for (int b = 0; b < 70; b++) {
             double[] want = mlp.forward(images.get(b));
             for (int i = 0; i < want.length; i++) {
                 assertEquals(want[i], scores[b][i], 1e-4, "image " + b + " (slot " + b + ") score " + i);
             }
         }
-        assertThrows(IllegalArgumentException.class, () -> plan.encryptInput(images.get(0), kg.publicKey(sk), RND));
-        assertThrows(IllegalArgumentException.class, () -> plan.encryptBatch(inputs(mlp, 101, 5), kg.publicKey(sk), RND));
+        assertThrows(IllegalArgumentException.class, () -> plan.clientPlan().encryptInput(images.get(0), kg.publicKey(sk), RND));
+        assertThrows(IllegalArgumentException.class, () -> plan.clientPlan().encryptBatch(inputs(mlp, 101, 5), kg.publicKey(sk), RND));
     }
 
     @Test
     void aMaskedOutputRevealsOnlyTheScores() {
         Network mlp = net(Shape.of(64), 1.0, 22, Dense.zeros(64, 32), Square.INSTANCE, Dense.zeros(32, 5));
-        LolaCompiler.Options o = LolaCompiler.Options.lowLatency().withCalibration(inputs(mlp, 8, 1));
+        CompileOptions o = CompileOptions.lowLatency().withCalibration(inputs(mlp, 8, 1));
         Plan open = LolaCompiler.compile(mlp, o);
         Plan masked = LolaCompiler.compile(mlp, o.withMaskedOutput());
         assertEquals(open.depth() + 1, masked.depth(), "the mask costs one level");
@@ -199,9 +199,9 @@ class CompilerTest {
         SecretKey sk = kg.secretKey();
         EvaluationKeys evk = kg.evaluationKeys(sk, masked.keyRequirements());
         double[] x = inputs(mlp, 1, 2).get(0);
-        EncryptedTensor y = masked.evaluate(masked.encryptInput(x, kg.publicKey(sk), RND), evk);
+        EncryptedTensor y = masked.evaluate(masked.clientPlan().encryptInput(x, kg.publicKey(sk), RND), evk);
         double[] want = mlp.forward(x);
-        double[] got = masked.decryptOutput(y, sk);
+        double[] got = masked.clientPlan().decryptOutput(y, sk);
         for (int i = 0; i < want.length; i++) {
             assertEquals(want[i], got[i], 1e-3);
         }
@@ -224,7 +224,7 @@ class CompilerTest {
     @Test
     void aMissingRotationKeyIsNamed() {
         Network mlp = net(Shape.of(16), 1.0, 15, Dense.zeros(16, 8), Square.INSTANCE, Dense.zeros(8, 4));
-        Plan plan = LolaCompiler.compile(mlp, LolaCompiler.Options.lowLatency());
+        Plan plan = LolaCompiler.compile(mlp, CompileOptions.lowLatency());
         int missing = plan.keyRequirements().rotations().iterator().next();
         KeyGenerator kg = new KeyGenerator(plan.parameters(), RND);
         SecretKey sk = kg.secretKey();
@@ -232,7 +232,7 @@ class CompilerTest {
         List<GaloisKey> some = new ArrayList<>(all.galoisKeys().values());
         some.removeIf(k -> k.galoisElement() == plan.parameters().galoisElementForRotation(missing));
         EvaluationKeys partial = new EvaluationKeys(plan.parameters(), all.relinearizationKey(), some);
-        EncryptedTensor x = plan.encryptInput(new double[16], kg.publicKey(sk), RND);
+        EncryptedTensor x = plan.clientPlan().encryptInput(new double[16], kg.publicKey(sk), RND);
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> plan.evaluate(x, partial));
         assertTrue(e.getMessage().contains("rotation by " + missing), e.getMessage());
         EvaluationKeys noRelin = new EvaluationKeys(plan.parameters(), null, all.galoisKeys().values());
@@ -248,7 +248,7 @@ class CompilerTest {
         }
         Network deep = net(Shape.of(8), 0.5, 16, layers.toArray(new Layer[0]));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> LolaCompiler.compile(deep, LolaCompiler.Options.lowLatency().withRingDegrees(8192)));
+                () -> LolaCompiler.compile(deep, CompileOptions.lowLatency().withRingDegrees(8192)));
         assertTrue(e.getMessage().startsWith("depth:") && e.getMessage().contains("layer"), e.getMessage());
     }
 
@@ -256,7 +256,7 @@ class CompilerTest {
     void valuesTooLargeAreRefused() {
         Network huge = net(Shape.of(8), 1e14, 17, Dense.zeros(8, 4));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> LolaCompiler.compile(huge, LolaCompiler.Options.lowLatency()));
+                () -> LolaCompiler.compile(huge, CompileOptions.lowLatency()));
         assertTrue(e.getMessage().startsWith("range:") && e.getMessage().contains("dense 8->4"), e.getMessage());
     }
 
@@ -264,7 +264,7 @@ class CompilerTest {
     void inputsThatDoNotFitAreRefused() {
         Network big = net(Shape.of(1, 128, 128), 1.0, 18, Flatten.INSTANCE, Dense.zeros(16384, 2));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LolaCompiler.compile(big,
-                LolaCompiler.Options.lowLatency().withRingDegrees(8192).withMaxInputCiphertexts(1)));
+                CompileOptions.lowLatency().withRingDegrees(8192).withMaxInputCiphertexts(1)));
         assertTrue(e.getMessage().startsWith("slots:") && e.getMessage().contains("dense 16384->2"), e.getMessage());
     }
 }

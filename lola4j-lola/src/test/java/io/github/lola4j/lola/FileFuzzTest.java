@@ -68,16 +68,16 @@ class FileFuzzTest {
     @BeforeAll
     static void compile() throws IOException {
         // N = 8192, the smallest ring degree the built-in cost model (which Plan.read uses) times.
-        LolaCompiler.Options options = LolaCompiler.Options.lowLatency().withRingDegrees(8192);
+        CompileOptions options = CompileOptions.lowLatency().withRingDegrees(8192);
         Network dense = CompilerTest.net(Shape.of(32), 1.0, 21, Dense.zeros(32, 16), Square.INSTANCE, Dense.zeros(16, 4));
         // The dense input layout: a small body (a gather layout of 32 inputs fills a megabyte of
         // slot maps, which the convolution net's plan covers).
-        densePlan = LolaCompiler.compile(dense, options.withInput(LolaCompiler.InputLayout.DENSE)
+        densePlan = LolaCompiler.compile(dense, options.withInput(InputLayout.DENSE)
                 .withCalibration(CompilerTest.inputs(dense, 8, 1)));
         Network conv = CompilerTest.net(Shape.of(1, 8, 8), 1.0, 22, Conv2d.zeros(new Conv2d.Geometry(1, 2, 3, 3, 1, 1, 0, 0, 0, 0)),
                 Square.INSTANCE, Flatten.INSTANCE, Dense.zeros(72, 3));
         convPlan = LolaCompiler.compile(conv, options.withCalibration(CompilerTest.inputs(conv, 8, 1)));
-        batchPlan = LolaCompiler.compile(dense, LolaCompiler.Options.batch().withRingDegrees(8192).withBatchSize(16)
+        batchPlan = LolaCompiler.compile(dense, CompileOptions.batch().withRingDegrees(8192).withBatchSize(16)
                 .withCalibration(CompilerTest.inputs(dense, 8, 1)));
         densePlanFile = planBytes(densePlan);
         convPlanFile = planBytes(convPlan);

@@ -41,7 +41,7 @@ class KernelTest {
         for (int partials : new int[] {1, 2, 8}) {
             GatherKernel k = GatherKernel.plan("conv", m, S, partials);
             assertEquals(Math.max(1, (18 + partials - 1) / partials), k.input().ciphertexts(), "taps per partial");
-            assertEquals(new Representation.Stacked(108, 128, 8, S), k.output(), "stacked with period 128, 8 copies");
+            assertEquals(new StackedLayout(108, 128, 8, S), k.output(), "stacked with period 128, 8 copies");
             double[] x = values(in.size());
             LolaTestSupport.check(LolaTestSupport.run(k, x), m.apply(x), TWIN, 1e-4);
         }
@@ -61,7 +61,7 @@ class KernelTest {
         assertEquals(100, run.counts().total(OpCounts.Op.CONST_PRODUCT), "maps x taps constant products");
         VectorizeKernel v = VectorizeKernel.plan(k.output(), 1, 0);
         assertNotNull(v);
-        assertEquals(new Representation.Dense(100, S), v.output());
+        assertEquals(new DenseLayout(100, S), v.output());
         LolaTestSupport.Run vr = LolaTestSupport.run(v, want);
         LolaTestSupport.check(vr, want, TWIN, 1e-4);
         assertEquals(3, vr.counts().total(OpCounts.Op.ROTATION), "one rotation per map after the first");
@@ -76,9 +76,9 @@ class KernelTest {
             perm[i] = (i * 37 + 11) % S;
         }
         Representation[] inputs = {
-            new Representation.Dense(100, S),
-            new Representation.Stacked(100, 128, 8, S),
-            new Representation.Interleaved("scattered", 1, S, zero, perm, Representation.Fill.GARBAGE),
+            new DenseLayout(100, S),
+            new StackedLayout(100, 128, 8, S),
+            new InterleavedLayout("scattered", 1, S, zero, perm, Representation.Fill.GARBAGE),
         };
         Placement[] outs = {Placement.stacked(30, 32, S), Placement.blocked(30, 4, S), Placement.compact(30, 32, 4, S),
             Placement.compact(30, 32, 1, S), Placement.dense(30, S)};
@@ -94,18 +94,18 @@ class KernelTest {
     @Test
     void diagonalDiagonalCountsReachTheStructuredOptimum() {
         AffineMap m = dense(100, 30);
-        Representation stacked = new Representation.Stacked(100, 128, 8, S);
+        Representation stacked = new StackedLayout(100, 128, 8, S);
         // Period-128 input, period-32 output: 32 diagonals; 8 blocks of 4 rows: 4 diagonals.
         assertEquals(32, DiagonalKernel.plan("d", m, stacked, 1, 0, Placement.stacked(30, 32, S), 0.5, 0, 4096).diagonals());
         assertEquals(4, DiagonalKernel.plan("d", m, stacked, 1, 0, Placement.blocked(30, 8, S), 0.5, 0, 4096).diagonals());
-        assertNull(DiagonalKernel.plan("d", m, new Representation.Dense(100, S), 1, 0, Placement.dense(30, S), 0.5, 0, 10),
+        assertNull(DiagonalKernel.plan("d", m, new DenseLayout(100, S), 1, 0, Placement.dense(30, S), 0.5, 0, 10),
                 "more diagonals than the limit gives up");
     }
 
     @Test
     void columnMajorOnASparseInputNeedsNoRotation() {
         AffineMap m = dense(20, 30);
-        DiagonalKernel k = DiagonalKernel.plan("dense", m, new Representation.Sparse(20, S), 1, 0, Placement.dense(30, S), 0.5, 0,
+        DiagonalKernel k = DiagonalKernel.plan("dense", m, new SparseLayout(20, S), 1, 0, Placement.dense(30, S), 0.5, 0,
                 4096);
         assertEquals("column-major", k.kind());
         double[] x = values(20);
@@ -118,12 +118,12 @@ class KernelTest {
     @Test
     void severalInputAndOutputCiphertexts() {
         AffineMap wide = dense(1500, 40);
-        DiagonalKernel k = DiagonalKernel.plan("wide", wide, new Representation.Dense(1500, S), 1, 0, Placement.blocked(40, 4, S),
+        DiagonalKernel k = DiagonalKernel.plan("wide", wide, new DenseLayout(1500, S), 1, 0, Placement.blocked(40, 4, S),
                 0.5, 0, 4096);
         double[] x = values(1500);
         LolaTestSupport.check(LolaTestSupport.run(k, x), wide.apply(x), TWIN, 1e-3);
         AffineMap tall = dense(60, 1500);
-        DiagonalKernel t = DiagonalKernel.plan("tall", tall, new Representation.Stacked(60, 64, 16, S), 1, 0,
+        DiagonalKernel t = DiagonalKernel.plan("tall", tall, new StackedLayout(60, 64, 16, S), 1, 0,
                 Placement.dense(1500, S), 0.5, 0, 4096);
         assertEquals(2, t.output().ciphertexts());
         double[] y = values(60);
@@ -133,8 +133,8 @@ class KernelTest {
     @Test
     void rowMajorGivesASparseOutput() {
         AffineMap m = dense(100, 6);
-        RowMajorKernel k = RowMajorKernel.plan("dense", m, new Representation.Dense(100, S), 1, 0);
-        assertEquals(new Representation.Sparse(6, S), k.output());
+        RowMajorKernel k = RowMajorKernel.plan("dense", m, new DenseLayout(100, S), 1, 0);
+        assertEquals(new SparseLayout(6, S), k.output());
         double[] x = values(100);
         LolaTestSupport.Run run = LolaTestSupport.run(k, x);
         LolaTestSupport.check(run, m.apply(x), TWIN, 1e-4);
@@ -145,7 +145,7 @@ class KernelTest {
     void loLasStackedPackedDenseInterleaveChain() {
         AffineMap m = dense(100, 30);
         double[] x = values(100);
-        ReplicateKernel rep = ReplicateKernel.plan(new Representation.Dense(100, S), 1, 0, 8);
+        ReplicateKernel rep = ReplicateKernel.plan(new DenseLayout(100, S), 1, 0, 8);
         assertNotNull(rep);
         LolaTestSupport.Run rr = LolaTestSupport.run(rep, x);
         LolaTestSupport.check(rr, x, TWIN, 1e-4);
@@ -173,7 +173,7 @@ class KernelTest {
     void sumPoolingByRotationsUsesNoLevel() {
         Shape in = Shape.of(2, 8, 8);
         AvgPool pool = AvgPool.of(2, 2, 2, 2);
-        SumPoolKernel k = SumPoolKernel.plan(pool, in, new Representation.Dense(128, S), 1, 0);
+        SumPoolKernel k = SumPoolKernel.plan(pool, in, new DenseLayout(128, S), 1, 0);
         assertNotNull(k);
         double[] x = values(128);
         LolaTestSupport.Run run = LolaTestSupport.run(k, x);
@@ -187,13 +187,13 @@ class KernelTest {
         }
         perm[0] = 1;
         perm[1] = 0;
-        assertNull(SumPoolKernel.plan(pool, in, new Representation.Interleaved("p", 1, S, zero, perm, Representation.Fill.ZERO),
+        assertNull(SumPoolKernel.plan(pool, in, new InterleavedLayout("p", 1, S, zero, perm, Representation.Fill.ZERO),
                 1, 0), "windows at irregular offsets");
     }
 
     @Test
     void activationsFoldPendingFactors() {
-        Representation in = new Representation.Dense(50, S);
+        Representation in = new DenseLayout(50, S);
         double[] x = values(50);
         ActivationKernel sq = new ActivationKernel("square", in, 1, 0, 1, 0, 0);
         double[] want = new double[50];
@@ -215,7 +215,7 @@ class KernelTest {
     @Test
     void batchLinearComputesEveryImageAtOnce() {
         AffineMap m = dense(20, 6);
-        Representation.Batch in = new Representation.Batch(20, 50, S);
+        BatchLayout in = new BatchLayout(20, 50, S);
         BatchLinearKernel k = new BatchLinearKernel("dense", m, in, 1, 0);
         double[][] images = new double[50][];
         double[] all = new double[20 * 50];
@@ -244,7 +244,7 @@ class KernelTest {
         int features = 12;
         int images = 30;
         AffineMap m = dense(features, 5);
-        Representation.Batch in = new Representation.Batch(features, images, S);
+        BatchLayout in = new BatchLayout(features, images, S);
         ActivationKernel sq = new ActivationKernel("square", in, 1, 0, 1, 0, 0, true);
         BatchLinearKernel lin = new BatchLinearKernel("dense", m, in, sq.outAlpha(), sq.outBeta(), true);
         ActivationKernel usual = new ActivationKernel("square", in, 1, 0, 1, 0, 0);

@@ -43,7 +43,7 @@ class LolaScheduleTest {
                 assertEquals(want[k], got[k], 1e-9, "the authors' schedule computes the network");
             }
         }
-        Plan ours = LolaCompiler.compile(net, LolaCompiler.Options.lowLatency()
+        Plan ours = LolaCompiler.compile(net, CompileOptions.lowLatency()
                 .withCalibration(List.of(net.input(sample, 0), net.input(sample, 1))));
         assertTrue(ours.operations().keySwitchRotations() * 10 < ops.keySwitchRotations(),
                 "ours: " + ours.operations().keySwitchRotations() + " rotations, the authors' " + ops.keySwitchRotations());

@@ -43,12 +43,12 @@ class MnistEndToEndTest {
     }
 
     /** The compile options the CLI uses: ranges calibrated on 256 training images. */
-    static LolaCompiler.Options options(Network net) {
+    static CompileOptions options(Network net) {
         List<double[]> cal = new ArrayList<>();
         for (int i = 0; i < 256; i++) {
             cal.add(net.input(train, i * 233));
         }
-        return LolaCompiler.Options.lowLatency().withCalibration(cal);
+        return CompileOptions.lowLatency().withCalibration(cal);
     }
 
     /** The client's keys for a plan: secret, public, and exactly the evaluation keys it needs. */
@@ -66,13 +66,13 @@ class MnistEndToEndTest {
     }
 
     private static void agree(String model, int count, double maxError) throws Exception {
-        agree(model, LolaCompiler.InputLayout.ANY, count, maxError);
+        agree(model, InputLayout.ANY, count, maxError);
     }
 
-    private static void agree(String model, LolaCompiler.InputLayout input, int count, double maxError) throws Exception {
+    private static void agree(String model, InputLayout input, int count, double maxError) throws Exception {
         Network net = ModelRegistry.load(model);
         Plan plan = LolaCompiler.compile(net, options(net).withInput(input));
-        if (input == LolaCompiler.InputLayout.DENSE) {
+        if (input == InputLayout.DENSE) {
             assertEquals(1, plan.inputRepresentation().ciphertexts(), "LoLa-Dense: the image in one ciphertext");
         }
         assertEquals(128, plan.report().securityBits());
@@ -86,7 +86,7 @@ class MnistEndToEndTest {
             for (int i = 0; i < count; i++) {
                 double[] x = net.input(test, i);
                 double[] plain = net.forward(x);
-                double[] scores = plan.decryptOutput(plan.evaluate(plan.encryptInput(x, keys.pk, rnd), keys.evk, par), keys.sk);
+                double[] scores = plan.clientPlan().decryptOutput(plan.evaluate(plan.clientPlan().encryptInput(x, keys.pk, rnd), keys.evk, par), keys.sk);
                 for (int k = 0; k < plain.length; k++) {
                     worst = Math.max(worst, Math.abs(plain[k] - scores[k]));
                 }
@@ -114,7 +114,7 @@ class MnistEndToEndTest {
     /** LoLa-Dense: the client sends the plain image in one ciphertext, the server lays it out. */
     @Test
     void lolaDenseAgreesOnTwentyImages() throws Exception {
-        agree("lola", LolaCompiler.InputLayout.DENSE, 20, 0.01);
+        agree("lola", InputLayout.DENSE, 20, 0.01);
     }
 
     /**
@@ -130,7 +130,7 @@ class MnistEndToEndTest {
 
     private static void batchAgree(String model, int batchSize, int offset, int count, double maxError) throws Exception {
         Network net = ModelRegistry.load(model);
-        LolaCompiler.Options opt = LolaCompiler.Options.batch().withCalibration(options(net).calibration());
+        CompileOptions opt = CompileOptions.batch().withCalibration(options(net).calibration());
         Plan plan = LolaCompiler.compile(net, batchSize > 0 ? opt.withBatchSize(batchSize) : opt);
         assertTrue(plan.isBatch());
         int per = plan.batchSize();
@@ -148,7 +148,7 @@ class MnistEndToEndTest {
                 for (int b = 0; b < m; b++) {
                     xs.add(net.input(test, offset + k + b));
                 }
-                double[][] scores = plan.decryptBatch(plan.evaluate(plan.encryptBatch(xs, keys.pk, rnd), keys.evk, par), keys.sk, m);
+                double[][] scores = plan.clientPlan().decryptBatch(plan.evaluate(plan.clientPlan().encryptBatch(xs, keys.pk, rnd), keys.evk, par), keys.sk, m);
                 evaluations++;
                 assertEquals(m, scores.length);
                 for (int b = 0; b < m; b++) {

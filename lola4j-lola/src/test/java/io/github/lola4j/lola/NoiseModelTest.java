@@ -27,11 +27,11 @@ class NoiseModelTest {
 
     private static final SecureRandom RND = new SecureRandom();
 
-    private static void check(String model, LolaCompiler.Options base, int images) throws IOException {
+    private static void check(String model, CompileOptions base, int images) throws IOException {
         check(model, base, images, Mnist.embeddedSample(), 100);
     }
 
-    private static void check(String model, LolaCompiler.Options base, int images, LabeledImages sample, double maxRatio)
+    private static void check(String model, CompileOptions base, int images, LabeledImages sample, double maxRatio)
             throws IOException {
         Network net = ModelRegistry.load(model);
         List<double[]> cal = new ArrayList<>();
@@ -48,7 +48,7 @@ class NoiseModelTest {
         for (int i = 0; i < images; i++) {
             double[] x = net.input(sample, i);
             double[] plain = net.forward(x);
-            double[] got = plan.decryptOutput(plan.evaluate(plan.encryptInput(x, pk, RND), evk), sk);
+            double[] got = plan.clientPlan().decryptOutput(plan.evaluate(plan.clientPlan().encryptInput(x, pk, RND), evk), sk);
             for (int k = 0; k < plain.length; k++) {
                 measured = Math.max(measured, Math.abs(got[k] - plain[k]));
             }
@@ -114,24 +114,24 @@ class NoiseModelTest {
 
     @Test
     void lolaSmall() throws IOException {
-        check("lola-small", LolaCompiler.Options.lowLatency(), 4);
+        check("lola-small", CompileOptions.lowLatency(), 4);
     }
 
     @Test
     void lola() throws IOException {
-        check("lola", LolaCompiler.Options.lowLatency(), 3);
+        check("lola", CompileOptions.lowLatency(), 3);
     }
 
     /** The CIFAR-10 network: 16,384 diagonals and 158 rotation keys at N = 8192 (slow: 6 GiB, minutes). */
     @org.junit.jupiter.api.Tag("slow")
     @Test
     void lolaCifar() throws IOException {
-        check("lola-cifar", LolaCompiler.Options.lowLatency(), 3,
+        check("lola-cifar", CompileOptions.lowLatency(), 3,
                 io.github.lola4j.data.Cifar10.loadTestSet(java.nio.file.Path.of("../shared/data/cifar10")), 100);
     }
 
     @Test
     void lolaDense() throws IOException {
-        check("lola", LolaCompiler.Options.lowLatency().withInput(LolaCompiler.InputLayout.DENSE), 2);
+        check("lola", CompileOptions.lowLatency().withInput(InputLayout.DENSE), 2);
     }
 }

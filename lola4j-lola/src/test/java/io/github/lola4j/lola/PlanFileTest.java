@@ -25,7 +25,7 @@ class PlanFileTest {
     @BeforeAll
     static void compile() throws IOException {
         Network net = CompilerTest.net(Shape.of(32), 1.0, 21, Dense.zeros(32, 16), Square.INSTANCE, Dense.zeros(16, 4));
-        plan = LolaCompiler.compile(net, LolaCompiler.Options.lowLatency().withCalibration(CompilerTest.inputs(net, 8, 1)));
+        plan = LolaCompiler.compile(net, CompileOptions.lowLatency().withCalibration(CompilerTest.inputs(net, 8, 1)));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         plan.write(out);
         bytes = out.toByteArray();

@@ -36,10 +36,10 @@ class PlanInputTest {
     static void setUp() {
         Network net = CompilerTest.net(Shape.of(1, 4, 4), 1.0, 31, io.github.lola4j.nn.Flatten.INSTANCE, Dense.zeros(16, 8),
                 Square.INSTANCE, Dense.zeros(8, 3));
-        plan = LolaCompiler.compile(net, LolaCompiler.Options.lowLatency().withCalibration(CompilerTest.inputs(net, 4, 1)));
+        plan = LolaCompiler.compile(net, CompileOptions.lowLatency().withCalibration(CompilerTest.inputs(net, 4, 1)));
         Network net2 = CompilerTest.net(Shape.of(1, 4, 4), 1.0, 32, io.github.lola4j.nn.Flatten.INSTANCE, Dense.zeros(16, 8),
                 Square.INSTANCE, Dense.zeros(8, 3));
-        other = LolaCompiler.compile(net2, LolaCompiler.Options.lowLatency().withCalibration(CompilerTest.inputs(net2, 4, 1)));
+        other = LolaCompiler.compile(net2, CompileOptions.lowLatency().withCalibration(CompilerTest.inputs(net2, 4, 1)));
         KeyGenerator kg = new KeyGenerator(plan.parameters(), RND);
         sk = kg.secretKey();
         pk = kg.publicKey(sk);
@@ -53,13 +53,13 @@ class PlanInputTest {
 
     @Test
     void wrongShapesAndValuesAreRefused() {
-        refused(() -> plan.encryptInput(new double[15], pk, RND), "takes 16 values");
+        refused(() -> plan.clientPlan().encryptInput(new double[15], pk, RND), "takes 16 values");
         double[] nan = new double[16];
         nan[3] = Double.NaN;
-        refused(() -> plan.encryptInput(nan, pk, RND), "value 3 is NaN");
+        refused(() -> plan.clientPlan().encryptInput(nan, pk, RND), "value 3 is NaN");
         double[] inf = new double[16];
         inf[0] = Double.POSITIVE_INFINITY;
-        refused(() -> plan.encryptInput(inf, sk, RND), "value 0 is Infinity");
+        refused(() -> plan.clientPlan().encryptInput(inf, sk, RND), "value 0 is Infinity");
         refused(() -> plan.encryptInput(Tensor.zeros(Shape.of(16)), pk, RND), "takes 1x4x4");
         refused(() -> plan.evaluatePlain(new double[17]), "takes 16 values");
     }
@@ -68,11 +68,11 @@ class PlanInputTest {
     void tensorsOfAnotherPlanAreRefused() {
         KeyGenerator kg = new KeyGenerator(other.parameters(), RND);
         SecretKey sk2 = kg.secretKey();
-        EncryptedTensor foreign = other.encryptInput(new double[16], kg.publicKey(sk2), RND);
+        EncryptedTensor foreign = other.clientPlan().encryptInput(new double[16], kg.publicKey(sk2), RND);
         refused(() -> plan.evaluate(foreign, evk), "another plan");
-        EncryptedTensor mine = plan.encryptInput(new double[16], pk, RND);
+        EncryptedTensor mine = plan.clientPlan().encryptInput(new double[16], pk, RND);
         EncryptedTensor y = plan.evaluate(mine, evk);
-        refused(() -> other.decryptOutput(y, sk2), "another plan");
+        refused(() -> other.clientPlan().decryptOutput(y, sk2), "another plan");
     }
 
     @Test
@@ -90,14 +90,14 @@ class PlanInputTest {
         }
         EncryptedTensor forged = new EncryptedTensor(plan.inputRepresentation(), cts, plan.fingerprint());
         refused(() -> plan.evaluate(forged, evk), "other parameters");
-        refused(() -> plan.encryptInput(new double[16], kg.publicKey(s2), RND), "other parameters");
+        refused(() -> plan.clientPlan().encryptInput(new double[16], kg.publicKey(s2), RND), "other parameters");
         EvaluationKeys foreignKeys = kg.evaluationKeys(s2, io.github.lola4j.ckks.KeyRequirements.relinearization());
-        refused(() -> plan.evaluate(plan.encryptInput(new double[16], pk, RND), foreignKeys), "other parameters");
+        refused(() -> plan.evaluate(plan.clientPlan().encryptInput(new double[16], pk, RND), foreignKeys), "other parameters");
     }
 
     @Test
     void anEvaluatedTensorIsNotAnInput() {
-        EncryptedTensor y = plan.evaluate(plan.encryptInput(new double[16], pk, RND), evk);
+        EncryptedTensor y = plan.evaluate(plan.clientPlan().encryptInput(new double[16], pk, RND), evk);
         refused(() -> plan.evaluate(y, evk), "expected");
     }
 }

@@ -16,7 +16,7 @@ class PlanMemoryTest {
 
     private static Plan compile(String model) throws Exception {
         Network net = ModelRegistry.load(model);
-        return LolaCompiler.compile(net, LolaCompiler.Options.lowLatency());
+        return LolaCompiler.compile(net, CompileOptions.lowLatency());
     }
 
     @Test

@@ -43,8 +43,8 @@ class RepresentationTest {
 
     @Test
     void denseOverOneAndSeveralCiphertexts() {
-        roundTrip(new Representation.Dense(845, 4096));
-        Representation.Dense d = new Representation.Dense(9000, 4096);
+        roundTrip(new DenseLayout(845, 4096));
+        DenseLayout d = new DenseLayout(9000, 4096);
         assertEquals(3, d.ciphertexts());
         assertEquals(2, d.ciphertext(8192, 0));
         assertEquals(0, d.slot(8192, 0));
@@ -53,17 +53,17 @@ class RepresentationTest {
 
     @Test
     void stackedCopiesEveryPeriod() {
-        Representation.Stacked s = new Representation.Stacked(845, 1024, 4, 4096);
+        StackedLayout s = new StackedLayout(845, 1024, 4, 4096);
         assertEquals(4, s.copies(7));
         assertEquals(2048 + 7, s.slot(7, 2));
         roundTrip(s);
-        assertThrows(IllegalArgumentException.class, () -> new Representation.Stacked(845, 1024, 5, 4096));
-        assertThrows(IllegalArgumentException.class, () -> new Representation.Stacked(1025, 1024, 2, 4096));
+        assertThrows(IllegalArgumentException.class, () -> new StackedLayout(845, 1024, 5, 4096));
+        assertThrows(IllegalArgumentException.class, () -> new StackedLayout(1025, 1024, 2, 4096));
     }
 
     @Test
     void sparseFillsEveryCiphertextSlot() {
-        Representation.Sparse s = new Representation.Sparse(10, 64);
+        SparseLayout s = new SparseLayout(10, 64);
         assertEquals(10, s.ciphertexts());
         assertEquals(64, s.copies(3));
         roundTrip(s);
@@ -73,16 +73,16 @@ class RepresentationTest {
     void interleavedIsAnExplicitPermutation() {
         int[] ct = {0, 1, 0, 1};
         int[] sl = {5, 5, 7, 0};
-        Representation.Interleaved r = new Representation.Interleaved("test", 2, 8, ct, sl, Representation.Fill.GARBAGE);
+        InterleavedLayout r = new InterleavedLayout("test", 2, 8, ct, sl, Representation.Fill.GARBAGE);
         roundTrip(r);
         assertEquals(Representation.Fill.GARBAGE, r.fill());
-        assertEquals(r, new Representation.Interleaved("other origin", 2, 8, ct, sl, Representation.Fill.GARBAGE));
+        assertEquals(r, new InterleavedLayout("other origin", 2, 8, ct, sl, Representation.Fill.GARBAGE));
         assertNotEquals(r, r.withFill(Representation.Fill.ZERO));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new Representation.Interleaved("x", 2, 8, new int[] {0, 0}, new int[] {3, 3}, Representation.Fill.ZERO));
+                () -> new InterleavedLayout("x", 2, 8, new int[] {0, 0}, new int[] {3, 3}, Representation.Fill.ZERO));
         assertTrue(e.getMessage().contains("shares slot 3"), e.getMessage());
         assertThrows(IllegalArgumentException.class,
-                () -> new Representation.Interleaved("x", 1, 8, new int[] {0}, new int[] {8}, Representation.Fill.ZERO));
+                () -> new InterleavedLayout("x", 1, 8, new int[] {0}, new int[] {8}, Representation.Fill.ZERO));
     }
 
     @Test
@@ -95,7 +95,7 @@ class RepresentationTest {
         g[0][5] = 1;
         g[1][0] = 4;
         g[2][9] = 0;
-        Representation.Convolution c = new Representation.Convolution("test", 6, g);
+        ConvolutionLayout c = new ConvolutionLayout("test", 6, g);
         assertEquals(2, c.copies(4));
         assertEquals(0, c.copies(2), "an element no output reads has no copy");
         double[] v = {1, 2, 3, 4, 5, 6};
@@ -107,17 +107,17 @@ class RepresentationTest {
         double[] back = c.unpack(s);
         assertEquals(5, back[4], 0);
         assertEquals(0, back[2], 0);
-        assertThrows(IllegalArgumentException.class, () -> new Representation.Convolution("x", 2, new int[][] {{0, 5, -1, -1}}));
+        assertThrows(IllegalArgumentException.class, () -> new ConvolutionLayout("x", 2, new int[][] {{0, 5, -1, -1}}));
     }
 
     @Test
     void batchPutsImageBInSlotB() {
-        Representation.Batch b = new Representation.Batch(7, 100, 128);
+        BatchLayout b = new BatchLayout(7, 100, 128);
         assertEquals(7, b.ciphertexts());
         assertEquals(3, b.ciphertext(2 * 7 + 3, 0));
         assertEquals(2, b.slot(2 * 7 + 3, 0));
         roundTrip(b);
-        assertThrows(IllegalArgumentException.class, () -> new Representation.Batch(7, 129, 128));
+        assertThrows(IllegalArgumentException.class, () -> new BatchLayout(7, 129, 128));
     }
 
     @Test
@@ -128,18 +128,18 @@ class RepresentationTest {
             ct[i] = i / 3;
             sl[i] = i % 3;
         }
-        Representation.Interleaved r = new Representation.Interleaved("maps", 2, 8, ct, sl, Representation.Fill.ZERO);
+        InterleavedLayout r = new InterleavedLayout("maps", 2, 8, ct, sl, Representation.Fill.ZERO);
         assertArrayEquals(new int[] {0, 0}, r.contiguousBlocks());
         assertNull(r.withFill(Representation.Fill.GARBAGE).contiguousBlocks());
-        assertNull(new Representation.Stacked(3, 4, 2, 8).contiguousBlocks());
+        assertNull(new StackedLayout(3, 4, 2, 8).contiguousBlocks());
     }
 
     @Test
     void wrongLengthsAreRefused() {
-        Representation r = new Representation.Dense(10, 16);
+        Representation r = new DenseLayout(10, 16);
         assertThrows(IllegalArgumentException.class, () -> r.pack(new double[9]));
         assertThrows(IllegalArgumentException.class, () -> r.unpack(new double[2][16]));
-        List.of(0, -1).forEach(n -> assertThrows(IllegalArgumentException.class, () -> new Representation.Dense(n, 16)));
-        assertThrows(IllegalArgumentException.class, () -> new Representation.Dense(10, 12));
+        List.of(0, -1).forEach(n -> assertThrows(IllegalArgumentException.class, () -> new DenseLayout(n, 16)));
+        assertThrows(IllegalArgumentException.class, () -> new DenseLayout(10, 12));
     }
 }

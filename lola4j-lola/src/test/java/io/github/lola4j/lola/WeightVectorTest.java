@@ -116,15 +116,15 @@ class WeightVectorTest {
     private static List<WeightVector> weights(Plan plan) {
         Map<WeightVector, Boolean> all = new IdentityHashMap<>();
         for (PlanStep s : plan.steps()) {
-            if (s.kernel == null) {
+            if (s.kernel() == null) {
                 continue;
             }
             CountingSlots sim = new CountingSlots(plan.parameters().slots(), LevelChain.of(plan.parameters()));
             List<CountingSlots.Value> in = new ArrayList<>();
-            for (int q = 0; q < s.in.ciphertexts(); q++) {
-                in.add(new CountingSlots.Value(s.levelIn, s.scaleIn, 1));
+            for (int q = 0; q < s.in().ciphertexts(); q++) {
+                in.add(new CountingSlots.Value(s.start().level(), s.start().scale(), 1));
             }
-            s.kernel.apply(sim, in);
+            s.kernel().apply(sim, in);
             for (WeightVector w : sim.weights()) {
                 all.put(w, Boolean.TRUE);
             }
@@ -146,7 +146,7 @@ class WeightVectorTest {
     @Test
     void aCompiledOrReadPlanKeepsNoDenseValuesAndItsTwinIsUnchanged() throws Exception {
         Network net = ModelRegistry.load("lola-small");
-        Plan plan = LolaCompiler.compile(net, LolaCompiler.Options.lowLatency());
+        Plan plan = LolaCompiler.compile(net, CompileOptions.lowLatency());
         assertHoldsNoLazyValues(plan, "compiled");
         double[] x = LolaTestSupport.random(r, net.inputShape().size(), 0, 1);
         double[] twin = plan.evaluatePlain(x);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.github.lola4j.data.Mnist;
+import io.github.lola4j.lola.CompileOptions;
 import io.github.lola4j.lola.LolaCompiler;
 import io.github.lola4j.lola.Plan;
 import io.github.lola4j.models.ModelRegistry;
@@ -48,7 +49,7 @@ final class ServiceTestSupport {
             for (int i = 0; i < SAMPLE.count(); i++) {
                 cal.add(net.input(SAMPLE, i));
             }
-            return LolaCompiler.compile(net, LolaCompiler.Options.lowLatency().withCalibration(cal));
+            return LolaCompiler.compile(net, CompileOptions.lowLatency().withCalibration(cal));
         });
     }
 

@@ -7,6 +7,8 @@ import io.github.lola4j.ckks.EvaluationKeys;
 import io.github.lola4j.ckks.KeyGenerator;
 import io.github.lola4j.ckks.SecretKey;
 import io.github.lola4j.data.Mnist;
+import io.github.lola4j.lola.ClientPlan;
+import io.github.lola4j.lola.CompileOptions;
 import io.github.lola4j.lola.EncryptedTensor;
 import io.github.lola4j.lola.LolaCompiler;
 import io.github.lola4j.lola.Plan;
@@ -45,14 +47,15 @@ class AllConsumerTest {
         try {
             // snippet inference
             Network net = ModelRegistry.load("lola");                 // or Network.load(Path.of("my.model"))
-            Plan plan = LolaCompiler.compile(net, LolaCompiler.Options.lowLatency().withCalibration(samples));
+            Plan plan = LolaCompiler.compile(net, CompileOptions.lowLatency().withCalibration(samples));
             System.out.println(plan.report());                         // before any key exists
-            KeyGenerator kg = new KeyGenerator(plan.parameters(), rnd); // client
+            ClientPlan client = plan.clientPlan();                     // the client's half: no weights
+            KeyGenerator kg = new KeyGenerator(client.parameters(), rnd);
             SecretKey sk = kg.secretKey();
-            EvaluationKeys evk = kg.evaluationKeys(sk, plan.keyRequirements());
-            EncryptedTensor x = plan.encryptInput(image, kg.publicKey(sk), rnd);
+            EvaluationKeys evk = kg.evaluationKeys(sk, client.keyRequirements());
+            EncryptedTensor x = client.encryptInput(image, kg.publicKey(sk), rnd);
             EncryptedTensor y = plan.evaluate(x, evk, Parallelism.of(pool));   // server: never sees sk
-            double[] scores = plan.decryptOutput(y, sk);               // client
+            double[] scores = client.decryptOutput(y, sk);
             // end snippet
             double[] plain = net.forward(image);
             assertEquals(plain.length, scores.length);
