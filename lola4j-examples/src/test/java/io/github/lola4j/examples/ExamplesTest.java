@@ -8,7 +8,12 @@ import io.github.lola4j.testkit.Snippets;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,6 +32,66 @@ class ExamplesTest {
 
     private String printed() {
         return printed.toString(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Every Java block of README.md and docs/ is made of snippet regions that some test runs: each
+     * line that is neither blank nor a comment lies in a region (marked {@code // snippet NAME} in a
+     * source file of the checkout) that the block holds whole.
+     */
+    @Test
+    void everyJavaBlockOfTheDocumentsIsRunByATest() throws Exception {
+        List<List<String>> regions = new ArrayList<>();
+        List<Path> sources;
+        try (Stream<Path> walk = Files.walk(Path.of("."))) {
+            sources = walk.filter(p -> p.toString().endsWith(".java") && !p.toString().contains("/target/")).toList();
+        }
+        for (Path src : sources) {
+            for (String line : Files.readAllLines(src, StandardCharsets.UTF_8)) {
+                String t = line.strip();
+                if (t.startsWith("// snippet ")) {
+                    regions.add(Snippets.extract(src, t.substring("// snippet ".length())));
+                }
+            }
+        }
+        assertTrue(regions.size() >= 9, "snippet regions found: " + regions.size());
+        List<Path> docs = new ArrayList<>(List.of(Path.of("README.md")));
+        try (Stream<Path> d = Files.list(Path.of("docs"))) {
+            docs.addAll(d.filter(p -> p.toString().endsWith(".md")).sorted().toList());
+        }
+        int blocks = 0;
+        List<String> uncovered = new ArrayList<>();
+        for (Path doc : docs) {
+            List<String> lines = Files.readAllLines(doc, StandardCharsets.UTF_8);
+            for (int i = 0; i < lines.size(); i++) {
+                if (!lines.get(i).strip().equals("```java")) {
+                    continue;
+                }
+                int end = i + 1;
+                while (end < lines.size() && !lines.get(end).strip().equals("```")) {
+                    end++;
+                }
+                List<String> block = lines.subList(i + 1, end).stream().map(String::strip).toList();
+                boolean[] covered = new boolean[block.size()];
+                for (List<String> r : regions) {
+                    for (int k = 0; k + r.size() <= block.size(); k++) {
+                        if (block.subList(k, k + r.size()).equals(r)) {
+                            Arrays.fill(covered, k, k + r.size(), true);
+                        }
+                    }
+                }
+                for (int k = 0; k < block.size(); k++) {
+                    String t = block.get(k);
+                    if (!covered[k] && !t.isEmpty() && !t.startsWith("//")) {
+                        uncovered.add(doc + ":" + (i + 2 + k) + ": " + t);
+                    }
+                }
+                blocks++;
+                i = end;
+            }
+        }
+        assertTrue(blocks >= 8, "Java blocks found: " + blocks);
+        assertEquals(List.of(), uncovered, "documented Java lines that no test runs");
     }
 
     @Test
