@@ -2,6 +2,7 @@ package io.github.lola4j.ckks;
 
 import io.github.lola4j.math.Modulus;
 import io.github.lola4j.math.Primes;
+import io.github.lola4j.ring.RnsRescaler;
 import io.github.lola4j.ring.RnsRing;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -46,7 +47,7 @@ public final class CkksParameters {
     private final RnsRing ringQP;
     private final long fingerprint;
     private volatile KeySwitcher keySwitcher;
-    private volatile Rescaler rescaler;
+    private volatile RnsRescaler rescaler;
     private volatile Encoder encoder;
 
     private CkksParameters(int ringDegree, long[] primes, long[] specialPrimes, int dnum, double scale,
@@ -208,10 +209,10 @@ public final class CkksParameters {
     }
 
     /** The shared rescaling constants (built on first use; idempotent, so a race only builds twice). */
-    Rescaler rescaler() {
-        Rescaler r = rescaler;
+    RnsRescaler rescaler() {
+        RnsRescaler r = rescaler;
         if (r == null) {
-            r = new Rescaler(this);
+            r = new RnsRescaler(ringQ);
             rescaler = r;
         }
         return r;

@@ -3,6 +3,7 @@ package io.github.lola4j.ckks;
 import io.github.lola4j.math.Modulus;
 import io.github.lola4j.ring.Parallelism;
 import io.github.lola4j.ring.RnsPoly;
+import io.github.lola4j.ring.RnsRescaler;
 import io.github.lola4j.ring.RnsRing;
 import java.util.Objects;
 
@@ -41,7 +42,7 @@ public final class Evaluator {
     private final Parallelism par;
     private final KeySwitcher ks;
     private final Encoder encoder;
-    private final Rescaler rescaler;
+    private final RnsRescaler rescaler;
     private final Rotations rotations;
 
     /**

@@ -1,6 +1,7 @@
 package io.github.lola4j.ckks;
 
 import io.github.lola4j.math.Modulus;
+import io.github.lola4j.math.WideSums;
 import io.github.lola4j.ring.Parallelism;
 import io.github.lola4j.ring.RnsPoly;
 import io.github.lola4j.ring.RnsRing;
@@ -265,9 +266,9 @@ final class ProductSums {
                                 mac64(x, w[t], base, len, lo);
                             }
                         } else if (rows != null) {
-                            macRow(x, rows[t], base, len, hi, lo);
+                            WideSums.multiplyAccumulate(x, rows[t], base, len, hi, lo);
                         } else {
-                            macScalar(x, w[t], base, len, hi, lo);
+                            WideSums.multiplyAccumulate(x, w[t], base, len, hi, lo);
                         }
                     }
                     for (int c = 0; c < len; c++) {
@@ -290,31 +291,6 @@ final class ProductSums {
     private static void mac64(long[] x, long w, int base, int len, long[] acc) {
         for (int c = 0; c < len; c++) {
             acc[c] += x[base + c] * w;
-        }
-    }
-
-    /** (hi, lo) += x * y as unsigned 128-bit sums over one block. */
-    private static void macRow(long[] x, long[] y, int base, int len, long[] hi, long[] lo) {
-        for (int c = 0; c < len; c++) {
-            long a = x[base + c];
-            long b = y[base + c];
-            long p = a * b;
-            long l0 = lo[c];
-            long s = l0 + p;
-            hi[c] += Math.multiplyHigh(a, b) + (((l0 & p) | ((l0 | p) & ~s)) >>> 63);
-            lo[c] = s;
-        }
-    }
-
-    /** (hi, lo) += x * w as unsigned 128-bit sums over one block. */
-    private static void macScalar(long[] x, long w, int base, int len, long[] hi, long[] lo) {
-        for (int c = 0; c < len; c++) {
-            long a = x[base + c];
-            long p = a * w;
-            long l0 = lo[c];
-            long s = l0 + p;
-            hi[c] += Math.multiplyHigh(a, w) + (((l0 & p) | ((l0 | p) & ~s)) >>> 63);
-            lo[c] = s;
         }
     }
 }

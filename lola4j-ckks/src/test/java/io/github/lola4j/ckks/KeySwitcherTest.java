@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.lola4j.math.Modulus;
+import io.github.lola4j.ring.BasisExtender;
 import io.github.lola4j.ring.Parallelism;
 import io.github.lola4j.ring.RnsPoly;
 import io.github.lola4j.ring.RnsRing;
@@ -78,10 +79,10 @@ class KeySwitcherTest {
                     RnsPoly acc = new RnsPoly(qp, true);
                     for (int t = 0; t < qp.limbs(); t++) {
                         Modulus m = qp.modulus(t);
-                        forms[KeySwitcher.small(m) ? 0 : 1] = true;
+                        forms[BasisExtender.small(m) ? 0 : 1] = true;
                         BigInteger q = BigInteger.valueOf(m.value());
                         // Digits of large primes carry 2^64 when several are summed; the reduction removes it.
-                        boolean plain = KeySwitcher.small(m) || !ks.montgomeryDigits(level);
+                        boolean plain = BasisExtender.small(m) || !ks.montgomeryDigits(level);
                         BigInteger unit = plain ? BigInteger.ONE : BigInteger.ONE.shiftLeft(64).modInverse(q);
                         long[] z = acc.limb(t);
                         for (int c = 0; c < z.length; c++) {

@@ -1,29 +1,31 @@
-package io.github.lola4j.ckks;
+package io.github.lola4j.ring;
 
 import io.github.lola4j.math.Modulus;
 import io.github.lola4j.math.Ntt;
-import io.github.lola4j.ring.Parallelism;
-import io.github.lola4j.ring.RnsPoly;
-import io.github.lola4j.ring.RnsRing;
 
 /**
- * Division by the last prime with rounding to nearest, the CKKS rescale, with the constants
- * q_l^-1 mod q_i of one parameter set. Immutable and thread-safe.
+ * Division by the last prime with rounding to nearest (the CKKS rescale; Lattigo's
+ * {@code ring/scaling.go}), with the constants q_l^-1 mod q_i of one chain of primes, built from
+ * its ring. Immutable and thread-safe.
  *
  * <p>round(c / q_l) = (c + h - ((c + h) mod q_l)) / q_l with h = floor(q_l / 2); the residue
  * (c + h) mod q_l comes from the last limb after one inverse NTT, is reduced into every other prime
  * and brought back to NTT form there: one inverse NTT and l forward NTTs per polynomial.
  */
-final class Rescaler {
+public final class RnsRescaler {
 
     private final long[][] lastPrimeInverse;      // [l][i] = q_l^-1 mod q_i, i < l
     private final long[][] lastPrimeInverseShoup;
 
-    Rescaler(CkksParameters params) {
-        int levels = params.maxLevel() + 1;
+    /**
+     * Builds the constants of every level.
+     *
+     * @param q the ring over q_0 .. q_L
+     */
+    public RnsRescaler(RnsRing q) {
+        int levels = q.limbs();
         lastPrimeInverse = new long[levels][];
         lastPrimeInverseShoup = new long[levels][];
-        RnsRing q = params.ringQ();
         for (int l = 1; l < levels; l++) {
             lastPrimeInverse[l] = new long[l];
             lastPrimeInverseShoup[l] = new long[l];
@@ -42,7 +44,7 @@ final class Rescaler {
      * @param out a polynomial at level l - 1 (modified)
      * @param par the parallelism
      */
-    void rescale(RnsPoly x, RnsPoly out, Parallelism par) {
+    public void rescale(RnsPoly x, RnsPoly out, Parallelism par) {
         int level = x.level();
         RnsRing ring = x.ring();
         Modulus ql = ring.modulus(level);
