@@ -42,8 +42,12 @@ class RotationTest {
                 int k = CkksContext.ROTATIONS[i];
                 Ciphertext plain = ev.rotate(ct, k);
                 assertEquals(1, ev.rotationCost(k));
-                assertClose(c, rotated(x, k), plain, "rotate " + k + " at level " + level);
-                assertClose(c, rotated(x, k), hoisted[i], "hoisted rotate " + k + " at level " + level);
+                // A fresh public-key encryption alone reaches 2^-25.4 at scale 2^40, and with one special
+                // prime (P about the size of one digit) the key switch adds as much again: one run in many
+                // reached 2^-23.96 over 8,192 slots at level 6. The bound, 2^-23, keeps a bit above what
+                // the noise reaches; a wrong rotation errs by the values themselves, about 1.
+                assertClose(c, rotated(x, k), plain, "rotate " + k + " at level " + level, 2);
+                assertClose(c, rotated(x, k), hoisted[i], "hoisted rotate " + k + " at level " + level, 2);
                 // Hoisting changes only the order of exact operations: both decrypt to the same values up to noise.
                 double[] a = c.decrypt(plain);
                 double[] b = c.decrypt(hoisted[i]);
