@@ -43,7 +43,7 @@ class RotationTest {
                 Ciphertext plain = ev.rotate(ct, k);
                 assertEquals(1, ev.rotationCost(k));
                 // A fresh public-key encryption alone reaches 2^-25.4 at scale 2^40, and with one special
-                // prime (P about the size of one digit) the key switch adds as much again: one run in many
+                // prime and a digit per prime the key switch adds about as much again: one run in many
                 // reached 2^-23.96 over 8,192 slots at level 6. The bound, 2^-23, keeps a bit above what
                 // the noise reaches; a wrong rotation errs by the values themselves, about 1.
                 assertClose(c, rotated(x, k), plain, "rotate " + k + " at level " + level, 2);
