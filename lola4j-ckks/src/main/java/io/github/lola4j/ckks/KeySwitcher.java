@@ -34,8 +34,6 @@ final class KeySwitcher {
     private final BasisExtender extender;
     private final int maxLevel;
     private final int specialCount;
-    private final long[] pModQ;                        // P mod q_i, the gadget factor of switching keys
-    private final long[] pModQShoup;
     private final ConcurrentLinkedQueue<Workspace> pool = new ConcurrentLinkedQueue<>();
     private final AtomicInteger pooled = new AtomicInteger();
     private final int maxPooled = Runtime.getRuntime().availableProcessors();
@@ -52,28 +50,16 @@ final class KeySwitcher {
         }
         starts[params.dnum()] = params.digitEnd(params.dnum() - 1);
         this.extender = new BasisExtender(params.ringQ(), params.ringP(), starts);
-        RnsRing ringQ = params.ringQ();
-        pModQ = new long[maxLevel + 1];
-        pModQShoup = new long[maxLevel + 1];
-        for (int i = 0; i <= maxLevel; i++) {
-            Modulus qi = ringQ.modulus(i);
-            long pMod = 1;
-            for (long p : params.specialPrimes()) {
-                pMod = qi.mul(pMod, qi.reduce(p));
-            }
-            pModQ[i] = pMod;
-            pModQShoup[i] = qi.shoup(pMod);
-        }
     }
 
     /** P mod q_i, the factor a switching key multiplies s' by on the primes of its digit. */
     long pModQ(int i) {
-        return pModQ[i];
+        return extender.pModQ(i);
     }
 
     /** The Shoup companion of {@link #pModQ(int)}. */
     long pModQShoup(int i) {
-        return pModQShoup[i];
+        return extender.pModQShoup(i);
     }
 
     /** The ring Q_l followed by P. */
@@ -322,10 +308,7 @@ final class KeySwitcher {
 
         /** The rows of Q_l P within rows laid out over Q P. */
         RnsPoly view(long[][] rows, int level) {
-            long[][] v = new long[level + 1 + specialCount][];
-            System.arraycopy(rows, 0, v, 0, level + 1);
-            System.arraycopy(rows, maxLevel + 1, v, level + 1, specialCount);
-            return RnsPoly.wrap(extender.ringQP(level), v, true);
+            return extender.restrictToLevel(RnsPoly.wrap(extender.ringQP(maxLevel), rows, true), level);
         }
     }
 

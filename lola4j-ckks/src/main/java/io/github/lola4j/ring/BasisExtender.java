@@ -33,6 +33,8 @@ public final class BasisExtender {
     private final int[] digitStarts;                   // digit j covers primes [digitStarts[j], digitStarts[j + 1])
     private final RnsRing[] ringQPAtLevel;
     private final BaseConverter[] modDownConverters;   // P -> Q_l, per level l
+    private final long[] pModQ;                        // P mod q_i
+    private final long[] pModQShoup;
     private final long[] pInvModQ;                     // P^-1 mod q_i
     private final long[] pInvModQShoup;
     private final long[] montgomeryR;                  // 2^64 mod q_i, for the digit limbs ModUp copies
@@ -67,6 +69,8 @@ public final class BasisExtender {
             ringQPAtLevel[l] = ringQ.atLevel(l).concat(ringP);
             modDownConverters[l] = new BaseConverter(basisP, ringQ.atLevel(l).basis());
         }
+        pModQ = new long[maxLevel + 1];
+        pModQShoup = new long[maxLevel + 1];
         pInvModQ = new long[maxLevel + 1];
         pInvModQShoup = new long[maxLevel + 1];
         montgomeryR = new long[maxLevel + 1];
@@ -77,6 +81,8 @@ public final class BasisExtender {
             for (int k = 0; k < specialCount; k++) {
                 pMod = qi.mul(pMod, qi.reduce(ringP.modulus(k).value()));
             }
+            pModQ[i] = pMod;
+            pModQShoup[i] = qi.shoup(pMod);
             pInvModQ[i] = qi.inv(pMod);
             pInvModQShoup[i] = qi.shoup(pInvModQ[i]);
             montgomeryR[i] = qi.montgomeryFactor();
@@ -87,6 +93,16 @@ public final class BasisExtender {
     /** The ring Q_l followed by P. */
     public RnsRing ringQP(int level) {
         return ringQPAtLevel[level];
+    }
+
+    /** P mod q_i: the gadget factor of switching keys on the primes of Q. */
+    public long pModQ(int i) {
+        return pModQ[i];
+    }
+
+    /** The Shoup companion of {@link #pModQ(int)}. */
+    public long pModQShoup(int i) {
+        return pModQShoup[i];
     }
 
     /** The number of digits that meet q_0 .. q_level. */

@@ -57,6 +57,23 @@ public final class Snippets {
     }
 
     /**
+     * Where a region stands in a list of lines, as consecutive lines.
+     *
+     * @param lines  the lines, stripped
+     * @param region the region's lines, stripped
+     * @return the index of each occurrence's first line, ascending
+     */
+    public static List<Integer> occurrences(List<String> lines, List<String> region) {
+        List<Integer> out = new ArrayList<>();
+        for (int i = 0; i + region.size() <= lines.size(); i++) {
+            if (lines.subList(i, i + region.size()).equals(region)) {
+                out.add(i);
+            }
+        }
+        return out;
+    }
+
+    /**
      * Asserts that a document holds the snippet's lines, each stripped of surrounding blanks, as
      * consecutive lines.
      *
@@ -68,11 +85,7 @@ public final class Snippets {
     public static void assertDocumented(Path source, String name, Path document) throws IOException {
         List<String> snippet = extract(source, name);
         List<String> doc = Files.readAllLines(document, StandardCharsets.UTF_8).stream().map(String::strip).toList();
-        boolean found = false;
-        for (int i = 0; i + snippet.size() <= doc.size() && !found; i++) {
-            found = doc.subList(i, i + snippet.size()).equals(snippet);
-        }
-        assertTrue(found, document + " does not hold snippet " + name + " of " + source + " as run by the test:\n"
+        assertTrue(!occurrences(doc, snippet).isEmpty(), document + " does not hold snippet " + name + " of " + source + " as run by the test:\n"
                 + String.join("\n", snippet));
     }
 }

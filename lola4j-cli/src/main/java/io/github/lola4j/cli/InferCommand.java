@@ -23,6 +23,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ForkJoinPool;
+import org.apache.commons.math3.stat.descriptive.DescriptiveStatistics;
 
 /**
  * {@code infer}: encrypted predictions for test images, checked against the plaintext network:
@@ -343,7 +344,7 @@ final class InferCommand implements Command {
                 j.put("above_own_predicted_error", aboveOwnBound);
                 j.put("latency_median_s", Stats.quantile(server, 0.5));
                 j.put("latency_p90_s", Stats.quantile(server, 0.9));
-                org.apache.commons.math3.stat.descriptive.DescriptiveStatistics d = Stats.describe(server);
+                DescriptiveStatistics d = Stats.describe(server);
                 j.put("latency_mean_s", server.isEmpty() ? null : d.getMean());
                 j.put("latency_stddev_s", server.size() < 2 ? null : d.getStandardDeviation());
                 j.put("latency_single_thread_median_s", single);

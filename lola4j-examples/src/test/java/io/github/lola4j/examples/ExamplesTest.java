@@ -74,10 +74,8 @@ class ExamplesTest {
                 List<String> block = lines.subList(i + 1, end).stream().map(String::strip).toList();
                 boolean[] covered = new boolean[block.size()];
                 for (List<String> r : regions) {
-                    for (int k = 0; k + r.size() <= block.size(); k++) {
-                        if (block.subList(k, k + r.size()).equals(r)) {
-                            Arrays.fill(covered, k, k + r.size(), true);
-                        }
+                    for (int k : Snippets.occurrences(block, r)) {
+                        Arrays.fill(covered, k, k + r.size(), true);
                     }
                 }
                 for (int k = 0; k < block.size(); k++) {
