@@ -7,36 +7,33 @@ import io.github.lola4j.ring.RnsRing;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.math.RoundingMode;
-import org.jtransforms.fft.DoubleFFT_1D;
-import pl.edu.icm.jlargearrays.ConcurrencyUtils;
 
 /**
  * Encodes vectors of up to N/2 real or complex numbers into plaintexts and decodes them back,
- * through the canonical embedding computed with a complex FFT of size N (JTransforms): O(N log N).
+ * through the canonical embedding: O(N log N).
  *
  * <p>Slot j corresponds to evaluating the message polynomial at zeta^(5^j), zeta = exp(i pi / N);
  * the automorphism X -&gt; X^(5^k) therefore rotates the slots left by k, and X -&gt; X^-1
  * conjugates them. Encoding multiplies by the scale and rounds to integers; values whose scaled
  * coefficients would not fit the level's modulus are refused, never wrapped.
  *
+ * <p>The powers 5^j mod 2N are exactly the residues 4k + 1, k &lt; N/2, and at x = zeta^(4k+1)
+ * x^(N/2) = i, so m(x) = sum_(t &lt; N/2) (m_t + i m_(t+N/2)) zeta^t e^(2 pi i kt / (N/2)): the
+ * slots are one complex FFT of N/2 points ({@link CanonicalFft}) of the folded, twisted
+ * coefficients, and encoding is its inverse. That is half the size of the textbook transform
+ * (N points over both a slot and its conjugate) and needs no conjugate slots.
+ *
  * <p>Thread-safe: all tables are immutable and work arrays are allocated per call.
  */
 public final class Encoder {
 
-    static {
-        // JTransforms would otherwise start its own threads; lola4j parallelizes through one
-        // executor of its own, never behind the caller's back.
-        ConcurrencyUtils.setNumberOfThreads(1);
-    }
-
     private final CkksParameters params;
     private final int n;
     private final int slots;
-    private final DoubleFFT_1D fft;
-    private final double[] cos;      // cos(pi i / N)
-    private final double[] sin;      // sin(pi i / N)
-    private final int[] slotIndex;   // k with 2k+1 = 5^j mod 2N
-    private final int[] conjIndex;   // k with 2k+1 = -5^j mod 2N
+    private final CanonicalFft fft;
+    private final double[] cos;      // cos(pi t / N), t < N/2: the twist zeta^t
+    private final double[] sin;      // sin(pi t / N)
+    private final int[] slotIndex;   // k with 4k+1 = 5^j mod 2N
 
     /**
      * Creates the encoder and its tables.
@@ -47,21 +44,19 @@ public final class Encoder {
         this.params = params;
         this.n = params.ringDegree();
         this.slots = n / 2;
-        this.fft = new DoubleFFT_1D(n);
-        this.cos = new double[n];
-        this.sin = new double[n];
-        for (int i = 0; i < n; i++) {
-            double angle = Math.PI * i / n;
-            cos[i] = Math.cos(angle);
-            sin[i] = Math.sin(angle);
+        this.fft = new CanonicalFft(slots);
+        this.cos = new double[slots];
+        this.sin = new double[slots];
+        for (int t = 0; t < slots; t++) {
+            double angle = Math.PI * t / n;
+            cos[t] = Math.cos(angle);
+            sin[t] = Math.sin(angle);
         }
         slotIndex = new int[slots];
-        conjIndex = new int[slots];
         long twoN = 2L * n;
         long g = 1;
         for (int j = 0; j < slots; j++) {
-            slotIndex[j] = (int) ((g - 1) / 2);
-            conjIndex[j] = (int) ((twoN - g - 1) / 2);
+            slotIndex[j] = (int) ((g - 1) / 4);
             g = g * 5 % twoN;
         }
     }
@@ -118,7 +113,7 @@ public final class Encoder {
         if (im != null && im.length != re.length) {
             throw new IllegalArgumentException("real and imaginary parts differ in length: " + re.length + " and " + im.length);
         }
-        double[] v = new double[2 * n];
+        double[] v = new double[n];
         for (int j = 0; j < re.length; j++) {
             double a = re[j];
             double b = im == null ? 0 : im[j];
@@ -128,15 +123,16 @@ public final class Encoder {
             int k = slotIndex[j];
             v[2 * k] = a;
             v[2 * k + 1] = b;
-            int kc = conjIndex[j];
-            v[2 * kc] = a;
-            v[2 * kc + 1] = -b;
         }
-        fft.complexForward(v);
+        // z_t = (1 / (N/2)) sum_k m(zeta^(4k+1)) e^(-2 pi i kt / (N/2)), then m_t + i m_(t+N/2) = z_t zeta^-t
+        fft.forward(v);
         double[] coeffs = new double[n];
-        double f = scale / n;
-        for (int i = 0; i < n; i++) {
-            coeffs[i] = (v[2 * i] * cos[i] + v[2 * i + 1] * sin[i]) * f;
+        double f = scale / slots;
+        for (int t = 0; t < slots; t++) {
+            double zr = v[2 * t];
+            double zi = v[2 * t + 1];
+            coeffs[t] = (zr * cos[t] + zi * sin[t]) * f;
+            coeffs[t + slots] = (zi * cos[t] - zr * sin[t]) * f;
         }
         return new Plaintext(toRns(coeffs, level, scale), scale);
     }
@@ -220,13 +216,15 @@ public final class Encoder {
     public double[][] decodeComplex(Plaintext pt) {
         double[] coeffs = centeredCoefficients(pt.poly());
         double inv = 1.0 / pt.scale();
-        double[] v = new double[2 * n];
-        for (int i = 0; i < n; i++) {
-            double c = coeffs[i] * inv;
-            v[2 * i] = c * cos[i];
-            v[2 * i + 1] = c * sin[i];
+        double[] v = new double[n];
+        for (int t = 0; t < slots; t++) {
+            // (m_t + i m_(t+N/2)) zeta^t
+            double a = coeffs[t] * inv;
+            double b = coeffs[t + slots] * inv;
+            v[2 * t] = a * cos[t] - b * sin[t];
+            v[2 * t + 1] = a * sin[t] + b * cos[t];
         }
-        fft.complexInverse(v, false);
+        fft.inverse(v);
         double[] re = new double[slots];
         double[] im = new double[slots];
         for (int j = 0; j < slots; j++) {
