@@ -161,6 +161,10 @@ public final class Simd {
      */
     private static final class VectorProbe {
         private static Class<?> kernelClass() {
+            // On the module path this module does not declare that it reads the incubating module
+            // (javac would warn on every build); the read edge is added here, where it is needed.
+            // On the class path it is a no-op.
+            ModuleLayer.boot().findModule(MODULE).ifPresent(Simd.class.getModule()::addReads);
             try {
                 return Class.forName("io.github.lola4j.math.VectorKernels");
             } catch (ClassNotFoundException e) {
