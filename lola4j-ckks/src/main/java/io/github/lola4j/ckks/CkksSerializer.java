@@ -1,5 +1,6 @@
 package io.github.lola4j.ckks;
 
+import io.github.lola4j.format.Envelope;
 import io.github.lola4j.ring.RnsPoly;
 import io.github.lola4j.ring.RnsRing;
 import java.io.ByteArrayOutputStream;
@@ -123,7 +124,7 @@ public final class CkksSerializer {
     public void writeParameters(OutputStream out) throws IOException {
         long[] q = params.primes();
         long[] p = params.specialPrimes();
-        WireWriter w = WireWriter.begin(out, WireFormat.Kind.PARAMETERS, params.fingerprint(),
+        WireWriter w = WireWriter.begin(out, Envelope.Kind.PARAMETERS, params.fingerprint(),
                 WireFormat.parametersPayload(q.length, p.length));
         w.u32(params.ringDegree());
         w.u8(q.length);
@@ -168,7 +169,7 @@ public final class CkksSerializer {
      *                      fingerprint that does not match the set described) or fails
      */
     public static CkksParameters readParameters(InputStream in) throws IOException {
-        WireReader r = WireReader.begin(in, "readParameters", WireFormat.Kind.PARAMETERS, null);
+        WireReader r = WireReader.begin(in, "readParameters", Envelope.Kind.PARAMETERS, null);
         long n = r.u32("the ring degree");
         int k = r.u8("the prime count");
         int m = r.u8("the special prime count");
@@ -257,7 +258,7 @@ public final class CkksSerializer {
             }
             packed[i >>> 2] |= (byte) (code << (2 * (i & 3)));
         }
-        WireWriter w = WireWriter.begin(out, WireFormat.Kind.SECRET_KEY, params.fingerprint(),
+        WireWriter w = WireWriter.begin(out, Envelope.Kind.SECRET_KEY, params.fingerprint(),
                 WireFormat.secretKeyPayload(params));
         w.bytes(packed, 0, packed.length);
         w.finish();
@@ -274,7 +275,7 @@ public final class CkksSerializer {
      *                      from the set's sparse distribution, a bad checksum) or fails
      */
     public SecretKey readSecretKey(InputStream in) throws IOException {
-        WireReader r = WireReader.begin(in, "readSecretKey", WireFormat.Kind.SECRET_KEY, params);
+        WireReader r = WireReader.begin(in, "readSecretKey", Envelope.Kind.SECRET_KEY, params);
         int n = params.ringDegree();
         r.expectPayload(WireFormat.secretKeyPayload(params), "a secret key of ring degree " + n);
         byte[] packed = r.bytes(n / 4, "the coefficients");
@@ -312,7 +313,7 @@ public final class CkksSerializer {
         checkSet(pk.parameters(), "public key");
         boolean seeded = form == Form.SEEDED && pk.seed() != null;
         RnsRing qp = params.ringQP();
-        WireWriter w = WireWriter.begin(out, WireFormat.Kind.PUBLIC_KEY, params.fingerprint(),
+        WireWriter w = WireWriter.begin(out, Envelope.Kind.PUBLIC_KEY, params.fingerprint(),
                 WireFormat.publicKeyPayload(params, seeded));
         w.u8(seeded ? WireFormat.FLAG_SEEDED : 0);
         if (seeded) {
@@ -334,7 +335,7 @@ public final class CkksSerializer {
      * @throws IOException  if the stream is not a valid public key of this parameter set or fails
      */
     public PublicKey readPublicKey(InputStream in) throws IOException {
-        WireReader r = WireReader.begin(in, "readPublicKey", WireFormat.Kind.PUBLIC_KEY, params);
+        WireReader r = WireReader.begin(in, "readPublicKey", Envelope.Kind.PUBLIC_KEY, params);
         boolean seeded = flags(r);
         r.expectPayload(WireFormat.publicKeyPayload(params, seeded), (seeded ? "a seeded" : "a full") + " public key");
         RnsRing qp = params.ringQP();
@@ -362,7 +363,7 @@ public final class CkksSerializer {
     public void write(OutputStream out, RelinearizationKey key) throws IOException {
         checkSet(key.parameters(), "relinearization key");
         boolean seeded = seeded(key);
-        WireWriter w = WireWriter.begin(out, WireFormat.Kind.RELINEARIZATION_KEY, params.fingerprint(),
+        WireWriter w = WireWriter.begin(out, Envelope.Kind.RELINEARIZATION_KEY, params.fingerprint(),
                 WireFormat.relinearizationKeyPayload(params, seeded, key.level()));
         writeKeyFlags(w, key, seeded);
         writeSwitchingBody(w, key, seeded);
@@ -379,7 +380,7 @@ public final class CkksSerializer {
      *                      or fails
      */
     public RelinearizationKey readRelinearizationKey(InputStream in) throws IOException {
-        WireReader r = WireReader.begin(in, "readRelinearizationKey", WireFormat.Kind.RELINEARIZATION_KEY, params);
+        WireReader r = WireReader.begin(in, "readRelinearizationKey", Envelope.Kind.RELINEARIZATION_KEY, params);
         KeyLayout k = keyLayout(r, r.u8("the flags"), "the relinearization key");
         r.expectPayload(WireFormat.relinearizationKeyPayload(params, k.seeded, k.level), k.describe("relinearization key"));
         SwitchingBody body = readSwitchingBody(r, k, "the relinearization key");
@@ -400,7 +401,7 @@ public final class CkksSerializer {
     public void write(OutputStream out, GaloisKey key) throws IOException {
         checkSet(key.parameters(), "Galois key");
         boolean seeded = seeded(key);
-        WireWriter w = WireWriter.begin(out, WireFormat.Kind.GALOIS_KEY, params.fingerprint(),
+        WireWriter w = WireWriter.begin(out, Envelope.Kind.GALOIS_KEY, params.fingerprint(),
                 WireFormat.galoisKeyPayload(params, seeded, key.level()));
         w.u64(key.galoisElement());
         writeKeyFlags(w, key, seeded);
@@ -418,7 +419,7 @@ public final class CkksSerializer {
      *                      a Galois element that is not odd in [3, 2N)) or fails
      */
     public GaloisKey readGaloisKey(InputStream in) throws IOException {
-        WireReader r = WireReader.begin(in, "readGaloisKey", WireFormat.Kind.GALOIS_KEY, params);
+        WireReader r = WireReader.begin(in, "readGaloisKey", Envelope.Kind.GALOIS_KEY, params);
         long g = galoisElement(r, r.u64("the Galois element"));
         KeyLayout k = keyLayout(r, r.u8("the flags"), "the Galois key " + g);
         r.expectPayload(WireFormat.galoisKeyPayload(params, k.seeded, k.level), k.describe("Galois key"));
@@ -449,7 +450,7 @@ public final class CkksSerializer {
         for (GaloisKey k : gks) {
             len += WireFormat.keyFlagBytes(params, k.level()) - 1 + WireFormat.switchingKeyBody(params, seeded(k), k.level());
         }
-        WireWriter w = WireWriter.begin(out, WireFormat.Kind.EVALUATION_KEYS, params.fingerprint(), len);
+        WireWriter w = WireWriter.begin(out, Envelope.Kind.EVALUATION_KEYS, params.fingerprint(), len);
         if (rlk == null) {
             w.u8(WireFormat.RELIN_ABSENT);
         } else {
@@ -480,7 +481,7 @@ public final class CkksSerializer {
      *                      increasing) or fails
      */
     public EvaluationKeys readEvaluationKeys(InputStream in) throws IOException {
-        WireReader r = WireReader.begin(in, "readEvaluationKeys", WireFormat.Kind.EVALUATION_KEYS, params);
+        WireReader r = WireReader.begin(in, "readEvaluationKeys", Envelope.Kind.EVALUATION_KEYS, params);
         int relinFlags = r.u8("the relinearization key's flags");
         KeyLayout relinLayout = relinFlags == WireFormat.RELIN_ABSENT ? null
                 : keyLayout(r, relinFlags, "the relinearization key");
@@ -542,7 +543,7 @@ public final class CkksSerializer {
      */
     public void write(OutputStream out, Plaintext pt) throws IOException {
         RnsRing ring = ringAt(pt.poly().ring(), pt.level(), "plaintext");
-        WireWriter w = WireWriter.begin(out, WireFormat.Kind.PLAINTEXT, params.fingerprint(),
+        WireWriter w = WireWriter.begin(out, Envelope.Kind.PLAINTEXT, params.fingerprint(),
                 WireFormat.plaintextPayload(params, pt.level()));
         w.u8(pt.level());
         w.f64(pt.scale());
@@ -561,7 +562,7 @@ public final class CkksSerializer {
      *                      bad checksum) or fails
      */
     public Plaintext readPlaintext(InputStream in) throws IOException {
-        WireReader r = WireReader.begin(in, "readPlaintext", WireFormat.Kind.PLAINTEXT, params);
+        WireReader r = WireReader.begin(in, "readPlaintext", Envelope.Kind.PLAINTEXT, params);
         int level = level(r);
         double scale = scale(r);
         r.expectPayload(WireFormat.plaintextPayload(params, level), "a plaintext at level " + level);
@@ -587,7 +588,7 @@ public final class CkksSerializer {
         byte[] seed = ct.seed();
         boolean seeded = form == Form.SEEDED && seed != null && ct.degree() == 1
                 && KeyGenerator.uniform(ring, seed, 0).equals(ct.poly(1));
-        WireWriter w = WireWriter.begin(out, WireFormat.Kind.CIPHERTEXT, params.fingerprint(),
+        WireWriter w = WireWriter.begin(out, Envelope.Kind.CIPHERTEXT, params.fingerprint(),
                 WireFormat.ciphertextPayload(params, level, ct.degree(), seeded));
         w.u8(level);
         w.u8(ct.degree());
@@ -616,7 +617,7 @@ public final class CkksSerializer {
      *                      positive and finite, a residue not below its prime, bad checksum) or fails
      */
     public Ciphertext readCiphertext(InputStream in) throws IOException {
-        WireReader r = WireReader.begin(in, "readCiphertext", WireFormat.Kind.CIPHERTEXT, params);
+        WireReader r = WireReader.begin(in, "readCiphertext", Envelope.Kind.CIPHERTEXT, params);
         int level = level(r);
         int degree = r.u8("the degree");
         if (degree != 1 && degree != 2) {

@@ -1,5 +1,6 @@
 package io.github.lola4j.ckks;
 
+import io.github.lola4j.format.Envelope;
 import io.github.lola4j.math.SeedExpander;
 import io.github.lola4j.ring.RnsRing;
 
@@ -15,17 +16,15 @@ import io.github.lola4j.ring.RnsRing;
  */
 final class WireFormat {
 
-    /** The four magic bytes: "L4J" and 0xCC. */
-    static final byte[] MAGIC = {'L', '4', 'J', (byte) 0xCC};
     /**
      * The only format version this code reads and writes. Version 2 (2026-11-24): a Galois key
      * switches s to sigma_g^-1(s) instead of sigma_g(s) to s, so version 1 keys would not work.
      */
     static final int VERSION = 2;
     /** Header bytes before the payload. */
-    static final int HEADER_BYTES = 24;
+    static final int HEADER_BYTES = Envelope.HEADER_BYTES;
     /** Trailer bytes after the payload (the CRC32C). */
-    static final int TRAILER_BYTES = 4;
+    static final int TRAILER_BYTES = Envelope.TRAILER_BYTES;
     /** Bytes of a seed. */
     static final int SEED_BYTES = SeedExpander.SEED_BYTES;
     /** The flag bit of a compressed object: the uniform half is stored as its seed. */
@@ -50,41 +49,6 @@ final class WireFormat {
     static final int RELIN_ABSENT = 0xFF;
 
     private WireFormat() {
-    }
-
-    /** The type of a serialized object: one byte in the header. */
-    enum Kind {
-        PARAMETERS(1, "parameter set"),
-        SECRET_KEY(2, "secret key"),
-        PUBLIC_KEY(3, "public key"),
-        RELINEARIZATION_KEY(4, "relinearization key"),
-        GALOIS_KEY(5, "Galois key"),
-        EVALUATION_KEYS(6, "evaluation key set"),
-        PLAINTEXT(7, "plaintext"),
-        CIPHERTEXT(8, "ciphertext");
-
-        final int code;
-        final String description;
-
-        Kind(int code, String description) {
-            this.code = code;
-            this.description = description;
-        }
-
-        /** The description with its indefinite article ("a ciphertext", "an evaluation key set"). */
-        String withArticle() {
-            return ("aeiou".indexOf(description.charAt(0)) >= 0 ? "an " : "a ") + description;
-        }
-
-        /** The kind of a code, or null if the code is unknown. */
-        static Kind of(int code) {
-            for (Kind k : values()) {
-                if (k.code == code) {
-                    return k;
-                }
-            }
-            return null;
-        }
     }
 
     /** The wire code of a security level (fixed here, independent of the enum's declaration order). */

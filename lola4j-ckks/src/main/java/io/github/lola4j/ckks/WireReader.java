@@ -1,36 +1,29 @@
 package io.github.lola4j.ckks;
 
+import io.github.lola4j.format.Envelope;
+import io.github.lola4j.format.EnvelopeReader;
 import io.github.lola4j.ring.RnsPoly;
 import io.github.lola4j.ring.RnsRing;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.zip.CRC32C;
 
 /**
- * Reads one object of the wire format from a stream into temporaries: the header checks (magic,
- * version, kind, reserved byte, fingerprint), little-endian fields, bit-packed polynomials with
- * every residue checked against its prime, and the CRC32C. It reads exactly the bytes the object
- * occupies and never ahead, so several objects can follow each other in one stream.
+ * Reads one CKKS object from a stream into temporaries, through an {@link EnvelopeReader} (the
+ * header checks, little-endian fields, the CRC32C, never a byte past the object): the format
+ * version and the parameter fingerprint are checked here, and bit-packed polynomials are read
+ * with every residue checked against its prime.
  *
  * <p>Every failure is an {@link IOException} whose message starts with the public operation
- * ("readCiphertext: ..."); a stream that ends early gives an {@link EOFException} saying where.
- * Not thread-safe; one instance per object.
+ * ("readCiphertext: ..."); a stream that ends early gives an {@link java.io.EOFException} saying
+ * where. Not thread-safe; one instance per object.
  */
 final class WireReader {
 
-    private final InputStream in;
-    private final String op;
-    private final CRC32C crc = new CRC32C();
-    private final byte[] scratch = new byte[WireFormat.HEADER_BYTES];
-    private long position;
-    private long payloadLength = -1;
-    private long fingerprint;
+    private final EnvelopeReader env;
     private byte[] limbBuffer = new byte[0];
 
-    private WireReader(InputStream in, String op) {
-        this.in = in;
-        this.op = op;
+    private WireReader(EnvelopeReader env) {
+        this.env = env;
     }
 
     /**
@@ -45,56 +38,19 @@ final class WireReader {
      * @throws IOException on a truncated stream, wrong magic, unknown version, another kind,
      *                     a non-zero reserved byte, another parameter set or an impossible length
      */
-    static WireReader begin(InputStream in, String op, WireFormat.Kind expected, CkksParameters params) throws IOException {
-        WireReader r = new WireReader(in, op);
-        byte[] h = r.scratch;
-        r.fill(h, WireFormat.HEADER_BYTES, "the header");
-        for (int i = 0; i < WireFormat.MAGIC.length; i++) {
-            if (h[i] != WireFormat.MAGIC[i]) {
-                throw r.fail(String.format("not a lola4j CKKS object: the magic bytes are %02x %02x %02x %02x,"
-                        + " expected 4c 34 4a cc (\"L4J\" 0xCC)", h[0], h[1], h[2], h[3]));
-            }
+    static WireReader begin(InputStream in, String op, Envelope.Kind expected, CkksParameters params) throws IOException {
+        EnvelopeReader env = EnvelopeReader.begin(in, op, expected);
+        env.requireVersion(WireFormat.VERSION);
+        if (params != null && env.fingerprint() != params.fingerprint()) {
+            throw env.fail(String.format("the %s belongs to parameter set %016x, expected %016x (the parameters passed)",
+                    expected.description(), env.fingerprint(), params.fingerprint()));
         }
-        int version = (h[4] & 0xFF) | (h[5] & 0xFF) << 8;
-        if (version != WireFormat.VERSION) {
-            throw r.fail("format version " + version + " is not supported (this library reads version "
-                    + WireFormat.VERSION + ")");
-        }
-        int code = h[6] & 0xFF;
-        WireFormat.Kind kind = WireFormat.Kind.of(code);
-        if (kind == null) {
-            throw r.fail("unknown object kind " + code + ", expected " + expected.withArticle() + " (kind " + expected.code + ")");
-        }
-        if (kind != expected) {
-            throw r.fail("the stream holds " + kind.withArticle() + ", expected " + expected.withArticle());
-        }
-        if (h[7] != 0) {
-            throw r.fail("header byte 7 (reserved) is " + (h[7] & 0xFF) + ", expected 0");
-        }
-        r.fingerprint = le(h, 8);
-        if (params != null && r.fingerprint != params.fingerprint()) {
-            throw r.fail(String.format("the %s belongs to parameter set %016x, expected %016x (the parameters passed)",
-                    kind.description, r.fingerprint, params.fingerprint()));
-        }
-        long len = le(h, 16);
-        if (len < 0 || len > Long.MAX_VALUE / 2) {
-            throw r.fail("the header announces an impossible payload length " + Long.toUnsignedString(len));
-        }
-        r.payloadLength = len;
-        return r;
-    }
-
-    private static long le(byte[] b, int off) {
-        long v = 0;
-        for (int i = 7; i >= 0; i--) {
-            v = (v << 8) | (b[off + i] & 0xFFL);
-        }
-        return v;
+        return new WireReader(env);
     }
 
     /** The fingerprint the header carries. */
     long fingerprint() {
-        return fingerprint;
+        return env.fingerprint();
     }
 
     /**
@@ -105,86 +61,53 @@ final class WireReader {
      * @param what     what was implied, for the message
      */
     void expectPayload(long expected, String what) throws IOException {
-        if (payloadLength != expected) {
-            throw fail("the header announces " + payloadLength + " payload bytes but " + what + " takes " + expected);
-        }
+        env.expectPayload(expected, what);
     }
 
     /** The payload bytes the header announces that have not been read yet. */
     long payloadLeft() {
-        return WireFormat.HEADER_BYTES + payloadLength - position;
+        return env.payloadLeft();
     }
 
     /** A failure naming the operation. */
     IOException fail(String message) {
-        return new IOException(op + ": " + message);
+        return env.fail(message);
     }
 
     /** A failure naming the operation, with a cause. */
     IOException fail(String message, Throwable cause) {
-        return new IOException(op + ": " + message, cause);
-    }
-
-    /** Reads header or payload bytes (checksummed); never beyond the announced payload. */
-    private void fill(byte[] b, int len, String what) throws IOException {
-        if (payloadLength >= 0 && position + len > WireFormat.HEADER_BYTES + payloadLength) {
-            throw fail("the header announces " + payloadLength + " payload bytes, too few to hold " + what);
-        }
-        read(b, len, what);
-        crc.update(b, 0, len);
-    }
-
-    private void read(byte[] b, int len, String what) throws IOException {
-        int off = 0;
-        while (off < len) {
-            int r = in.read(b, off, len - off);
-            if (r < 0) {
-                String of = payloadLength < 0 ? "" : " of " + (WireFormat.HEADER_BYTES + payloadLength + WireFormat.TRAILER_BYTES);
-                throw new EOFException(op + ": truncated input: the stream ended after byte " + (position + off) + of
-                        + " of the object, while reading " + what);
-            }
-            off += r;
-        }
-        position += len;
+        return env.fail(message, cause);
     }
 
     int u8(String what) throws IOException {
-        fill(scratch, 1, what);
-        return scratch[0] & 0xFF;
+        return env.u8(what);
     }
 
     int u16(String what) throws IOException {
-        fill(scratch, 2, what);
-        return (scratch[0] & 0xFF) | (scratch[1] & 0xFF) << 8;
+        return env.u16(what);
     }
 
     /** An unsigned 32-bit field, as a long. */
     long u32(String what) throws IOException {
-        fill(scratch, 4, what);
-        return u32le(scratch);
+        return env.u32(what);
     }
 
     long u64(String what) throws IOException {
-        fill(scratch, 8, what);
-        return le(scratch, 0);
+        return env.u64(what);
     }
 
     double f64(String what) throws IOException {
-        return Double.longBitsToDouble(u64(what));
+        return env.f64(what);
     }
 
     /** A 32-byte seed. */
     byte[] seed(String what) throws IOException {
-        byte[] s = new byte[WireFormat.SEED_BYTES];
-        fill(s, s.length, what);
-        return s;
+        return env.bytes(WireFormat.SEED_BYTES, what);
     }
 
     /** Raw bytes of a length the caller has bounded. */
     byte[] bytes(int len, String what) throws IOException {
-        byte[] b = new byte[len];
-        fill(b, len, what);
-        return b;
+        return env.bytes(len, what);
     }
 
     /**
@@ -204,7 +127,7 @@ final class WireReader {
             if (limbBuffer.length < len) {
                 limbBuffer = new byte[len];
             }
-            fill(limbBuffer, len, "limb " + i + " of " + what);
+            env.fill(limbBuffer, 0, len, "limb " + i + " of " + what);
             long q = ring.modulus(i).value();
             long[] row = new long[n];
             int bad = WireFormat.unpack(limbBuffer, 0, ring.modulus(i).bits(), q, row);
@@ -223,20 +146,6 @@ final class WireReader {
      * @throws IOException on a truncated stream or a mismatch
      */
     void finish() throws IOException {
-        if (position != WireFormat.HEADER_BYTES + payloadLength) {
-            throw new IllegalStateException("internal: " + op + " read " + (position - WireFormat.HEADER_BYTES)
-                    + " of " + payloadLength + " payload bytes");
-        }
-        int computed = (int) crc.getValue();
-        read(scratch, WireFormat.TRAILER_BYTES, "the checksum");
-        int stored = (int) u32le(scratch);
-        if (stored != computed) {
-            throw fail(String.format("checksum mismatch: the stream says %08x, the content gives %08x (corrupted data)",
-                    stored, computed));
-        }
-    }
-
-    private static long u32le(byte[] b) {
-        return (b[0] & 0xFFL) | (b[1] & 0xFFL) << 8 | (b[2] & 0xFFL) << 16 | (b[3] & 0xFFL) << 24;
+        env.finish();
     }
 }

@@ -1,29 +1,25 @@
 package io.github.lola4j.ckks;
 
+import io.github.lola4j.format.Envelope;
+import io.github.lola4j.format.EnvelopeWriter;
 import io.github.lola4j.ring.RnsPoly;
 import io.github.lola4j.ring.RnsRing;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.util.zip.CRC32C;
 
 /**
- * Writes one object of the wire format to a stream: the header, little-endian fields and
- * bit-packed polynomials, while computing the CRC32C, then the checksum. The caller states the
- * payload length up front (from {@link WireFormat}'s size functions) and {@link #finish()} checks
- * that exactly that many bytes were written. Not thread-safe; one instance per object.
+ * Writes one CKKS object in the lola4j {@link Envelope}: little-endian fields and bit-packed
+ * polynomials through an {@link EnvelopeWriter}, which computes the CRC32C and checks the
+ * announced payload length (from {@link WireFormat}'s size functions). Not thread-safe; one
+ * instance per object.
  */
 final class WireWriter {
 
-    private final OutputStream out;
-    private final CRC32C crc = new CRC32C();
-    private final byte[] scratch = new byte[8];
-    private final long expectedEnd;
-    private long written;
+    private final EnvelopeWriter env;
     private byte[] limbBuffer = new byte[0];
 
-    private WireWriter(OutputStream out, long payloadLength) {
-        this.out = out;
-        this.expectedEnd = WireFormat.HEADER_BYTES + payloadLength;
+    private WireWriter(EnvelopeWriter env) {
+        this.env = env;
     }
 
     /**
@@ -36,50 +32,32 @@ final class WireWriter {
      * @return the writer, positioned at the payload
      * @throws IOException if the stream fails
      */
-    static WireWriter begin(OutputStream out, WireFormat.Kind kind, long fingerprint, long payloadLength) throws IOException {
-        WireWriter w = new WireWriter(out, payloadLength);
-        w.bytes(WireFormat.MAGIC, 0, WireFormat.MAGIC.length);
-        w.u16(WireFormat.VERSION);
-        w.u8(kind.code);
-        w.u8(0);
-        w.u64(fingerprint);
-        w.u64(payloadLength);
-        return w;
+    static WireWriter begin(OutputStream out, Envelope.Kind kind, long fingerprint, long payloadLength) throws IOException {
+        return new WireWriter(EnvelopeWriter.begin(out, kind, WireFormat.VERSION, fingerprint, payloadLength));
     }
 
     void u8(int v) throws IOException {
-        scratch[0] = (byte) v;
-        bytes(scratch, 0, 1);
+        env.u8(v);
     }
 
     void u16(int v) throws IOException {
-        scratch[0] = (byte) v;
-        scratch[1] = (byte) (v >>> 8);
-        bytes(scratch, 0, 2);
+        env.u16(v);
     }
 
     void u32(int v) throws IOException {
-        for (int i = 0; i < 4; i++) {
-            scratch[i] = (byte) (v >>> (8 * i));
-        }
-        bytes(scratch, 0, 4);
+        env.u32(v);
     }
 
     void u64(long v) throws IOException {
-        for (int i = 0; i < 8; i++) {
-            scratch[i] = (byte) (v >>> (8 * i));
-        }
-        bytes(scratch, 0, 8);
+        env.u64(v);
     }
 
     void f64(double v) throws IOException {
-        u64(Double.doubleToRawLongBits(v));
+        env.f64(v);
     }
 
     void bytes(byte[] b, int off, int len) throws IOException {
-        crc.update(b, off, len);
-        out.write(b, off, len);
-        written += len;
+        env.bytes(b, off, len);
     }
 
     /**
@@ -98,20 +76,12 @@ final class WireWriter {
                 limbBuffer = new byte[len];
             }
             WireFormat.pack(p.limb(i), ring.modulus(i).bits(), limbBuffer, 0);
-            bytes(limbBuffer, 0, len);
+            env.bytes(limbBuffer, 0, len);
         }
     }
 
     /** Writes the checksum and checks the stated payload length was met. */
     void finish() throws IOException {
-        if (written != expectedEnd) {
-            throw new IllegalStateException("internal: wrote " + (written - WireFormat.HEADER_BYTES)
-                    + " payload bytes, announced " + (expectedEnd - WireFormat.HEADER_BYTES));
-        }
-        int c = (int) crc.getValue();
-        for (int i = 0; i < 4; i++) {
-            scratch[i] = (byte) (c >>> (8 * i));
-        }
-        out.write(scratch, 0, 4);
+        env.finish();
     }
 }

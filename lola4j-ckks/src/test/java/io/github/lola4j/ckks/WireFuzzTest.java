@@ -138,7 +138,7 @@ class WireFuzzTest {
         int n = 1 << 17;
         long[] primes = Primes.nttPrimesBelow(n, 61, 510);
         ByteBuffer b = ByteBuffer.allocate(H + 20 + 8 * 510 + 4).order(ByteOrder.LITTLE_ENDIAN);
-        b.put(WireFormat.MAGIC).putShort((short) WireFormat.VERSION).put((byte) WireFormat.Kind.PARAMETERS.code).put((byte) 0)
+        b.put(new byte[] {'L', '4', 'J', (byte) 0xCC}).putShort((short) WireFormat.VERSION).put((byte) io.github.lola4j.format.Envelope.Kind.PARAMETERS.code()).put((byte) 0)
                 .putLong(0).putLong(20 + 8 * 510);
         b.putInt(n).put((byte) 255).put((byte) 255).put((byte) 1).put((byte) 0).putDouble(0x1p30).putInt(0);
         for (long q : primes) {

@@ -9,6 +9,9 @@ import io.github.lola4j.ckks.Encryptor;
 import io.github.lola4j.ckks.KeyRequirements;
 import io.github.lola4j.ckks.PublicKey;
 import io.github.lola4j.ckks.SecretKey;
+import io.github.lola4j.format.Envelope;
+import io.github.lola4j.format.EnvelopeReader;
+import io.github.lola4j.format.EnvelopeWriter;
 import io.github.lola4j.nn.InputNormalization;
 import io.github.lola4j.nn.Shape;
 import io.github.lola4j.ring.RnsPoly;
@@ -20,6 +23,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.PushbackInputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -38,10 +42,14 @@ import java.util.Objects;
  * plan. It also writes and reads encrypted tensors in the tensor format:
  *
  * <pre>
- *   magic "L4JTENS1" (8 bytes) | version u16 = 2 | plan fingerprint u64 | ciphertexts u32
- *   then each ciphertext as a {@link CkksSerializer} object (with its own length and CRC32C)
- *   then the stream digest: SHA-256 of the 22 header bytes and each ciphertext's CRC32C in order (32 bytes)
+ *   an {@link Envelope} of kind encrypted tensor, version 3, the plan's fingerprint in its header,
+ *     whose payload is the ciphertext count u32 (32 bytes in all)
+ *   then each ciphertext as a {@link CkksSerializer} object (an envelope of its own)
+ *   then the stream digest: SHA-256 of the 32 header bytes and each ciphertext's CRC32C in order (32 bytes)
  * </pre>
+ *
+ * Tensors of earlier releases, whose 22-byte header was big-endian {@code magic "L4JTENS1" |
+ * version u16 = 2 | plan fingerprint u64 | ciphertexts u32}, are read too.
  *
  * written and read as a stream (no buffering of the whole tensor). Each ciphertext's CRC32C covers
  * its bytes; the digest binds their order and count, so ciphertexts swapped, duplicated or taken
@@ -51,11 +59,15 @@ import java.util.Objects;
  */
 public final class ClientPlan {
 
-    static final byte[] MAGIC = "L4JCPLN1".getBytes(StandardCharsets.US_ASCII);
+    /** The magic of the client plan's framing before the envelope, still read. */
+    static final byte[] LEGACY_MAGIC = "L4JCPLN1".getBytes(StandardCharsets.US_ASCII);
     /** Version 3 (2026-12-07): each key names the highest level it is used at (keys are made that small). */
     static final int VERSION = 3;
-    static final byte[] TENSOR_MAGIC = "L4JTENS1".getBytes(StandardCharsets.US_ASCII);
-    static final int TENSOR_VERSION = 2;
+    /** The magic of the tensor header before the envelope (version 2), still read. */
+    static final byte[] LEGACY_TENSOR_MAGIC = "L4JTENS1".getBytes(StandardCharsets.US_ASCII);
+    static final int LEGACY_TENSOR_VERSION = 2;
+    /** Version 3 (2026-12-07): the header is an envelope. */
+    static final int TENSOR_VERSION = 3;
     private static final int MAX_BODY = 64 << 20;
 
     private final String modelName;
@@ -224,7 +236,8 @@ public final class ClientPlan {
         return TENSOR_HEADER + TENSOR_DIGEST + output.ciphertexts() * CkksSerializer.ciphertextSize(params, 0, false);
     }
 
-    private static final int TENSOR_HEADER = 8 + 2 + 8 + 4;
+    private static final int TENSOR_HEADER = Envelope.HEADER_BYTES + 4 + Envelope.TRAILER_BYTES;
+    private static final int LEGACY_TENSOR_HEADER = 8 + 2 + 8 + 4;
     private static final int TENSOR_DIGEST = 32;
 
     // ------------------------------------------------------------------ encryption
@@ -540,12 +553,9 @@ public final class ClientPlan {
             throw new IllegalArgumentException("writeTensor: the tensor belongs to another plan");
         }
         ByteArrayOutputStream header = new ByteArrayOutputStream(TENSOR_HEADER);
-        DataOutputStream d = new DataOutputStream(header);
-        d.write(TENSOR_MAGIC);
-        d.writeShort(TENSOR_VERSION);
-        d.writeLong(fingerprint);
-        d.writeInt(x.ciphertexts().size());
-        d.flush();
+        EnvelopeWriter w = EnvelopeWriter.begin(header, Envelope.Kind.ENCRYPTED_TENSOR, TENSOR_VERSION, fingerprint, 4);
+        w.u32(x.ciphertexts().size());
+        w.finish();
         StreamDigest digest = new StreamDigest(header.toByteArray());
         header.writeTo(out);
         TailOut tap = new TailOut(out);
@@ -582,32 +592,53 @@ public final class ClientPlan {
     }
 
     private EncryptedTensor readTensor(InputStream in, Representation expected, int level, String what) throws IOException {
-        byte[] header = new byte[TENSOR_HEADER];
-        DataInputStream d = new DataInputStream(new ByteArrayInputStream(header));
-        try {
-            new DataInputStream(in).readFully(header);
-            byte[] magic = new byte[TENSOR_MAGIC.length];
-            d.readFully(magic);
-            if (!java.util.Arrays.equals(magic, TENSOR_MAGIC)) {
-                throw new IOException("not a lola4j encrypted tensor (bad magic)");
+        PushbackInputStream pin = new PushbackInputStream(in, 4);
+        in = pin;
+        byte[] header;
+        long fp;
+        long count;
+        if (Envelope.startsWithEnvelope(pin)) {
+            header = new byte[TENSOR_HEADER];
+            try {
+                new DataInputStream(pin).readFully(header);
+            } catch (EOFException e) {
+                throw new EOFException("encrypted " + what + " truncated in its header");
             }
-            int version = d.readUnsignedShort();
-            if (version != TENSOR_VERSION) {
-                throw new IOException("encrypted tensor version " + version + " is not supported (this library reads version "
-                        + TENSOR_VERSION + (version == 1 ? ", which adds the stream digest; encrypt the input again" : "") + ")");
+            EnvelopeReader r = EnvelopeReader.begin(new ByteArrayInputStream(header), "encrypted " + what, Envelope.Kind.ENCRYPTED_TENSOR);
+            r.requireVersion(TENSOR_VERSION);
+            r.expectPayload(4, "the ciphertext count");
+            count = r.u32("the ciphertext count");
+            r.finish();
+            fp = r.fingerprint();
+        } else {
+            header = new byte[LEGACY_TENSOR_HEADER];
+            DataInputStream d = new DataInputStream(new ByteArrayInputStream(header));
+            try {
+                new DataInputStream(pin).readFully(header);
+                byte[] magic = new byte[LEGACY_TENSOR_MAGIC.length];
+                d.readFully(magic);
+                if (!java.util.Arrays.equals(magic, LEGACY_TENSOR_MAGIC)) {
+                    throw new IOException("not a lola4j encrypted tensor (bad magic)");
+                }
+                int version = d.readUnsignedShort();
+                if (version != LEGACY_TENSOR_VERSION) {
+                    throw new IOException("encrypted tensor version " + version + " is not supported (this library reads versions "
+                            + LEGACY_TENSOR_VERSION + " and " + TENSOR_VERSION
+                            + (version == 1 ? "; version 1 lacks the stream digest: encrypt the input again" : "") + ")");
+                }
+                fp = d.readLong();
+                count = d.readInt() & 0xFFFFFFFFL;
+            } catch (EOFException e) {
+                throw new EOFException("encrypted " + what + " truncated in its header");
             }
-            long fp = d.readLong();
-            if (fp != fingerprint) {
-                throw new IOException(String.format("the encrypted %s belongs to another plan (fingerprint %016x, this plan %016x)",
-                        what, fp, fingerprint));
-            }
-            int count = d.readInt();
-            if (count != expected.ciphertexts()) {
-                throw new IOException("the encrypted " + what + " has " + Integer.toUnsignedString(count)
-                        + " ciphertexts, the plan's " + expected.describe() + " has " + expected.ciphertexts());
-            }
-        } catch (EOFException e) {
-            throw new EOFException("encrypted " + what + " truncated in its header");
+        }
+        if (fp != fingerprint) {
+            throw new IOException(String.format("the encrypted %s belongs to another plan (fingerprint %016x, this plan %016x)",
+                    what, fp, fingerprint));
+        }
+        if (count != expected.ciphertexts()) {
+            throw new IOException("the encrypted " + what + " has " + count
+                    + " ciphertexts, the plan's " + expected.describe() + " has " + expected.ciphertexts());
         }
         List<Ciphertext> cts = new ArrayList<>(expected.ciphertexts());
         StreamDigest digest = new StreamDigest(header);
@@ -699,7 +730,7 @@ public final class ClientPlan {
         } finally {
             z.end();
         }
-        FramedFile.write(out, MAGIC, VERSION, packed.toByteArray());
+        FramedFile.write(out, Envelope.Kind.CLIENT_PLAN, VERSION, fingerprint, packed.toByteArray());
     }
 
     /**
@@ -712,12 +743,17 @@ public final class ClientPlan {
      *                     including the security check)
      */
     public static ClientPlan read(InputStream in) throws IOException {
-        byte[] body = inflate(FramedFile.read(in, MAGIC, VERSION, MAX_BODY, "client plan"));
+        FramedFile.Body framed = FramedFile.read(in, Envelope.Kind.CLIENT_PLAN, LEGACY_MAGIC, VERSION, MAX_BODY, "client plan");
+        byte[] body = inflate(framed.bytes());
         // Every count below is checked against the parameters and the bytes left (d.available(),
         // exact on a byte array) before anything is allocated from it.
         DataInputStream d = new DataInputStream(new ByteArrayInputStream(body));
         try {
             long fp = d.readLong();
+            if (framed.enveloped() && framed.fingerprint() != fp) {
+                throw new IOException(String.format("client plan: the header's fingerprint %016x differs from the body's %016x",
+                        framed.fingerprint(), fp));
+            }
             int batch = d.readInt();
             String name = RepresentationCodec.readString(d, "client plan's model name");
             int channels = d.readUnsignedByte();

@@ -1,49 +1,69 @@
 package io.github.lola4j.lola;
 
-import java.io.ByteArrayOutputStream;
+import io.github.lola4j.format.Envelope;
+import io.github.lola4j.format.EnvelopeReader;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.PushbackInputStream;
 import java.util.Arrays;
 import java.util.zip.CRC32C;
 
 /**
- * The envelope the lola file formats share (big-endian):
- * {@code magic (8 bytes) | version u16 | body length u32 | body | CRC32C of magic..body u32}.
- * Reading checks all four before the body is parsed, so a parser only ever sees intact bytes, and
- * allocates only as the body's bytes arrive.
+ * The lola files (plans and client plans) in lola4j's one {@link Envelope}, and the reading of the
+ * framing they had before it (big-endian: {@code magic (8 bytes) | version u16 | body length u32 |
+ * body | CRC32C of magic..body u32}), so that files written by earlier releases still open. Either
+ * way, magic, kind, version, length and checksum are checked before the body is parsed, so a
+ * parser only ever sees intact bytes, and memory follows the bytes that arrive.
  */
 final class FramedFile {
 
     private FramedFile() {
     }
 
-    static void write(OutputStream out, byte[] magic, int version, byte[] body) throws IOException {
-        ByteArrayOutputStream all = new ByteArrayOutputStream(body.length + magic.length + 10);
-        DataOutputStream o = new DataOutputStream(all);
-        o.write(magic);
-        o.writeShort(version);
-        o.writeInt(body.length);
-        o.write(body);
-        o.flush();
-        CRC32C crc = new CRC32C();
-        crc.update(all.toByteArray());
-        o.writeInt((int) crc.getValue());
-        o.flush();
-        all.writeTo(out);
-        out.flush();
+    /**
+     * A body read back.
+     *
+     * @param bytes       the body
+     * @param enveloped   false for a file in the framing before the envelope
+     * @param fingerprint the envelope's fingerprint (0 for the older framing, which had none)
+     */
+    record Body(byte[] bytes, boolean enveloped, long fingerprint) {
+    }
+
+    static void write(OutputStream out, Envelope.Kind kind, int version, long fingerprint, byte[] body) throws IOException {
+        Envelope.write(out, kind, version, fingerprint, body);
     }
 
     /**
-     * Reads and checks an envelope.
+     * Reads and checks a file in the envelope or in the older framing.
      *
-     * @param what the format's name for messages, e.g. "plan file"
+     * @param kind        the envelope's kind
+     * @param legacyMagic the eight magic bytes of the older framing
+     * @param version     the body version read (the same in both framings)
+     * @param maxBody     the largest body accepted
+     * @param what        the format's name for messages, e.g. "plan file"
      * @return the body
      */
-    static byte[] read(InputStream in, byte[] magic, int version, int maxBody, String what) throws IOException {
+    static Body read(InputStream in, Envelope.Kind kind, byte[] legacyMagic, int version, int maxBody, String what)
+            throws IOException {
+        PushbackInputStream s = new PushbackInputStream(in, 4);
+        if (Envelope.startsWithEnvelope(s)) {
+            EnvelopeReader r = EnvelopeReader.begin(s, what, kind);
+            r.requireVersion(version);
+            if (r.payloadLength() > maxBody) {
+                throw r.fail("body length " + r.payloadLength() + " is outside [0, " + maxBody + "]");
+            }
+            byte[] body = r.rest("the body");
+            r.finish();
+            return new Body(body, true, r.fingerprint());
+        }
+        return new Body(readLegacy(s, legacyMagic, version, maxBody, what), false, 0);
+    }
+
+    private static byte[] readLegacy(InputStream in, byte[] magic, int version, int maxBody, String what) throws IOException {
         DataInputStream s = new DataInputStream(in);
         byte[] m = new byte[magic.length];
         readFully(s, m, what, "the magic");

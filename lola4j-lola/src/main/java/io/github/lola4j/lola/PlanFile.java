@@ -2,6 +2,7 @@ package io.github.lola4j.lola;
 
 import io.github.lola4j.ckks.CkksParameters;
 import io.github.lola4j.ckks.CkksSerializer;
+import io.github.lola4j.format.Envelope;
 import io.github.lola4j.nn.ModelFormat;
 import io.github.lola4j.nn.Network;
 import java.io.ByteArrayInputStream;
@@ -17,10 +18,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The plan file format, version 1 (big-endian):
+ * The plan file format, version 1: the body in lola4j's {@link Envelope} (kind plan, the plan's
+ * fingerprint in the header; files of earlier releases, framed as {@code magic "L4JPLAN1" (8 bytes) |
+ * version u16 = 1 | body length u32 | body | CRC32C u32}, are read too). The body, big-endian:
  *
  * <pre>
- *   magic "L4JPLAN1" (8 bytes) | version u16 = 1 | body length u32 | body | CRC32C of magic..body u32
  *   body: fingerprint u64 | batch u32
  *         parameters: length u32, the CkksSerializer parameter object
  *         network:    length u32, the nn model file
@@ -29,13 +31,14 @@ import java.util.List;
  *                     the headroom f64, stage maxima count u16 + f64 each, alternatives count u16 + strings
  * </pre>
  *
- * Reading checks the magic, the version, the length (at most 256 MiB), the checksum, then each part,
+ * Reading checks the envelope (kind, version, length at most 256 MiB, checksum), then each part,
  * rebuilds the kernels from the network and the choices and refuses a file whose rebuilt plan has
  * another fingerprint. Nothing is built from a file that fails any check.
  */
 final class PlanFile {
 
-    static final byte[] MAGIC = "L4JPLAN1".getBytes(StandardCharsets.US_ASCII);
+    /** The magic of the framing before the envelope, still read. */
+    static final byte[] LEGACY_MAGIC = "L4JPLAN1".getBytes(StandardCharsets.US_ASCII);
     static final int VERSION = 1;
     static final int MAX_BODY = 256 << 20;
 
@@ -72,16 +75,21 @@ final class PlanFile {
             RepresentationCodec.writeString(d, a);
         }
         d.flush();
-        FramedFile.write(out, MAGIC, VERSION, body.toByteArray());
+        FramedFile.write(out, Envelope.Kind.PLAN, VERSION, plan.fingerprint(), body.toByteArray());
     }
 
     static Plan read(InputStream in) throws IOException {
-        byte[] body = FramedFile.read(in, MAGIC, VERSION, MAX_BODY, "plan file");
+        FramedFile.Body framed = FramedFile.read(in, Envelope.Kind.PLAN, LEGACY_MAGIC, VERSION, MAX_BODY, "plan file");
+        byte[] body = framed.bytes();
         // Every count is checked against the bytes left (d.available(), exact on a byte array)
         // before anything is allocated from it.
         DataInputStream d = new DataInputStream(new ByteArrayInputStream(body));
         try {
             long fingerprint = d.readLong();
+            if (framed.enveloped() && framed.fingerprint() != fingerprint) {
+                throw new IOException(String.format("plan file: the header's fingerprint %016x differs from the body's %016x",
+                        framed.fingerprint(), fingerprint));
+            }
             int batch = d.readInt();
             byte[] p = new byte[checkedLength(d.readInt(), d.available(), "parameters")];
             d.readFully(p);

@@ -10,6 +10,7 @@ import io.github.lola4j.ckks.EvaluationKeys;
 import io.github.lola4j.ckks.KeyGenerator;
 import io.github.lola4j.ckks.SecretKey;
 import io.github.lola4j.data.Mnist;
+import io.github.lola4j.format.Envelope;
 import io.github.lola4j.models.ModelRegistry;
 import io.github.lola4j.nn.LabeledImages;
 import io.github.lola4j.nn.Layer;
@@ -147,8 +148,14 @@ class ClientPlanTest {
             bad[pos] ^= 0x04;
             assertThrows(IOException.class, () -> c.readInput(new ByteArrayInputStream(bad)), "byte " + pos);
         }
+        // a header announcing one ciphertext more, under a valid checksum
+        ByteArrayOutputStream forged = new ByteArrayOutputStream();
+        io.github.lola4j.format.EnvelopeWriter w = io.github.lola4j.format.EnvelopeWriter.begin(forged,
+                Envelope.Kind.ENCRYPTED_TENSOR, ClientPlan.TENSOR_VERSION, c.fingerprint(), 4);
+        w.u32(c.inputRepresentation().ciphertexts() + 1);
+        w.finish();
         byte[] count = up.clone();
-        count[21]++;
+        System.arraycopy(forged.toByteArray(), 0, count, 0, forged.size());
         e = assertThrows(IOException.class, () -> c.readInput(new ByteArrayInputStream(count)));
         assertTrue(e.getMessage().contains("ciphertexts"), e.getMessage());
     }
@@ -179,7 +186,7 @@ class ClientPlanTest {
         assertTrue(c.inputRepresentation().ciphertexts() >= 2, "the test needs an input of several ciphertexts");
         byte[] a = tensorBytes(c, c.encryptInput(net.input(sample, 0), sk, RND));
         byte[] b = tensorBytes(c, c.encryptInput(net.input(sample, 1), sk, RND));
-        int header = 22;
+        int header = 32; // the envelope around the ciphertext count
         int one = (int) io.github.lola4j.ckks.CkksSerializer.ciphertextSize(c.parameters(), c.parameters().maxLevel(), true);
         assertEquals(header + c.inputRepresentation().ciphertexts() * one + 32, a.length, "the layout this test splices");
         byte[] swapped = a.clone();
@@ -197,9 +204,55 @@ class ClientPlanTest {
         }
         assertEquals(c.inputRepresentation().ciphertexts(), c.readInput(new ByteArrayInputStream(a)).ciphertexts().size());
         byte[] v1 = a.clone();
-        v1[9] = 1;
+        v1[4] = 1; // the envelope's version, u16 little-endian
         IOException e = assertThrows(IOException.class, () -> c.readInput(new ByteArrayInputStream(v1)));
         assertTrue(e.getMessage().contains("version 1"), e.getMessage());
+    }
+
+    /**
+     * A client plan and an encrypted input as earlier releases wrote them (before the envelope:
+     * big-endian framing, a 22-byte tensor header) still read, to the same plan and predictions.
+     */
+    @Test
+    void filesOfAnEarlierReleaseStillRead() throws IOException {
+        ClientPlan c = plan.clientPlan();
+        byte[] file = bytes(c);
+        byte[] packed = Arrays.copyOfRange(file, Envelope.HEADER_BYTES, file.length - Envelope.TRAILER_BYTES);
+        ClientPlan old = ClientPlan.read(new ByteArrayInputStream(LegacyFraming.frame(ClientPlan.LEGACY_MAGIC, ClientPlan.VERSION, packed)));
+        assertEquals(c.fingerprint(), old.fingerprint());
+        assertArrayEquals(file, bytes(old), "written again, it is in the envelope");
+
+        // the same ciphertexts behind the old header, with the stream digest over that header
+        double[] x = net.input(sample, 2);
+        byte[] now = tensorBytes(c, c.encryptInput(x, sk, RND));
+        int header = 32;
+        int one = (int) io.github.lola4j.ckks.CkksSerializer.ciphertextSize(c.parameters(), c.parameters().maxLevel(), true);
+        int count = c.inputRepresentation().ciphertexts();
+        java.nio.ByteBuffer h = java.nio.ByteBuffer.allocate(22);
+        h.put(ClientPlan.LEGACY_TENSOR_MAGIC).putShort((short) ClientPlan.LEGACY_TENSOR_VERSION).putLong(c.fingerprint()).putInt(count);
+        java.security.MessageDigest md;
+        try {
+            md = java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        md.update(h.array());
+        ByteArrayOutputStream legacy = new ByteArrayOutputStream();
+        legacy.write(h.array());
+        for (int k = 0; k < count; k++) {
+            int start = header + k * one;
+            legacy.write(now, start, one);
+            md.update(now, start + one - 4, 4);
+        }
+        legacy.write(md.digest());
+        byte[] oldTensor = legacy.toByteArray();
+        EncryptedTensor in = c.readInput(new ByteArrayInputStream(oldTensor));
+        double[] scores = c.decryptOutput(plan.evaluate(in, evk), sk);
+        assertEquals(Tensor.argmax(net.forward(x)), Tensor.argmax(scores));
+        // a version-1 tensor (no stream digest) is refused with the reason
+        oldTensor[9] = 1;
+        IOException e = assertThrows(IOException.class, () -> c.readInput(new ByteArrayInputStream(oldTensor)));
+        assertTrue(e.getMessage().contains("version 1") && e.getMessage().contains("stream digest"), e.getMessage());
     }
 
     /**

@@ -11,6 +11,7 @@ import io.github.lola4j.ckks.EvaluationKeys;
 import io.github.lola4j.ckks.KeyGenerator;
 import io.github.lola4j.ckks.SecretKey;
 import io.github.lola4j.ckks.SecurityLevel;
+import io.github.lola4j.format.Envelope;
 import io.github.lola4j.nn.Conv2d;
 import io.github.lola4j.nn.Dense;
 import io.github.lola4j.nn.Flatten;
@@ -120,24 +121,45 @@ class FileFuzzTest {
         return out.toByteArray();
     }
 
-    /** The body of a framed lola file (its envelope checked). */
-    private static byte[] body(byte[] file, byte[] magic, int version) {
+    /** The body of a lola file (its envelope checked). */
+    private static byte[] body(byte[] file, Envelope.Kind kind, int version) {
         try {
-            return FramedFile.read(new ByteArrayInputStream(file), magic, version, Integer.MAX_VALUE - 64, "test file");
+            return FramedFile.read(new ByteArrayInputStream(file), kind, new byte[8], version, Integer.MAX_VALUE - 64, "test file").bytes();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    /** A framed file around a body: the length and the CRC32C computed for it. */
-    private static byte[] frame(byte[] magic, int version, byte[] body) {
+    /** A file around a body: the length and the CRC32C computed for it. */
+    private static byte[] frame(Envelope.Kind kind, int version, long fingerprint, byte[] body) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
-            FramedFile.write(out, magic, version, body);
+            FramedFile.write(out, kind, version, fingerprint, body);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return out.toByteArray();
+    }
+
+    /** The fingerprint a body starts with (big-endian u64), or 0 for a body too short to hold one. */
+    private static long leadingFingerprint(byte[] body) {
+        return body.length < 8 ? 0 : java.nio.ByteBuffer.wrap(body).getLong();
+    }
+
+    /** A plan file around a forged body, its header's fingerprint the body's own, so that the parser sees it. */
+    private static byte[] planFile(byte[] body) {
+        return frame(Envelope.Kind.PLAN, PlanFile.VERSION, leadingFingerprint(body), body);
+    }
+
+    /** A client-plan file around a forged deflated body (fingerprint 0 when it does not inflate). */
+    private static byte[] packedClientFile(byte[] packed) {
+        long fp;
+        try {
+            fp = leadingFingerprint(inflate(packed));
+        } catch (RuntimeException e) {
+            fp = 0;
+        }
+        return frame(Envelope.Kind.CLIENT_PLAN, ClientPlan.VERSION, fp, packed);
     }
 
     /** Deflates at a given level (ClientPlan.write uses the best compression). */
@@ -167,12 +189,13 @@ class FileFuzzTest {
      * uses takes a second on a megabyte of slot maps, and the reader accepts any deflate stream.
      */
     private static byte[] clientFile(byte[] inflatedBody) {
-        return frame(ClientPlan.MAGIC, ClientPlan.VERSION, deflate(inflatedBody, Deflater.BEST_SPEED));
+        return frame(Envelope.Kind.CLIENT_PLAN, ClientPlan.VERSION, leadingFingerprint(inflatedBody),
+                deflate(inflatedBody, Deflater.BEST_SPEED));
     }
 
     /** The canonical form of a client-plan file: its inflated body (deflate has many encodings of one body). */
     private static byte[] clientBody(byte[] file) {
-        return inflate(body(file, ClientPlan.MAGIC, ClientPlan.VERSION));
+        return inflate(body(file, Envelope.Kind.CLIENT_PLAN, ClientPlan.VERSION));
     }
 
     private static Mutator.Campaign<Plan> planCampaign(String family, byte[] file) {
@@ -193,14 +216,14 @@ class FileFuzzTest {
         // mutant of the body before any parser saw it.
         int raw = mutants / 5;
         int forged = (mutants - raw) / 2;
-        byte[] body = body(densePlanFile, PlanFile.MAGIC, PlanFile.VERSION);
-        byte[] convBody = body(convPlanFile, PlanFile.MAGIC, PlanFile.VERSION);
+        byte[] body = body(densePlanFile, Envelope.Kind.PLAN, PlanFile.VERSION);
+        byte[] convBody = body(convPlanFile, Envelope.Kind.PLAN, PlanFile.VERSION);
         planCampaign("plan (dense net)", densePlanFile)
                 .raw(raw, seed, 0, 24)
-                .forged(body, b -> frame(PlanFile.MAGIC, PlanFile.VERSION, b), forged, seed + 1_000_000, 0, 64)
+                .forged(body, FileFuzzTest::planFile, forged, seed + 1_000_000, 0, 64)
                 .finish();
         planCampaign("plan (convolution net)", convPlanFile)
-                .forged(convBody, b -> frame(PlanFile.MAGIC, PlanFile.VERSION, b), mutants - raw - forged, seed + 2_000_000,
+                .forged(convBody, FileFuzzTest::planFile, mutants - raw - forged, seed + 2_000_000,
                         convBody.length - 512, convBody.length)
                 .finish();
     }
@@ -212,7 +235,7 @@ class FileFuzzTest {
         for (int k = 0; k < plans.size(); k++) {
             ClientPlan c = plans.get(k).clientPlan();
             byte[] file = clientBytes(c);
-            byte[] packed = body(file, ClientPlan.MAGIC, ClientPlan.VERSION);
+            byte[] packed = body(file, Envelope.Kind.CLIENT_PLAN, ClientPlan.VERSION);
             byte[] inflated = inflate(packed);
             // Where the representations' counts are: after the parameters, and the output's at the end.
             int input = inputRepresentationOffset(inflated, c);
@@ -224,7 +247,7 @@ class FileFuzzTest {
                     + " input, " + c.outputRepresentation().kind() + " output)";
             clientCampaign(family, file)
                     .raw(raw, s, 0, 24)
-                    .forged(packed, b -> frame(ClientPlan.MAGIC, ClientPlan.VERSION, b), deflated, s + 1_000_000, 0, packed.length)
+                    .forged(packed, FileFuzzTest::packedClientFile, deflated, s + 1_000_000, 0, packed.length)
                     .forged(inflated, FileFuzzTest::clientFile, front, s + 2_000_000, 0, input + 64)
                     .forged(inflated, FileFuzzTest::clientFile, each - raw - deflated - front, s + 3_000_000,
                             inflated.length - 256, inflated.length)
@@ -348,7 +371,7 @@ class FileFuzzTest {
         assertTrue(e.getMessage().contains("model name is not valid UTF-8"), e.getMessage());
 
         // The plan file's cost model string, found by its bytes.
-        byte[] body = body(densePlanFile, PlanFile.MAGIC, PlanFile.VERSION);
+        byte[] body = body(densePlanFile, Envelope.Kind.PLAN, PlanFile.VERSION);
         byte[] name = densePlan.compileInfo().costModel().getBytes(StandardCharsets.UTF_8);
         int at = indexOf(body, name);
         assertTrue(at > 0 && name.length >= 2);
@@ -356,7 +379,7 @@ class FileFuzzTest {
         badPlan[at] = (byte) 0xED; // with the next bytes not a valid continuation
         badPlan[at + 1] = (byte) 0xA0; // ED A0 ..: a UTF-16 surrogate, never valid UTF-8
         e = assertThrows(IOException.class,
-                () -> Plan.read(new ByteArrayInputStream(frame(PlanFile.MAGIC, PlanFile.VERSION, badPlan))));
+                () -> Plan.read(new ByteArrayInputStream(planFile(badPlan))));
         assertTrue(e.getMessage().contains("cost model is not valid UTF-8"), e.getMessage());
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.lola4j.format.Envelope;
 import io.github.lola4j.nn.Dense;
 import io.github.lola4j.nn.Network;
 import io.github.lola4j.nn.Shape;
@@ -72,10 +73,10 @@ class PlanFileTest {
      */
     @Test
     void aForgedBodyIsRefusedByItsFingerprintBeforeAnythingIsBuilt() throws IOException {
-        byte[] body = Arrays.copyOfRange(bytes, 14, bytes.length - 4); // magic 8, version 2, length 4 | body | CRC 4
+        byte[] body = Arrays.copyOfRange(bytes, Envelope.HEADER_BYTES, bytes.length - Envelope.TRAILER_BYTES);
         body[8 + 3] = 7; // the batch, u32 after the fingerprint
         ByteArrayOutputStream forged = new ByteArrayOutputStream();
-        FramedFile.write(forged, PlanFile.MAGIC, PlanFile.VERSION, body);
+        FramedFile.write(forged, Envelope.Kind.PLAN, PlanFile.VERSION, plan.fingerprint(), body);
         IOException e = assertThrows(IOException.class, () -> Plan.read(new ByteArrayInputStream(forged.toByteArray())));
         assertTrue(e.getMessage().contains("fingerprint") && e.getMessage().contains("does not match its contents"), e.getMessage());
     }
@@ -83,11 +84,37 @@ class PlanFileTest {
     @Test
     void otherVersionsAndFilesAreRefused() {
         byte[] v2 = bytes.clone();
-        v2[9] = 2;
+        v2[4] = 2; // the envelope's version, u16 little-endian
         IOException e = assertThrows(IOException.class, () -> Plan.read(new ByteArrayInputStream(v2)));
         assertTrue(e.getMessage().contains("version 2"), e.getMessage());
         byte[] other = "not a plan at all".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         e = assertThrows(IOException.class, () -> Plan.read(new ByteArrayInputStream(other)));
         assertTrue(e.getMessage().contains("magic"), e.getMessage());
+    }
+
+    /** A plan file as earlier releases framed it (before the envelope) still reads, to the same plan. */
+    @Test
+    void aPlanFileOfAnEarlierReleaseStillReads() throws IOException {
+        byte[] body = Arrays.copyOfRange(bytes, Envelope.HEADER_BYTES, bytes.length - Envelope.TRAILER_BYTES);
+        byte[] old = LegacyFraming.frame(PlanFile.LEGACY_MAGIC, PlanFile.VERSION, body);
+        Plan back = Plan.read(new ByteArrayInputStream(old));
+        assertEquals(plan.fingerprint(), back.fingerprint());
+        ByteArrayOutputStream again = new ByteArrayOutputStream();
+        back.write(again);
+        assertArrayEquals(bytes, again.toByteArray(), "written again, it is in the envelope");
+        byte[] bad = old.clone();
+        bad[old.length / 2] ^= 1;
+        IOException e = assertThrows(IOException.class, () -> Plan.read(new ByteArrayInputStream(bad)));
+        assertTrue(e.getMessage().contains("checksum"), e.getMessage());
+    }
+
+    /** The envelope's fingerprint and the body's must agree (both are covered by the checksum, so only a forger gets here). */
+    @Test
+    void aHeaderFingerprintOtherThanTheBodysIsRefused() throws IOException {
+        byte[] body = Arrays.copyOfRange(bytes, Envelope.HEADER_BYTES, bytes.length - Envelope.TRAILER_BYTES);
+        ByteArrayOutputStream forged = new ByteArrayOutputStream();
+        FramedFile.write(forged, Envelope.Kind.PLAN, PlanFile.VERSION, plan.fingerprint() ^ 1, body);
+        IOException e = assertThrows(IOException.class, () -> Plan.read(new ByteArrayInputStream(forged.toByteArray())));
+        assertTrue(e.getMessage().contains("header's fingerprint"), e.getMessage());
     }
 }

@@ -28,6 +28,7 @@ class ModulePathTest {
 
     /** lola4j's module names and the packages each exports, unqualified; cli exports nothing. */
     private static final Map<String, Set<String>> API = Map.of(
+            "io.github.lola4j.format", Set.of("io.github.lola4j.format"),
             "io.github.lola4j.ckks", Set.of("io.github.lola4j.ckks", "io.github.lola4j.math", "io.github.lola4j.ring"),
             "io.github.lola4j.nn", Set.of("io.github.lola4j.nn"),
             "io.github.lola4j.data", Set.of("io.github.lola4j.data"),
