@@ -1,5 +1,6 @@
 /** The prediction service: an HTTP server that evaluates plans on encrypted inputs, and its client. */
 module io.github.lola4j.service {
+    requires io.github.lola4j.format;
     requires transitive io.github.lola4j.lola;
     // PredictionClient.models(), health() and metrics() return Jackson JsonNode documents
     requires transitive com.fasterxml.jackson.databind;

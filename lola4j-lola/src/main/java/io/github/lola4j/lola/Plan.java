@@ -232,7 +232,7 @@ public final class Plan {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             md.update("lola4j-plan-v1".getBytes(StandardCharsets.US_ASCII));
             md.update(ByteBuffer.allocate(12).putLong(params.fingerprint()).putInt(batch).array());
-            md.update(ModelFormat.toBytes(net, ModelFormat.WeightEncoding.lossless(net)));
+            md.update(ModelFormat.fingerprintBytes(net, ModelFormat.WeightEncoding.lossless(net)));
             for (Choice c : choices) {
                 md.update(c.encode().getBytes(StandardCharsets.US_ASCII));
                 md.update((byte) ';');

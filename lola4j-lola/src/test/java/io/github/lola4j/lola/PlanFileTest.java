@@ -117,4 +117,24 @@ class PlanFileTest {
         IOException e = assertThrows(IOException.class, () -> Plan.read(new ByteArrayInputStream(forged.toByteArray())));
         assertTrue(e.getMessage().contains("header's fingerprint"), e.getMessage());
     }
+
+    /**
+     * A real plan file written by the release before the envelope (test resource, 3.6 KB: a
+     * 32-16-4 network with a square): it reads, its fingerprint is the one that release printed
+     * (so tensors and keys made for it still match), and its network computes what it did then.
+     */
+    @Test
+    void aPlanFileWrittenByTheEarlierReleaseReads() throws IOException {
+        Plan old;
+        try (java.io.InputStream in = getClass().getResourceAsStream("legacy-fixture.plan")) {
+            old = Plan.read(in);
+        }
+        assertEquals(0x58e1ef56477a395bL, old.fingerprint());
+        double[] x = new double[32];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = i / 32.0;
+        }
+        assertArrayEquals(old.network().forward(x), old.evaluatePlain(x), 1e-12);
+        assertEquals("legacy-fixture", old.network().info().name());
+    }
 }

@@ -160,7 +160,7 @@ class CifarTrainingTest {
         Path f = tmp.resolve("c.model");
         net.save(f, ModelFormat.WeightEncoding.FLOAT64);
         byte[] bytes = Files.readAllBytes(f);
-        assertEquals(ModelFormat.VERSION, ((bytes[4] & 0xff) << 8) | (bytes[5] & 0xff));
+        assertEquals(ModelFormat.VERSION, (bytes[4] & 0xff) | (bytes[5] & 0xff) << 8); // the envelope's version, little-endian
         Network back = Network.load(f);
         assertEquals(norm, back.info().normalization());
         assertArrayEquals(net.input(test, 5), back.input(test, 5));

@@ -1,5 +1,8 @@
 package io.github.lola4j.nn;
 
+import io.github.lola4j.format.Envelope;
+import io.github.lola4j.format.EnvelopeReader;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -14,43 +17,43 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.zip.CRC32C;
 
 /**
  * The lola4j model file format, versions 1 and 2 (described in full in {@code docs/models.md}).
  *
- * <p>All numbers are big-endian.
- * <pre>
- * offset  size  field
- * 0       4     magic "L4JM"
- * 4       2     format version (1: one pixel scale; 2: per-channel input normalization)
- * 6       4     payload length P (unsigned)
- * 10      P     payload: metadata, weight encoding, input shape, layers
- * 10+P    4     CRC-32C of bytes [0, 10+P)
- * </pre>
- * Reading is all-or-nothing: magic, version, length and checksum are checked first, then the
- * payload is decoded into temporaries and the {@link Network} is built, which validates every layer
- * geometry, every weight (finite) and the chaining of shapes. Each failure is an
+ * <p>A model file is one lola4j {@link Envelope} of kind model (fingerprint 0), little-endian
+ * header, whose version is the payload's: 1 holds one pixel scale, 2 a per-channel input
+ * normalization. The payload is big-endian: metadata, weight encoding, input shape, layers.
+ * Files of earlier releases, framed as {@code "L4JM" | version u16 | payload length u32 | payload
+ * | CRC-32C} (big-endian), are read too; the shipped models are such files.
+ *
+ * <p>Reading is all-or-nothing: magic, kind, version, length and checksum are checked first, then
+ * the payload is decoded into temporaries and the {@link Network} is built, which validates every
+ * layer geometry, every weight (finite) and the chaining of shapes. Each failure is an
  * {@link IOException} whose message names the source and the defect.
  */
 public final class ModelFormat {
 
-    /** The magic bytes {@code "L4JM"}. */
-    public static final byte[] MAGIC = {'L', '4', 'J', 'M'};
+    /** The magic bytes of the framing before the envelope, {@code "L4JM"} (still read). */
+    static final byte[] LEGACY_MAGIC = {'L', '4', 'J', 'M'};
 
     /**
-     * The newest format version, written for models whose input normalization is not a single
-     * pixel scale; those are written as version 1, byte for byte what earlier releases wrote, so
-     * that they read them too.
+     * The newest payload version, written for models whose input normalization is not a single
+     * pixel scale; the others are written as version 1, the payload earlier releases wrote.
      */
     public static final int VERSION = 2;
 
     /** The version whose metadata holds one pixel scale. */
     static final int VERSION_PIXEL_SCALE = 1;
 
-    /** Bytes before the payload: magic, version, payload length. */
-    static final int HEADER_BYTES = 10;
+    /** Bytes before the payload: the envelope's header. */
+    static final int HEADER_BYTES = Envelope.HEADER_BYTES;
+
+    /** Bytes before the payload in the framing before the envelope: magic, version, payload length. */
+    static final int LEGACY_HEADER_BYTES = 10;
 
     /** The largest model file read (refuses absurd lengths before allocating). */
     public static final long MAX_FILE_BYTES = 1L << 30;
@@ -178,22 +181,37 @@ public final class ModelFormat {
             }
             p.flush();
             byte[] payload = payloadBuf.toByteArray();
-
-            ByteArrayOutputStream fileBuf = new ByteArrayOutputStream(payload.length + HEADER_BYTES + 4);
-            DataOutputStream f = new DataOutputStream(fileBuf);
-            f.write(MAGIC);
-            f.writeShort(info.normalization().isPixelScale() ? VERSION_PIXEL_SCALE : VERSION);
-            f.writeInt(payload.length);
-            f.write(payload);
-            f.flush();
-            CRC32C crc = new CRC32C();
-            crc.update(fileBuf.toByteArray());
-            f.writeInt((int) crc.getValue());
-            f.flush();
-            return fileBuf.toByteArray();
+            ByteArrayOutputStream file = new ByteArrayOutputStream(payload.length + HEADER_BYTES + Envelope.TRAILER_BYTES);
+            Envelope.write(file, Envelope.Kind.MODEL, payloadVersion(net), 0, payload);
+            return file.toByteArray();
         } catch (IOException e) {
             throw new IllegalStateException("in-memory write failed", e);
         }
+    }
+
+    private static int payloadVersion(Network net) {
+        return net.info().normalization().isPixelScale() ? VERSION_PIXEL_SCALE : VERSION;
+    }
+
+    /**
+     * The bytes a plan's fingerprint hashes for its network: the payload as {@link #toBytes}
+     * writes it, framed as model files were before the envelope ({@code "L4JM" | version u16 |
+     * length u32 | payload | CRC-32C}, big-endian). Kept in that form so that the fingerprints of
+     * plans compiled by earlier releases, and the plan files that carry them, stay valid.
+     *
+     * @param net      the network
+     * @param encoding how weights are stored
+     * @return the bytes
+     */
+    public static byte[] fingerprintBytes(Network net, WeightEncoding encoding) {
+        byte[] file = toBytes(net, encoding);
+        int payload = file.length - HEADER_BYTES - Envelope.TRAILER_BYTES;
+        ByteBuffer b = ByteBuffer.allocate(LEGACY_HEADER_BYTES + payload + 4);
+        b.put(LEGACY_MAGIC).putShort((short) payloadVersion(net)).putInt(payload).put(file, HEADER_BYTES, payload);
+        CRC32C crc = new CRC32C();
+        crc.update(b.array(), 0, LEGACY_HEADER_BYTES + payload);
+        b.putInt((int) crc.getValue());
+        return b.array();
     }
 
     private static void writeLayer(DataOutputStream p, Layer l, WeightEncoding enc) throws IOException {
@@ -290,43 +308,44 @@ public final class ModelFormat {
      * @throws IOException when the content is malformed
      */
     public static Network fromBytes(byte[] bytes, String source) throws IOException {
-        // A short prefix of the magic is a truncated model, anything else is not a model at all.
-        for (int i = 0; i < Math.min(MAGIC.length, bytes.length); i++) {
-            if (bytes[i] != MAGIC[i]) {
-                throw new IOException(source + ": not a lola4j model file (bad magic "
-                        + hex(bytes, Math.min(4, bytes.length)) + ", expected \"L4JM\")");
+        int version;
+        ByteBuffer payload;
+        if (startsWith(bytes, ENVELOPE_MAGIC)) {
+            if (bytes.length < HEADER_BYTES + Envelope.TRAILER_BYTES) {
+                throw new IOException(source + ": truncated model file: " + bytes.length + " bytes, the header and checksum alone need "
+                        + (HEADER_BYTES + Envelope.TRAILER_BYTES));
             }
+            EnvelopeReader r = EnvelopeReader.begin(new ByteArrayInputStream(bytes), source, Envelope.Kind.MODEL);
+            version = checkVersion(r.version(), source);
+            checkLength(bytes.length, HEADER_BYTES + r.payloadLength() + Envelope.TRAILER_BYTES, r.payloadLength(), source);
+            byte[] p = r.rest("the payload");
+            r.finish();
+            payload = ByteBuffer.wrap(p);
+        } else {
+            // A short prefix of a magic is a truncated model, anything else is not a model at all.
+            if (!startsWith(bytes, LEGACY_MAGIC) && !isPrefixOf(bytes, ENVELOPE_MAGIC)) {
+                throw new IOException(source + ": not a lola4j model file (bad magic "
+                        + hex(bytes, Math.min(4, bytes.length)) + ", expected \"L4J\" 0xCC, or \"L4JM\" of earlier releases)");
+            }
+            if (bytes.length < LEGACY_HEADER_BYTES + 4) {
+                throw new IOException(source + ": truncated model file: " + bytes.length + " bytes, the header and checksum alone need "
+                        + (bytes.length < ENVELOPE_MAGIC.length ? HEADER_BYTES + Envelope.TRAILER_BYTES : LEGACY_HEADER_BYTES + 4));
+            }
+            ByteBuffer buf = ByteBuffer.wrap(bytes);
+            buf.position(LEGACY_MAGIC.length);
+            version = checkVersion(buf.getShort() & 0xffff, source);
+            long payloadLength = buf.getInt() & 0xffffffffL;
+            checkLength(bytes.length, LEGACY_HEADER_BYTES + payloadLength + 4, payloadLength, source);
+            int end = (int) (LEGACY_HEADER_BYTES + payloadLength);
+            CRC32C crc = new CRC32C();
+            crc.update(bytes, 0, end);
+            int stored = ByteBuffer.wrap(bytes, end, 4).getInt();
+            if ((int) crc.getValue() != stored) {
+                throw new IOException(String.format("%s: checksum mismatch: stored CRC-32C 0x%08x, computed 0x%08x (the file is corrupt)",
+                        source, stored, (int) crc.getValue()));
+            }
+            payload = ByteBuffer.wrap(bytes, LEGACY_HEADER_BYTES, (int) payloadLength).slice();
         }
-        if (bytes.length < HEADER_BYTES + 4) {
-            throw new IOException(source + ": truncated model file: " + bytes.length + " bytes, the header and checksum alone need "
-                    + (HEADER_BYTES + 4));
-        }
-        ByteBuffer buf = ByteBuffer.wrap(bytes);
-        buf.position(MAGIC.length);
-        int version = buf.getShort() & 0xffff;
-        if (version != VERSION && version != VERSION_PIXEL_SCALE) {
-            throw new IOException(source + ": unsupported model format version " + version + " (this lola4j reads versions "
-                    + VERSION_PIXEL_SCALE + " and " + VERSION + ")");
-        }
-        long payloadLength = buf.getInt() & 0xffffffffL;
-        long expected = HEADER_BYTES + payloadLength + 4;
-        if (bytes.length < expected) {
-            throw new IOException(source + ": truncated model file: the header declares " + payloadLength
-                    + " payload bytes, so " + expected + " bytes in all, but the file has " + bytes.length);
-        }
-        if (bytes.length > expected) {
-            throw new IOException(source + ": corrupt model file: " + (bytes.length - expected)
-                    + " unexpected bytes after the checksum (the header declares " + expected + " bytes in all)");
-        }
-        int end = (int) (HEADER_BYTES + payloadLength);
-        CRC32C crc = new CRC32C();
-        crc.update(bytes, 0, end);
-        int stored = ByteBuffer.wrap(bytes, end, 4).getInt();
-        if ((int) crc.getValue() != stored) {
-            throw new IOException(String.format("%s: checksum mismatch: stored CRC-32C 0x%08x, computed 0x%08x (the file is corrupt)",
-                    source, stored, (int) crc.getValue()));
-        }
-        ByteBuffer payload = ByteBuffer.wrap(bytes, HEADER_BYTES, (int) payloadLength).slice();
         try {
             Network net = decodePayload(payload, source, version);
             if (payload.hasRemaining()) {
@@ -336,6 +355,37 @@ public final class ModelFormat {
             return net;
         } catch (BufferUnderflowException e) {
             throw new IOException(source + ": corrupt model: the payload ends in the middle of a field", e);
+        }
+    }
+
+    /** The envelope's magic, to tell its files from those of earlier releases. */
+    private static final byte[] ENVELOPE_MAGIC = {'L', '4', 'J', (byte) 0xCC};
+
+    private static boolean startsWith(byte[] bytes, byte[] magic) {
+        return bytes.length >= magic.length && Arrays.equals(bytes, 0, magic.length, magic, 0, magic.length);
+    }
+
+    /** Whether the bytes are a proper prefix of the magic (a file cut inside its magic). */
+    private static boolean isPrefixOf(byte[] bytes, byte[] magic) {
+        return bytes.length < magic.length && Arrays.equals(bytes, 0, bytes.length, magic, 0, bytes.length);
+    }
+
+    private static int checkVersion(int version, String source) throws IOException {
+        if (version != VERSION && version != VERSION_PIXEL_SCALE) {
+            throw new IOException(source + ": unsupported model format version " + version + " (this lola4j reads versions "
+                    + VERSION_PIXEL_SCALE + " and " + VERSION + ")");
+        }
+        return version;
+    }
+
+    private static void checkLength(long actual, long expected, long payloadLength, String source) throws IOException {
+        if (actual < expected) {
+            throw new IOException(source + ": truncated model file: the header declares " + payloadLength
+                    + " payload bytes, so " + expected + " bytes in all, but the file has " + actual);
+        }
+        if (actual > expected) {
+            throw new IOException(source + ": corrupt model file: " + (actual - expected)
+                    + " unexpected bytes after the checksum (the header declares " + expected + " bytes in all)");
         }
     }
 

@@ -1,5 +1,7 @@
 package io.github.lola4j.nn;
 
+import io.github.lola4j.format.Envelope;
+import io.github.lola4j.format.EnvelopeReader;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -28,12 +30,16 @@ import java.util.zip.CRC32C;
  * network's layers and the training set's size and name, and a resume with any of them different
  * is refused, naming what differs.
  *
- * <p>File: magic {@code "L4JCKPT1"}, body length (8 bytes), body, CRC-32C of everything before;
- * written to a sibling and renamed, so a crash while saving leaves the previous checkpoint intact.
+ * <p>File: the body (big-endian) in lola4j's {@link Envelope}, kind training checkpoint, version 1,
+ * fingerprint 0; checkpoints of earlier releases ({@code "L4JCKPT1" | body length u64 | body |
+ * CRC-32C}, big-endian) are read too. Written to a sibling and renamed, so a crash while saving
+ * leaves the previous checkpoint intact.
  */
 final class TrainingCheckpoint {
 
-    private static final byte[] MAGIC = "L4JCKPT1".getBytes(StandardCharsets.US_ASCII);
+    /** The magic of the framing before the envelope, still read. */
+    private static final byte[] LEGACY_MAGIC = "L4JCKPT1".getBytes(StandardCharsets.US_ASCII);
+    private static final int VERSION = 1;
     private static final long MAX_BYTES = 1L << 31;
 
     /** The position and running figures of a training run (mutable, owned by one trainer). */
@@ -116,22 +122,57 @@ final class TrainingCheckpoint {
         }
         d.flush();
         byte[] body = buf.toByteArray();
-        ByteBuffer out = ByteBuffer.allocate(MAGIC.length + 8 + body.length + 4);
-        out.put(MAGIC).putLong(body.length).put(body);
-        CRC32C crc = new CRC32C();
-        crc.update(out.array(), 0, out.position());
-        out.putInt((int) crc.getValue());
+        ByteArrayOutputStream out = new ByteArrayOutputStream(body.length + Envelope.HEADER_BYTES + Envelope.TRAILER_BYTES);
+        Envelope.write(out, Envelope.Kind.TRAINING_CHECKPOINT, VERSION, 0, body);
         Path abs = file.toAbsolutePath();
         if (abs.getParent() != null) {
             Files.createDirectories(abs.getParent());
         }
         Path tmp = abs.resolveSibling(abs.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
         try {
-            Files.write(tmp, out.array());
+            Files.write(tmp, out.toByteArray());
             Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);
         }
+    }
+
+    private static byte[] envelopeBody(byte[] bytes, Path file) throws IOException {
+        ByteArrayInputStream in = new ByteArrayInputStream(bytes);
+        EnvelopeReader r;
+        try {
+            r = EnvelopeReader.begin(in, file.toString(), Envelope.Kind.TRAINING_CHECKPOINT);
+        } catch (IOException e) {
+            throw new IOException(file + ": not a lola4j training checkpoint (" + e.getMessage().substring(file.toString().length() + 2) + ")", e);
+        }
+        r.requireVersion(VERSION);
+        if (r.payloadLength() != bytes.length - Envelope.HEADER_BYTES - Envelope.TRAILER_BYTES) {
+            throw new IOException(file + ": truncated or corrupt checkpoint: the header declares " + r.payloadLength()
+                    + " body bytes, the file holds " + (bytes.length - Envelope.HEADER_BYTES - Envelope.TRAILER_BYTES));
+        }
+        byte[] body = r.rest("the body");
+        r.finish();
+        return body;
+    }
+
+    /** A checkpoint of an earlier release: "L4JCKPT1" | body length u64 | body | CRC-32C, big-endian. */
+    private static byte[] legacyBody(byte[] bytes, Path file) throws IOException {
+        if (bytes.length < LEGACY_MAGIC.length + 12) {
+            throw new IOException(file + ": truncated checkpoint: " + bytes.length + " bytes");
+        }
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        in.position(LEGACY_MAGIC.length);
+        long bodyLength = in.getLong();
+        if (bodyLength != bytes.length - LEGACY_MAGIC.length - 12L) {
+            throw new IOException(file + ": truncated or corrupt checkpoint: the header declares " + bodyLength
+                    + " body bytes, the file holds " + (bytes.length - LEGACY_MAGIC.length - 12L));
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(bytes, 0, bytes.length - 4);
+        if ((int) crc.getValue() != ByteBuffer.wrap(bytes, bytes.length - 4, 4).getInt()) {
+            throw new IOException(file + ": checksum mismatch (the checkpoint is corrupt)");
+        }
+        return Arrays.copyOfRange(bytes, LEGACY_MAGIC.length + 8, bytes.length - 4);
     }
 
     private static void writeArray(DataOutputStream d, double[] a) throws IOException {
@@ -147,23 +188,9 @@ final class TrainingCheckpoint {
             throw new IOException(file + ": " + size + " bytes, larger than any checkpoint");
         }
         byte[] bytes = Files.readAllBytes(file);
-        if (bytes.length < MAGIC.length + 12 || !Arrays.equals(Arrays.copyOf(bytes, MAGIC.length), MAGIC)) {
-            throw new IOException(file + ": not a lola4j training checkpoint (expected magic \"L4JCKPT1\")");
-        }
-        ByteBuffer in = ByteBuffer.wrap(bytes);
-        in.position(MAGIC.length);
-        long bodyLength = in.getLong();
-        if (bodyLength != bytes.length - MAGIC.length - 12L) {
-            throw new IOException(file + ": truncated or corrupt checkpoint: the header declares " + bodyLength
-                    + " body bytes, the file holds " + (bytes.length - MAGIC.length - 12L));
-        }
-        CRC32C crc = new CRC32C();
-        crc.update(bytes, 0, bytes.length - 4);
-        if ((int) crc.getValue() != ByteBuffer.wrap(bytes, bytes.length - 4, 4).getInt()) {
-            throw new IOException(file + ": checksum mismatch (the checkpoint is corrupt)");
-        }
-        try (DataInputStream d = new DataInputStream(
-                new ByteArrayInputStream(bytes, MAGIC.length + 8, (int) bodyLength))) {
+        byte[] body = bytes.length >= LEGACY_MAGIC.length && Arrays.equals(Arrays.copyOf(bytes, LEGACY_MAGIC.length), LEGACY_MAGIC)
+                ? legacyBody(bytes, file) : envelopeBody(bytes, file);
+        try (DataInputStream d = new DataInputStream(new ByteArrayInputStream(body))) {
             String fingerprint = readUtf(d, file, "options fingerprint");
             String layers = readUtf(d, file, "layer description");
             String trainSet = readUtf(d, file, "training set name");

@@ -78,10 +78,13 @@ class ModelFormatTest {
     @Test
     void headerLayoutIsAsDocumented() {
         byte[] b = ModelFormat.toBytes(everyLayer(), ModelFormat.WeightEncoding.FLOAT64);
-        assertArrayEquals("L4JM".getBytes(StandardCharsets.US_ASCII), Arrays.copyOf(b, 4));
-        ByteBuffer buf = ByteBuffer.wrap(b);
-        assertEquals(1, buf.getShort(4));
-        assertEquals(b.length - 14, buf.getInt(6));
+        assertArrayEquals(new byte[] {'L', '4', 'J', (byte) 0xCC}, Arrays.copyOf(b, 4));
+        ByteBuffer buf = ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        assertEquals(1, buf.getShort(4), "payload version");
+        assertEquals(16, b[6], "kind: model");
+        assertEquals(0, b[7], "reserved");
+        assertEquals(0, buf.getLong(8), "fingerprint: none for a model");
+        assertEquals(b.length - 28, buf.getLong(16), "payload length");
         CRC32C crc = new CRC32C();
         crc.update(b, 0, b.length - 4);
         assertEquals((int) crc.getValue(), buf.getInt(b.length - 4));
@@ -98,7 +101,9 @@ class ModelFormatTest {
         byte[] c = b.clone();
         CRC32C crc = new CRC32C();
         crc.update(c, 0, c.length - 4);
-        ByteBuffer.wrap(c).putInt(c.length - 4, (int) crc.getValue());
+        // the envelope's CRC is little-endian, the older framing's big-endian
+        ByteBuffer.wrap(c).order(c[3] == (byte) 0xCC ? java.nio.ByteOrder.LITTLE_ENDIAN : java.nio.ByteOrder.BIG_ENDIAN)
+                .putInt(c.length - 4, (int) crc.getValue());
         return c;
     }
 
@@ -176,14 +181,14 @@ class ModelFormatTest {
     void badMagicIsRefused() {
         byte[] b = ModelFormat.toBytes(everyLayer(), ModelFormat.WeightEncoding.FLOAT32);
         b[0] = 'X';
-        assertTrue(failure(b).contains("bad.model: not a lola4j model file (bad magic 0x58344a4d"), failure(b));
+        assertTrue(failure(b).contains("bad.model: not a lola4j model file (bad magic 0x58344acc"), failure(b));
         assertTrue(failure("PK\3\4 this is a zip".getBytes(StandardCharsets.US_ASCII)).contains("not a lola4j model file"));
     }
 
     @Test
     void unsupportedVersionIsRefused() {
         byte[] b = ModelFormat.toBytes(everyLayer(), ModelFormat.WeightEncoding.FLOAT32);
-        b[5] = 7;
+        b[4] = 7; // the envelope's version, u16 little-endian
         assertTrue(failure(b).contains("unsupported model format version 7 (this lola4j reads versions 1 and 2)"),
                 failure(b));
     }
@@ -196,7 +201,35 @@ class ModelFormatTest {
             assertTrue(m.contains("truncated"), len + ": " + m);
         }
         String m = failure(Arrays.copyOf(b, b.length - 1));
-        assertTrue(m.contains("declares " + (b.length - 14) + " payload bytes") && m.contains("has " + (b.length - 1)), m);
+        assertTrue(m.contains("declares " + (b.length - 28) + " payload bytes") && m.contains("has " + (b.length - 1)), m);
+    }
+
+    /**
+     * A model file written by an earlier release (before the envelope: big-endian "L4JM" framing),
+     * kept in the test resources, reads; written again it is in the envelope and reads to the same
+     * network.
+     */
+    @Test
+    void aModelFileOfAnEarlierReleaseStillReads() throws IOException {
+        byte[] old;
+        try (java.io.InputStream in = getClass().getResourceAsStream("legacy-fixture.model")) {
+            old = in.readAllBytes();
+        }
+        assertEquals('M', old[3], "the fixture is in the framing before the envelope");
+        Network net = ModelFormat.fromBytes(old, "legacy-fixture.model");
+        assertEquals("legacy-fixture", net.info().name());
+        assertEquals(Shape.of(4), net.outputShape());
+        byte[] now = ModelFormat.toBytes(net, ModelFormat.WeightEncoding.FLOAT32);
+        assertEquals((byte) 0xCC, now[3]);
+        Network again = ModelFormat.fromBytes(now, "now");
+        double[] x = new double[32];
+        java.util.Arrays.fill(x, 0.5);
+        assertArrayEquals(net.forward(x), again.forward(x), 0.0);
+        // the bytes a plan's fingerprint hashes are the earlier framing, byte for byte
+        assertArrayEquals(old, ModelFormat.fingerprintBytes(net, ModelFormat.WeightEncoding.FLOAT32));
+        byte[] bad = old.clone();
+        bad[old.length / 2] ^= 4;
+        assertTrue(failure(bad).contains("checksum mismatch"), failure(bad));
     }
 
     @Test
@@ -313,7 +346,7 @@ class ModelFormatTest {
         assertTrue(failure(withValidCrc(b)).contains("the name is not valid UTF-8"), failure(withValidCrc(b)));
     }
 
-    private static final int HEADER = 10;
+    private static final int HEADER = ModelFormat.HEADER_BYTES;
 
     @Test
     void unreadableFileIsNamed() {

@@ -1,6 +1,7 @@
 package io.github.lola4j.service;
 
 import io.github.lola4j.ckks.CkksSerializer;
+import io.github.lola4j.format.Envelope;
 import io.github.lola4j.ckks.SecretKey;
 import io.github.lola4j.lola.ClientPlan;
 import java.io.ByteArrayInputStream;
@@ -56,10 +57,12 @@ import java.util.function.Consumer;
  *
  * <p>Layout: {@code DIR/<first 32 hex of SHA-256(server, model, plan fingerprint)>/keys} (the
  * record), {@code lock} (empty; the file lock) and {@code about} (server, model and fingerprint in
- * plain text, no secret). The record, big-endian: magic {@code "L4JKEYS1"} | version u16 = 1 |
- * server, model (u16 length + UTF-8 each) | plan fingerprint u64 | secret key (u32 length + the
- * {@link CkksSerializer} object) | key id (43 ASCII bytes) | keys digest (32 bytes) | SHA-256 of
- * all the preceding bytes (32 bytes). Thread-safe.
+ * plain text, no secret). The record is one lola4j {@link Envelope} (kind client key record,
+ * version 1, the plan's fingerprint in its header) whose payload, big-endian, is: server, model
+ * (u16 length + UTF-8 each) | plan fingerprint u64 | secret key (u32 length + the
+ * {@link CkksSerializer} object) | key id (43 ASCII bytes) | keys digest (32 bytes). Records of
+ * earlier releases ({@code "L4JKEYS1" | version u16 = 1 |} the same fields {@code |} SHA-256 of
+ * all the preceding bytes) are read too. Thread-safe.
  */
 public final class ClientKeyCache {
 
@@ -136,7 +139,8 @@ public final class ClientKeyCache {
         }
     }
 
-    static final byte[] MAGIC = "L4JKEYS1".getBytes(StandardCharsets.US_ASCII);
+    /** The magic of the record before the envelope, still read. */
+    static final byte[] LEGACY_MAGIC = "L4JKEYS1".getBytes(StandardCharsets.US_ASCII);
     static final int VERSION = 1;
     /** A record holds a secret key of at most N = 2^17 with 100 primes (about 100 MiB packed): far above any real one. */
     private static final long MAX_RECORD = 128L << 20;
@@ -304,8 +308,6 @@ public final class ClientKeyCache {
     static byte[] encode(URI server, ClientPlan plan, Entry e) throws IOException {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         DataOutputStream d = new DataOutputStream(b);
-        d.write(MAGIC);
-        d.writeShort(VERSION);
         writeString(d, server.toString());
         writeString(d, plan.modelName());
         d.writeLong(plan.fingerprint());
@@ -317,13 +319,14 @@ public final class ClientKeyCache {
         d.write(e.keyId().value().getBytes(StandardCharsets.US_ASCII));
         d.write(e.keysDigest().bytes());
         d.flush();
-        d.write(KeysDigest.sha256().digest(b.toByteArray()));
-        d.flush();
-        return b.toByteArray();
+        ByteArrayOutputStream record = new ByteArrayOutputStream(b.size() + Envelope.HEADER_BYTES + Envelope.TRAILER_BYTES);
+        Envelope.write(record, Envelope.Kind.CLIENT_KEYS, VERSION, plan.fingerprint(), b.toByteArray());
+        return record.toByteArray();
     }
 
-    static Entry decode(byte[] b, URI server, ClientPlan plan) throws IOException {
-        if (b.length < MAGIC.length + 2 + KeysDigest.BYTES) {
+    /** The fields of a record of an earlier release, its SHA-256 and framing checked. */
+    private static byte[] legacyPayload(byte[] b) throws IOException {
+        if (b.length < LEGACY_MAGIC.length + 2 + KeysDigest.BYTES) {
             throw new IOException("the record has " + b.length + " bytes, too few for one");
         }
         int body = b.length - KeysDigest.BYTES;
@@ -332,17 +335,33 @@ public final class ClientKeyCache {
         if (!MessageDigest.isEqual(md.digest(), Arrays.copyOfRange(b, body, b.length))) {
             throw new IOException("its checksum does not match its contents");
         }
-        DataInputStream d = new DataInputStream(new ByteArrayInputStream(b, 0, body));
+        int version = (b[LEGACY_MAGIC.length] & 0xFF) << 8 | (b[LEGACY_MAGIC.length + 1] & 0xFF);
+        if (version != VERSION) {
+            throw new IOException("record version " + version + ", this library reads " + VERSION);
+        }
+        return Arrays.copyOfRange(b, LEGACY_MAGIC.length + 2, body);
+    }
+
+    static Entry decode(byte[] b, URI server, ClientPlan plan) throws IOException {
+        byte[] payload;
+        if (b.length >= LEGACY_MAGIC.length && Arrays.equals(b, 0, LEGACY_MAGIC.length, LEGACY_MAGIC, 0, LEGACY_MAGIC.length)) {
+            payload = legacyPayload(b);
+        } else {
+            ByteArrayInputStream in = new ByteArrayInputStream(b);
+            Envelope.Contents c = Envelope.read(in, "the record", Envelope.Kind.CLIENT_KEYS, MAX_RECORD);
+            if (c.version() != VERSION) {
+                throw new IOException("record version " + c.version() + ", this library reads " + VERSION);
+            }
+            if (in.available() != 0) {
+                throw new IOException("the record has " + in.available() + " bytes after its checksum");
+            }
+            if (c.fingerprint() != plan.fingerprint()) {
+                throw new IOException("the record belongs to another server, model or plan");
+            }
+            payload = c.payload();
+        }
+        DataInputStream d = new DataInputStream(new ByteArrayInputStream(payload));
         try {
-            byte[] magic = new byte[MAGIC.length];
-            d.readFully(magic);
-            if (!Arrays.equals(magic, MAGIC)) {
-                throw new IOException("not a lola4j key record (bad magic)");
-            }
-            int version = d.readUnsignedShort();
-            if (version != VERSION) {
-                throw new IOException("record version " + version + ", this library reads " + VERSION);
-            }
             String s = readString(d, "server");
             String m = readString(d, "model");
             long fp = d.readLong();

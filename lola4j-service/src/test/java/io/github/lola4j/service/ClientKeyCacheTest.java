@@ -244,6 +244,39 @@ class ClientKeyCacheTest {
         assertEquals(mutants, discarded + identical);
     }
 
+    /** A record as earlier releases wrote it (magic "L4JKEYS1", big-endian, SHA-256 at the end) still reads. */
+    @Test
+    void aRecordOfAnEarlierReleaseStillReads() throws Exception {
+        Plan p = plan("lola-small");
+        ClientPlan cp = p.clientPlan();
+        URI u = URI.create("http://127.0.0.1:9");
+        List<String> warnings = new ArrayList<>();
+        ClientKeyCache cache = new ClientKeyCache(tmp.resolve("legacy"), warnings::add);
+        byte[] d = new byte[32];
+        RND.nextBytes(d);
+        ClientKeyCache.Entry e = new ClientKeyCache.Entry(new KeyGenerator(p.parameters(), RND).secretKey(), KeyId.random(RND),
+                KeysDigest.ofBytes(d));
+        byte[] now = ClientKeyCache.encode(u, cp, e);
+        assertEquals((byte) 0xCC, now[3], "written in the envelope");
+        byte[] payload = Arrays.copyOfRange(now, io.github.lola4j.format.Envelope.HEADER_BYTES,
+                now.length - io.github.lola4j.format.Envelope.TRAILER_BYTES);
+        ByteArrayOutputStream old = new ByteArrayOutputStream();
+        old.write(ClientKeyCache.LEGACY_MAGIC);
+        old.write(new byte[] {0, 1});
+        old.write(payload);
+        old.write(java.security.MessageDigest.getInstance("SHA-256").digest(old.toByteArray()));
+        cache.store(u, cp, e); // makes the entry's folder with its permissions
+        Path f = cache.entry(u, cp).resolve("keys");
+        Files.write(f, old.toByteArray());
+        assertSame(e, cache.read(u, cp).orElseThrow(), cp);
+        assertTrue(warnings.isEmpty(), warnings.toString());
+        byte[] bad = old.toByteArray();
+        bad[bad.length / 2] ^= 1;
+        Files.write(f, bad);
+        assertTrue(cache.read(u, cp).isEmpty(), "a damaged old record is discarded");
+        assertEquals(1, warnings.size(), warnings.toString());
+    }
+
     private static void assertSame(ClientKeyCache.Entry a, ClientKeyCache.Entry b, ClientPlan cp) throws IOException {
         CkksSerializer ser = new CkksSerializer(cp.parameters());
         ByteArrayOutputStream x = new ByteArrayOutputStream();
