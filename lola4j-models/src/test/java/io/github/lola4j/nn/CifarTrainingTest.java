@@ -169,7 +169,7 @@ class CifarTrainingTest {
         Path g = tmp.resolve("m.model");
         Architecture.LOLA_SMALL.untrained("mnist").save(g, ModelFormat.WeightEncoding.FLOAT32);
         byte[] m = Files.readAllBytes(g);
-        assertEquals(1, ((m[4] & 0xff) << 8) | (m[5] & 0xff));
+        assertEquals(1, (m[4] & 0xff) | (m[5] & 0xff) << 8);
         // a network whose normalization has another channel count than its input is refused
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Network.of(Architecture.MNIST_INPUT, Architecture.LOLA_SMALL.layers(),
