@@ -2,6 +2,7 @@ package io.github.lola4j.ckks;
 
 import io.github.lola4j.math.Modulus;
 import io.github.lola4j.math.Primes;
+import io.github.lola4j.ring.BasisExtender;
 import io.github.lola4j.ring.RnsRescaler;
 import io.github.lola4j.ring.RnsRing;
 import java.nio.ByteBuffer;
@@ -166,11 +167,7 @@ public final class CkksParameters {
         if (level < 0 || level > maxLevel()) {
             throw new IllegalArgumentException("level " + level + " is outside [0, " + maxLevel() + "]");
         }
-        int d = 0;
-        while (d < dnum && digitStarts[d] <= level) {
-            d++;
-        }
-        return d;
+        return BasisExtender.digitsMeeting(digitStarts, level);
     }
 
     /** The default scale of encoded values (2^scaleBits when built from bits). */

@@ -110,6 +110,17 @@ public final class BasisExtender {
         if (level < 0 || level > maxLevel) {
             throw new IllegalArgumentException("level " + level + " is outside [0, " + maxLevel + "]");
         }
+        return digitsMeeting(digitStarts, level);
+    }
+
+    /**
+     * The number of digits of a partition that meet q_0 .. q_level: those starting at or below it.
+     *
+     * @param digitStarts the first prime index of each digit, ascending from 0, then L + 1
+     * @param level       the level, in [0, L]
+     * @return the count, at least 1
+     */
+    public static int digitsMeeting(int[] digitStarts, int level) {
         int d = 0;
         while (d < digitStarts.length - 1 && digitStarts[d] <= level) {
             d++;
