@@ -212,7 +212,7 @@ final class ServeCommand implements Command {
         }
         Plan plan;
         Path p = Path.of(what);
-        if (!ModelRegistry.names().contains(what) && Files.isRegularFile(p) && isPlanFile(p)) {
+        if (!ModelRegistry.names().contains(what) && Files.isRegularFile(p) && Plan.isPlanFile(p)) {
             try (InputStream in = new BufferedInputStream(Files.newInputStream(p))) {
                 plan = Plan.read(in);
             } catch (IOException e) {
@@ -230,13 +230,6 @@ final class ServeCommand implements Command {
             return HostedModel.of(name, plan);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage() + " (serve it as ALIAS=PATH)");
-        }
-    }
-
-    private static boolean isPlanFile(Path p) throws IOException {
-        try (InputStream in = Files.newInputStream(p)) {
-            byte[] m = in.readNBytes(8);
-            return new String(m, StandardCharsets.US_ASCII).equals("L4JPLAN1");
         }
     }
 }

@@ -156,6 +156,25 @@ public final class Envelope {
     }
 
     /**
+     * The kind of the envelope a file or stream starts with, from its first bytes, without checking
+     * anything else (for telling a plan from a model before reading either).
+     *
+     * @param head the first bytes, at least 7 for an answer
+     * @return the kind, or null when the bytes do not start an envelope of a known kind
+     */
+    public static Kind kindOf(byte[] head) {
+        if (head.length < 7) {
+            return null;
+        }
+        for (int i = 0; i < MAGIC.length; i++) {
+            if (head[i] != MAGIC[i]) {
+                return null;
+            }
+        }
+        return Kind.of(head[6] & 0xFF);
+    }
+
+    /**
      * Reads one whole object into memory: header, payload of at most {@code maxPayload} bytes
      * (allocated as its bytes arrive, so a short stream that announces a large payload costs only
      * what it holds), checksum.

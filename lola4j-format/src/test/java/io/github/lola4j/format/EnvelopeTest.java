@@ -131,4 +131,11 @@ class EnvelopeTest {
         }
         assertEquals("an evaluation key set", Envelope.Kind.EVALUATION_KEYS.withArticle());
     }
+
+    @Test
+    void theKindIsReadFromTheFirstBytes() throws IOException {
+        assertEquals(Envelope.Kind.MODEL, Envelope.kindOf(Arrays.copyOf(model(), 8)));
+        assertEquals(null, Envelope.kindOf(Arrays.copyOf(model(), 6)));
+        assertEquals(null, Envelope.kindOf("L4JPLAN1".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+    }
 }

@@ -591,47 +591,54 @@ public final class ClientPlan {
         return readTensor(in, output, -1, "output");
     }
 
-    private EncryptedTensor readTensor(InputStream in, Representation expected, int level, String what) throws IOException {
-        PushbackInputStream pin = new PushbackInputStream(in, 4);
-        in = pin;
-        byte[] header;
-        long fp;
-        long count;
-        if (Envelope.startsWithEnvelope(pin)) {
-            header = new byte[TENSOR_HEADER];
+    /** A tensor's header as read: its bytes (the stream digest starts with them), fingerprint and ciphertext count. */
+    private record TensorHeader(byte[] bytes, long fingerprint, long count) {
+    }
+
+    /** Reads a tensor's header, in the envelope or in the 22-byte big-endian form of earlier releases. */
+    private static TensorHeader readTensorHeader(PushbackInputStream in, String what) throws IOException {
+        if (Envelope.startsWithEnvelope(in)) {
+            byte[] header = new byte[TENSOR_HEADER];
             try {
-                new DataInputStream(pin).readFully(header);
+                new DataInputStream(in).readFully(header);
             } catch (EOFException e) {
                 throw new EOFException("encrypted " + what + " truncated in its header");
             }
             EnvelopeReader r = EnvelopeReader.begin(new ByteArrayInputStream(header), "encrypted " + what, Envelope.Kind.ENCRYPTED_TENSOR);
             r.requireVersion(TENSOR_VERSION);
             r.expectPayload(4, "the ciphertext count");
-            count = r.u32("the ciphertext count");
+            long count = r.u32("the ciphertext count");
             r.finish();
-            fp = r.fingerprint();
-        } else {
-            header = new byte[LEGACY_TENSOR_HEADER];
-            DataInputStream d = new DataInputStream(new ByteArrayInputStream(header));
-            try {
-                new DataInputStream(pin).readFully(header);
-                byte[] magic = new byte[LEGACY_TENSOR_MAGIC.length];
-                d.readFully(magic);
-                if (!java.util.Arrays.equals(magic, LEGACY_TENSOR_MAGIC)) {
-                    throw new IOException("not a lola4j encrypted tensor (bad magic)");
-                }
-                int version = d.readUnsignedShort();
-                if (version != LEGACY_TENSOR_VERSION) {
-                    throw new IOException("encrypted tensor version " + version + " is not supported (this library reads versions "
-                            + LEGACY_TENSOR_VERSION + " and " + TENSOR_VERSION
-                            + (version == 1 ? "; version 1 lacks the stream digest: encrypt the input again" : "") + ")");
-                }
-                fp = d.readLong();
-                count = d.readInt() & 0xFFFFFFFFL;
-            } catch (EOFException e) {
-                throw new EOFException("encrypted " + what + " truncated in its header");
-            }
+            return new TensorHeader(header, r.fingerprint(), count);
         }
+        byte[] header = new byte[LEGACY_TENSOR_HEADER];
+        DataInputStream d = new DataInputStream(new ByteArrayInputStream(header));
+        try {
+            new DataInputStream(in).readFully(header);
+            byte[] magic = new byte[LEGACY_TENSOR_MAGIC.length];
+            d.readFully(magic);
+            if (!java.util.Arrays.equals(magic, LEGACY_TENSOR_MAGIC)) {
+                throw new IOException("not a lola4j encrypted tensor (bad magic)");
+            }
+            int version = d.readUnsignedShort();
+            if (version != LEGACY_TENSOR_VERSION) {
+                throw new IOException("encrypted tensor version " + version + " is not supported (this library reads versions "
+                        + LEGACY_TENSOR_VERSION + " and " + TENSOR_VERSION
+                        + (version == 1 ? "; version 1 lacks the stream digest: encrypt the input again" : "") + ")");
+            }
+            long fp = d.readLong();
+            return new TensorHeader(header, fp, d.readInt() & 0xFFFFFFFFL);
+        } catch (EOFException e) {
+            throw new EOFException("encrypted " + what + " truncated in its header");
+        }
+    }
+
+    private EncryptedTensor readTensor(InputStream stream, Representation expected, int level, String what) throws IOException {
+        PushbackInputStream in = new PushbackInputStream(stream, 4);
+        TensorHeader h = readTensorHeader(in, what);
+        byte[] header = h.bytes();
+        long fp = h.fingerprint();
+        long count = h.count();
         if (fp != fingerprint) {
             throw new IOException(String.format("the encrypted %s belongs to another plan (fingerprint %016x, this plan %016x)",
                     what, fp, fingerprint));

@@ -7,6 +7,7 @@ import io.github.lola4j.ckks.EvaluationKeys;
 import io.github.lola4j.ckks.KeyRequirements;
 import io.github.lola4j.ckks.PublicKey;
 import io.github.lola4j.ckks.SecretKey;
+import io.github.lola4j.format.Envelope;
 import io.github.lola4j.nn.ModelFormat;
 import io.github.lola4j.nn.Network;
 import io.github.lola4j.nn.Tensor;
@@ -16,10 +17,13 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -698,6 +702,21 @@ public final class Plan {
      */
     public void write(OutputStream out) throws IOException {
         PlanFile.write(this, out);
+    }
+
+    /**
+     * Whether a file holds a plan (as {@link #write} writes it, or as earlier releases did), from
+     * its first bytes; nothing else is checked: {@link #read} does that.
+     *
+     * @param file the file
+     * @return true for a plan file, false for anything else (a model file, say)
+     * @throws IOException when the file cannot be read
+     */
+    public static boolean isPlanFile(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] head = in.readNBytes(PlanFile.LEGACY_MAGIC.length);
+            return Envelope.kindOf(head) == Envelope.Kind.PLAN || Arrays.equals(head, PlanFile.LEGACY_MAGIC);
+        }
     }
 
     /**

@@ -2,6 +2,7 @@ package io.github.lola4j.lola;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -136,5 +137,24 @@ class PlanFileTest {
         }
         assertArrayEquals(old.network().forward(x), old.evaluatePlain(x), 1e-12);
         assertEquals("legacy-fixture", old.network().info().name());
+    }
+
+    /** serve tells a plan file from a model file by its first bytes: both framings of a plan, never a model. */
+    @Test
+    void aPlanFileIsToldFromAModelFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws IOException {
+        java.nio.file.Path now = dir.resolve("now.plan");
+        java.nio.file.Files.write(now, bytes);
+        assertTrue(Plan.isPlanFile(now));
+        java.nio.file.Path old = dir.resolve("old.plan");
+        try (java.io.InputStream in = getClass().getResourceAsStream("legacy-fixture.plan")) {
+            java.nio.file.Files.write(old, in.readAllBytes());
+        }
+        assertTrue(Plan.isPlanFile(old));
+        java.nio.file.Path model = dir.resolve("m.model");
+        plan.network().save(model);
+        assertFalse(Plan.isPlanFile(model));
+        java.nio.file.Path empty = dir.resolve("empty");
+        java.nio.file.Files.write(empty, new byte[0]);
+        assertFalse(Plan.isPlanFile(empty));
     }
 }
