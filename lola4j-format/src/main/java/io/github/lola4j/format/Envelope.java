@@ -208,14 +208,19 @@ public final class Envelope {
     public record Contents(int version, long fingerprint, byte[] payload) {
     }
 
-    /** Fills b from the stream, or fails saying where it ended. */
-    static void readFully(InputStream in, byte[] b, int off, int len, String op, long position, String what) throws IOException {
+    /**
+     * Fills b from the stream, or fails saying where it ended.
+     *
+     * @param total the object's size in bytes when the header has given it, else -1
+     */
+    static void readFully(InputStream in, byte[] b, int off, int len, String op, long position, long total, String what)
+            throws IOException {
         int done = 0;
         while (done < len) {
             int r = in.read(b, off + done, len - done);
             if (r < 0) {
                 throw new EOFException(op + ": truncated input: the stream ended after byte " + (position + done)
-                        + " of the object, while reading " + what);
+                        + (total < 0 ? "" : " of " + total) + " of the object, while reading " + what);
             }
             done += r;
         }

@@ -1,6 +1,5 @@
 package io.github.lola4j.format;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.zip.CRC32C;
@@ -13,7 +12,7 @@ import java.util.zip.CRC32C;
  * are the caller's to check ({@link #requireVersion}, {@link #fingerprint()}).
  *
  * <p>Every failure is an {@link IOException} whose message starts with the operation given to
- * {@link #begin} ("readCiphertext: ..."); a stream that ends early gives an {@link EOFException}
+ * {@link #begin} ("readCiphertext: ..."); a stream that ends early gives an {@link java.io.EOFException}
  * saying where. Not thread-safe; one instance per object.
  */
 public final class EnvelopeReader {
@@ -162,15 +161,8 @@ public final class EnvelopeReader {
     }
 
     private void read(byte[] b, int off, int len, String what) throws IOException {
-        try {
-            Envelope.readFully(in, b, off, len, op, position, what);
-        } catch (EOFException e) {
-            if (payloadLength < 0) {
-                throw e;
-            }
-            throw new EOFException(e.getMessage().replace(" of the object,", " of "
-                    + (Envelope.HEADER_BYTES + payloadLength + Envelope.TRAILER_BYTES) + " of the object,"));
-        }
+        long total = payloadLength < 0 ? -1 : Envelope.HEADER_BYTES + payloadLength + Envelope.TRAILER_BYTES;
+        Envelope.readFully(in, b, off, len, op, position, total, what);
         position += len;
     }
 
