@@ -2,6 +2,7 @@
 module io.github.lola4j.cli {
     requires io.github.lola4j.data;
     requires io.github.lola4j.models;
+    requires io.github.lola4j.onnx;
     requires io.github.lola4j.service;
     requires com.fasterxml.jackson.databind;
     requires commons.math3;

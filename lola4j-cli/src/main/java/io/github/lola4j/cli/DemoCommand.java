@@ -63,7 +63,7 @@ final class DemoCommand implements Command {
                 "$LOLA4J_DATA, ~/.cache/lola4j/mnist; never downloads), else the 100 images embedded in the jar.",
                 "",
                 "options:",
-                "  --model NAME|PATH  a shipped model (" + String.join(", ", ModelRegistry.names()) + ") or a model file",
+                "  --model NAME|PATH  a shipped model (" + String.join(", ", ModelRegistry.names()) + ") or a model file (lola4j or .onnx)",
                 "  --count K          images to classify (default 5)",
                 "  --threads T        server threads (default: available processors)",
                 "  --data DIR         folder with the MNIST files",
@@ -88,7 +88,7 @@ final class DemoCommand implements Command {
     private int run(Options o, PrintStream out) throws Exception {
         int count = o.getInt("count", 5, 1, 10000);
         int threads = o.getInt("threads", Runtime.getRuntime().availableProcessors(), 1, 4096);
-        Network net = ModelRegistry.load(o.get("model", "lola"));
+        Network net = Models.load(o.get("model", "lola"));
         LabeledImages images = images(net, o);
         net.requireCompatible(images);
         count = Math.min(count, images.count());

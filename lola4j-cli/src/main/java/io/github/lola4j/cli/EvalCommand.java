@@ -44,7 +44,7 @@ final class EvalCommand implements Command {
                 "",
                 "options:",
                 "  --model NAME|PATH    a shipped model (" + String.join(", ", ModelRegistry.names())
-                        + ") or a model file (default lola)",
+                        + ") or a model file, lola4j or .onnx (default lola)",
                 "  --data DIR           folder with the four IDX files (or a mnist/ subfolder); default:",
                 "                       $LOLA4J_DATA, then ~/.cache/lola4j/mnist, then a verified download",
                 "  --dataset ID         mnist, fashion-mnist or cifar10 (default: the one recorded in the model)",
@@ -65,7 +65,7 @@ final class EvalCommand implements Command {
         String modelArg = o.get("model", "lola");
         int limit = o.getInt("limit", 0, 1, Integer.MAX_VALUE);
         int threads = o.getInt("threads", Runtime.getRuntime().availableProcessors(), 1, 4096);
-        Network net = ModelRegistry.load(modelArg);
+        Network net = Models.load(modelArg);
         TestSet set = TestSet.load(o, net, err);
         Dataset dataset = set.dataset();
         DataLocator.Location where = set.where();

@@ -66,7 +66,7 @@ final class InferCommand implements Command {
                 "",
                 "options:",
                 "  --model NAME|PATH    a shipped model (" + String.join(", ", ModelRegistry.names())
-                        + ") or a model file (default lola)",
+                        + ") or a model file, lola4j or .onnx (default lola)",
                 "  --count K            how many test images (default 20)",
                 "  --offset O           the first test image (default 0)",
                 "  --threads T          server threads (default: available processors)",
@@ -130,7 +130,7 @@ final class InferCommand implements Command {
         int offset = o.getInt("offset", 0, 0, Integer.MAX_VALUE);
         int threads = o.getInt("threads", Runtime.getRuntime().availableProcessors(), 1, 4096);
         int warmupGiven = o.has("warmup") ? o.getInt("warmup", 0, 0, 10_000) : -1;
-        Network net = ModelRegistry.load(modelArg);
+        Network net = Models.load(modelArg);
         TestSet set = TestSet.load(o, net, err);
         LabeledImages test = set.images();
         DataLocator.Location where = set.where();

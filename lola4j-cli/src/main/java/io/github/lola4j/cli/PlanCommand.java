@@ -44,7 +44,7 @@ final class PlanCommand implements Command {
                 "",
                 "options:",
                 "  --model NAME|PATH    a shipped model (" + String.join(", ", ModelRegistry.names())
-                        + ") or a model file (default lola)",
+                        + ") or a model file, lola4j or .onnx (default lola)",
                 "  --masked-output      zero the output's other slots (partial sums) at the cost of one level",
                 "  --input dense|any    dense: the image in one ciphertext, converted by the server (LoLa-Dense)",
                 "  --batch              throughput mode: one image per slot (CryptoNets); --batch-size B sets B",
@@ -64,7 +64,7 @@ final class PlanCommand implements Command {
     public int run(String[] args, PrintStream out, PrintStream err) throws Exception {
         Options o = Options.parse(args, VALUES, FLAGS);
         o.requireNoPositional();
-        Network net = ModelRegistry.load(o.get("model", "lola"));
+        Network net = Models.load(o.get("model", "lola"));
         Plan plan = Lola.compile(net, o, err);
         PlanReport report = plan.report();
         out.print(report);

@@ -77,7 +77,7 @@ final class ServeCommand implements Command {
                 "  --insecure             serve plain HTTP on a non-loopback address (behind a TLS-terminating proxy",
                 "                         on the same host only: anyone on the path could swap ciphertexts and keys)",
                 "  --models LIST          comma-separated shipped models (" + String.join(", ", ModelRegistry.names())
-                        + "), model files,",
+                        + "), model files (lola4j or .onnx),",
                 "                         plan files, or ALIAS=PATH to choose the served name (default lola)",
                 "  --max-concurrent N     evaluations at once (default: available processors)",
                 "  --queue Q              requests that may wait beyond those; more get 503 + Retry-After (default 16)",
@@ -222,7 +222,7 @@ final class ServeCommand implements Command {
                 throw new UsageException(p + " is a batch plan; serve hosts latency-mode plans");
             }
         } else {
-            Network net = ModelRegistry.load(what);
+            Network net = Models.load(what);
             plan = Lola.compile(net, o, err);
         }
         String name = alias != null ? alias : ModelRegistry.names().contains(what) ? what : plan.network().info().name();

@@ -19,6 +19,23 @@ class LolaCommandsTest {
     @TempDir
     Path tmp;
 
+    /** --model takes an ONNX file exported by PyTorch (one of lola4j-onnx's test models). */
+    @Test
+    void planTakesAnOnnxModel() throws Exception {
+        CliTestSupport.Run r = CliTestSupport.run("plan", "--model", "lola4j-onnx/src/test/resources/io/github/lola4j/onnx/cnn_avgpool.onnx",
+                "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = JSON.readTree(r.lastLine());
+        assertEquals("cnn_avgpool", j.get("model").asText());
+        assertEquals("1x8x8", j.get("input_shape").asText());
+        assertEquals(10, j.get("outputs").asInt());
+        assertEquals(128, j.get("security_bits").asInt());
+        CliTestSupport.Run bad = CliTestSupport.run("plan", "--model",
+                "lola4j-onnx/src/test/resources/io/github/lola4j/onnx/unsupported_softplus.onnx");
+        assertEquals(3, bad.code(), bad.out());
+        assertTrue(bad.err().contains("node \"/1/Softplus\" (Softplus, opset 13) is not supported"), bad.err());
+    }
+
     @Test
     void planPrintsTheReportAndItsJson() throws Exception {
         CliTestSupport.Run r = CliTestSupport.run("plan", "--model", "lola", "--json");

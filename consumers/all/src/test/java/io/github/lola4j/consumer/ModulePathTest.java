@@ -34,6 +34,7 @@ class ModulePathTest {
             "io.github.lola4j.data", Set.of("io.github.lola4j.data"),
             "io.github.lola4j.models", Set.of("io.github.lola4j.models"),
             "io.github.lola4j.lola", Set.of("io.github.lola4j.lola"),
+            "io.github.lola4j.onnx", Set.of("io.github.lola4j.onnx"),
             "io.github.lola4j.service", Set.of("io.github.lola4j.service"),
             "io.github.lola4j.cli", Set.of());
 

@@ -1,0 +1,564 @@
+package io.github.lola4j.onnx;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.github.lola4j.nn.AvgPool;
+import io.github.lola4j.nn.Conv2d;
+import io.github.lola4j.nn.Dense;
+import io.github.lola4j.nn.Flatten;
+import io.github.lola4j.nn.InputNormalization;
+import io.github.lola4j.nn.Layer;
+import io.github.lola4j.nn.ModelInfo;
+import io.github.lola4j.nn.Network;
+import io.github.lola4j.nn.Shape;
+import io.github.lola4j.nn.Square;
+import io.github.lola4j.onnx.proto.Onnx.AttributeProto;
+import io.github.lola4j.onnx.proto.Onnx.GraphProto;
+import io.github.lola4j.onnx.proto.Onnx.ModelProto;
+import io.github.lola4j.onnx.proto.Onnx.NodeProto;
+import io.github.lola4j.onnx.proto.Onnx.OperatorSetIdProto;
+import io.github.lola4j.onnx.proto.Onnx.TensorProto;
+import io.github.lola4j.onnx.proto.Onnx.TensorShapeProto;
+import io.github.lola4j.onnx.proto.Onnx.ValueInfoProto;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Imports ONNX models (as exported by {@code torch.onnx.export} or tf2onnx, opsets 9 to 21) as
+ * lola4j {@link Network}s that the compiler and the plaintext evaluator accept.
+ *
+ * <p>This first version reads sequential graphs, each node feeding the next, built from the
+ * operators an encrypted network can run: Gemm, MatMul followed by an Add of the bias, Conv
+ * (groups 1, no dilation), Mul(x, x) and Pow(x, 2) as a square, AveragePool without padding
+ * (after PyTorch's all-zero Pad, which is dropped), Flatten, Reshape to a vector, Identity,
+ * Dropout and Constant. Anything else is refused with the node's name, its operator and the
+ * opset, never imported as a different network. docs/onnx.md lists what is supported.
+ */
+public final class OnnxModels {
+
+    /** The lowest and highest opsets of the default domain read. */
+    public static final int MIN_OPSET = 9;
+    /** The highest opset of the default domain read. */
+    public static final int MAX_OPSET = 21;
+
+    /** The largest file read (refuses absurd sizes before reading). */
+    public static final long MAX_FILE_BYTES = 1L << 30;
+
+    static final String SUPPORTED = "Gemm, MatMul (+ Add of a bias), Conv, Mul(x, x), Pow(x, 2), AveragePool,"
+            + " Pad (all zero), Flatten, Reshape (to a vector), Identity, Dropout, Constant";
+
+    private OnnxModels() {
+    }
+
+    /**
+     * Imports a model file.
+     *
+     * @param file the .onnx file
+     * @return the network, named after the file; its inputs are used as given (pixel scale 1)
+     * @throws IOException when the file cannot be read, is not an ONNX model, or uses what lola4j
+     *                     cannot import (the message names the node)
+     */
+    public static Network load(Path file) throws IOException {
+        long size = Files.size(file);
+        if (size > MAX_FILE_BYTES) {
+            throw new IOException(file + ": " + size + " bytes, larger than the " + MAX_FILE_BYTES + " an ONNX model may have here");
+        }
+        String name = file.getFileName().toString().replaceFirst("\\.onnx$", "");
+        return fromBytes(Files.readAllBytes(file), file.toString(), name);
+    }
+
+    /**
+     * Imports a model's bytes.
+     *
+     * @param bytes  the ONNX protobuf
+     * @param source a name for messages
+     * @param name   the network's name (1..200 characters)
+     * @return the network
+     * @throws IOException as {@link #load(Path)}
+     */
+    public static Network fromBytes(byte[] bytes, String source, String name) throws IOException {
+        ModelProto model;
+        try {
+            model = ModelProto.parseFrom(bytes);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IOException(source + ": not an ONNX model (" + e.getMessage() + ")", e);
+        }
+        if (!model.hasGraph()) {
+            throw new IOException(source + ": not an ONNX model (no graph)");
+        }
+        int opset = opset(model, source);
+        try {
+            return new Importer(model.getGraph(), source, opset).network(name);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(source + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static int opset(ModelProto model, String source) throws IOException {
+        int opset = -1;
+        for (OperatorSetIdProto o : model.getOpsetImportList()) {
+            if (o.getDomain().isEmpty() || o.getDomain().equals("ai.onnx")) {
+                opset = (int) o.getVersion();
+            }
+        }
+        if (opset < MIN_OPSET || opset > MAX_OPSET) {
+            throw new IOException(source + ": " + (opset < 0 ? "no opset of the default domain" : "opset " + opset)
+                    + ", lola4j imports opsets " + MIN_OPSET + " to " + MAX_OPSET);
+        }
+        return opset;
+    }
+
+    /** One import: walks the nodes in order, the output of each feeding the next. */
+    private static final class Importer {
+        private final GraphProto graph;
+        private final String source;
+        private final int opset;
+        private final Map<String, TensorProto> constants = new HashMap<>();
+        private final List<Layer> layers = new ArrayList<>();
+        private String current;
+        private Shape shape;
+        /** A MatMul's weights, waiting for the Add of its bias. */
+        private double[] pendingWeights;
+        private int pendingIn;
+        private int pendingOut;
+        private NodeProto pendingNode;
+
+        Importer(GraphProto graph, String source, int opset) {
+            this.graph = graph;
+            this.source = source;
+            this.opset = opset;
+        }
+
+        Network network(String name) throws IOException {
+            for (TensorProto t : graph.getInitializerList()) {
+                constants.put(t.getName(), t);
+            }
+            Shape input = input();
+            shape = input;
+            for (NodeProto n : graph.getNodeList()) {
+                node(n);
+            }
+            flushMatMul();
+            if (graph.getOutputCount() != 1 || !graph.getOutput(0).getName().equals(current)) {
+                throw new IOException(source + ": the graph's output is not the last node's (lola4j imports one chain of nodes"
+                        + " with one output)");
+            }
+            if (layers.isEmpty()) {
+                throw new IOException(source + ": the graph has no layer lola4j can evaluate");
+            }
+            ModelInfo info = ModelInfo.untrained(name, "unknown", InputNormalization.pixelScale(1.0));
+            return Network.of(input, layers, info);
+        }
+
+        private Shape input() throws IOException {
+            ValueInfoProto in = null;
+            for (ValueInfoProto v : graph.getInputList()) {
+                if (!constants.containsKey(v.getName())) {
+                    if (in != null) {
+                        throw new IOException(source + ": the graph has several inputs (" + in.getName() + ", " + v.getName()
+                                + "); lola4j imports networks of one input");
+                    }
+                    in = v;
+                }
+            }
+            if (in == null) {
+                throw new IOException(source + ": the graph has no input");
+            }
+            current = in.getName();
+            TensorShapeProto s = in.getType().getTensorType().getShape();
+            if (s.getDimCount() < 2) {
+                throw new IOException(source + ": input " + in.getName() + " has " + s.getDimCount()
+                        + " dimensions; expected a batch dimension and 1 to 3 more");
+            }
+            int[] dims = new int[s.getDimCount() - 1];
+            for (int i = 1; i < s.getDimCount(); i++) {
+                TensorShapeProto.Dimension d = s.getDim(i);
+                if (!d.hasDimValue() || d.getDimValue() < 1 || d.getDimValue() > Integer.MAX_VALUE) {
+                    throw new IOException(source + ": input " + in.getName() + " has no fixed size in dimension " + i);
+                }
+                dims[i - 1] = (int) d.getDimValue();
+            }
+            return Shape.of(dims);
+        }
+
+        private IOException refused(NodeProto n, String why) {
+            return new IOException(source + ": node \"" + n.getName() + "\" (" + n.getOpType() + ", opset " + opset + ") " + why);
+        }
+
+        private void node(NodeProto n) throws IOException {
+            if (!n.getDomain().isEmpty() && !n.getDomain().equals("ai.onnx")) {
+                throw refused(n, "is of domain " + n.getDomain() + "; lola4j imports the default ONNX domain");
+            }
+            String op = n.getOpType();
+            if (op.equals("Constant")) {
+                AttributeProto v = attribute(n, "value");
+                if (v == null || !v.hasT()) {
+                    throw refused(n, "holds no tensor value");
+                }
+                constants.put(n.getOutput(0), v.getT());
+                return;
+            }
+            if (n.getOutputCount() == 0 || n.getOutput(0).isEmpty()) {
+                throw refused(n, "has no output");
+            }
+            if (n.getInputCount() == 0 || !n.getInput(0).equals(current)) {
+                throw refused(n, "does not take the previous node's output " + current + " as its first input; lola4j"
+                        + " imports one chain of nodes (graph networks come later)");
+            }
+            if (!op.equals("Add")) {
+                flushMatMul();
+            }
+            switch (op) {
+                case "Gemm" -> gemm(n);
+                case "MatMul" -> matMul(n);
+                case "Add" -> add(n);
+                case "Conv" -> conv(n);
+                case "Mul" -> square(n, n.getInputCount() == 2 && n.getInput(1).equals(current), "Mul multiplies x by itself");
+                case "Pow" -> square(n, n.getInputCount() == 2 && isScalar(n.getInput(1), 2.0), "Pow raises x to the power 2");
+                case "AveragePool" -> averagePool(n);
+                case "Pad" -> pad(n);
+                case "Flatten" -> flatten(n);
+                case "Reshape" -> reshape(n);
+                case "Identity", "Dropout" -> {
+                    // the identity at inference
+                }
+                default -> throw refused(n, "is not supported for encrypted evaluation; supported: " + SUPPORTED);
+            }
+            current = n.getOutput(0);
+        }
+
+        private void add(Layer l, Shape out) {
+            layers.add(l);
+            shape = out;
+        }
+
+        private void gemm(NodeProto n) throws IOException {
+            if (attrInt(n, "transA", 0) != 0) {
+                throw refused(n, "has transA = 1; expected the input as A");
+            }
+            float alpha = attrFloat(n, "alpha", 1f);
+            float beta = attrFloat(n, "beta", 1f);
+            boolean transB = attrInt(n, "transB", 0) != 0;
+            int in = vectorInput(n);
+            Tensor b = constant(n, 1, "B");
+            if (b.dims.length != 2) {
+                throw refused(n, "has a B of " + b.dims.length + " dimensions, expected 2");
+            }
+            int out = (int) (transB ? b.dims[0] : b.dims[1]);
+            if ((transB ? b.dims[1] : b.dims[0]) != in) {
+                throw refused(n, "takes " + in + " inputs but B is " + b.dims[0] + " x " + b.dims[1] + (transB ? " (transposed)" : ""));
+            }
+            double[] w = new double[in * out];
+            for (int o = 0; o < out; o++) {
+                for (int i = 0; i < in; i++) {
+                    w[o * in + i] = alpha * b.values[transB ? o * in + i : i * out + o];
+                }
+            }
+            double[] bias = new double[out];
+            if (n.getInputCount() > 2 && !n.getInput(2).isEmpty()) {
+                Tensor c = constant(n, 2, "C");
+                if (c.values.length == out) {
+                    for (int o = 0; o < out; o++) {
+                        bias[o] = beta * c.values[o];
+                    }
+                } else if (c.values.length == 1) {
+                    java.util.Arrays.fill(bias, beta * c.values[0]);
+                } else {
+                    throw refused(n, "has a C of " + c.values.length + " values, expected " + out + " or 1");
+                }
+            }
+            add(Dense.of(in, out, w, bias), Shape.of(out));
+        }
+
+        private void matMul(NodeProto n) throws IOException {
+            int in = vectorInput(n);
+            Tensor b = constant(n, 1, "its second input");
+            if (b.dims.length != 2 || b.dims[0] != in) {
+                throw refused(n, "multiplies " + in + " inputs by a matrix of shape " + java.util.Arrays.toString(b.dims));
+            }
+            int out = (int) b.dims[1];
+            double[] w = new double[in * out];
+            for (int o = 0; o < out; o++) {
+                for (int i = 0; i < in; i++) {
+                    w[o * in + i] = b.values[i * out + o];
+                }
+            }
+            pendingWeights = w;
+            pendingIn = in;
+            pendingOut = out;
+            pendingNode = n;
+            shape = Shape.of(out);
+        }
+
+        /** A MatMul not followed by the Add of its bias becomes a dense layer without bias. */
+        private void flushMatMul() {
+            if (pendingWeights != null) {
+                layers.add(Dense.of(pendingIn, pendingOut, pendingWeights, new double[pendingOut]));
+                pendingWeights = null;
+                pendingNode = null;
+            }
+        }
+
+        private void add(NodeProto n) throws IOException {
+            if (pendingWeights == null) {
+                throw refused(n, "adds to something other than a MatMul's output; lola4j imports Add as a MatMul's bias"
+                        + " (residual Add comes with graph networks)");
+            }
+            Tensor c = constant(n, 1, "the bias");
+            if (c.values.length != pendingOut) {
+                throw refused(n, "adds " + c.values.length + " values to the " + pendingOut + " outputs of " + pendingNode.getName());
+            }
+            layers.add(Dense.of(pendingIn, pendingOut, pendingWeights, c.values));
+            pendingWeights = null;
+            pendingNode = null;
+        }
+
+        private void conv(NodeProto n) throws IOException {
+            if (attrInt(n, "group", 1) != 1) {
+                throw refused(n, "has group = " + attrInt(n, "group", 1) + "; lola4j imports convolutions of one group");
+            }
+            for (long d : attrInts(n, "dilations", new long[] {1, 1})) {
+                if (d != 1) {
+                    throw refused(n, "is dilated; lola4j imports convolutions without dilation");
+                }
+            }
+            String autoPad = attrString(n, "auto_pad", "NOTSET");
+            if (!autoPad.equals("NOTSET")) {
+                throw refused(n, "has auto_pad = " + autoPad + "; expected explicit pads");
+            }
+            if (shape.rank() != 3) {
+                throw refused(n, "takes an input of shape " + shape + "; expected channels x rows x columns");
+            }
+            Tensor w = constant(n, 1, "W");
+            if (w.dims.length != 4 || w.dims[1] != shape.dim(0)) {
+                throw refused(n, "has weights of shape " + java.util.Arrays.toString(w.dims) + " for an input of shape " + shape);
+            }
+            long[] strides = attrInts(n, "strides", new long[] {1, 1});
+            long[] pads = attrInts(n, "pads", new long[] {0, 0, 0, 0});
+            if (strides.length != 2 || pads.length != 4) {
+                throw refused(n, "is not a 2-D convolution");
+            }
+            Conv2d.Geometry g = new Conv2d.Geometry((int) w.dims[1], (int) w.dims[0], (int) w.dims[2], (int) w.dims[3],
+                    (int) strides[0], (int) strides[1], (int) pads[0], (int) pads[2], (int) pads[1], (int) pads[3]);
+            double[] bias = new double[(int) w.dims[0]];
+            if (n.getInputCount() > 2 && !n.getInput(2).isEmpty()) {
+                Tensor b = constant(n, 2, "B");
+                if (b.values.length != bias.length) {
+                    throw refused(n, "has " + b.values.length + " biases for " + bias.length + " output channels");
+                }
+                bias = b.values;
+            }
+            Conv2d c = Conv2d.of(g, w.values, bias);
+            add(c, c.outputShape(shape));
+        }
+
+        private void square(NodeProto n, boolean ok, String expected) throws IOException {
+            if (!ok) {
+                throw refused(n, "is not a square; lola4j imports " + n.getOpType() + " when " + expected);
+            }
+            add(Square.INSTANCE, shape);
+        }
+
+        private void averagePool(NodeProto n) throws IOException {
+            if (attrInt(n, "ceil_mode", 0) != 0) {
+                throw refused(n, "has ceil_mode = 1; lola4j imports pooling windows that fit the input");
+            }
+            for (long p : attrInts(n, "pads", new long[] {0, 0, 0, 0})) {
+                if (p != 0) {
+                    throw refused(n, "pads its input; lola4j imports average pooling without padding");
+                }
+            }
+            long[] k = attrInts(n, "kernel_shape", null);
+            if (k == null || k.length != 2) {
+                throw refused(n, "is not a 2-D pooling");
+            }
+            long[] s = attrInts(n, "strides", new long[] {1, 1});
+            AvgPool p = AvgPool.of((int) k[0], (int) k[1], (int) s[0], (int) s[1]);
+            add(p, p.outputShape(shape));
+        }
+
+        /** PyTorch writes an average pool as a Pad of zeros before it: an all-zero Pad is dropped. */
+        private void pad(NodeProto n) throws IOException {
+            String mode = attrString(n, "mode", "constant");
+            long[] pads = opset < 11 ? attrInts(n, "pads", new long[0]) : constant(n, 1, "pads").longs();
+            if (opset >= 11 && n.getInputCount() > 2 && !n.getInput(2).isEmpty() && constant(n, 2, "the constant value").values[0] != 0) {
+                throw refused(n, "pads with a value other than 0");
+            }
+            for (long p : pads) {
+                if (p != 0) {
+                    throw refused(n, "pads by " + java.util.Arrays.toString(pads) + " (mode " + mode + "); lola4j drops only an"
+                            + " all-zero Pad");
+                }
+            }
+        }
+
+        private void flatten(NodeProto n) throws IOException {
+            if (attrInt(n, "axis", 1) != 1) {
+                throw refused(n, "flattens from axis " + attrInt(n, "axis", 1) + "; expected 1 (after the batch dimension)");
+            }
+            toVector();
+        }
+
+        private void reshape(NodeProto n) throws IOException {
+            long[] target = constant(n, 1, "the shape").longs();
+            long size = shape.size();
+            boolean vector = target.length == 2 && (target[0] == 1 || target[0] == -1 || target[0] == 0)
+                    && (target[1] == size || target[1] == -1);
+            if (!vector) {
+                throw refused(n, "reshapes " + shape + " to " + java.util.Arrays.toString(target)
+                        + "; lola4j imports Reshape to a vector only");
+            }
+            toVector();
+        }
+
+        private void toVector() {
+            if (shape.rank() > 1) {
+                add(Flatten.INSTANCE, Shape.of(shape.size()));
+            }
+        }
+
+        private int vectorInput(NodeProto n) throws IOException {
+            if (shape.rank() != 1) {
+                throw refused(n, "takes an input of shape " + shape + "; expected a vector (Flatten first)");
+            }
+            return shape.dim(0);
+        }
+
+        private boolean isScalar(String name, double value) {
+            TensorProto t = constants.get(name);
+            if (t == null) {
+                return false;
+            }
+            double[] v = Tensor.of(t).values;
+            return v.length == 1 && v[0] == value;
+        }
+
+        private Tensor constant(NodeProto n, int index, String what) throws IOException {
+            if (n.getInputCount() <= index) {
+                throw refused(n, "has no " + what);
+            }
+            TensorProto t = constants.get(n.getInput(index));
+            if (t == null) {
+                throw refused(n, "takes " + what + " from " + n.getInput(index) + ", which is not a constant; lola4j imports"
+                        + " weights given as initializers or Constant nodes");
+            }
+            try {
+                return Tensor.of(t);
+            } catch (IllegalArgumentException e) {
+                throw refused(n, what + ": " + e.getMessage());
+            }
+        }
+
+        private static AttributeProto attribute(NodeProto n, String name) {
+            for (AttributeProto a : n.getAttributeList()) {
+                if (a.getName().equals(name)) {
+                    return a;
+                }
+            }
+            return null;
+        }
+
+        private static long attrInt(NodeProto n, String name, long otherwise) {
+            AttributeProto a = attribute(n, name);
+            return a == null ? otherwise : a.getI();
+        }
+
+        private static float attrFloat(NodeProto n, String name, float otherwise) {
+            AttributeProto a = attribute(n, name);
+            return a == null ? otherwise : a.getF();
+        }
+
+        private static long[] attrInts(NodeProto n, String name, long[] otherwise) {
+            AttributeProto a = attribute(n, name);
+            if (a == null) {
+                return otherwise;
+            }
+            long[] v = new long[a.getIntsCount()];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = a.getInts(i);
+            }
+            return v;
+        }
+
+        private static String attrString(NodeProto n, String name, String otherwise) {
+            AttributeProto a = attribute(n, name);
+            return a == null ? otherwise : a.getS().toStringUtf8();
+        }
+    }
+
+    /** A constant tensor's dimensions and values. */
+    private record Tensor(long[] dims, double[] values) {
+
+        static final Set<Integer> READ = new HashSet<>(List.of(TensorProto.DataType.FLOAT_VALUE,
+                TensorProto.DataType.DOUBLE_VALUE, TensorProto.DataType.INT64_VALUE));
+
+        long[] longs() {
+            long[] v = new long[values.length];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = (long) values[i];
+            }
+            return v;
+        }
+
+        static Tensor of(TensorProto t) {
+            if (t.getDataLocation() == TensorProto.DataLocation.EXTERNAL) {
+                throw new IllegalArgumentException("tensor " + t.getName() + " is stored in an external file; save the model"
+                        + " with its weights inside");
+            }
+            if (!READ.contains(t.getDataType())) {
+                throw new IllegalArgumentException("tensor " + t.getName() + " has data type " + t.getDataType()
+                        + "; lola4j reads float, double and int64 tensors");
+            }
+            long[] dims = new long[t.getDimsCount()];
+            long count = 1;
+            for (int i = 0; i < dims.length; i++) {
+                dims[i] = t.getDims(i);
+                if (dims[i] < 0 || dims[i] > Integer.MAX_VALUE) {
+                    throw new IllegalArgumentException("tensor " + t.getName() + " has dimension " + dims[i]);
+                }
+                count *= dims[i];
+                if (count > Integer.MAX_VALUE - 16) {
+                    throw new IllegalArgumentException("tensor " + t.getName() + " has more values than lola4j reads");
+                }
+            }
+            double[] v = new double[(int) count];
+            int type = t.getDataType();
+            if (!t.getRawData().isEmpty()) {
+                int width = type == TensorProto.DataType.FLOAT_VALUE ? 4 : 8;
+                if (t.getRawData().size() != count * width) {
+                    throw new IllegalArgumentException("tensor " + t.getName() + " holds " + t.getRawData().size()
+                            + " bytes for " + count + " values of " + width + " bytes");
+                }
+                ByteBuffer b = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = type == TensorProto.DataType.FLOAT_VALUE ? b.getFloat()
+                            : type == TensorProto.DataType.DOUBLE_VALUE ? b.getDouble() : b.getLong();
+                }
+            } else {
+                int n = type == TensorProto.DataType.FLOAT_VALUE ? t.getFloatDataCount()
+                        : type == TensorProto.DataType.DOUBLE_VALUE ? t.getDoubleDataCount() : t.getInt64DataCount();
+                if (n != count) {
+                    throw new IllegalArgumentException("tensor " + t.getName() + " holds " + n + " values, its dimensions say " + count);
+                }
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = type == TensorProto.DataType.FLOAT_VALUE ? t.getFloatData(i)
+                            : type == TensorProto.DataType.DOUBLE_VALUE ? t.getDoubleData(i) : t.getInt64Data(i);
+                }
+            }
+            for (int i = 0; i < v.length; i++) {
+                if (!Double.isFinite(v[i])) {
+                    throw new IllegalArgumentException("tensor " + t.getName() + " value " + i + " is " + v[i]);
+                }
+            }
+            return new Tensor(dims, v);
+        }
+    }
+}

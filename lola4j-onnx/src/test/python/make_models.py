@@ -1,0 +1,58 @@
+"""Exports the small ONNX models lola4j-onnx's tests import, with input/output pairs.
+
+Run from the repository root with Debian's PyTorch (apt install python3-torch):
+
+    /usr/bin/python3 lola4j-onnx/src/test/python/make_models.py
+
+It writes NAME.onnx and NAME.pairs (per pair: the line "input" and its values, the line "output"
+and PyTorch's outputs, as decimal text) into lola4j-onnx/src/test/resources/io/github/lola4j/onnx/.
+The files are committed, so the tests need no Python. Seeds are fixed; PyTorch 1.13.1.
+"""
+import os
+import torch
+
+OUT = os.path.join(os.path.dirname(__file__), "..", "resources", "io", "github", "lola4j", "onnx")
+
+
+class Square(torch.nn.Module):
+    def forward(self, x):
+        return x * x
+
+
+class PowSquare(torch.nn.Module):
+    def forward(self, x):
+        return torch.pow(x, 2)
+
+
+def export(name, model, shape, opset, pairs=3):
+    model.eval()
+    torch.manual_seed(1000 + len(name))
+    xs = [torch.rand(1, *shape) for _ in range(pairs)]
+    path = os.path.join(OUT, name + ".onnx")
+    torch.onnx.export(model, xs[0], path, opset_version=opset, input_names=["input"], output_names=["scores"],
+                      do_constant_folding=True)
+    with open(os.path.join(OUT, name + ".pairs"), "w") as f:
+        for x in xs:
+            with torch.no_grad():
+                y = model(x)
+            f.write("input " + " ".join(repr(float(v)) for v in x.flatten()) + "\n")
+            f.write("output " + " ".join(repr(float(v)) for v in y.flatten()) + "\n")
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    torch.manual_seed(1)
+    # A multilayer perceptron with x^2 activations, exported at opset 9 (Gemm with transB = 1).
+    export("mlp_square", torch.nn.Sequential(torch.nn.Linear(64, 16), Square(), torch.nn.Linear(16, 10)), (64,), 9)
+    # A CNN: convolution with padding and stride, x^2 (as Pow), average pooling, flatten, dense; opset 13.
+    export("cnn_avgpool", torch.nn.Sequential(
+        torch.nn.Conv2d(1, 4, kernel_size=3, stride=1, padding=1), PowSquare(), torch.nn.AvgPool2d(2),
+        torch.nn.Conv2d(4, 6, kernel_size=2, stride=2), Square(),
+        torch.nn.Flatten(), torch.nn.Linear(6 * 2 * 2, 10)), (1, 8, 8), 13)
+    # An operator lola4j cannot evaluate encrypted: Softplus.
+    export("unsupported_softplus", torch.nn.Sequential(torch.nn.Linear(8, 4), torch.nn.Softplus(), torch.nn.Linear(4, 2)),
+           (8,), 13, pairs=1)
+
+
+if __name__ == "__main__":
+    main()
