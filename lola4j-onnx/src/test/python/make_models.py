@@ -49,6 +49,13 @@ def main():
         torch.nn.Conv2d(1, 4, kernel_size=3, stride=1, padding=1), PowSquare(), torch.nn.AvgPool2d(2),
         torch.nn.Conv2d(4, 6, kernel_size=2, stride=2), Square(),
         torch.nn.Flatten(), torch.nn.Linear(6 * 2 * 2, 10)), (1, 8, 8), 13)
+    # Batch normalization after a linear layer (PyTorch folds it into a convolution itself, not into
+    # Gemm), with running statistics from a few training batches; exported in eval mode.
+    bn = torch.nn.Sequential(torch.nn.Linear(16, 8), torch.nn.BatchNorm1d(8), Square(), torch.nn.Linear(8, 4))
+    bn.train()
+    for _ in range(5):
+        bn(torch.rand(32, 16) * 3)
+    export("mlp_batchnorm", bn, (16,), 13)
     # An operator lola4j cannot evaluate encrypted: Softplus.
     export("unsupported_softplus", torch.nn.Sequential(torch.nn.Linear(8, 4), torch.nn.Softplus(), torch.nn.Linear(4, 2)),
            (8,), 13, pairs=1)

@@ -37,7 +37,8 @@ import java.util.Set;
  *
  * <p>This first version reads sequential graphs, each node feeding the next, built from the
  * operators an encrypted network can run: Gemm, MatMul followed by an Add of the bias, Conv
- * (groups 1, no dilation), Mul(x, x) and Pow(x, 2) as a square, AveragePool without padding
+ * (groups 1, no dilation), BatchNormalization folded into the Gemm, MatMul or Conv before it,
+ * Mul(x, x) and Pow(x, 2) as a square, AveragePool without padding
  * (after PyTorch's all-zero Pad, which is dropped), Flatten, Reshape to a vector, Identity,
  * Dropout and Constant. Anything else is refused with the node's name, its operator and the
  * opset, never imported as a different network. docs/onnx.md lists what is supported.
@@ -52,8 +53,9 @@ public final class OnnxModels {
     /** The largest file read (refuses absurd sizes before reading). */
     public static final long MAX_FILE_BYTES = 1L << 30;
 
-    static final String SUPPORTED = "Gemm, MatMul (+ Add of a bias), Conv, Mul(x, x), Pow(x, 2), AveragePool,"
-            + " Pad (all zero), Flatten, Reshape (to a vector), Identity, Dropout, Constant";
+    static final String SUPPORTED = "Gemm, MatMul (+ Add of a bias), Conv, BatchNormalization (after Gemm, MatMul"
+            + " or Conv), Mul(x, x), Pow(x, 2), AveragePool, Pad (all zero), Flatten, Reshape (to a vector), Identity,"
+            + " Dropout, Constant";
 
     private OnnxModels() {
     }
@@ -225,6 +227,7 @@ public final class OnnxModels {
                 case "Pow" -> square(n, n.getInputCount() == 2 && isScalar(n.getInput(1), 2.0), "Pow raises x to the power 2");
                 case "AveragePool" -> averagePool(n);
                 case "Pad" -> pad(n);
+                case "BatchNormalization" -> batchNorm(n);
                 case "Flatten" -> flatten(n);
                 case "Reshape" -> reshape(n);
                 case "Identity", "Dropout" -> {
@@ -398,6 +401,73 @@ public final class OnnxModels {
                             + " all-zero Pad");
                 }
             }
+        }
+
+        /**
+         * Inference-time batch normalization, y = gamma (x - mean) / sqrt(var + eps) + beta per
+         * channel, folded into the linear layer before it: its weights of channel c scaled by
+         * s_c = gamma_c / sqrt(var_c + eps), its bias becoming (b_c - mean_c) s_c + beta_c.
+         */
+        private void batchNorm(NodeProto n) throws IOException {
+            if (n.getOutputCount() > 1 && !n.getOutput(1).isEmpty()) {
+                throw refused(n, "is in training mode (it outputs running statistics); export the model in eval mode");
+            }
+            Layer last = layers.isEmpty() ? null : layers.get(layers.size() - 1);
+            if (!(last instanceof Dense) && !(last instanceof Conv2d)) {
+                throw refused(n, "does not follow a Gemm, MatMul or Conv; lola4j folds batch normalization into the"
+                        + " linear layer before it");
+            }
+            int channels = last instanceof Dense d ? d.outputs() : ((Conv2d) last).outChannels();
+            double eps = attrFloat(n, "epsilon", 1e-5f);
+            double[] gamma = channelValues(n, 1, "scale", channels);
+            double[] beta = channelValues(n, 2, "B", channels);
+            double[] mean = channelValues(n, 3, "the mean", channels);
+            double[] var = channelValues(n, 4, "the variance", channels);
+            double[] scale = new double[channels];
+            double[] bias = new double[channels];
+            for (int c = 0; c < channels; c++) {
+                if (!(var[c] + eps > 0)) {
+                    throw refused(n, "has variance " + var[c] + " in channel " + c);
+                }
+                scale[c] = gamma[c] / Math.sqrt(var[c] + eps);
+            }
+            Layer folded;
+            if (last instanceof Dense d) {
+                int in = d.inputs();
+                double[] w = new double[in * channels];
+                for (int o = 0; o < channels; o++) {
+                    for (int i = 0; i < in; i++) {
+                        w[o * in + i] = d.weight(o, i) * scale[o];
+                    }
+                    bias[o] = (d.bias(o) - mean[o]) * scale[o] + beta[o];
+                }
+                folded = Dense.of(in, channels, w, bias);
+            } else {
+                Conv2d c = (Conv2d) last;
+                Conv2d.Geometry g = c.geometry();
+                double[] w = new double[g.weightCount()];
+                int k = 0;
+                for (int o = 0; o < channels; o++) {
+                    for (int i = 0; i < g.inChannels(); i++) {
+                        for (int kr = 0; kr < g.kernelRows(); kr++) {
+                            for (int kc = 0; kc < g.kernelCols(); kc++) {
+                                w[k++] = c.weight(o, i, kr, kc) * scale[o];
+                            }
+                        }
+                    }
+                    bias[o] = (c.bias(o) - mean[o]) * scale[o] + beta[o];
+                }
+                folded = Conv2d.of(g, w, bias);
+            }
+            layers.set(layers.size() - 1, folded);
+        }
+
+        private double[] channelValues(NodeProto n, int index, String what, int channels) throws IOException {
+            double[] v = constant(n, index, what).values;
+            if (v.length != channels) {
+                throw refused(n, "has " + v.length + " values of " + what + " for " + channels + " channels");
+            }
+            return v;
         }
 
         private void flatten(NodeProto n) throws IOException {

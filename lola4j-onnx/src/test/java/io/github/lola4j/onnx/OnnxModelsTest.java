@@ -92,8 +92,13 @@ class OnnxModelsTest {
                 kinds(n));
     }
 
+    @Test
+    void batchNormalizationIsFoldedIntoTheLayerBeforeIt() throws IOException {
+        assertEquals(List.of(Dense.class, Square.class, Dense.class), kinds(load("mlp_batchnorm")));
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {"mlp_square", "cnn_avgpool"})
+    @ValueSource(strings = {"mlp_square", "cnn_avgpool", "mlp_batchnorm"})
     void importedNetworksComputeWhatPyTorchComputed(String model) throws IOException {
         Network n = load(model);
         for (double[][] p : pairs(model)) {
@@ -107,7 +112,7 @@ class OnnxModelsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"mlp_square", "cnn_avgpool"})
+    @ValueSource(strings = {"mlp_square", "cnn_avgpool", "mlp_batchnorm"})
     void importedNetworksRunEncryptedAsInTheClear(String model) throws IOException {
         Network n = load(model);
         SplittableRandom r = new SplittableRandom(model.length());
