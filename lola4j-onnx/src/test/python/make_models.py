@@ -24,6 +24,21 @@ class PowSquare(torch.nn.Module):
         return torch.pow(x, 2)
 
 
+class ConstantsNet(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(1, 3, kernel_size=3)
+        self.fc = torch.nn.Linear(3, 2)
+        self.channel_scale = torch.nn.Parameter(torch.tensor([0.5, -1.5, 2.0]).view(1, 3, 1, 1), requires_grad=False)
+
+    def forward(self, x):
+        y = self.conv(x) * self.channel_scale
+        y = 0.25 + y
+        y = y * y
+        y = torch.nn.functional.adaptive_avg_pool2d(y, 1).flatten(1)
+        return (self.fc(y) - 0.75) / 4.0
+
+
 def export(name, model, shape, opset, pairs=3):
     model.eval()
     torch.manual_seed(1000 + len(name))
@@ -56,6 +71,9 @@ def main():
     for _ in range(5):
         bn(torch.rand(32, 16) * 3)
     export("mlp_batchnorm", bn, (16,), 13)
+    # Constants after linear layers (Mul, Add, Sub, Div; one value and one per channel, constant
+    # first and second) and a global average pool.
+    export("cnn_constants", ConstantsNet(), (1, 6, 6), 13)
     # An operator lola4j cannot evaluate encrypted: Softplus.
     export("unsupported_softplus", torch.nn.Sequential(torch.nn.Linear(8, 4), torch.nn.Softplus(), torch.nn.Linear(4, 2)),
            (8,), 13, pairs=1)

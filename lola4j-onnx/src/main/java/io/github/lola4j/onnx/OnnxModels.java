@@ -37,8 +37,9 @@ import java.util.Set;
  *
  * <p>This first version reads sequential graphs, each node feeding the next, built from the
  * operators an encrypted network can run: Gemm, MatMul followed by an Add of the bias, Conv
- * (groups 1, no dilation), BatchNormalization folded into the Gemm, MatMul or Conv before it,
- * Mul(x, x) and Pow(x, 2) as a square, AveragePool without padding
+ * (groups 1, no dilation), BatchNormalization and Add, Sub, Mul or Div by a constant folded into
+ * the Gemm, MatMul or Conv before them, Mul(x, x) and Pow(x, 2) as a square, GlobalAveragePool,
+ * AveragePool without padding
  * (after PyTorch's all-zero Pad, which is dropped), Flatten, Reshape to a vector, Identity,
  * Dropout and Constant. Anything else is refused with the node's name, its operator and the
  * opset, never imported as a different network. docs/onnx.md lists what is supported.
@@ -53,9 +54,9 @@ public final class OnnxModels {
     /** The largest file read (refuses absurd sizes before reading). */
     public static final long MAX_FILE_BYTES = 1L << 30;
 
-    static final String SUPPORTED = "Gemm, MatMul (+ Add of a bias), Conv, BatchNormalization (after Gemm, MatMul"
-            + " or Conv), Mul(x, x), Pow(x, 2), AveragePool, Pad (all zero), Flatten, Reshape (to a vector), Identity,"
-            + " Dropout, Constant";
+    static final String SUPPORTED = "Gemm, MatMul (+ Add of a bias), Conv, BatchNormalization and Add, Sub, Mul, Div"
+            + " by constants (after Gemm, MatMul or Conv), Mul(x, x), Pow(x, 2), AveragePool, GlobalAveragePool,"
+            + " Pad (all zero), Flatten, Reshape (to a vector), Identity, Dropout, Constant";
 
     private OnnxModels() {
     }
@@ -132,6 +133,8 @@ public final class OnnxModels {
         private int pendingIn;
         private int pendingOut;
         private NodeProto pendingNode;
+        /** Whether the last layer is a Dense or Conv2d whose output is the current value (constants fold into it). */
+        private boolean lastIsLinear;
 
         Importer(GraphProto graph, String source, int opset) {
             this.graph = graph;
@@ -211,19 +214,37 @@ public final class OnnxModels {
             if (n.getOutputCount() == 0 || n.getOutput(0).isEmpty()) {
                 throw refused(n, "has no output");
             }
-            if (n.getInputCount() == 0 || !n.getInput(0).equals(current)) {
+            boolean constantFirst = (op.equals("Mul") || op.equals("Add")) && n.getInputCount() == 2
+                    && n.getInput(1).equals(current) && constants.containsKey(n.getInput(0));
+            if (!constantFirst && (n.getInputCount() == 0 || !n.getInput(0).equals(current))) {
                 throw refused(n, "does not take the previous node's output " + current + " as its first input; lola4j"
                         + " imports one chain of nodes (graph networks come later)");
             }
+            String operand = n.getInputCount() < 2 ? null : n.getInput(constantFirst ? 0 : 1);
             if (!op.equals("Add")) {
                 flushMatMul();
             }
             switch (op) {
                 case "Gemm" -> gemm(n);
                 case "MatMul" -> matMul(n);
-                case "Add" -> add(n);
+                case "Add" -> {
+                    if (pendingWeights != null) {
+                        add(n);
+                    } else {
+                        affine(n, operand, false, false);
+                    }
+                }
+                case "Sub" -> affine(n, operand, false, true);
+                case "Div" -> affine(n, operand, true, true);
                 case "Conv" -> conv(n);
-                case "Mul" -> square(n, n.getInputCount() == 2 && n.getInput(1).equals(current), "Mul multiplies x by itself");
+                case "Mul" -> {
+                    if (n.getInputCount() == 2 && n.getInput(0).equals(current) && n.getInput(1).equals(current)) {
+                        add(Square.INSTANCE, shape);
+                    } else {
+                        affine(n, operand, true, false);
+                    }
+                }
+                case "GlobalAveragePool" -> globalAveragePool(n);
                 case "Pow" -> square(n, n.getInputCount() == 2 && isScalar(n.getInput(1), 2.0), "Pow raises x to the power 2");
                 case "AveragePool" -> averagePool(n);
                 case "Pad" -> pad(n);
@@ -240,6 +261,7 @@ public final class OnnxModels {
 
         private void add(Layer l, Shape out) {
             layers.add(l);
+            lastIsLinear = l instanceof Dense || l instanceof Conv2d;
             shape = out;
         }
 
@@ -305,6 +327,7 @@ public final class OnnxModels {
         private void flushMatMul() {
             if (pendingWeights != null) {
                 layers.add(Dense.of(pendingIn, pendingOut, pendingWeights, new double[pendingOut]));
+                lastIsLinear = true;
                 pendingWeights = null;
                 pendingNode = null;
             }
@@ -320,6 +343,7 @@ public final class OnnxModels {
                 throw refused(n, "adds " + c.values.length + " values to the " + pendingOut + " outputs of " + pendingNode.getName());
             }
             layers.add(Dense.of(pendingIn, pendingOut, pendingWeights, c.values));
+            lastIsLinear = true;
             pendingWeights = null;
             pendingNode = null;
         }
@@ -412,25 +436,39 @@ public final class OnnxModels {
             if (n.getOutputCount() > 1 && !n.getOutput(1).isEmpty()) {
                 throw refused(n, "is in training mode (it outputs running statistics); export the model in eval mode");
             }
-            Layer last = layers.isEmpty() ? null : layers.get(layers.size() - 1);
-            if (!(last instanceof Dense) && !(last instanceof Conv2d)) {
-                throw refused(n, "does not follow a Gemm, MatMul or Conv; lola4j folds batch normalization into the"
-                        + " linear layer before it");
-            }
-            int channels = last instanceof Dense d ? d.outputs() : ((Conv2d) last).outChannels();
+            int channels = linearOutputs(n, "batch normalization");
             double eps = attrFloat(n, "epsilon", 1e-5f);
             double[] gamma = channelValues(n, 1, "scale", channels);
             double[] beta = channelValues(n, 2, "B", channels);
             double[] mean = channelValues(n, 3, "the mean", channels);
             double[] var = channelValues(n, 4, "the variance", channels);
             double[] scale = new double[channels];
-            double[] bias = new double[channels];
+            double[] shift = new double[channels];
             for (int c = 0; c < channels; c++) {
                 if (!(var[c] + eps > 0)) {
                     throw refused(n, "has variance " + var[c] + " in channel " + c);
                 }
                 scale[c] = gamma[c] / Math.sqrt(var[c] + eps);
+                shift[c] = beta[c] - mean[c] * scale[c];
             }
+            foldIntoLast(scale, shift);
+        }
+
+        /** The output channels (or units) of the linear layer a constant operation folds into, or a refusal. */
+        private int linearOutputs(NodeProto n, String what) throws IOException {
+            if (!lastIsLinear) {
+                throw refused(n, "does not follow a Gemm, MatMul or Conv; lola4j folds " + what
+                        + " into the linear layer before it");
+            }
+            Layer last = layers.get(layers.size() - 1);
+            return last instanceof Dense d ? d.outputs() : ((Conv2d) last).outChannels();
+        }
+
+        /** Replaces the last (linear) layer by itself followed by y = scale_c x + shift_c per output channel. */
+        private void foldIntoLast(double[] scale, double[] shift) {
+            Layer last = layers.get(layers.size() - 1);
+            int channels = scale.length;
+            double[] bias = new double[channels];
             Layer folded;
             if (last instanceof Dense d) {
                 int in = d.inputs();
@@ -439,7 +477,7 @@ public final class OnnxModels {
                     for (int i = 0; i < in; i++) {
                         w[o * in + i] = d.weight(o, i) * scale[o];
                     }
-                    bias[o] = (d.bias(o) - mean[o]) * scale[o] + beta[o];
+                    bias[o] = d.bias(o) * scale[o] + shift[o];
                 }
                 folded = Dense.of(in, channels, w, bias);
             } else {
@@ -455,11 +493,56 @@ public final class OnnxModels {
                             }
                         }
                     }
-                    bias[o] = (c.bias(o) - mean[o]) * scale[o] + beta[o];
+                    bias[o] = c.bias(o) * scale[o] + shift[o];
                 }
                 folded = Conv2d.of(g, w, bias);
             }
             layers.set(layers.size() - 1, folded);
+        }
+
+        /**
+         * Add, Sub, Mul or Div of a constant (one value, or one per output channel), folded into the
+         * linear layer before it.
+         */
+        private void affine(NodeProto n, String operand, boolean multiplicative, boolean inverse) throws IOException {
+            if (operand == null || !constants.containsKey(operand)) {
+                throw refused(n, "does not combine x with a constant; lola4j folds " + n.getOpType()
+                        + " by a constant into the linear layer before it (residual " + n.getOpType()
+                        + " comes with graph networks)");
+            }
+            int channels = linearOutputs(n, n.getOpType() + " by a constant");
+            Tensor t = constant(n, operand.equals(n.getInput(0)) ? 0 : 1, "the constant");
+            double[] c = t.values;
+            long[] d = t.dims;
+            // one value per channel: broadcast along the channel axis only (C x 1 x 1 after a
+            // convolution, C after a dense layer), never per position
+            boolean conv = layers.get(layers.size() - 1) instanceof Conv2d;
+            boolean perChannel = c.length == channels && (conv
+                    ? d.length >= 3 && d[d.length - 1] == 1 && d[d.length - 2] == 1 && d[d.length - 3] == channels
+                    : d.length >= 1 && d[d.length - 1] == channels);
+            if (c.length != 1 && !perChannel) {
+                throw refused(n, "has a constant of shape " + java.util.Arrays.toString(d) + "; lola4j folds one value, or one"
+                        + " per output channel (" + channels + (conv ? " x 1 x 1" : "") + "), into the layer before it");
+            }
+            double[] scale = new double[channels];
+            double[] shift = new double[channels];
+            for (int k = 0; k < channels; k++) {
+                double v = c[c.length == 1 ? 0 : k];
+                if (multiplicative && inverse && v == 0) {
+                    throw refused(n, "divides by 0");
+                }
+                scale[k] = multiplicative ? (inverse ? 1 / v : v) : 1;
+                shift[k] = multiplicative ? 0 : (inverse ? -v : v);
+            }
+            foldIntoLast(scale, shift);
+        }
+
+        private void globalAveragePool(NodeProto n) throws IOException {
+            if (shape.rank() != 3) {
+                throw refused(n, "takes an input of shape " + shape + "; expected channels x rows x columns");
+            }
+            AvgPool p = AvgPool.of(shape.dim(1), shape.dim(2), shape.dim(1), shape.dim(2));
+            add(p, p.outputShape(shape));
         }
 
         private double[] channelValues(NodeProto n, int index, String what, int channels) throws IOException {

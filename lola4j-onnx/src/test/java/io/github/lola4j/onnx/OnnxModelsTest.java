@@ -97,8 +97,14 @@ class OnnxModelsTest {
         assertEquals(List.of(Dense.class, Square.class, Dense.class), kinds(load("mlp_batchnorm")));
     }
 
+    /** Mul by one value per channel, Add, Sub and Div by a value fold into the layers before them. */
+    @Test
+    void constantsFoldIntoTheLayerBeforeThem() throws IOException {
+        assertEquals(List.of(Conv2d.class, Square.class, AvgPool.class, Flatten.class, Dense.class), kinds(load("cnn_constants")));
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {"mlp_square", "cnn_avgpool", "mlp_batchnorm"})
+    @ValueSource(strings = {"mlp_square", "cnn_avgpool", "mlp_batchnorm", "cnn_constants"})
     void importedNetworksComputeWhatPyTorchComputed(String model) throws IOException {
         Network n = load(model);
         for (double[][] p : pairs(model)) {
@@ -112,7 +118,7 @@ class OnnxModelsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"mlp_square", "cnn_avgpool", "mlp_batchnorm"})
+    @ValueSource(strings = {"mlp_square", "cnn_avgpool", "mlp_batchnorm", "cnn_constants"})
     void importedNetworksRunEncryptedAsInTheClear(String model) throws IOException {
         Network n = load(model);
         SplittableRandom r = new SplittableRandom(model.length());
