@@ -20,7 +20,8 @@ public final class Main {
     /** The commands, in the order {@code --help} lists them. */
     static List<Command> commands() {
         return List.of(new DemoCommand(), new PlanCommand(), new InferCommand(), new CalibrateCommand(), new SelftestCommand(),
-                new TrainCommand(), new EvalCommand(), new ServeCommand(), new ClientCommand());
+                new TrainCommand(), new EvalCommand(), new ServeCommand(), new ClientCommand(), ConvertCommand.importer(),
+                ConvertCommand.exporter());
     }
 
     /**

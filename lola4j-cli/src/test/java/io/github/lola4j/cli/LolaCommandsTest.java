@@ -19,6 +19,25 @@ class LolaCommandsTest {
     @TempDir
     Path tmp;
 
+    /** export writes a shipped model as ONNX, import reads it back into a model file: the same model. */
+    @Test
+    void exportThenImportGivesTheSameModel() throws Exception {
+        Path onnx = tmp.resolve("lola-small.onnx");
+        CliTestSupport.Run r = CliTestSupport.run("export", "--model", "lola-small", "--out", onnx.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("wrote") && r.out().contains("lola-small"), r.out());
+        Path model = tmp.resolve("back.model");
+        r = CliTestSupport.run("import", "--model", onnx.toString(), "--out", model.toString());
+        assertEquals(0, r.code(), r.err());
+        io.github.lola4j.nn.Network original = io.github.lola4j.models.ModelRegistry.load("lola-small");
+        io.github.lola4j.nn.Network back = io.github.lola4j.nn.Network.load(model);
+        assertEquals(original.info(), back.info());
+        assertTrue(java.util.Arrays.equals(java.nio.file.Files.readAllBytes(model),
+                io.github.lola4j.nn.ModelFormat.toBytes(original, io.github.lola4j.nn.ModelFormat.WeightEncoding.lossless(original))),
+                "the model file is byte for byte the shipped model's, in the envelope");
+        assertEquals(2, CliTestSupport.run("import", "--model", "lola-small", "--out", model.toString()).code());
+    }
+
     /** --model takes an ONNX file exported by PyTorch (one of lola4j-onnx's test models). */
     @Test
     void planTakesAnOnnxModel() throws Exception {

@@ -79,11 +79,47 @@ public final class OnnxModels {
     }
 
     /**
+     * Writes a network as an ONNX model (opset 13), through a temporary file, so that a failed
+     * write leaves no partial model. Weights are float tensors when every parameter is a float,
+     * else double; the model's metadata travels in {@code metadata_props} and {@link #load}
+     * restores it, so a network saved and loaded again is the same network.
+     *
+     * @param net  the network
+     * @param file the .onnx file to create or replace
+     * @throws IOException when the file cannot be written
+     */
+    public static void save(Network net, Path file) throws IOException {
+        byte[] bytes = toBytes(net);
+        Path dir = file.toAbsolutePath().getParent();
+        if (dir != null) {
+            Files.createDirectories(dir);
+        }
+        Path tmp = file.resolveSibling(file.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
+        try {
+            Files.write(tmp, bytes);
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * A network as ONNX model bytes (see {@link #save}).
+     *
+     * @param net the network
+     * @return the protobuf
+     */
+    public static byte[] toBytes(Network net) {
+        return OnnxExport.toModel(net).toByteArray();
+    }
+
+    /**
      * Imports a model's bytes.
      *
      * @param bytes  the ONNX protobuf
      * @param source a name for messages
-     * @param name   the network's name (1..200 characters)
+     * @param name   the network's name (1..200 characters), unless the model was written by lola4j,
+     *               whose metadata names it
      * @return the network
      * @throws IOException as {@link #load(Path)}
      */
@@ -99,7 +135,9 @@ public final class OnnxModels {
         }
         int opset = opset(model, source);
         try {
-            return new Importer(model.getGraph(), source, opset).network(name);
+            ModelInfo written = OnnxExport.info(model);
+            ModelInfo info = written != null ? written : ModelInfo.untrained(name, "unknown", InputNormalization.pixelScale(1.0));
+            return new Importer(model.getGraph(), source, opset).network(info);
         } catch (IllegalArgumentException e) {
             throw new IOException(source + ": " + e.getMessage(), e);
         }
@@ -142,7 +180,7 @@ public final class OnnxModels {
             this.opset = opset;
         }
 
-        Network network(String name) throws IOException {
+        Network network(ModelInfo info) throws IOException {
             for (TensorProto t : graph.getInitializerList()) {
                 constants.put(t.getName(), t);
             }
@@ -159,7 +197,6 @@ public final class OnnxModels {
             if (layers.isEmpty()) {
                 throw new IOException(source + ": the graph has no layer lola4j can evaluate");
             }
-            ModelInfo info = ModelInfo.untrained(name, "unknown", InputNormalization.pixelScale(1.0));
             return Network.of(input, layers, info);
         }
 

@@ -187,4 +187,27 @@ class OnnxModelsTest {
             assertTrue(refused > 0, model + ": no mutant was refused");
         }
     }
+
+    /** Exported and imported again, a network is the same network: layers, weights bit for bit, metadata. */
+    @ParameterizedTest
+    @ValueSource(strings = {"lola", "lola-small", "mlp_batchnorm", "cnn_constants"})
+    void anExportImportsAsTheSameNetwork(String model) throws IOException {
+        Network n = model.startsWith("lola") ? io.github.lola4j.models.ModelRegistry.load(model) : load(model);
+        Network back = OnnxModels.fromBytes(OnnxModels.toBytes(n), "exported", "ignored");
+        assertEquals(n.info(), back.info());
+        assertEquals(kinds(n), kinds(back));
+        assertEquals(n.inputShape(), back.inputShape());
+        assertEquals(java.util.Arrays.toString(io.github.lola4j.nn.ModelFormat.toBytes(n, io.github.lola4j.nn.ModelFormat.WeightEncoding.FLOAT64)),
+                java.util.Arrays.toString(io.github.lola4j.nn.ModelFormat.toBytes(back, io.github.lola4j.nn.ModelFormat.WeightEncoding.FLOAT64)),
+                "the same model file");
+    }
+
+    @Test
+    void saveWritesAFileThatLoads(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws IOException {
+        Network n = load("cnn_avgpool");
+        java.nio.file.Path f = dir.resolve("sub/m.onnx");
+        OnnxModels.save(n, f);
+        assertEquals(n.info(), OnnxModels.load(f).info());
+        assertEquals(1, java.nio.file.Files.list(f.getParent()).count(), "no temporary file left");
+    }
 }

@@ -1,0 +1,98 @@
+package io.github.lola4j.cli;
+
+import io.github.lola4j.models.ModelRegistry;
+import io.github.lola4j.nn.Network;
+import io.github.lola4j.onnx.OnnxModels;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * {@code import} (an ONNX file to a lola4j model file) and {@code export} (a lola4j model to an
+ * ONNX file): one command class, two directions.
+ */
+final class ConvertCommand implements Command {
+
+    private static final Set<String> VALUES = Set.of("model", "out");
+    private static final Set<String> FLAGS = Set.of();
+
+    private final boolean toOnnx;
+
+    private ConvertCommand(boolean toOnnx) {
+        this.toOnnx = toOnnx;
+    }
+
+    /** {@code import}: ONNX in, lola4j model file out. */
+    static ConvertCommand importer() {
+        return new ConvertCommand(false);
+    }
+
+    /** {@code export}: a lola4j model in, ONNX out. */
+    static ConvertCommand exporter() {
+        return new ConvertCommand(true);
+    }
+
+    @Override
+    public String name() {
+        return toOnnx ? "export" : "import";
+    }
+
+    @Override
+    public String summary() {
+        return toOnnx ? "writes a model as an ONNX file (for Netron, onnxruntime, ...)" : "reads an ONNX file into a lola4j model file";
+    }
+
+    @Override
+    public String help() {
+        return toOnnx
+                ? String.join("\n",
+                        "usage: lola4j export --model NAME|PATH --out FILE.onnx",
+                        "",
+                        "Writes a shipped model or a model file as ONNX (opset 13; float weights when they are floats,",
+                        "else double). Its metadata travels along: import or --model FILE.onnx gives the same model back.",
+                        "",
+                        "options:",
+                        "  --model NAME|PATH    a shipped model (" + String.join(", ", ModelRegistry.names()) + ") or a model file",
+                        "  --out FILE.onnx      the file to write (required)",
+                        "",
+                        "exit code: 0 on success, 2 on a usage error, 3 when the model cannot be read or the file written.")
+                : String.join("\n",
+                        "usage: lola4j import --model FILE.onnx --out FILE.model",
+                        "",
+                        "Imports an ONNX network (docs/onnx.md lists the operators) and writes it as a lola4j model file.",
+                        "Every command's --model also takes the .onnx file itself; import is for keeping the result.",
+                        "",
+                        "options:",
+                        "  --model FILE.onnx    the ONNX file",
+                        "  --out FILE.model     the model file to write (required)",
+                        "",
+                        "exit code: 0 on success, 2 on a usage error, 3 when the file cannot be read or imported (the",
+                        "message names the node) or the model file cannot be written.");
+    }
+
+    @Override
+    public int run(String[] args, PrintStream out, PrintStream err) throws Exception {
+        Options o = Options.parse(args, VALUES, FLAGS);
+        o.requireNoPositional();
+        if (!o.has("model") || !o.has("out")) {
+            throw new UsageException("--model and --out are required");
+        }
+        Path target = Path.of(o.get("out", ""));
+        Network net;
+        if (toOnnx) {
+            net = ModelRegistry.load(o.get("model", ""));
+            OnnxModels.save(net, target);
+        } else {
+            String model = o.get("model", "");
+            if (!model.toLowerCase(Locale.ROOT).endsWith(".onnx")) {
+                throw new UsageException("--model must name an .onnx file, got " + model);
+            }
+            net = OnnxModels.load(Path.of(model));
+            net.save(target);
+        }
+        out.printf(Locale.ROOT, "wrote     %s: %s, %s -> %s, %d layers, %d parameters%n", target, net.info().name(),
+                net.inputShape(), net.outputShape(), net.layers().size(), net.parameterCount());
+        return 0;
+    }
+}

@@ -1,0 +1,211 @@
+package io.github.lola4j.onnx;
+
+import io.github.lola4j.nn.AvgPool;
+import io.github.lola4j.nn.Conv2d;
+import io.github.lola4j.nn.Dense;
+import io.github.lola4j.nn.Flatten;
+import io.github.lola4j.nn.InputNormalization;
+import io.github.lola4j.nn.Layer;
+import io.github.lola4j.nn.ModelFormat;
+import io.github.lola4j.nn.ModelInfo;
+import io.github.lola4j.nn.Network;
+import io.github.lola4j.nn.PolyActivation;
+import io.github.lola4j.nn.Shape;
+import io.github.lola4j.nn.Square;
+import io.github.lola4j.onnx.proto.Onnx.AttributeProto;
+import io.github.lola4j.onnx.proto.Onnx.GraphProto;
+import io.github.lola4j.onnx.proto.Onnx.ModelProto;
+import io.github.lola4j.onnx.proto.Onnx.NodeProto;
+import io.github.lola4j.onnx.proto.Onnx.OperatorSetIdProto;
+import io.github.lola4j.onnx.proto.Onnx.StringStringEntryProto;
+import io.github.lola4j.onnx.proto.Onnx.TensorProto;
+import io.github.lola4j.onnx.proto.Onnx.TensorShapeProto;
+import io.github.lola4j.onnx.proto.Onnx.TypeProto;
+import io.github.lola4j.onnx.proto.Onnx.ValueInfoProto;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Writes a lola4j network as an ONNX model (opset 13): Gemm, Conv, Mul(x, x), AveragePool and
+ * Flatten nodes, a polynomial activation as Mul and Add nodes; weights as float tensors when every
+ * parameter is a float, else as double. The model's metadata (name, data set, input
+ * normalization, accuracy, training command, seed) travels in {@code metadata_props} under
+ * {@code lola4j.*} keys, and the import restores it.
+ */
+final class OnnxExport {
+
+    static final int OPSET = 13;
+    static final String PREFIX = "lola4j.";
+
+    private OnnxExport() {
+    }
+
+    static ModelProto toModel(Network net) {
+        boolean floats = ModelFormat.WeightEncoding.lossless(net) == ModelFormat.WeightEncoding.FLOAT32;
+        GraphProto.Builder g = GraphProto.newBuilder().setName(net.info().name());
+        g.addInput(value("input", net.inputShape()));
+        String x = "input";
+        Shape shape = net.inputShape();
+        int k = 0;
+        for (Layer l : net.layers()) {
+            String base = k + "_" + l.getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT);
+            String y = base + "_out";
+            if (l instanceof Dense d) {
+                double[] w = new double[d.inputs() * d.outputs()];
+                for (int o = 0; o < d.outputs(); o++) {
+                    for (int i = 0; i < d.inputs(); i++) {
+                        w[o * d.inputs() + i] = d.weight(o, i);
+                    }
+                }
+                g.addInitializer(tensor(base + ".weight", new long[] {d.outputs(), d.inputs()}, w, floats));
+                g.addInitializer(tensor(base + ".bias", new long[] {d.outputs()}, d.biases(), floats));
+                g.addNode(node(base, "Gemm", y, x, base + ".weight", base + ".bias").addAttribute(ints("transB", 1)));
+            } else if (l instanceof Conv2d c) {
+                Conv2d.Geometry s = c.geometry();
+                double[] w = new double[s.weightCount()];
+                int j = 0;
+                for (int o = 0; o < s.outChannels(); o++) {
+                    for (int i = 0; i < s.inChannels(); i++) {
+                        for (int kr = 0; kr < s.kernelRows(); kr++) {
+                            for (int kc = 0; kc < s.kernelCols(); kc++) {
+                                w[j++] = c.weight(o, i, kr, kc);
+                            }
+                        }
+                    }
+                }
+                double[] b = c.biases();
+                g.addInitializer(tensor(base + ".weight", new long[] {s.outChannels(), s.inChannels(), s.kernelRows(), s.kernelCols()}, w, floats));
+                g.addInitializer(tensor(base + ".bias", new long[] {s.outChannels()}, b, floats));
+                g.addNode(node(base, "Conv", y, x, base + ".weight", base + ".bias")
+                        .addAttribute(ints("kernel_shape", s.kernelRows(), s.kernelCols()))
+                        .addAttribute(ints("strides", s.strideRows(), s.strideCols()))
+                        .addAttribute(ints("pads", s.padTop(), s.padLeft(), s.padBottom(), s.padRight())));
+            } else if (l instanceof Square) {
+                g.addNode(node(base, "Mul", y, x, x));
+            } else if (l instanceof AvgPool p) {
+                g.addNode(node(base, "AveragePool", y, x)
+                        .addAttribute(ints("kernel_shape", p.kernelRows(), p.kernelCols()))
+                        .addAttribute(ints("strides", p.strideRows(), p.strideCols())));
+            } else if (l instanceof Flatten) {
+                g.addNode(node(base, "Flatten", y, x).addAttribute(ints("axis", 1)));
+            } else if (l instanceof PolyActivation p) {
+                // a x^2 + b x + c, each coefficient a scalar constant
+                g.addInitializer(tensor(base + ".a", new long[0], new double[] {p.a()}, floats));
+                g.addInitializer(tensor(base + ".b", new long[0], new double[] {p.b()}, floats));
+                g.addInitializer(tensor(base + ".c", new long[0], new double[] {p.c()}, floats));
+                g.addNode(node(base + "_square", "Mul", base + "_x2", x, x));
+                g.addNode(node(base + "_ax2", "Mul", base + "_ax2_out", base + "_x2", base + ".a"));
+                g.addNode(node(base + "_bx", "Mul", base + "_bx_out", x, base + ".b"));
+                g.addNode(node(base + "_sum", "Add", base + "_sum_out", base + "_ax2_out", base + "_bx_out"));
+                g.addNode(node(base, "Add", y, base + "_sum_out", base + ".c"));
+            } else {
+                throw new IllegalArgumentException("layer " + k + " (" + l.getClass().getSimpleName() + ") has no ONNX form here");
+            }
+            shape = l.outputShape(shape);
+            x = y;
+            k++;
+        }
+        g.addOutput(value(x, shape));
+        ModelProto.Builder m = ModelProto.newBuilder().setIrVersion(8).setProducerName("lola4j").setProducerVersion("0.1.0")
+                .addOpsetImport(OperatorSetIdProto.newBuilder().setVersion(OPSET)).setGraph(g);
+        for (Map.Entry<String, String> e : metadata(net.info()).entrySet()) {
+            m.addMetadataProps(StringStringEntryProto.newBuilder().setKey(e.getKey()).setValue(e.getValue()));
+        }
+        return m.build();
+    }
+
+    private static Map<String, String> metadata(ModelInfo info) {
+        Map<String, String> m = new java.util.LinkedHashMap<>();
+        m.put(PREFIX + "name", info.name());
+        m.put(PREFIX + "dataset", info.dataset());
+        InputNormalization n = info.normalization();
+        StringBuilder s = new StringBuilder();
+        for (int c = 0; c < n.channels(); c++) {
+            s.append(c == 0 ? "" : ";").append(n.scale(c)).append(' ').append(n.offset(c));
+        }
+        m.put(PREFIX + "normalization", s.toString());
+        m.put(PREFIX + "test_accuracy", Double.toString(info.testAccuracy()));
+        m.put(PREFIX + "training_command", info.trainingCommand());
+        m.put(PREFIX + "seed", Long.toString(info.seed()));
+        return m;
+    }
+
+    /**
+     * The model info the metadata holds, or null when the model was not written by lola4j (or its
+     * metadata does not describe a valid one: then the import names the network as usual).
+     */
+    static ModelInfo info(ModelProto model) {
+        Map<String, String> m = new HashMap<>();
+        for (StringStringEntryProto e : model.getMetadataPropsList()) {
+            if (e.getKey().startsWith(PREFIX)) {
+                m.put(e.getKey().substring(PREFIX.length()), e.getValue());
+            }
+        }
+        if (!m.keySet().containsAll(java.util.List.of("name", "dataset", "normalization", "test_accuracy", "training_command",
+                "seed"))) {
+            return null;
+        }
+        try {
+            String[] channels = m.get("normalization").split(";");
+            double[] scale = new double[channels.length];
+            double[] offset = new double[channels.length];
+            for (int c = 0; c < channels.length; c++) {
+                String[] f = channels[c].split(" ");
+                scale[c] = Double.parseDouble(f[0]);
+                offset[c] = Double.parseDouble(f[1]);
+            }
+            InputNormalization n = channels.length == 1 && offset[0] == 0 ? InputNormalization.pixelScale(scale[0])
+                    : InputNormalization.affine(scale, offset);
+            return new ModelInfo(m.get("name"), m.get("dataset"), n, Double.parseDouble(m.get("test_accuracy")),
+                    m.get("training_command"), Long.parseLong(m.get("seed")));
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static NodeProto.Builder node(String name, String op, String out, String... in) {
+        NodeProto.Builder n = NodeProto.newBuilder().setName(name).setOpType(op).addOutput(out);
+        for (String i : in) {
+            n.addInput(i);
+        }
+        return n;
+    }
+
+    private static AttributeProto ints(String name, long... v) {
+        AttributeProto.Builder a = AttributeProto.newBuilder().setName(name);
+        if (v.length == 1 && (name.equals("axis") || name.equals("transB"))) {
+            return a.setType(AttributeProto.AttributeType.INT).setI(v[0]).build();
+        }
+        a.setType(AttributeProto.AttributeType.INTS);
+        for (long x : v) {
+            a.addInts(x);
+        }
+        return a.build();
+    }
+
+    private static TensorProto tensor(String name, long[] dims, double[] values, boolean floats) {
+        TensorProto.Builder t = TensorProto.newBuilder().setName(name)
+                .setDataType(floats ? TensorProto.DataType.FLOAT_VALUE : TensorProto.DataType.DOUBLE_VALUE);
+        for (long d : dims) {
+            t.addDims(d);
+        }
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(values.length * (floats ? 4 : 8)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (double v : values) {
+            if (floats) {
+                b.putFloat((float) v);
+            } else {
+                b.putDouble(v);
+            }
+        }
+        return t.setRawData(com.google.protobuf.ByteString.copyFrom(b.array())).build();
+    }
+
+    private static ValueInfoProto value(String name, Shape shape) {
+        TensorShapeProto.Builder s = TensorShapeProto.newBuilder().addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(1));
+        for (int i = 0; i < shape.rank(); i++) {
+            s.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(shape.dim(i)));
+        }
+        return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder()
+                .setTensorType(TypeProto.Tensor.newBuilder().setElemType(1).setShape(s))).build();
+    }
+}
