@@ -240,6 +240,9 @@ public final class OnnxModels {
                 throw refused(n, "is of domain " + n.getDomain() + "; lola4j imports the default ONNX domain");
             }
             String op = n.getOpType();
+            if (n.getOutputCount() == 0 || n.getOutput(0).isEmpty()) {
+                throw refused(n, "has no output");
+            }
             if (op.equals("Constant")) {
                 AttributeProto v = attribute(n, "value");
                 if (v == null || !v.hasT()) {
@@ -247,9 +250,6 @@ public final class OnnxModels {
                 }
                 constants.put(n.getOutput(0), v.getT());
                 return;
-            }
-            if (n.getOutputCount() == 0 || n.getOutput(0).isEmpty()) {
-                throw refused(n, "has no output");
             }
             boolean constantFirst = (op.equals("Mul") || op.equals("Add")) && n.getInputCount() == 2
                     && n.getInput(1).equals(current) && constants.containsKey(n.getInput(0));
@@ -266,7 +266,7 @@ public final class OnnxModels {
                 case "MatMul" -> matMul(n);
                 case "Add" -> {
                     if (pendingWeights != null) {
-                        add(n);
+                        bias(n, operand);
                     } else {
                         affine(n, operand, false, false);
                     }
@@ -370,12 +370,12 @@ public final class OnnxModels {
             }
         }
 
-        private void add(NodeProto n) throws IOException {
+        private void bias(NodeProto n, String operand) throws IOException {
             if (pendingWeights == null) {
                 throw refused(n, "adds to something other than a MatMul's output; lola4j imports Add as a MatMul's bias"
                         + " (residual Add comes with graph networks)");
             }
-            Tensor c = constant(n, 1, "the bias");
+            Tensor c = constant(n, operand != null && operand.equals(n.getInput(0)) ? 0 : 1, "the bias");
             if (c.values.length != pendingOut) {
                 throw refused(n, "adds " + c.values.length + " values to the " + pendingOut + " outputs of " + pendingNode.getName());
             }

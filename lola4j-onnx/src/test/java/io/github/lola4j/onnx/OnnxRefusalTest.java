@@ -135,4 +135,10 @@ class OnnxRefusalTest {
         String m = refusal(model(13, ext));
         assertTrue(m.contains("stored in an external file"), m);
     }
+
+    @Test
+    void aNodeWithoutOutputIsRefused() {
+        GraphProto.Builder g = gemmThen("y", NodeProto.newBuilder().setName("empty").setOpType("Constant").build());
+        assertTrue(refusal(model(13, g)).contains("node \"empty\" (Constant, opset 13) has no output"));
+    }
 }
