@@ -144,11 +144,19 @@ public final class Envelope {
             n += r;
         }
         in.unread(b, 0, n);
-        if (n < b.length) {
-            return false;
-        }
-        for (int i = 0; i < b.length; i++) {
-            if (b[i] != MAGIC[i]) {
+        return n == b.length && matchesMagic(b);
+    }
+
+    /**
+     * Whether bytes agree with the envelope's magic as far as they go: four or more that start
+     * with it, or fewer that are its beginning (a file cut inside its magic).
+     *
+     * @param head the first bytes of a file or stream
+     * @return true when they match
+     */
+    public static boolean matchesMagic(byte[] head) {
+        for (int i = 0; i < Math.min(head.length, MAGIC.length); i++) {
+            if (head[i] != MAGIC[i]) {
                 return false;
             }
         }
@@ -163,15 +171,7 @@ public final class Envelope {
      * @return the kind, or null when the bytes do not start an envelope of a known kind
      */
     public static Kind kindOf(byte[] head) {
-        if (head.length < 7) {
-            return null;
-        }
-        for (int i = 0; i < MAGIC.length; i++) {
-            if (head[i] != MAGIC[i]) {
-                return null;
-            }
-        }
-        return Kind.of(head[6] & 0xFF);
+        return head.length < 7 || !matchesMagic(head) ? null : Kind.of(head[6] & 0xFF);
     }
 
     /**

@@ -137,5 +137,7 @@ class EnvelopeTest {
         assertEquals(Envelope.Kind.MODEL, Envelope.kindOf(Arrays.copyOf(model(), 8)));
         assertEquals(null, Envelope.kindOf(Arrays.copyOf(model(), 6)));
         assertEquals(null, Envelope.kindOf("L4JPLAN1".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        assertTrue(Envelope.matchesMagic(new byte[] {0x4c, 0x34}), "a prefix of the magic matches as far as it goes");
+        assertFalse(Envelope.matchesMagic("L4JM".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
     }
 }

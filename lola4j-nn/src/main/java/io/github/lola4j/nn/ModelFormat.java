@@ -150,6 +150,18 @@ public final class ModelFormat {
      * @return the complete file content
      */
     public static byte[] toBytes(Network net, WeightEncoding encoding) {
+        byte[] payload = payload(net, encoding);
+        try {
+            ByteArrayOutputStream file = new ByteArrayOutputStream(payload.length + HEADER_BYTES + Envelope.TRAILER_BYTES);
+            Envelope.write(file, Envelope.Kind.MODEL, payloadVersion(net), 0, payload);
+            return file.toByteArray();
+        } catch (IOException e) {
+            throw new IllegalStateException("in-memory write failed", e);
+        }
+    }
+
+    /** The payload: metadata, weight encoding, input shape, layers (big-endian). */
+    private static byte[] payload(Network net, WeightEncoding encoding) {
         try {
             ByteArrayOutputStream payloadBuf = new ByteArrayOutputStream(1 << 16);
             DataOutputStream p = new DataOutputStream(payloadBuf);
@@ -180,10 +192,7 @@ public final class ModelFormat {
                 writeLayer(p, l, encoding);
             }
             p.flush();
-            byte[] payload = payloadBuf.toByteArray();
-            ByteArrayOutputStream file = new ByteArrayOutputStream(payload.length + HEADER_BYTES + Envelope.TRAILER_BYTES);
-            Envelope.write(file, Envelope.Kind.MODEL, payloadVersion(net), 0, payload);
-            return file.toByteArray();
+            return payloadBuf.toByteArray();
         } catch (IOException e) {
             throw new IllegalStateException("in-memory write failed", e);
         }
@@ -204,12 +213,11 @@ public final class ModelFormat {
      * @return the bytes
      */
     public static byte[] fingerprintBytes(Network net, WeightEncoding encoding) {
-        byte[] file = toBytes(net, encoding);
-        int payload = file.length - HEADER_BYTES - Envelope.TRAILER_BYTES;
-        ByteBuffer b = ByteBuffer.allocate(LEGACY_HEADER_BYTES + payload + 4);
-        b.put(LEGACY_MAGIC).putShort((short) payloadVersion(net)).putInt(payload).put(file, HEADER_BYTES, payload);
+        byte[] payload = payload(net, encoding);
+        ByteBuffer b = ByteBuffer.allocate(LEGACY_HEADER_BYTES + payload.length + 4);
+        b.put(LEGACY_MAGIC).putShort((short) payloadVersion(net)).putInt(payload.length).put(payload);
         CRC32C crc = new CRC32C();
-        crc.update(b.array(), 0, LEGACY_HEADER_BYTES + payload);
+        crc.update(b.array(), 0, LEGACY_HEADER_BYTES + payload.length);
         b.putInt((int) crc.getValue());
         return b.array();
     }
@@ -310,7 +318,7 @@ public final class ModelFormat {
     public static Network fromBytes(byte[] bytes, String source) throws IOException {
         int version;
         ByteBuffer payload;
-        if (startsWith(bytes, ENVELOPE_MAGIC)) {
+        if (bytes.length >= LEGACY_MAGIC.length && Envelope.matchesMagic(bytes)) {
             if (bytes.length < HEADER_BYTES + Envelope.TRAILER_BYTES) {
                 throw new IOException(source + ": truncated model file: " + bytes.length + " bytes, the header and checksum alone need "
                         + (HEADER_BYTES + Envelope.TRAILER_BYTES));
@@ -323,13 +331,14 @@ public final class ModelFormat {
             payload = ByteBuffer.wrap(p);
         } else {
             // A short prefix of a magic is a truncated model, anything else is not a model at all.
-            if (!startsWith(bytes, LEGACY_MAGIC) && !isPrefixOf(bytes, ENVELOPE_MAGIC)) {
+            // (a shorter array that matches is a file cut inside the envelope's magic)
+            if (!startsWith(bytes, LEGACY_MAGIC) && !Envelope.matchesMagic(bytes)) {
                 throw new IOException(source + ": not a lola4j model file (bad magic "
                         + hex(bytes, Math.min(4, bytes.length)) + ", expected \"L4J\" 0xCC, or \"L4JM\" of earlier releases)");
             }
             if (bytes.length < LEGACY_HEADER_BYTES + 4) {
                 throw new IOException(source + ": truncated model file: " + bytes.length + " bytes, the header and checksum alone need "
-                        + (bytes.length < ENVELOPE_MAGIC.length ? HEADER_BYTES + Envelope.TRAILER_BYTES : LEGACY_HEADER_BYTES + 4));
+                        + (bytes.length < LEGACY_MAGIC.length ? HEADER_BYTES + Envelope.TRAILER_BYTES : LEGACY_HEADER_BYTES + 4));
             }
             ByteBuffer buf = ByteBuffer.wrap(bytes);
             buf.position(LEGACY_MAGIC.length);
@@ -358,16 +367,8 @@ public final class ModelFormat {
         }
     }
 
-    /** The envelope's magic, to tell its files from those of earlier releases. */
-    private static final byte[] ENVELOPE_MAGIC = {'L', '4', 'J', (byte) 0xCC};
-
     private static boolean startsWith(byte[] bytes, byte[] magic) {
         return bytes.length >= magic.length && Arrays.equals(bytes, 0, magic.length, magic, 0, magic.length);
-    }
-
-    /** Whether the bytes are a proper prefix of the magic (a file cut inside its magic). */
-    private static boolean isPrefixOf(byte[] bytes, byte[] magic) {
-        return bytes.length < magic.length && Arrays.equals(bytes, 0, bytes.length, magic, 0, bytes.length);
     }
 
     private static int checkVersion(int version, String source) throws IOException {
