@@ -52,29 +52,18 @@ final class OnnxExport {
             String y = base + "_out";
             if (l instanceof Dense d) {
                 double[] w = new double[d.inputs() * d.outputs()];
-                for (int o = 0; o < d.outputs(); o++) {
-                    for (int i = 0; i < d.inputs(); i++) {
-                        w[o * d.inputs() + i] = d.weight(o, i);
-                    }
+                double[][] rows = d.weights();
+                for (int o = 0; o < rows.length; o++) {
+                    System.arraycopy(rows[o], 0, w, o * d.inputs(), d.inputs());
                 }
                 g.addInitializer(tensor(base + ".weight", new long[] {d.outputs(), d.inputs()}, w, floats));
                 g.addInitializer(tensor(base + ".bias", new long[] {d.outputs()}, d.biases(), floats));
-                g.addNode(node(base, "Gemm", y, x, base + ".weight", base + ".bias").addAttribute(ints("transB", 1)));
+                g.addNode(node(base, "Gemm", y, x, base + ".weight", base + ".bias").addAttribute(integer("transB", 1)));
             } else if (l instanceof Conv2d c) {
                 Conv2d.Geometry s = c.geometry();
-                double[] w = new double[s.weightCount()];
-                int j = 0;
-                for (int o = 0; o < s.outChannels(); o++) {
-                    for (int i = 0; i < s.inChannels(); i++) {
-                        for (int kr = 0; kr < s.kernelRows(); kr++) {
-                            for (int kc = 0; kc < s.kernelCols(); kc++) {
-                                w[j++] = c.weight(o, i, kr, kc);
-                            }
-                        }
-                    }
-                }
                 double[] b = c.biases();
-                g.addInitializer(tensor(base + ".weight", new long[] {s.outChannels(), s.inChannels(), s.kernelRows(), s.kernelCols()}, w, floats));
+                g.addInitializer(tensor(base + ".weight", new long[] {s.outChannels(), s.inChannels(), s.kernelRows(), s.kernelCols()},
+                        c.flatWeights(), floats));
                 g.addInitializer(tensor(base + ".bias", new long[] {s.outChannels()}, b, floats));
                 g.addNode(node(base, "Conv", y, x, base + ".weight", base + ".bias")
                         .addAttribute(ints("kernel_shape", s.kernelRows(), s.kernelCols()))
@@ -87,7 +76,7 @@ final class OnnxExport {
                         .addAttribute(ints("kernel_shape", p.kernelRows(), p.kernelCols()))
                         .addAttribute(ints("strides", p.strideRows(), p.strideCols())));
             } else if (l instanceof Flatten) {
-                g.addNode(node(base, "Flatten", y, x).addAttribute(ints("axis", 1)));
+                g.addNode(node(base, "Flatten", y, x).addAttribute(integer("axis", 1)));
             } else if (l instanceof PolyActivation p) {
                 // a x^2 + b x + c, each coefficient a scalar constant
                 g.addInitializer(tensor(base + ".a", new long[0], new double[] {p.a()}, floats));
@@ -171,12 +160,12 @@ final class OnnxExport {
         return n;
     }
 
+    private static AttributeProto integer(String name, long v) {
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(v).build();
+    }
+
     private static AttributeProto ints(String name, long... v) {
-        AttributeProto.Builder a = AttributeProto.newBuilder().setName(name);
-        if (v.length == 1 && (name.equals("axis") || name.equals("transB"))) {
-            return a.setType(AttributeProto.AttributeType.INT).setI(v[0]).build();
-        }
-        a.setType(AttributeProto.AttributeType.INTS);
+        AttributeProto.Builder a = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
         for (long x : v) {
             a.addInts(x);
         }

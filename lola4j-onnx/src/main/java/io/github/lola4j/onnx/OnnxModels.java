@@ -508,31 +508,25 @@ public final class OnnxModels {
             double[] bias = new double[channels];
             Layer folded;
             if (last instanceof Dense d) {
-                int in = d.inputs();
-                double[] w = new double[in * channels];
+                double[][] w = d.weights();
                 for (int o = 0; o < channels; o++) {
-                    for (int i = 0; i < in; i++) {
-                        w[o * in + i] = d.weight(o, i) * scale[o];
+                    for (int i = 0; i < w[o].length; i++) {
+                        w[o][i] *= scale[o];
                     }
                     bias[o] = d.bias(o) * scale[o] + shift[o];
                 }
-                folded = Dense.of(in, channels, w, bias);
+                folded = Dense.of(w, bias);
             } else {
                 Conv2d c = (Conv2d) last;
-                Conv2d.Geometry g = c.geometry();
-                double[] w = new double[g.weightCount()];
-                int k = 0;
+                double[] w = c.flatWeights();
+                int perChannel = w.length / channels;
                 for (int o = 0; o < channels; o++) {
-                    for (int i = 0; i < g.inChannels(); i++) {
-                        for (int kr = 0; kr < g.kernelRows(); kr++) {
-                            for (int kc = 0; kc < g.kernelCols(); kc++) {
-                                w[k++] = c.weight(o, i, kr, kc) * scale[o];
-                            }
-                        }
+                    for (int k = o * perChannel; k < (o + 1) * perChannel; k++) {
+                        w[k] *= scale[o];
                     }
                     bias[o] = c.bias(o) * scale[o] + shift[o];
                 }
-                folded = Conv2d.of(g, w, bias);
+                folded = Conv2d.of(c.geometry(), w, bias);
             }
             layers.set(layers.size() - 1, folded);
         }
