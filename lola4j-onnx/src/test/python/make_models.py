@@ -39,6 +39,66 @@ class ConstantsNet(torch.nn.Module):
         return (self.fc(y) - 0.75) / 4.0
 
 
+class ReluPrefix(torch.nn.Module):
+    """ReLU and max pooling on the client, then a polynomial network on the server (split at "server_conv")."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(1, 4, kernel_size=3, padding=1)
+        self.conv2 = torch.nn.Conv2d(4, 6, kernel_size=2, stride=2)
+        self.fc = torch.nn.Linear(6 * 2 * 2, 10)
+
+    def forward(self, x):
+        y = torch.nn.functional.max_pool2d(torch.relu(self.conv1(x)), 2)
+        y = self.conv2(y)
+        y = y * y
+        return self.fc(y.flatten(1))
+
+
+class Branches(torch.nn.Module):
+    """A Fire-like module on the client (two branches, Concat, a residual Add), a linear head on the server."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = torch.nn.Conv2d(3, 8, kernel_size=3, stride=2)
+        self.squeeze = torch.nn.Conv2d(8, 4, kernel_size=1)
+        self.expand1 = torch.nn.Conv2d(4, 8, kernel_size=1)
+        self.expand3 = torch.nn.Conv2d(4, 8, kernel_size=3, padding=1)
+        self.skip = torch.nn.Conv2d(8, 16, kernel_size=1)
+        self.head = torch.nn.Linear(16, 5)
+
+    def forward(self, x):
+        s = torch.relu(self.stem(x))
+        s = torch.nn.functional.max_pool2d(s, 3, stride=2, ceil_mode=True)
+        q = torch.relu(self.squeeze(s))
+        y = torch.cat([torch.relu(self.expand1(q)), torch.relu(self.expand3(q))], 1) + self.skip(s)
+        f = torch.nn.functional.adaptive_avg_pool2d(y, 1).flatten(1)
+        return self.head(f)
+
+
+class PlaintextOps(torch.nn.Module):
+    """Every plaintext-only operator the client's part evaluates, with the attributes that change results."""
+
+    def __init__(self):
+        super().__init__()
+        self.grouped = torch.nn.Conv2d(4, 6, kernel_size=3, stride=2, padding=2, dilation=2, groups=2)
+        self.depthwise = torch.nn.Conv2d(6, 6, kernel_size=3, padding=1, groups=6, bias=False)
+        self.bn = torch.nn.BatchNorm2d(6)
+        self.fc = torch.nn.Linear(6 * 3 * 3, 7)
+        self.fc2 = torch.nn.Linear(7, 4)
+
+    def forward(self, x):
+        y = torch.nn.functional.leaky_relu(self.grouped(x), 0.1)
+        y = torch.nn.functional.max_pool2d(y, 3, stride=2, padding=1, ceil_mode=True)
+        y = torch.tanh(self.bn(self.depthwise(y)))
+        y = torch.nn.functional.avg_pool2d(y, 2, stride=1, padding=1, count_include_pad=False)
+        y = torch.sigmoid(y) * 2.0 - 0.5
+        y = torch.nn.functional.avg_pool2d(y, 3, stride=2, padding=1, ceil_mode=True, count_include_pad=True)
+        y = y.permute(0, 1, 3, 2)
+        y = torch.clamp(self.fc(y.flatten(1)), -1.0, 6.0)
+        return torch.softmax(self.fc2(y), dim=1)
+
+
 def export(name, model, shape, opset, pairs=3):
     model.eval()
     torch.manual_seed(1000 + len(name))
@@ -77,6 +137,15 @@ def main():
     # An operator lola4j cannot evaluate encrypted: Softplus.
     export("unsupported_softplus", torch.nn.Sequential(torch.nn.Linear(8, 4), torch.nn.Softplus(), torch.nn.Linear(4, 2)),
            (8,), 13, pairs=1)
+    # Client-side parts (OnnxGraph, OnnxModels.split): ReLU and max pooling before a polynomial
+    # part; branches with Concat and a residual Add before a linear head; every plaintext operator.
+    export("relu_prefix", ReluPrefix(), (1, 8, 8), 13)
+    export("branches", Branches(), (3, 17, 17), 13)
+    pt = PlaintextOps()
+    pt.train()
+    for _ in range(5):
+        pt(torch.rand(8, 4, 13, 13) * 2)
+    export("plaintext_ops", pt, (4, 13, 13), 11)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,11 @@
 package io.github.lola4j.onnx;
 
+import static io.github.lola4j.onnx.Attributes.attrFloat;
+import static io.github.lola4j.onnx.Attributes.attrInt;
+import static io.github.lola4j.onnx.Attributes.attrInts;
+import static io.github.lola4j.onnx.Attributes.attrString;
+import static io.github.lola4j.onnx.Attributes.attribute;
+
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.github.lola4j.nn.AvgPool;
 import io.github.lola4j.nn.Conv2d;
@@ -20,13 +26,10 @@ import io.github.lola4j.onnx.proto.Onnx.TensorProto;
 import io.github.lola4j.onnx.proto.Onnx.TensorShapeProto;
 import io.github.lola4j.onnx.proto.Onnx.ValueInfoProto;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -58,6 +61,10 @@ public final class OnnxModels {
             + " by constants (after Gemm, MatMul or Conv), Mul(x, x), Pow(x, 2), AveragePool, GlobalAveragePool,"
             + " Pad (all zero), Flatten, Reshape (to a vector), Identity, Dropout, Constant";
 
+    /** Operators a client can evaluate in its plaintext prefix but the server cannot evaluate encrypted. */
+    private static final Set<String> PLAINTEXT_ONLY = Set.of("Relu", "LeakyRelu", "Sigmoid", "Tanh", "Clip", "MaxPool",
+            "Softmax", "GlobalMaxPool", "Concat", "Transpose");
+
     private OnnxModels() {
     }
 
@@ -70,12 +77,17 @@ public final class OnnxModels {
      *                     cannot import (the message names the node)
      */
     public static Network load(Path file) throws IOException {
+        String name = file.getFileName().toString().replaceFirst("\\.onnx$", "");
+        return fromBytes(readModelFile(file), file.toString(), name);
+    }
+
+    /** A model file's bytes, refusing absurd sizes before reading. */
+    static byte[] readModelFile(Path file) throws IOException {
         long size = Files.size(file);
         if (size > MAX_FILE_BYTES) {
             throw new IOException(file + ": " + size + " bytes, larger than the " + MAX_FILE_BYTES + " an ONNX model may have here");
         }
-        String name = file.getFileName().toString().replaceFirst("\\.onnx$", "");
-        return fromBytes(Files.readAllBytes(file), file.toString(), name);
+        return Files.readAllBytes(file);
     }
 
     /**
@@ -89,7 +101,10 @@ public final class OnnxModels {
      * @throws IOException when the file cannot be written
      */
     public static void save(Network net, Path file) throws IOException {
-        byte[] bytes = toBytes(net);
+        writeAtomically(toBytes(net), file);
+    }
+
+    static void writeAtomically(byte[] bytes, Path file) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         if (dir != null) {
             Files.createDirectories(dir);
@@ -124,15 +139,7 @@ public final class OnnxModels {
      * @throws IOException as {@link #load(Path)}
      */
     public static Network fromBytes(byte[] bytes, String source, String name) throws IOException {
-        ModelProto model;
-        try {
-            model = ModelProto.parseFrom(bytes);
-        } catch (InvalidProtocolBufferException e) {
-            throw new IOException(source + ": not an ONNX model (" + e.getMessage() + ")", e);
-        }
-        if (!model.hasGraph()) {
-            throw new IOException(source + ": not an ONNX model (no graph)");
-        }
+        ModelProto model = parse(bytes, source);
         int opset = opset(model, source);
         try {
             ModelInfo written = OnnxExport.info(model);
@@ -143,7 +150,100 @@ public final class OnnxModels {
         }
     }
 
-    private static int opset(ModelProto model, String source) throws IOException {
+    /**
+     * A model cut in two where the client stops computing in plaintext and encrypts: the client
+     * runs {@code clientPrefix} on its own data, encrypts the prefix's output and sends it; the
+     * server evaluates {@code encryptedSuffix}. This is how a client keeps a ReLU or max-pooling
+     * feature extractor (or a whole ImageNet network) while the part the server keeps private is
+     * polynomial.
+     *
+     * @param clientPrefix    the plaintext part, ending in the value the client encrypts
+     * @param encryptedSuffix the encrypted part, as a network whose input is that value
+     */
+    public record Split(OnnxGraph clientPrefix, Network encryptedSuffix) {
+    }
+
+    /**
+     * Reads a model file as a {@link Split}.
+     *
+     * @param file        the .onnx file
+     * @param encryptFrom where encryption starts: the name of a value (the client encrypts it), or
+     *                    of a node (the first node the server evaluates; the client encrypts its first input)
+     * @return the two parts
+     * @throws IOException when the model cannot be read, no value or node has that name, the parts
+     *                     meet in more than that value, or a part holds what it cannot evaluate (the
+     *                     message names the node)
+     */
+    public static Split split(Path file, String encryptFrom) throws IOException {
+        String name = file.getFileName().toString().replaceFirst("\\.onnx$", "");
+        return split(readModelFile(file), file.toString(), name, encryptFrom);
+    }
+
+    /**
+     * Reads a model's bytes as a {@link Split} (see {@link #split(Path, String)}).
+     *
+     * @param bytes       the ONNX protobuf
+     * @param source      a name for messages
+     * @param name        the encrypted part's name, unless the model names it
+     * @param encryptFrom where encryption starts: a value's or a node's name
+     * @return the two parts
+     * @throws IOException as {@link #split(Path, String)}
+     */
+    public static Split split(byte[] bytes, String source, String name, String encryptFrom) throws IOException {
+        ModelProto model = parse(bytes, source);
+        int opset = opset(model, source);
+        GraphProto g = model.getGraph();
+        String cut = cutValue(g, encryptFrom, source);
+        OnnxGraph prefix = OnnxGraph.build(model, source, cut);
+        int[] dims = prefix.outputDims();
+        Shape shape;
+        try {
+            shape = Shape.of(dims);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(source + ": the value " + cut + " has shape " + java.util.Arrays.toString(dims), e);
+        }
+        Set<NodeProto> before = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        before.addAll(prefix.nodes());
+        try {
+            ModelInfo written = OnnxExport.info(model);
+            ModelInfo info = written != null ? written : ModelInfo.untrained(name, "unknown", InputNormalization.pixelScale(1.0));
+            return new Split(prefix, new Importer(g, source, opset).suffix(info, cut, shape, before));
+        } catch (IllegalArgumentException e) {
+            throw new IOException(source + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The value the client encrypts, given a value's name or the name of the first node evaluated encrypted. */
+    private static String cutValue(GraphProto g, String encryptFrom, String source) throws IOException {
+        for (NodeProto n : g.getNodeList()) {
+            if (n.getOutputList().contains(encryptFrom)) {
+                return encryptFrom;
+            }
+        }
+        for (NodeProto n : g.getNodeList()) {
+            if (n.getName().equals(encryptFrom) && n.getInputCount() > 0) {
+                return n.getInput(0);
+            }
+        }
+        throw new IOException(source + ": no value or node is named \"" + encryptFrom + "\" (--encrypt-from names the"
+                + " first node evaluated encrypted, or the value the client encrypts)");
+    }
+
+    /** Parses a model's bytes. */
+    static ModelProto parse(byte[] bytes, String source) throws IOException {
+        ModelProto model;
+        try {
+            model = ModelProto.parseFrom(bytes);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IOException(source + ": not an ONNX model (" + e.getMessage() + ")", e);
+        }
+        if (!model.hasGraph()) {
+            throw new IOException(source + ": not an ONNX model (no graph)");
+        }
+        return model;
+    }
+
+    static int opset(ModelProto model, String source) throws IOException {
         int opset = -1;
         for (OperatorSetIdProto o : model.getOpsetImportList()) {
             if (o.getDomain().isEmpty() || o.getDomain().equals("ai.onnx")) {
@@ -189,6 +289,44 @@ public final class OnnxModels {
             for (NodeProto n : graph.getNodeList()) {
                 node(n);
             }
+            return finish(input, info);
+        }
+
+        /**
+         * The part of the graph after {@code start}: the nodes not in {@code before}, which must
+         * read nothing the prefix computed except {@code start}.
+         */
+        Network suffix(ModelInfo info, String start, Shape startShape, Set<NodeProto> before) throws IOException {
+            for (TensorProto t : graph.getInitializerList()) {
+                constants.put(t.getName(), t);
+            }
+            Set<String> prefixValues = new java.util.HashSet<>();
+            for (NodeProto n : before) {
+                prefixValues.addAll(n.getOutputList());
+            }
+            for (ValueInfoProto v : graph.getInputList()) {
+                prefixValues.add(v.getName());
+            }
+            prefixValues.remove(start);
+            current = start;
+            shape = startShape;
+            for (NodeProto n : graph.getNodeList()) {
+                if (before.contains(n)) {
+                    continue;
+                }
+                for (String i : n.getInputList()) {
+                    if (prefixValues.contains(i) && !constants.containsKey(i)) {
+                        throw refused(n, "is evaluated encrypted but reads " + i + ", which the client-side part computes;"
+                                + " the two parts must meet in the one value encrypted (" + start + "): encrypt from a node"
+                                + " every path passes through");
+                    }
+                }
+                node(n);
+            }
+            return finish(startShape, info);
+        }
+
+        private Network finish(Shape input, ModelInfo info) throws IOException {
             flushMatMul();
             if (graph.getOutputCount() != 1 || !graph.getOutput(0).getName().equals(current)) {
                 throw new IOException(source + ": the graph's output is not the last node's (lola4j imports one chain of nodes"
@@ -291,7 +429,9 @@ public final class OnnxModels {
                 case "Identity", "Dropout" -> {
                     // the identity at inference
                 }
-                default -> throw refused(n, "is not supported for encrypted evaluation; supported: " + SUPPORTED);
+                default -> throw refused(n, "is not supported for encrypted evaluation; supported: " + SUPPORTED
+                        + (PLAINTEXT_ONLY.contains(op) ? ". " + op + " can run on the client, in plaintext: encrypt from a node"
+                        + " after it (OnnxModels.split, or --encrypt-from on the command line)" : ""));
             }
             current = n.getOutput(0);
         }
@@ -310,31 +450,31 @@ public final class OnnxModels {
             float beta = attrFloat(n, "beta", 1f);
             boolean transB = attrInt(n, "transB", 0) != 0;
             int in = vectorInput(n);
-            Tensor b = constant(n, 1, "B");
-            if (b.dims.length != 2) {
-                throw refused(n, "has a B of " + b.dims.length + " dimensions, expected 2");
+            ConstantTensor b = constant(n, 1, "B");
+            if (b.dims().length != 2) {
+                throw refused(n, "has a B of " + b.dims().length + " dimensions, expected 2");
             }
-            int out = (int) (transB ? b.dims[0] : b.dims[1]);
-            if ((transB ? b.dims[1] : b.dims[0]) != in) {
-                throw refused(n, "takes " + in + " inputs but B is " + b.dims[0] + " x " + b.dims[1] + (transB ? " (transposed)" : ""));
+            int out = (int) (transB ? b.dims()[0] : b.dims()[1]);
+            if ((transB ? b.dims()[1] : b.dims()[0]) != in) {
+                throw refused(n, "takes " + in + " inputs but B is " + b.dims()[0] + " x " + b.dims()[1] + (transB ? " (transposed)" : ""));
             }
             double[] w = new double[in * out];
             for (int o = 0; o < out; o++) {
                 for (int i = 0; i < in; i++) {
-                    w[o * in + i] = alpha * b.values[transB ? o * in + i : i * out + o];
+                    w[o * in + i] = alpha * b.values()[transB ? o * in + i : i * out + o];
                 }
             }
             double[] bias = new double[out];
             if (n.getInputCount() > 2 && !n.getInput(2).isEmpty()) {
-                Tensor c = constant(n, 2, "C");
-                if (c.values.length == out) {
+                ConstantTensor c = constant(n, 2, "C");
+                if (c.values().length == out) {
                     for (int o = 0; o < out; o++) {
-                        bias[o] = beta * c.values[o];
+                        bias[o] = beta * c.values()[o];
                     }
-                } else if (c.values.length == 1) {
-                    java.util.Arrays.fill(bias, beta * c.values[0]);
+                } else if (c.values().length == 1) {
+                    java.util.Arrays.fill(bias, beta * c.values()[0]);
                 } else {
-                    throw refused(n, "has a C of " + c.values.length + " values, expected " + out + " or 1");
+                    throw refused(n, "has a C of " + c.values().length + " values, expected " + out + " or 1");
                 }
             }
             add(Dense.of(in, out, w, bias), Shape.of(out));
@@ -342,15 +482,15 @@ public final class OnnxModels {
 
         private void matMul(NodeProto n) throws IOException {
             int in = vectorInput(n);
-            Tensor b = constant(n, 1, "its second input");
-            if (b.dims.length != 2 || b.dims[0] != in) {
-                throw refused(n, "multiplies " + in + " inputs by a matrix of shape " + java.util.Arrays.toString(b.dims));
+            ConstantTensor b = constant(n, 1, "its second input");
+            if (b.dims().length != 2 || b.dims()[0] != in) {
+                throw refused(n, "multiplies " + in + " inputs by a matrix of shape " + java.util.Arrays.toString(b.dims()));
             }
-            int out = (int) b.dims[1];
+            int out = (int) b.dims()[1];
             double[] w = new double[in * out];
             for (int o = 0; o < out; o++) {
                 for (int i = 0; i < in; i++) {
-                    w[o * in + i] = b.values[i * out + o];
+                    w[o * in + i] = b.values()[i * out + o];
                 }
             }
             pendingWeights = w;
@@ -375,11 +515,11 @@ public final class OnnxModels {
                 throw refused(n, "adds to something other than a MatMul's output; lola4j imports Add as a MatMul's bias"
                         + " (residual Add comes with graph networks)");
             }
-            Tensor c = constant(n, operand != null && operand.equals(n.getInput(0)) ? 0 : 1, "the bias");
-            if (c.values.length != pendingOut) {
-                throw refused(n, "adds " + c.values.length + " values to the " + pendingOut + " outputs of " + pendingNode.getName());
+            ConstantTensor c = constant(n, operand != null && operand.equals(n.getInput(0)) ? 0 : 1, "the bias");
+            if (c.values().length != pendingOut) {
+                throw refused(n, "adds " + c.values().length + " values to the " + pendingOut + " outputs of " + pendingNode.getName());
             }
-            layers.add(Dense.of(pendingIn, pendingOut, pendingWeights, c.values));
+            layers.add(Dense.of(pendingIn, pendingOut, pendingWeights, c.values()));
             lastIsLinear = true;
             pendingWeights = null;
             pendingNode = null;
@@ -401,26 +541,26 @@ public final class OnnxModels {
             if (shape.rank() != 3) {
                 throw refused(n, "takes an input of shape " + shape + "; expected channels x rows x columns");
             }
-            Tensor w = constant(n, 1, "W");
-            if (w.dims.length != 4 || w.dims[1] != shape.dim(0)) {
-                throw refused(n, "has weights of shape " + java.util.Arrays.toString(w.dims) + " for an input of shape " + shape);
+            ConstantTensor w = constant(n, 1, "W");
+            if (w.dims().length != 4 || w.dims()[1] != shape.dim(0)) {
+                throw refused(n, "has weights of shape " + java.util.Arrays.toString(w.dims()) + " for an input of shape " + shape);
             }
             long[] strides = attrInts(n, "strides", new long[] {1, 1});
             long[] pads = attrInts(n, "pads", new long[] {0, 0, 0, 0});
             if (strides.length != 2 || pads.length != 4) {
                 throw refused(n, "is not a 2-D convolution");
             }
-            Conv2d.Geometry g = new Conv2d.Geometry((int) w.dims[1], (int) w.dims[0], (int) w.dims[2], (int) w.dims[3],
+            Conv2d.Geometry g = new Conv2d.Geometry((int) w.dims()[1], (int) w.dims()[0], (int) w.dims()[2], (int) w.dims()[3],
                     (int) strides[0], (int) strides[1], (int) pads[0], (int) pads[2], (int) pads[1], (int) pads[3]);
-            double[] bias = new double[(int) w.dims[0]];
+            double[] bias = new double[(int) w.dims()[0]];
             if (n.getInputCount() > 2 && !n.getInput(2).isEmpty()) {
-                Tensor b = constant(n, 2, "B");
-                if (b.values.length != bias.length) {
-                    throw refused(n, "has " + b.values.length + " biases for " + bias.length + " output channels");
+                ConstantTensor b = constant(n, 2, "B");
+                if (b.values().length != bias.length) {
+                    throw refused(n, "has " + b.values().length + " biases for " + bias.length + " output channels");
                 }
-                bias = b.values;
+                bias = b.values();
             }
-            Conv2d c = Conv2d.of(g, w.values, bias);
+            Conv2d c = Conv2d.of(g, w.values(), bias);
             add(c, c.outputShape(shape));
         }
 
@@ -453,7 +593,7 @@ public final class OnnxModels {
         private void pad(NodeProto n) throws IOException {
             String mode = attrString(n, "mode", "constant");
             long[] pads = opset < 11 ? attrInts(n, "pads", new long[0]) : constant(n, 1, "pads").longs();
-            if (opset >= 11 && n.getInputCount() > 2 && !n.getInput(2).isEmpty() && constant(n, 2, "the constant value").values[0] != 0) {
+            if (opset >= 11 && n.getInputCount() > 2 && !n.getInput(2).isEmpty() && constant(n, 2, "the constant value").values()[0] != 0) {
                 throw refused(n, "pads with a value other than 0");
             }
             for (long p : pads) {
@@ -542,9 +682,9 @@ public final class OnnxModels {
                         + " comes with graph networks)");
             }
             int channels = linearOutputs(n, n.getOpType() + " by a constant");
-            Tensor t = constant(n, operand.equals(n.getInput(0)) ? 0 : 1, "the constant");
-            double[] c = t.values;
-            long[] d = t.dims;
+            ConstantTensor t = constant(n, operand.equals(n.getInput(0)) ? 0 : 1, "the constant");
+            double[] c = t.values();
+            long[] d = t.dims();
             // one value per channel: broadcast along the channel axis only (C x 1 x 1 after a
             // convolution, C after a dense layer), never per position
             boolean conv = layers.get(layers.size() - 1) instanceof Conv2d;
@@ -577,7 +717,7 @@ public final class OnnxModels {
         }
 
         private double[] channelValues(NodeProto n, int index, String what, int channels) throws IOException {
-            double[] v = constant(n, index, what).values;
+            double[] v = constant(n, index, what).values();
             if (v.length != channels) {
                 throw refused(n, "has " + v.length + " values of " + what + " for " + channels + " channels");
             }
@@ -621,11 +761,11 @@ public final class OnnxModels {
             if (t == null) {
                 return false;
             }
-            double[] v = Tensor.of(t).values;
+            double[] v = ConstantTensor.of(t).values();
             return v.length == 1 && v[0] == value;
         }
 
-        private Tensor constant(NodeProto n, int index, String what) throws IOException {
+        private ConstantTensor constant(NodeProto n, int index, String what) throws IOException {
             if (n.getInputCount() <= index) {
                 throw refused(n, "has no " + what);
             }
@@ -635,114 +775,10 @@ public final class OnnxModels {
                         + " weights given as initializers or Constant nodes");
             }
             try {
-                return Tensor.of(t);
+                return ConstantTensor.of(t);
             } catch (IllegalArgumentException e) {
                 throw refused(n, what + ": " + e.getMessage());
             }
-        }
-
-        private static AttributeProto attribute(NodeProto n, String name) {
-            for (AttributeProto a : n.getAttributeList()) {
-                if (a.getName().equals(name)) {
-                    return a;
-                }
-            }
-            return null;
-        }
-
-        private static long attrInt(NodeProto n, String name, long otherwise) {
-            AttributeProto a = attribute(n, name);
-            return a == null ? otherwise : a.getI();
-        }
-
-        private static float attrFloat(NodeProto n, String name, float otherwise) {
-            AttributeProto a = attribute(n, name);
-            return a == null ? otherwise : a.getF();
-        }
-
-        private static long[] attrInts(NodeProto n, String name, long[] otherwise) {
-            AttributeProto a = attribute(n, name);
-            if (a == null) {
-                return otherwise;
-            }
-            long[] v = new long[a.getIntsCount()];
-            for (int i = 0; i < v.length; i++) {
-                v[i] = a.getInts(i);
-            }
-            return v;
-        }
-
-        private static String attrString(NodeProto n, String name, String otherwise) {
-            AttributeProto a = attribute(n, name);
-            return a == null ? otherwise : a.getS().toStringUtf8();
-        }
-    }
-
-    /** A constant tensor's dimensions and values. */
-    private record Tensor(long[] dims, double[] values) {
-
-        static final Set<Integer> READ = new HashSet<>(List.of(TensorProto.DataType.FLOAT_VALUE,
-                TensorProto.DataType.DOUBLE_VALUE, TensorProto.DataType.INT64_VALUE));
-
-        long[] longs() {
-            long[] v = new long[values.length];
-            for (int i = 0; i < v.length; i++) {
-                v[i] = (long) values[i];
-            }
-            return v;
-        }
-
-        static Tensor of(TensorProto t) {
-            if (t.getDataLocation() == TensorProto.DataLocation.EXTERNAL) {
-                throw new IllegalArgumentException("tensor " + t.getName() + " is stored in an external file; save the model"
-                        + " with its weights inside");
-            }
-            if (!READ.contains(t.getDataType())) {
-                throw new IllegalArgumentException("tensor " + t.getName() + " has data type " + t.getDataType()
-                        + "; lola4j reads float, double and int64 tensors");
-            }
-            long[] dims = new long[t.getDimsCount()];
-            long count = 1;
-            for (int i = 0; i < dims.length; i++) {
-                dims[i] = t.getDims(i);
-                if (dims[i] < 0 || dims[i] > Integer.MAX_VALUE) {
-                    throw new IllegalArgumentException("tensor " + t.getName() + " has dimension " + dims[i]);
-                }
-                count *= dims[i];
-                if (count > Integer.MAX_VALUE - 16) {
-                    throw new IllegalArgumentException("tensor " + t.getName() + " has more values than lola4j reads");
-                }
-            }
-            double[] v = new double[(int) count];
-            int type = t.getDataType();
-            if (!t.getRawData().isEmpty()) {
-                int width = type == TensorProto.DataType.FLOAT_VALUE ? 4 : 8;
-                if (t.getRawData().size() != count * width) {
-                    throw new IllegalArgumentException("tensor " + t.getName() + " holds " + t.getRawData().size()
-                            + " bytes for " + count + " values of " + width + " bytes");
-                }
-                ByteBuffer b = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-                for (int i = 0; i < v.length; i++) {
-                    v[i] = type == TensorProto.DataType.FLOAT_VALUE ? b.getFloat()
-                            : type == TensorProto.DataType.DOUBLE_VALUE ? b.getDouble() : b.getLong();
-                }
-            } else {
-                int n = type == TensorProto.DataType.FLOAT_VALUE ? t.getFloatDataCount()
-                        : type == TensorProto.DataType.DOUBLE_VALUE ? t.getDoubleDataCount() : t.getInt64DataCount();
-                if (n != count) {
-                    throw new IllegalArgumentException("tensor " + t.getName() + " holds " + n + " values, its dimensions say " + count);
-                }
-                for (int i = 0; i < v.length; i++) {
-                    v[i] = type == TensorProto.DataType.FLOAT_VALUE ? t.getFloatData(i)
-                            : type == TensorProto.DataType.DOUBLE_VALUE ? t.getDoubleData(i) : t.getInt64Data(i);
-                }
-            }
-            for (int i = 0; i < v.length; i++) {
-                if (!Double.isFinite(v[i])) {
-                    throw new IllegalArgumentException("tensor " + t.getName() + " value " + i + " is " + v[i]);
-                }
-            }
-            return new Tensor(dims, v);
         }
     }
 }

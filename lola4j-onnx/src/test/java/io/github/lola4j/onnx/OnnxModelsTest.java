@@ -4,13 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.lola4j.ckks.EvaluationKeys;
-import io.github.lola4j.ckks.KeyGenerator;
-import io.github.lola4j.ckks.SecretKey;
-import io.github.lola4j.lola.ClientPlan;
-import io.github.lola4j.lola.CompileOptions;
-import io.github.lola4j.lola.LolaCompiler;
-import io.github.lola4j.lola.Plan;
 import io.github.lola4j.nn.AvgPool;
 import io.github.lola4j.nn.Conv2d;
 import io.github.lola4j.nn.Dense;
@@ -19,9 +12,7 @@ import io.github.lola4j.nn.Layer;
 import io.github.lola4j.nn.Network;
 import io.github.lola4j.nn.Square;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -37,36 +28,11 @@ import org.junit.jupiter.params.provider.ValueSource;
 class OnnxModelsTest {
 
     private static byte[] resource(String name) throws IOException {
-        try (InputStream in = OnnxModelsTest.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IOException("test resource " + name + " is missing");
-            }
-            return in.readAllBytes();
-        }
+        return TestModels.resource(name);
     }
 
     private static Network load(String model) throws IOException {
         return OnnxModels.fromBytes(resource(model + ".onnx"), model + ".onnx", model);
-    }
-
-    /** The (input, PyTorch output) pairs written beside a model. */
-    private static List<double[][]> pairs(String model) throws IOException {
-        String[] lines = new String(resource(model + ".pairs"), StandardCharsets.US_ASCII).split("\n");
-        List<double[][]> out = new ArrayList<>();
-        for (int i = 0; i + 1 < lines.length; i += 2) {
-            out.add(new double[][] {values(lines[i], "input"), values(lines[i + 1], "output")});
-        }
-        return out;
-    }
-
-    private static double[] values(String line, String tag) {
-        String[] f = line.trim().split(" ");
-        assertEquals(tag, f[0]);
-        double[] v = new double[f.length - 1];
-        for (int i = 1; i < f.length; i++) {
-            v[i - 1] = Double.parseDouble(f[i]);
-        }
-        return v;
     }
 
     private static List<Class<?>> kinds(Network n) {
@@ -107,13 +73,8 @@ class OnnxModelsTest {
     @ValueSource(strings = {"mlp_square", "cnn_avgpool", "mlp_batchnorm", "cnn_constants"})
     void importedNetworksComputeWhatPyTorchComputed(String model) throws IOException {
         Network n = load(model);
-        for (double[][] p : pairs(model)) {
-            double[] y = n.forward(p[0]);
-            assertEquals(p[1].length, y.length);
-            for (int k = 0; k < y.length; k++) {
-                // PyTorch computed in float32, lola4j in double
-                assertEquals(p[1][k], y[k], 1e-5 * Math.max(1, Math.abs(p[1][k])), model + " output " + k);
-            }
+        for (double[][] p : TestModels.pairs(model)) {
+            TestModels.assertClose(p[1], n.forward(p[0]), model);
         }
     }
 
@@ -130,19 +91,7 @@ class OnnxModelsTest {
             }
             inputs.add(x);
         }
-        Plan plan = LolaCompiler.compile(n, CompileOptions.lowLatency().withCalibration(inputs));
-        ClientPlan client = plan.clientPlan();
-        SecureRandom rnd = new SecureRandom();
-        KeyGenerator kg = new KeyGenerator(client.parameters(), rnd);
-        SecretKey sk = kg.secretKey();
-        EvaluationKeys evk = kg.evaluationKeys(sk, client.keyRequirements());
-        for (double[] x : inputs) {
-            double[] plain = n.forward(x);
-            double[] enc = client.decryptOutput(plan.evaluate(client.encryptInput(x, sk, rnd), evk), sk);
-            for (int k = 0; k < plain.length; k++) {
-                assertEquals(plain[k], enc[k], 1e-3 * Math.max(1, Math.abs(plain[k])), model + " output " + k);
-            }
-        }
+        TestModels.assertEncryptedAgrees(n, inputs, model);
     }
 
     @Test
