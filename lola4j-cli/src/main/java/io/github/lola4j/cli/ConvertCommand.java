@@ -14,7 +14,7 @@ import java.util.Set;
  */
 final class ConvertCommand implements Command {
 
-    private static final Set<String> VALUES = Set.of("model", "out");
+    private static final Set<String> VALUES = Set.of("model", "out", "encrypt-from", "client-part");
     private static final Set<String> FLAGS = Set.of();
 
     private final boolean toOnnx;
@@ -58,7 +58,7 @@ final class ConvertCommand implements Command {
                         "",
                         "exit code: 0 on success, 2 on a usage error, 3 when the model cannot be read or the file written.")
                 : String.join("\n",
-                        "usage: lola4j import --model FILE.onnx --out FILE.model",
+                        "usage: lola4j import --model FILE.onnx --out FILE.model [--encrypt-from NODE --client-part FILE.onnx]",
                         "",
                         "Imports an ONNX network (docs/onnx.md lists the operators) and writes it as a lola4j model file.",
                         "Every command's --model also takes the .onnx file itself; import is for keeping the result.",
@@ -66,6 +66,10 @@ final class ConvertCommand implements Command {
                         "options:",
                         "  --model FILE.onnx    the ONNX file",
                         "  --out FILE.model     the model file to write (required)",
+                        "  --encrypt-from NODE  split the model: NODE and what follows are imported (the encrypted",
+                        "                       part), the nodes before it are written to --client-part (required",
+                        "                       then) for the client to run in plaintext before encrypting",
+                        "  --client-part FILE   the client's part, an ONNX model",
                         "",
                         "exit code: 0 on success, 2 on a usage error, 3 when the file cannot be read or imported (the",
                         "message names the node) or the model file cannot be written.");
@@ -88,7 +92,16 @@ final class ConvertCommand implements Command {
             if (!model.toLowerCase(Locale.ROOT).endsWith(".onnx")) {
                 throw new UsageException("--model must name an .onnx file, got " + model);
             }
-            net = OnnxModels.load(Path.of(model));
+            if (o.has("encrypt-from") != o.has("client-part")) {
+                throw new UsageException("--encrypt-from and --client-part go together: the client's part must be kept");
+            }
+            if (o.has("encrypt-from")) {
+                OnnxModels.Split split = Models.split(model, o.get("encrypt-from", ""));
+                net = split.encryptedSuffix();
+                Models.writeClientPart(split.clientPrefix(), Path.of(o.get("client-part", "")), out);
+            } else {
+                net = OnnxModels.load(Path.of(model));
+            }
             net.save(target);
         }
         out.printf(Locale.ROOT, "wrote     %s: %s, %s -> %s, %d layers, %d parameters%n", target, net.info().name(),

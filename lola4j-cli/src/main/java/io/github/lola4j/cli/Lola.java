@@ -67,6 +67,11 @@ final class Lola {
 
     /** Compile options from the shared command-line options. */
     static CompileOptions options(Network net, Options o) {
+        return options(net, o, calibration(net, o));
+    }
+
+    /** Compile options from the shared command-line options, calibrated on the given inputs (none: synthetic). */
+    static CompileOptions options(Network net, Options o, List<double[]> cal) {
         CompileOptions opt = o.has("batch") || o.has("batch-size") ? CompileOptions.batch()
                 : CompileOptions.lowLatency();
         if (o.has("batch-size")) {
@@ -87,7 +92,6 @@ final class Lola {
         if (o.has("max-input-ciphertexts")) {
             opt = opt.withMaxInputCiphertexts(o.getInt("max-input-ciphertexts", 64, 1, 1 << 16));
         }
-        List<double[]> cal = calibration(net, o);
         if (!cal.isEmpty()) {
             opt = opt.withCalibration(cal);
         }
@@ -110,8 +114,13 @@ final class Lola {
 
     /** Compiles, reporting the time on err. */
     static Plan compile(Network net, Options o, java.io.PrintStream err) {
+        return compile(net, options(net, o), err);
+    }
+
+    /** Compiles with the given options, reporting the time on err. */
+    static Plan compile(Network net, CompileOptions options, java.io.PrintStream err) {
         long t0 = System.nanoTime();
-        Plan plan = LolaCompiler.compile(net, options(net, o));
+        Plan plan = LolaCompiler.compile(net, options);
         err.printf(Locale.ROOT, "compiled %s in %.2f s%n", net.info().name(), (System.nanoTime() - t0) / 1e9);
         return plan;
     }

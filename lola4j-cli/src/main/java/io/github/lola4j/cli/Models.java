@@ -2,22 +2,68 @@ package io.github.lola4j.cli;
 
 import io.github.lola4j.models.ModelRegistry;
 import io.github.lola4j.nn.Network;
+import io.github.lola4j.onnx.OnnxGraph;
 import io.github.lola4j.onnx.OnnxModels;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
+import java.util.SplittableRandom;
 
 /** What {@code --model} names: a shipped model, a lola4j model file, or an ONNX file (by its .onnx extension). */
 final class Models {
+
+    /** How many synthetic inputs the client part turns into the encrypted part's calibration inputs. */
+    static final int PREFIX_CALIBRATION_INPUTS = 16;
 
     private Models() {
     }
 
     static Network load(String nameOrPath) throws IOException {
-        if (nameOrPath.toLowerCase(Locale.ROOT).endsWith(".onnx") && Files.isRegularFile(Path.of(nameOrPath))) {
+        if (isOnnx(nameOrPath)) {
             return OnnxModels.load(Path.of(nameOrPath));
         }
         return ModelRegistry.load(nameOrPath);
+    }
+
+    private static boolean isOnnx(String nameOrPath) {
+        return nameOrPath.toLowerCase(Locale.ROOT).endsWith(".onnx") && Files.isRegularFile(Path.of(nameOrPath));
+    }
+
+    /** {@code --model FILE.onnx --encrypt-from NODE}: the model cut where the client encrypts. */
+    static OnnxModels.Split split(String path, String encryptFrom) throws IOException {
+        if (!isOnnx(path)) {
+            throw new UsageException("--encrypt-from splits an .onnx model; --model " + path + " is not an .onnx file");
+        }
+        return OnnxModels.split(Path.of(path), encryptFrom);
+    }
+
+    /**
+     * The encrypted part's calibration inputs: the client part's outputs for uniform synthetic
+     * inputs in [0, 1), as the compiler draws for a network without calibration data.
+     */
+    static List<double[]> prefixCalibration(OnnxGraph prefix) {
+        SplittableRandom r = new SplittableRandom(20190609);
+        List<double[]> out = new ArrayList<>();
+        for (int k = 0; k < PREFIX_CALIBRATION_INPUTS; k++) {
+            double[] x = new double[prefix.inputSize()];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = r.nextDouble();
+            }
+            out.add(prefix.run(x));
+        }
+        return out;
+    }
+
+    /** Writes the client part and says so. */
+    static void writeClientPart(OnnxGraph prefix, Path file, PrintStream out) throws IOException {
+        prefix.save(file);
+        out.printf(Locale.ROOT, "wrote     %s: the client part, %d nodes, %s %s -> %s %s, run in plaintext before encrypting%n",
+                file, prefix.nodeCount(), prefix.inputName(), Arrays.toString(prefix.inputDims()), prefix.outputName(),
+                Arrays.toString(prefix.outputDims()));
     }
 }

@@ -14,7 +14,7 @@ import java.util.Set;
 final class PlanCommand implements Command {
 
     private static final Set<String> VALUES = Set.of("model", "ring-degree", "input", "batch-size", "out", "max-input-ciphertexts",
-            "data", "dataset");
+            "data", "dataset", "encrypt-from", "client-part");
     private static final Set<String> FLAGS = Set.of("json", "masked-output", "batch");
 
     /** Creates the command. */
@@ -35,6 +35,7 @@ final class PlanCommand implements Command {
     public String help() {
         return String.join("\n",
                 "usage: lola4j plan [--model NAME|PATH] [--input dense] [--batch] [--ring-degree N[,N...]] [--out FILE] [--json]",
+                "       lola4j plan --model FILE.onnx --encrypt-from NODE [--client-part FILE.onnx] [...]",
                 "",
                 "Compiles a trained model into an encrypted-inference plan and prints its report: per step the",
                 "layers, the kernel, the message representations in and out, the levels, rotations and products",
@@ -52,11 +53,16 @@ final class PlanCommand implements Command {
                 "  --max-input-ciphertexts N the most ciphertexts the client may send (default 1024; the",
                 "                       convolution representation needs one per kernel tap and output ciphertext, e.g. 768)",
                 "  --out FILE           also write the compiled plan (model included) for serve --models FILE",
+                "  --encrypt-from NODE  split an .onnx model: the client runs the nodes before NODE in plaintext",
+                "                       (ReLU, max pooling, branches...) and encrypts NODE's input; the rest is",
+                "                       planned. NODE may also name the value the client encrypts",
+                "  --client-part FILE   with --encrypt-from, write the client's part as an ONNX model",
                 "  --json               end with one line of JSON: the whole report (snake_case keys)",
                 "",
                 "Value ranges are calibrated on the 100 MNIST test images embedded in the jar for 28x28 models,",
                 "else on the first 100 test images of the model's data set when found locally (--data DIR,",
-                "$LOLA4J_DATA or the cache; --dataset ID overrides the model's), else on synthetic inputs.",
+                "$LOLA4J_DATA or the cache; --dataset ID overrides the model's), else on synthetic inputs; with",
+                "--encrypt-from, on the client part's outputs for 16 synthetic inputs in [0, 1).",
                 "exit code: 0, 2 on a usage error, 3 when the model cannot fit.");
     }
 
@@ -64,8 +70,26 @@ final class PlanCommand implements Command {
     public int run(String[] args, PrintStream out, PrintStream err) throws Exception {
         Options o = Options.parse(args, VALUES, FLAGS);
         o.requireNoPositional();
-        Network net = Models.load(o.get("model", "lola"));
-        Plan plan = Lola.compile(net, o, err);
+        Network net;
+        Plan plan;
+        if (o.has("encrypt-from")) {
+            io.github.lola4j.onnx.OnnxModels.Split split = Models.split(o.get("model", ""), o.get("encrypt-from", ""));
+            net = split.encryptedSuffix();
+            err.printf(java.util.Locale.ROOT, "client    %d nodes in plaintext, %s %s -> %s %s (encrypted)%n",
+                    split.clientPrefix().nodeCount(), split.clientPrefix().inputName(),
+                    java.util.Arrays.toString(split.clientPrefix().inputDims()), split.clientPrefix().outputName(),
+                    java.util.Arrays.toString(split.clientPrefix().outputDims()));
+            plan = Lola.compile(net, Lola.options(net, o, Models.prefixCalibration(split.clientPrefix())), err);
+            if (o.has("client-part")) {
+                Models.writeClientPart(split.clientPrefix(), java.nio.file.Path.of(o.get("client-part", "")), err);
+            }
+        } else {
+            if (o.has("client-part")) {
+                throw new UsageException("--client-part goes with --encrypt-from");
+            }
+            net = Models.load(o.get("model", "lola"));
+            plan = Lola.compile(net, o, err);
+        }
         PlanReport report = plan.report();
         out.print(report);
         // The report's peak memory is the server's estimate; infer and demo check the client's share too.

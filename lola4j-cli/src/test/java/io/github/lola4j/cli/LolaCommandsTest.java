@@ -1,5 +1,6 @@
 package io.github.lola4j.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -53,6 +54,45 @@ class LolaCommandsTest {
                 "lola4j-onnx/src/test/resources/io/github/lola4j/onnx/unsupported_softplus.onnx");
         assertEquals(3, bad.code(), bad.out());
         assertTrue(bad.err().contains("node \"/1/Softplus\" (Softplus, opset 13) is not supported"), bad.err());
+    }
+
+    /**
+     * --encrypt-from splits an ONNX model with ReLU and max pooling: the polynomial part is
+     * planned and imported, the client's part written as an ONNX model that computes what the
+     * original computed before the cut.
+     */
+    @Test
+    void encryptFromSplitsAModelAndKeepsTheClientPart(@TempDir Path tmp) throws Exception {
+        String onnx = "lola4j-onnx/src/test/resources/io/github/lola4j/onnx/relu_prefix.onnx";
+        CliTestSupport.Run r = CliTestSupport.run("plan", "--model", onnx, "--encrypt-from", "/conv2/Conv", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = JSON.readTree(r.lastLine());
+        assertEquals("4x4x4", j.get("input_shape").asText());
+        assertEquals(10, j.get("outputs").asInt());
+        assertTrue(r.err().contains("client    3 nodes in plaintext, input [1, 8, 8] -> /MaxPool_output_0 [4, 4, 4]"), r.err());
+
+        Path model = tmp.resolve("server.model");
+        Path client = tmp.resolve("client.onnx");
+        r = CliTestSupport.run("import", "--model", onnx, "--encrypt-from", "/conv2/Conv", "--out", model.toString(),
+                "--client-part", client.toString());
+        assertEquals(0, r.code(), r.err());
+        io.github.lola4j.onnx.OnnxModels.Split split = io.github.lola4j.onnx.OnnxModels.split(Path.of(onnx), "/conv2/Conv");
+        io.github.lola4j.onnx.OnnxGraph prefix = io.github.lola4j.onnx.OnnxGraph.load(client);
+        double[] x = new double[64];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (i * 37 % 64) / 64.0;
+        }
+        assertArrayEquals(split.clientPrefix().run(x), prefix.run(x));
+        assertArrayEquals(split.encryptedSuffix().forward(prefix.run(x)), io.github.lola4j.nn.Network.load(model).forward(prefix.run(x)));
+
+        assertEquals(2, CliTestSupport.run("import", "--model", onnx, "--encrypt-from", "/conv2/Conv", "--out",
+                model.toString()).code(), "the client part would be lost");
+        CliTestSupport.Run bad = CliTestSupport.run("plan", "--model", onnx);
+        assertEquals(3, bad.code());
+        assertTrue(bad.err().contains("encrypt from a node after it"), bad.err());
+        bad = CliTestSupport.run("plan", "--model", "lola", "--encrypt-from", "x");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("--encrypt-from splits an .onnx model"), bad.err());
     }
 
     @Test
