@@ -1,5 +1,6 @@
 /**
- * Image data sets in the IDX format (MNIST, Fashion-MNIST): reading, locating and downloading.
+ * Image data sets in the IDX format (MNIST, Fashion-MNIST), CIFAR-10 and CalTech-101: reading,
+ * locating and downloading.
  *
  * <p>Invariants: a data set object is never half-read. Every reader loads a whole file into memory,
  * checks the IDX header (magic, element type, dimension count, every dimension against the file
@@ -16,6 +17,11 @@
  *
  * <p>Images are kept as raw unsigned bytes (0..255, row-major, 28x28 for MNIST). Turning them into
  * network inputs (the pixel scale) is the model's business, not this package's.
+ *
+ * <p>CalTech-101 ({@link io.github.lola4j.data.Caltech101}) is read from its JPEG folder in the
+ * LoLa paper's split and preprocessed as the ImageNet networks expect (Pillow's bilinear resize,
+ * reproduced bit for bit, and a centre crop); its images feed a feature extractor, not a network
+ * of their own size.
  *
  * <p>This package imports nothing from the cryptographic packages; from {@code nn} it uses only
  * {@link io.github.lola4j.nn.LabeledImages}, the type its loaders return.

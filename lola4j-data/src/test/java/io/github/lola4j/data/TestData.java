@@ -13,6 +13,9 @@ final class TestData {
     /** The real Fashion-MNIST files. */
     static final Path FASHION = Path.of("../shared/data/fashion-mnist");
 
+    /** The paper's CalTech-101 split (3,030 JPEGs and the authors' catalogues). */
+    static final Path CALTECH101 = Path.of("../shared/data/caltech101");
+
     /** The real CIFAR-10 batches (gzipped). */
     static final Path CIFAR10 = Path.of("../shared/data/cifar10");
 
