@@ -63,6 +63,8 @@ public final class Envelope {
         MODEL(16, "model"),
         /** A trainer's checkpoint. */
         TRAINING_CHECKPOINT(17, "training checkpoint"),
+        /** Feature vectors with their labels (lola4j-nn's cached features of a data set). */
+        FEATURES(18, "feature set"),
         /** A compiled plan (server side: weights and kernels). */
         PLAN(32, "plan"),
         /** A client plan (no weights). */
