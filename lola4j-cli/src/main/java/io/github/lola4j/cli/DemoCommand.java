@@ -89,12 +89,17 @@ final class DemoCommand implements Command {
         int count = o.getInt("count", 5, 1, 10000);
         int threads = o.getInt("threads", Runtime.getRuntime().availableProcessors(), 1, 4096);
         Network net = Models.load(o.get("model", "lola"));
-        LabeledImages images = images(net, o);
-        net.requireCompatible(images);
+        Samples images;
+        if (Samples.isDeepFeaturesHead(net)) {
+            images = Samples.load(o, net, count, threads, out);
+        } else {
+            LabeledImages li = images(net, o);
+            images = Samples.ofImages(net, li, o, li.name());
+        }
         count = Math.min(count, images.count());
 
         long t0 = System.nanoTime();
-        Plan plan = io.github.lola4j.lola.LolaCompiler.compile(net, Lola.options(net, o));
+        Plan plan = io.github.lola4j.lola.LolaCompiler.compile(net, Lola.options(net, o, images.calibration()));
         double compile = seconds(t0);
         out.print(plan.report());
         out.printf(Locale.ROOT, "compiled in %.2f s%n", compile);
@@ -118,7 +123,7 @@ final class DemoCommand implements Command {
         t0 = System.nanoTime();
         plan.prepare();
         out.printf(Locale.ROOT, "server    weights encoded for the plan's levels in %.2f s%n", seconds(t0));
-        out.printf(Locale.ROOT, "images    %s%n%n", images.name());
+        out.printf(Locale.ROOT, "images    %s%n%n", images.source());
         out.printf(Locale.ROOT, "%-6s %-6s %-10s %-6s %-10s %-10s %-10s %s%n", "image", "label", "encrypted", "plain", "encrypt",
                 "evaluate", "decrypt", "upload / download");
         ForkJoinPool pool = new ForkJoinPool(threads);
@@ -127,7 +132,7 @@ final class DemoCommand implements Command {
         try {
             Parallelism par = threads > 1 ? Parallelism.of(pool) : Parallelism.sequential();
             for (int i = 0; i < count; i++) {
-                double[] x = net.input(images, i);
+                double[] x = images.input(i);
                 long a = System.nanoTime();
                 EncryptedTensor ex = plan.clientPlan().encryptInput(x, pk, rnd);
                 long b = System.nanoTime();

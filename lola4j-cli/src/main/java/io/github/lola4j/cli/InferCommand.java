@@ -5,12 +5,10 @@ import io.github.lola4j.ckks.EvaluationKeys;
 import io.github.lola4j.ckks.KeyGenerator;
 import io.github.lola4j.ckks.PublicKey;
 import io.github.lola4j.ckks.SecretKey;
-import io.github.lola4j.data.DataLocator;
 import io.github.lola4j.lola.EncryptedTensor;
 import io.github.lola4j.lola.Plan;
 import io.github.lola4j.lola.PlanReport;
 import io.github.lola4j.models.ModelRegistry;
-import io.github.lola4j.nn.LabeledImages;
 import io.github.lola4j.nn.Network;
 import io.github.lola4j.nn.Tensor;
 import io.github.lola4j.ring.Parallelism;
@@ -80,7 +78,9 @@ final class InferCommand implements Command {
                 "                       default such a run stops before any key is generated, exit code 3, naming",
                 "                       the -Xmx it needs)",
                 "  --data DIR           folder with the MNIST files; default $LOLA4J_DATA, ~/.cache/lola4j, download",
-                "  --dataset ID         mnist, fashion-mnist or cifar10 (default: the model's)",
+                "  --dataset ID         mnist, fashion-mnist or cifar10 (default: the model's); a deep-features head",
+                "                       (caltech101-head) runs on CalTech-101's test images: SqueezeNet 1.1 on the",
+                "                       client, in plaintext, then the head encrypted (docs/deep-features.md)",
                 "  --no-download        fail instead of downloading missing data",
                 "  --input dense|any    dense: the client sends the plain image in one ciphertext and the server",
                 "                       converts it (LoLa-Dense); any (default): the layout the compiler finds cheapest",
@@ -131,14 +131,12 @@ final class InferCommand implements Command {
         int threads = o.getInt("threads", Runtime.getRuntime().availableProcessors(), 1, 4096);
         int warmupGiven = o.has("warmup") ? o.getInt("warmup", 0, 0, 10_000) : -1;
         Network net = Models.load(modelArg);
-        TestSet set = TestSet.load(o, net, err);
-        LabeledImages test = set.images();
-        DataLocator.Location where = set.where();
-        net.requireCompatible(test);
+        Samples test = Samples.load(o, net, offset + count, threads, err);
+        String where = test.source();
         if ((long) offset + count > test.count()) {
             throw new UsageException("--offset " + offset + " --count " + count + " goes past the " + test.count() + " test images");
         }
-        Plan plan = Lola.compile(net, o, err);
+        Plan plan = Lola.compile(net, Lola.options(net, o, test.calibration()), err);
         if (!o.has("no-memory-check")) {
             // Before any key: lola-cifar's keys and encoded weights took the default heap and died minutes later.
             MemoryPreflight.check(name(), net.info().name(), plan, threads, "--no-memory-check");
@@ -194,11 +192,11 @@ final class InferCommand implements Command {
                 if (batch) {
                     List<double[]> xs = new ArrayList<>();
                     for (int b = 0; b < Math.min(perRound, count); b++) {
-                        xs.add(net.input(test, offset + b));
+                        xs.add(test.input(offset + b));
                     }
                     first = plan.clientPlan().encryptBatch(xs, pk, rnd);
                 } else {
-                    first = plan.clientPlan().encryptInput(net.input(test, offset), pk, rnd);
+                    first = plan.clientPlan().encryptInput(test.input(offset), pk, rnd);
                 }
                 cold = Lola.evaluationSeconds(plan, first, evk, par, warmup).get(0);
             }
@@ -206,7 +204,7 @@ final class InferCommand implements Command {
                 int m = Math.min(perRound, count - k);
                 List<double[]> xs = new ArrayList<>(m);
                 for (int b = 0; b < m; b++) {
-                    xs.add(net.input(test, offset + k + b));
+                    xs.add(test.input(offset + k + b));
                 }
                 long a = System.nanoTime();
                 EncryptedTensor ex = batch ? (symmetric ? plan.clientPlan().encryptBatch(xs, sk, rnd) : plan.clientPlan().encryptBatch(xs, pk, rnd))
@@ -293,8 +291,8 @@ final class InferCommand implements Command {
             } else {
                 // The first image encrypted again rather than kept through the run: lola-cifar's input
                 // is about 0.6 GiB, and the default heap has no room for a second one.
-                EncryptedTensor again = symmetric ? plan.clientPlan().encryptInput(net.input(test, offset), sk, rnd)
-                        : plan.clientPlan().encryptInput(net.input(test, offset), pk, rnd);
+                EncryptedTensor again = symmetric ? plan.clientPlan().encryptInput(test.input(offset), sk, rnd)
+                        : plan.clientPlan().encryptInput(test.input(offset), pk, rnd);
                 single = Stats.quantile(Lola.evaluationSeconds(plan, again, evk, Parallelism.sequential(), Math.min(3, count)), 0.5);
             }
             out.printf(Locale.ROOT, "model     %s, %d test images from %d (%s)%n", net.info().name(), count, offset, where);

@@ -16,15 +16,17 @@ import java.util.List;
  *
  * <p>Shipped: {@code lola} (the CryptoNets/LoLa network), {@code lola-small} (LoLa-Small) and
  * {@code lola-large} (LoLa-Large), trained on MNIST, and {@code lola-cifar} (the paper's CIFAR-10
- * network), trained on CIFAR-10, all by this library; see {@code docs/models.md} for their accuracy
- * and the exact command that reproduces each.
+ * network), trained on CIFAR-10, and {@code caltech101-head} (the deep-features row's private
+ * classifier on 512 SqueezeNet 1.1 features of CalTech-101 images, docs/deep-features.md), all by
+ * this library; see {@code docs/models.md} for their accuracy and the exact command that
+ * reproduces each.
  */
 public final class ModelRegistry {
 
     /** The classpath folder holding {@code NAME.model}. */
     public static final String RESOURCE_DIR = "/io/github/lola4j/models/";
 
-    private static final List<String> NAMES = List.of("lola", "lola-small", "lola-large", "lola-cifar");
+    private static final List<String> NAMES = List.of("lola", "lola-small", "lola-large", "lola-cifar", "caltech101-head");
 
     private ModelRegistry() {
     }

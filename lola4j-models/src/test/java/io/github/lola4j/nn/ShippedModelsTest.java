@@ -104,9 +104,9 @@ class ShippedModelsTest {
 
     @Test
     void registryNamesAndErrors() throws IOException {
-        assertEquals(List.of("lola", "lola-small", "lola-large", "lola-cifar"), ModelRegistry.names());
+        assertEquals(List.of("lola", "lola-small", "lola-large", "lola-cifar", "caltech101-head"), ModelRegistry.names());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelRegistry.loadBuiltIn("lenet"));
-        assertTrue(e.getMessage().contains("'lenet'") && e.getMessage().contains("lola, lola-small, lola-large, lola-cifar"),
+        assertTrue(e.getMessage().contains("'lenet'") && e.getMessage().contains("lola, lola-small, lola-large, lola-cifar, caltech101-head"),
                 e.getMessage());
         NoSuchFileException n = assertThrows(NoSuchFileException.class, () -> ModelRegistry.load("no/such.model"));
         assertTrue(n.getMessage().contains("no/such.model"), n.getMessage());

@@ -1,0 +1,156 @@
+package io.github.lola4j.cli;
+
+import io.github.lola4j.data.Caltech101;
+import io.github.lola4j.nn.LabeledFeatures;
+import io.github.lola4j.nn.Network;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * What a command encrypts and checks, one labelled network input at a time: a test set's images as
+ * the model normalises them, or, for a deep-features head, the client-side features of the test
+ * images (computed by the extractor in plaintext, as the client would).
+ */
+interface Samples {
+
+    /** How many. */
+    int count();
+
+    /** The network's input for sample i. */
+    double[] input(int i);
+
+    /** Sample i's label. */
+    int label(int i);
+
+    /** Where they come from, for the report. */
+    String source();
+
+    /** Inputs to calibrate the compiler on (empty: the compiler's default). */
+    List<double[]> calibration();
+
+    /** Whether the model is a head on client-side deep features (CalTech-101). */
+    static boolean isDeepFeaturesHead(Network net) {
+        return net.info().dataset().equals(Caltech101.ID);
+    }
+
+    /**
+     * The samples of the shared options for this model.
+     *
+     * @param needed how many of the first samples the command uses (a deep-features head computes
+     *               only those when its features are not cached, rather than the whole test set)
+     */
+    static Samples load(Options o, Network net, int needed, int threads, PrintStream err) throws IOException {
+        if (isDeepFeaturesHead(net)) {
+            return features(o, net, needed, threads, err);
+        }
+        TestSet set = TestSet.load(o, net, err);
+        return ofImages(net, set.images(), o, set.where().toString());
+    }
+
+    /** Images as the model normalises them, calibrated as the other commands calibrate. */
+    static Samples ofImages(Network net, io.github.lola4j.nn.LabeledImages images, Options o, String source) {
+        net.requireCompatible(images);
+        return new Samples() {
+            @Override
+            public int count() {
+                return images.count();
+            }
+
+            @Override
+            public double[] input(int i) {
+                return net.input(images, i);
+            }
+
+            @Override
+            public int label(int i) {
+                return images.label(i);
+            }
+
+            @Override
+            public String source() {
+                return source;
+            }
+
+            @Override
+            public List<double[]> calibration() {
+                return Lola.calibration(net, o);
+            }
+        };
+    }
+
+    /**
+     * The CalTech-101 test images' features: from the cache, or computed there when the whole test
+     * set is needed, else computed for the images needed only; calibration on training images'
+     * features (100 from the cache, else 20 of different classes computed now); and a fresh
+     * extraction of one image timed for the report: the client's plaintext work per image.
+     */
+    private static Samples features(Options o, Network net, int needed, int threads, PrintStream err) throws IOException {
+        DeepFeatures deep = DeepFeatures.open(o.has("data") ? Path.of(o.get("data", "")) : null, System::getenv,
+                Path.of(System.getProperty("user.home")));
+        LabeledFeatures test = deep.cached(Caltech101.Part.TEST) || needed >= Caltech101.Part.TEST.count()
+                ? deep.load(Caltech101.Part.TEST, threads, err)
+                : deep.compute(Caltech101.Part.TEST, Math.max(1, needed), threads, err);
+        LabeledFeatures train;
+        if (deep.cached(Caltech101.Part.TRAIN)) {
+            train = deep.load(Caltech101.Part.TRAIN, threads, err);
+        } else {
+            List<Caltech101.Entry> all = Caltech101.entries(Caltech101.Part.TRAIN);
+            List<Caltech101.Entry> spread = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                spread.add(all.get(i * all.size() / 20));
+            }
+            train = deep.compute(Caltech101.Part.TRAIN, spread, threads, err);
+        }
+        if (net.inputShape().size() != test.dimension()) {
+            throw new UsageException("the model " + net.info().name() + " takes " + net.inputShape().size() + " inputs; the"
+                    + " CalTech-101 deep features have " + test.dimension());
+        }
+        Caltech101.Entry first = Caltech101.entries(Caltech101.Part.TEST).get(0);
+        double seconds = Double.POSITIVE_INFINITY;
+        for (int run = 0; run < 2; run++) {
+            long t0 = System.nanoTime();
+            deep.extractor().extract(Caltech101.normalize(deep.data().image(first)));
+            seconds = Math.min(seconds, (System.nanoTime() - t0) / 1e9);
+        }
+        double extraction = seconds;
+        err.printf(Locale.ROOT, "client    feature extraction (SqueezeNet 1.1, plaintext, one thread) %.3f s per image%n",
+                extraction);
+        return new Samples() {
+            @Override
+            public int count() {
+                return test.count();
+            }
+
+            @Override
+            public double[] input(int i) {
+                return test.features(i);
+            }
+
+            @Override
+            public int label(int i) {
+                return test.label(i);
+            }
+
+            @Override
+            public String source() {
+                return String.format(Locale.ROOT, "CalTech-101 test images of %s through SqueezeNet 1.1 on the client, %.3f s"
+                        + " per image", deep.data().directory(), extraction);
+            }
+
+            @Override
+            public List<double[]> calibration() {
+                // training images' features, spread over the classes: real value ranges, no test image
+                List<double[]> cal = new ArrayList<>();
+                int n = Math.min(Lola.CALIBRATION_IMAGES, train.count());
+                for (int i = 0; i < n; i++) {
+                    cal.add(train.features(i * train.count() / n));
+                }
+                return cal;
+            }
+        };
+    }
+}
