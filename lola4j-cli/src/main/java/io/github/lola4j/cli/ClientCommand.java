@@ -26,6 +26,9 @@ import javax.net.ssl.SSLContext;
  */
 final class ClientCommand implements Command {
 
+    /** The input size of a deep-features head (SqueezeNet 1.1's pooled features, docs/deep-features.md). */
+    private static final int DEEP_FEATURES = 512;
+
     private static final Set<String> VALUES = Set.of("server", "model", "image", "mnist-index", "data", "dataset", "keys",
             "trust-store", "timeout");
     private static final Set<String> FLAGS = Set.of("json", "no-cache", "no-download", "allow-insecure", "no-memory-check");
@@ -67,7 +70,10 @@ final class ClientCommand implements Command {
                 "  --server URL         the server, e.g. http://127.0.0.1:8080 or https://host:8443",
                 "  --model NAME         a model the server hosts (GET /v1/models lists them)",
                 "  --image FILE         a PNG (or JPEG, GIF, BMP) of any size and colour: converted to greyscale,",
-                "                       inverted when dark on light, fitted and centred as MNIST digits are",
+                "                       inverted when dark on light, fitted and centred as MNIST digits are; for a",
+                "                       deep-features head (caltech101-head) any photo: its 512 SqueezeNet 1.1",
+                "                       features are computed here, in plaintext, and only they are encrypted and sent",
+                "                       (SqueezeNet is read from squeezenet1.1/ under --data, $LOLA4J_DATA or the cache)",
                 "  --mnist-index I      test image I of the data set instead (its label is printed too)",
                 "  --data DIR           folder with the data set's files; default $LOLA4J_DATA, ~/.cache/lola4j, download",
                 "  --dataset ID         mnist, fashion-mnist or cifar10 (default mnist)",
@@ -141,13 +147,35 @@ final class ClientCommand implements Command {
         double setup = (System.nanoTime() - t0) * 1e-9;
         ClientPlan plan = session.plan();
         Shape shape = plan.inputShape();
-        if (shape.rank() != 3) {
-            throw new UsageException("model '" + model + "' takes " + shape + ", not an image");
+        boolean deepFeatures = shape.rank() == 1 && shape.size() == DEEP_FEATURES && o.has("image");
+        if (shape.rank() != 3 && !deepFeatures) {
+            throw new UsageException("model '" + model + "' takes " + shape + ", not an image"
+                    + (shape.rank() == 1 && shape.size() == DEEP_FEATURES ? " (a deep-features head: give --image FILE, the"
+                    + " client extracts its features)" : ""));
         }
         double[] input;
         Integer label = null;
         String source;
-        if (o.has("image")) {
+        if (deepFeatures) {
+            // the deep-features row: the image never leaves the client, nor do its features in the clear
+            Path file = Path.of(o.get("image", ""));
+            java.awt.image.BufferedImage img;
+            try {
+                img = javax.imageio.ImageIO.read(file.toFile());
+            } catch (java.io.IOException e) {
+                throw new java.io.IOException(file + ": not a readable image (" + e.getMessage() + ")", e);
+            }
+            if (img == null) {
+                throw new java.io.IOException(file + ": not a readable image (JPEG, PNG, GIF or BMP expected)");
+            }
+            long x0 = System.nanoTime();
+            io.github.lola4j.onnx.PooledFeatures extractor = DeepFeatures.extractor(o.has("data") ? Path.of(o.get("data", ""))
+                    : null, env::get, Path.of(System.getProperty("user.home")));
+            input = extractor.extract(io.github.lola4j.data.Caltech101.normalize(
+                    io.github.lola4j.data.Caltech101.preprocess(img, file.toString())));
+            source = String.format(Locale.ROOT, "%s through SqueezeNet 1.1 on this machine (%.3f s, loading included): %d"
+                    + " features", file, (System.nanoTime() - x0) / 1e9, input.length);
+        } else if (o.has("image")) {
             if (shape.dim(0) != 1) {
                 throw new UsageException("model '" + model + "' takes " + shape + ": --image converts to a greyscale"
                         + " digit; use --mnist-index I with --dataset for colour models");

@@ -66,18 +66,28 @@ final class DeepFeatures {
                         + Caltech101.ID + "); " + Caltech101.downloadAdvice()));
         Caltech101 data = Caltech101.open(caltech, true);
         Path model = extractorFile(explicit, env, home, caltech);
+        PooledFeatures extractor = extractor(model);
+        MessageDigest d = sha256();
+        d.update((EXTRACTOR_SHA256 + "\n" + FEATURE_VALUE + "\n" + RECIPE + "\n").getBytes(StandardCharsets.UTF_8));
+        long fp = java.nio.ByteBuffer.wrap(d.digest()).getLong();
+        return new DeepFeatures(data, extractor, fp, home.resolve(".cache").resolve("lola4j").resolve(Caltech101.ID)
+                .resolve("features"));
+    }
+
+    /** The extractor alone (a client classifying its own image needs no CalTech-101 folder). */
+    static PooledFeatures extractor(Path explicit, Function<String, String> env, Path home) throws IOException {
+        return extractor(extractorFile(explicit, env, home, null));
+    }
+
+    /** SqueezeNet 1.1 from its file, checked against its SHA-256, cut at the pooled value. */
+    private static PooledFeatures extractor(Path model) throws IOException {
         byte[] bytes = Files.readAllBytes(model);
         String sha = HexFormat.of().formatHex(sha256().digest(bytes));
         if (!sha.equals(EXTRACTOR_SHA256)) {
             throw new IOException(model + ": SHA-256 " + sha + ", expected " + EXTRACTOR_SHA256 + " (SqueezeNet 1.1 as exported"
                     + " for lola4j); the file is damaged or another model");
         }
-        PooledFeatures extractor = PooledFeatures.of(OnnxGraph.fromBytes(bytes, model.toString()), FEATURE_VALUE, UNIT_LENGTH);
-        MessageDigest d = sha256();
-        d.update((sha + "\n" + FEATURE_VALUE + "\n" + RECIPE + "\n").getBytes(StandardCharsets.UTF_8));
-        long fp = java.nio.ByteBuffer.wrap(d.digest()).getLong();
-        return new DeepFeatures(data, extractor, fp, home.resolve(".cache").resolve("lola4j").resolve(Caltech101.ID)
-                .resolve("features"));
+        return PooledFeatures.of(OnnxGraph.fromBytes(bytes, model.toString()), FEATURE_VALUE, UNIT_LENGTH);
     }
 
     /** squeezenet1.1/squeezenet1.1.onnx beside the CalTech-101 folder, in the explicit folder, or in the cache. */
@@ -89,7 +99,9 @@ final class DeepFeatures {
         } else if (e != null && !e.isBlank()) {
             candidates.add(Path.of(e.trim()));
         }
-        candidates.add(caltech.toAbsolutePath().getParent());
+        if (caltech != null) {
+            candidates.add(caltech.toAbsolutePath().getParent());
+        }
         candidates.add(home.resolve(".cache").resolve("lola4j"));
         for (Path c : candidates) {
             if (c == null) {

@@ -38,6 +38,36 @@ class ServiceCommandsTest {
     @TempDir
     Path tmp;
 
+    /**
+     * The deep-features row as a service: the client extracts a CalTech-101 photo's features with
+     * SqueezeNet 1.1 itself and sends only their encryption; the prediction is the plaintext head's.
+     */
+    @Test
+    void aDeepFeaturesClientSendsOnlyEncryptedFeatures() throws Exception {
+        PredictionServer server = new ServeCommand(Map.of()).start(new String[] {"--port", "0", "--models", "caltech101-head"},
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        try {
+            Path photo = Path.of("../shared/data/caltech101/101_ObjectCategories/ant/image_0021.jpg");
+            double[] features = DeepFeatures.extractor(Path.of("../shared/data"), k -> null, tmp).extract(
+                    io.github.lola4j.data.Caltech101.normalize(io.github.lola4j.data.Caltech101.preprocess(
+                            javax.imageio.ImageIO.read(photo.toFile()), "ant")));
+            int expected = Tensor.argmax(ModelRegistry.load("caltech101-head").forward(features));
+            CliTestSupport.Run r = CliTestSupport.run("client", "--server", server.uri().toString(), "--model", "caltech101-head",
+                    "--image", photo.toString(), "--data", "../shared/data", "--no-cache", "--json");
+            assertEquals(0, r.code(), r.err());
+            JsonNode j = JSON.readTree(r.lastLine());
+            assertEquals(expected, j.get("prediction").asInt());
+            assertTrue(j.get("input").asText().contains("through SqueezeNet 1.1 on this machine"), r.lastLine());
+            CliTestSupport.Run bad = CliTestSupport.run("client", "--server", server.uri().toString(), "--model", "caltech101-head",
+                    "--mnist-index", "3", "--no-cache");
+            assertEquals(2, bad.code());
+            assertTrue(bad.err().contains("a deep-features head: give --image FILE"), bad.err());
+        } finally {
+            server.close();
+        }
+    }
+
     @Test
     void clientGetsThePredictionFromServeForAnMnistIndexAndAPng() throws Exception {
         Path planFile = tmp.resolve("small.plan");
