@@ -58,12 +58,23 @@ final class DeepFeatures {
 
     /**
      * Finds CalTech-101 and SqueezeNet ({@code --data DIR}, {@code $LOLA4J_DATA} or the cache; each
-     * as {@code caltech101/} and {@code squeezenet1.1/} in that folder) and checks both.
+     * as {@code caltech101/} and {@code squeezenet1.1/} in that folder) and checks both; without
+     * an explicit folder and with nothing cached, downloads CalTech-101 into the cache unless told not to.
      */
-    static DeepFeatures open(Path explicit, Function<String, String> env, Path home) throws IOException {
-        Path caltech = Caltech101.locate(explicit, env, home).orElseThrow(() -> new IOException(
-                "CalTech-101 was not found (no --data, " + DataLocator.ENV_VARIABLE + " unset, nothing in ~/.cache/lola4j/"
-                        + Caltech101.ID + "); " + Caltech101.downloadAdvice()));
+    static DeepFeatures open(Path explicit, Function<String, String> env, Path home, boolean download, PrintStream progress)
+            throws IOException {
+        java.util.Optional<Path> found = Caltech101.locate(explicit, env, home);
+        Path caltech;
+        if (found.isPresent()) {
+            caltech = found.get();
+        } else if (download) {
+            progress.println("data      CalTech-101 not found locally: downloading it into ~/.cache/lola4j/" + Caltech101.ID);
+            caltech = new io.github.lola4j.data.DatasetCache(io.github.lola4j.data.DatasetCache.defaultRoot(home), List.of(),
+                    progress, java.time.Duration.ofMinutes(10)).downloadCaltech101(Caltech101.SOURCES);
+        } else {
+            throw new IOException("CalTech-101 was not found (no --data, " + DataLocator.ENV_VARIABLE + " unset, nothing in"
+                    + " ~/.cache/lola4j/" + Caltech101.ID + ") and downloads are disabled; " + Caltech101.downloadAdvice());
+        }
         Caltech101 data = Caltech101.open(caltech, true);
         Path model = extractorFile(explicit, env, home, caltech);
         PooledFeatures extractor = extractor(model);

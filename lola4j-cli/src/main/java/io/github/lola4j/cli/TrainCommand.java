@@ -232,7 +232,7 @@ final class TrainCommand implements Command {
             throw new UsageException(e.getMessage());
         }
         DeepFeatures features = DeepFeatures.open(o.has("data") ? Path.of(o.get("data", "")) : null, System::getenv,
-                Path.of(System.getProperty("user.home")));
+                Path.of(System.getProperty("user.home")), !o.has("no-download"), err);
         var train = features.load(io.github.lola4j.data.Caltech101.Part.TRAIN, threads, err);
         var test = features.load(io.github.lola4j.data.Caltech101.Part.TEST, threads, err);
         String command = String.format(Locale.ROOT, "lola4j train --arch linear-head --dataset %s --c %s --max-iterations %d"

@@ -44,7 +44,7 @@ class DeepFeaturesTest {
     /** PyTorch's unit-length pooled features of four test images (src/test/python/caltech101_features.py). */
     @Test
     void theClientSideExtractorReproducesPyTorch(@TempDir Path home) throws IOException {
-        DeepFeatures deep = DeepFeatures.open(DATA, k -> null, home);
+        DeepFeatures deep = DeepFeatures.open(DATA, k -> null, home, false, QUIET);
         List<String> lines;
         try (InputStream in = DeepFeaturesTest.class.getResourceAsStream("caltech101-features-pytorch.txt")) {
             lines = List.of(new String(in.readAllBytes(), StandardCharsets.US_ASCII).split("\n"));
@@ -69,11 +69,11 @@ class DeepFeaturesTest {
         Files.createDirectories(dir.resolve("caltech101"));
         Files.createSymbolicLink(dir.resolve("caltech101/101_ObjectCategories"),
                 DATA.resolve("caltech101/101_ObjectCategories").toAbsolutePath());
-        IOException e = assertThrows(IOException.class, () -> DeepFeatures.open(dir, k -> null, dir));
+        IOException e = assertThrows(IOException.class, () -> DeepFeatures.open(dir, k -> null, dir, false, QUIET));
         assertTrue(e.getMessage().contains("SqueezeNet 1.1 (squeezenet1.1/squeezenet1.1.onnx) was not found"), e.getMessage());
         Files.createDirectories(dir.resolve("squeezenet1.1"));
         Files.write(dir.resolve("squeezenet1.1/squeezenet1.1.onnx"), new byte[] {1, 2, 3});
-        e = assertThrows(IOException.class, () -> DeepFeatures.open(dir, k -> null, dir));
+        e = assertThrows(IOException.class, () -> DeepFeatures.open(dir, k -> null, dir, false, QUIET));
         assertTrue(e.getMessage().contains("squeezenet1.1.onnx: SHA-256") && e.getMessage().contains("damaged or another model"),
                 e.getMessage());
     }
@@ -87,7 +87,7 @@ class DeepFeaturesTest {
         Network head = ModelRegistry.load("caltech101-head");
         assertEquals(512, head.inputShape().size());
         assertEquals(101, head.outputShape().size());
-        DeepFeatures deep = DeepFeatures.open(DATA, k -> null, home);
+        DeepFeatures deep = DeepFeatures.open(DATA, k -> null, home, false, QUIET);
         LabeledFeatures test = deep.compute(Caltech101.Part.TEST, 50, 2, QUIET);
         LabeledFeatures train = deep.compute(Caltech101.Part.TRAIN, 20, 2, QUIET);
         List<double[]> cal = new ArrayList<>();

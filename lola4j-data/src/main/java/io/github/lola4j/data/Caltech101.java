@@ -48,6 +48,13 @@ public final class Caltech101 {
 
     /** The data set's id: its cache folder and {@code --dataset} name. */
     public static final String ID = "caltech101";
+    /**
+     * Where the original archive is served: CaltechDATA's record of Caltech 101 (version 1.0,
+     * https://doi.org/10.22002/D1.20086, CC BY 4.0), its file {@code caltech-101.zip}.
+     */
+    public static final List<java.net.URI> SOURCES = List.of(
+            java.net.URI.create("https://data.caltech.edu/records/mzrjq-6wc02/files/caltech-101.zip?download=1"));
+
     /** The folder of the images, one subfolder per class. */
     public static final String IMAGES = "101_ObjectCategories";
     /** The number of classes. */
@@ -145,9 +152,9 @@ public final class Caltech101 {
 
     /** Where a user gets the images. */
     public static String downloadAdvice() {
-        return "CalTech-101 is the file caltech-101.zip of https://data.caltech.edu/records/mzrjq-6wc02 (CC BY 4.0); unpack"
-                + " its 101_ObjectCategories.tar.gz into a folder and pass it with --data DIR or " + DataLocator.ENV_VARIABLE
-                + ", or into ~/.cache/lola4j/" + ID;
+        return "CalTech-101 is the file caltech-101.zip of https://data.caltech.edu/records/mzrjq-6wc02 (CC BY 4.0): let"
+                + " lola4j download it into ~/.cache/lola4j/" + ID + " (without --no-download), or unpack its"
+                + " 101_ObjectCategories.tar.gz into a folder and pass it with --data DIR or " + DataLocator.ENV_VARIABLE;
     }
 
     /**

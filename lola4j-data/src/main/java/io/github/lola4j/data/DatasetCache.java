@@ -22,6 +22,8 @@ import java.util.Objects;
 import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
+import org.apache.commons.compress.archivers.zip.ZipArchiveInputStream;
 
 /**
  * The per-user download cache of data sets ({@code ~/.cache/lola4j/<id>} by default) and the
@@ -137,6 +139,93 @@ public final class DatasetCache {
             }
         }
         return dir;
+    }
+
+    /**
+     * Downloads CalTech-101 into {@code root/caltech101}: the first source that serves the
+     * CaltechDATA archive ({@code caltech-101.zip}, which holds {@code 101_ObjectCategories.tar.gz})
+     * is fetched to a temporary file, and each image of the paper's split is extracted, checked
+     * against its recorded SHA-256 before it gets its final name, and kept; nothing else in the
+     * archive is written. The archive is deleted afterwards.
+     *
+     * @param sources the archive's URLs, tried in order ({@link Caltech101#SOURCES} by default)
+     * @return the folder holding {@value Caltech101#IMAGES}, complete
+     * @throws IOException when no source serves an archive holding every image of the split, or an
+     *                     image differs from the original; the message lists each source's failure
+     */
+    public Path downloadCaltech101(List<URI> sources) throws IOException {
+        Path dir = root.resolve(Caltech101.ID);
+        Files.createDirectories(dir);
+        HttpClient client = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NORMAL).build();
+        List<String> failures = new ArrayList<>();
+        for (URI uri : sources) {
+            Path zip = Files.createTempFile(dir, "caltech-101.zip", ".part");
+            try {
+                download(client, uri, zip, "caltech-101.zip");
+                extractCaltech101(zip, dir);
+                return dir;
+            } catch (InterruptedIOException e) {
+                throw e;
+            } catch (IOException e) {
+                failures.add(uri + ": " + reason(e));
+            } finally {
+                Files.deleteIfExists(zip);
+            }
+        }
+        throw new IOException("could not download CalTech-101: " + String.join("; ", failures));
+    }
+
+    private static void extractCaltech101(Path zip, Path dir) throws IOException {
+        java.util.Map<String, String> sums = Caltech101.checksums();
+        java.util.Set<String> wanted = new java.util.TreeSet<>(sums.keySet());
+        wanted.removeIf(f -> Files.isRegularFile(dir.resolve(f)));
+        try (ZipArchiveInputStream z = new ZipArchiveInputStream(Files.newInputStream(zip))) {
+            ZipArchiveEntry ze;
+            while ((ze = z.getNextEntry()) != null && !wanted.isEmpty()) {
+                if (ze.isDirectory() || !ze.getName().endsWith(Caltech101.IMAGES + ".tar.gz")) {
+                    continue;
+                }
+                // not closed: closing would close the zip stream around it, which the try closes
+                TarArchiveInputStream tar = new TarArchiveInputStream(new GZIPInputStream(z, 1 << 16));
+                TarArchiveEntry e;
+                while ((e = tar.getNextEntry()) != null && !wanted.isEmpty()) {
+                    int at = e.getName().indexOf(Caltech101.IMAGES + "/");
+                    // only the split's images, by their exact names: nothing else of the archive is written
+                    String name = at < 0 ? null : e.getName().substring(at);
+                    if (!e.isFile() || name == null || !wanted.contains(name)) {
+                        continue;
+                    }
+                    if (e.getSize() > MAX_DOWNLOAD_BYTES) {
+                        throw new IOException(e.getName() + " announces " + e.getSize() + " bytes, refused");
+                    }
+                    Path target = dir.resolve(name);
+                    Files.createDirectories(target.getParent());
+                    Path part = Files.createTempFile(target.getParent(), target.getFileName().toString(), ".part");
+                    try {
+                        String actual;
+                        try (OutputStream out = Files.newOutputStream(part)) {
+                            actual = copyHashing(tar, out);
+                        }
+                        if (!actual.equals(sums.get(name))) {
+                            throw new RefusedMember(name + ": SHA-256 " + actual + ", expected " + sums.get(name)
+                                    + " (corrupt or different file, refused)");
+                        }
+                        Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                    } finally {
+                        Files.deleteIfExists(part);
+                    }
+                    wanted.remove(name);
+                }
+            }
+        } catch (RefusedMember e) {
+            throw e;
+        } catch (IOException e) {
+            throw new IOException("corrupt or truncated archive: " + e.getMessage(), e);
+        }
+        if (!wanted.isEmpty()) {
+            throw new IOException("the archive lacks " + wanted.size() + " of the split's images, the first "
+                    + wanted.iterator().next());
+        }
     }
 
     /**

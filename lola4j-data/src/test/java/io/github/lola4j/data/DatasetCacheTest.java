@@ -320,4 +320,93 @@ class DatasetCacheTest {
         IOException e = assertThrows(IOException.class, () -> cache.download(Dataset.CIFAR10));
         assertTrue(e.getMessage().contains("lacks data_batch_5.bin"), e.getMessage());
     }
+
+    /**
+     * CalTech-101 laid out as CaltechDATA's caltech-101.zip: caltech-101/101_ObjectCategories.tar.gz
+     * (the split's real images in path order, plus an image of another folder and an entry trying
+     * to leave the cache) beside another member. With a victim, the archive stops at it: holding
+     * it damaged, or leaving it out.
+     */
+    private static byte[] caltechZip(String victim, boolean damaged) throws IOException {
+        ByteArrayOutputStream tgz = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(tgz) {
+                {
+                    def.setLevel(Deflater.BEST_SPEED);
+                }
+            };
+             TarArchiveOutputStream tar = new TarArchiveOutputStream(gz)) {
+            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            java.util.Map<String, byte[]> members = new LinkedHashMap<>();
+            members.put("101_ObjectCategories/BACKGROUND_Google/image_0001.jpg", new byte[] {1, 2, 3});
+            members.put("../../escape.jpg", new byte[] {4, 5, 6});
+            for (String f : Caltech101.checksums().keySet()) {
+                if (f.equals(victim) && !damaged) {
+                    break;
+                }
+                byte[] b = Files.readAllBytes(TestData.CALTECH101.resolve(f));
+                if (f.equals(victim)) {
+                    b[b.length / 2] ^= 1;
+                    members.put(f, b);
+                    break;
+                }
+                members.put(f, b);
+            }
+            for (Map.Entry<String, byte[]> e : members.entrySet()) {
+                TarArchiveEntry t = new TarArchiveEntry(e.getKey());
+                t.setSize(e.getValue().length);
+                tar.putArchiveEntry(t);
+                tar.write(e.getValue());
+                tar.closeArchiveEntry();
+            }
+        }
+        ByteArrayOutputStream zip = new ByteArrayOutputStream();
+        try (java.util.zip.ZipOutputStream z = new java.util.zip.ZipOutputStream(zip)) {
+            z.putNextEntry(new java.util.zip.ZipEntry("caltech-101/Annotations.tar"));
+            z.write(new byte[] {9, 9, 9});
+            z.closeEntry();
+            z.putNextEntry(new java.util.zip.ZipEntry("caltech-101/101_ObjectCategories.tar.gz"));
+            z.write(tgz.toByteArray());
+            z.closeEntry();
+        }
+        return zip.toByteArray();
+    }
+
+    /**
+     * The CalTech-101 archive: the split's 3,030 images extracted and verified, nothing else of the
+     * archive written; a replaced image, a missing image and a truncated archive refused by name,
+     * the next source used.
+     */
+    @Test
+    void caltech101IsDownloadedExtractedAndVerified() throws IOException {
+        String victim = "101_ObjectCategories/ant/image_0025.jpg";
+        byte[] good = caltechZip(null, false);
+        files.put("/bad/caltech-101.zip", caltechZip(victim, true));
+        files.put("/short/caltech-101.zip", caltechZip(victim, false));
+        files.put("/cut/caltech-101.zip", Arrays.copyOf(good, good.length / 2));
+        files.put("/good/caltech-101.zip", good);
+        Path root = tmp.resolve("cache");
+        DatasetCache cache = new DatasetCache(root, List.of(), null, Duration.ofSeconds(60));
+        URI bad = base("bad").resolve("caltech-101.zip");
+        URI shortOne = base("short").resolve("caltech-101.zip");
+        URI cut = base("cut").resolve("caltech-101.zip");
+        IOException e = assertThrows(IOException.class, () -> cache.downloadCaltech101(List.of(bad)));
+        assertTrue(e.getMessage().contains(victim + ": SHA-256") && e.getMessage().contains("refused"), e.getMessage());
+        assertTrue(Files.notExists(root.resolve("caltech101").resolve(victim)), "a refused image leaves no file");
+        e = assertThrows(IOException.class, () -> cache.downloadCaltech101(List.of(cut)));
+        assertTrue(e.getMessage().contains("corrupt or truncated archive"), e.getMessage());
+        // the truncated archive left what it held verified and in place; the victim is wanted again
+        Files.deleteIfExists(root.resolve("caltech101").resolve(victim));
+        e = assertThrows(IOException.class, () -> cache.downloadCaltech101(List.of(shortOne)));
+        assertTrue(e.getMessage().contains("of the split's images, the first " + victim), e.getMessage());
+
+        Path dir = cache.downloadCaltech101(List.of(bad, base("good").resolve("caltech-101.zip")));
+        assertEquals(root.resolve("caltech101"), dir);
+        assertEquals(dir, Caltech101.open(dir, true).directory());
+        assertTrue(Files.notExists(dir.resolve("101_ObjectCategories/BACKGROUND_Google")), "only the split's images are kept");
+        assertTrue(Files.notExists(tmp.resolve("escape.jpg")) && Files.notExists(root.resolve("escape.jpg")));
+        try (Stream<Path> all = Files.walk(dir)) {
+            assertEquals(3030, all.filter(Files::isRegularFile).count(), "the images, no partial or other file");
+        }
+        assertEquals(Caltech101.locate(null, k -> null, tmp.resolve("nohome")), java.util.Optional.empty());
+    }
 }
