@@ -39,6 +39,18 @@ class ConstantsNet(torch.nn.Module):
         return (self.fc(y) - 0.75) / 4.0
 
 
+class Poly(torch.nn.Module):
+    """A fitted quadratic activation as users write it: PyTorch exports it as Mul, Add and Sub nodes."""
+
+    def forward(self, x):
+        return 0.125 * x * x + 0.5 * x - 0.25
+
+
+class Cube(torch.nn.Module):
+    def forward(self, x):
+        return x * x * x
+
+
 class ReluPrefix(torch.nn.Module):
     """ReLU and max pooling on the client, then a polynomial network on the server (split at "server_conv")."""
 
@@ -146,6 +158,9 @@ def main():
     for _ in range(5):
         pt(torch.rand(8, 4, 13, 13) * 2)
     export("plaintext_ops", pt, (4, 13, 13), 11)
+    # A quadratic activation written out (Mul, Add, Sub), and one of degree 3 (refused).
+    export("mlp_poly", torch.nn.Sequential(torch.nn.Linear(12, 8), Poly(), torch.nn.Linear(8, 3)), (12,), 13)
+    export("unsupported_cube", torch.nn.Sequential(torch.nn.Linear(6, 4), Cube(), torch.nn.Linear(4, 2)), (6,), 13, pairs=1)
 
 
 if __name__ == "__main__":

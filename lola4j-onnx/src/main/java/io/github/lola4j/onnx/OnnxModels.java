@@ -15,6 +15,7 @@ import io.github.lola4j.nn.InputNormalization;
 import io.github.lola4j.nn.Layer;
 import io.github.lola4j.nn.ModelInfo;
 import io.github.lola4j.nn.Network;
+import io.github.lola4j.nn.PolyActivation;
 import io.github.lola4j.nn.Shape;
 import io.github.lola4j.nn.Square;
 import io.github.lola4j.onnx.proto.Onnx.AttributeProto;
@@ -41,7 +42,8 @@ import java.util.Set;
  * <p>This first version reads sequential graphs, each node feeding the next, built from the
  * operators an encrypted network can run: Gemm, MatMul followed by an Add of the bias, Conv
  * (groups 1, no dilation), BatchNormalization and Add, Sub, Mul or Div by a constant folded into
- * the Gemm, MatMul or Conv before them, Mul(x, x) and Pow(x, 2) as a square, GlobalAveragePool,
+ * the Gemm, MatMul or Conv before them, polynomials of degree 2 written with Mul, Add, Sub, Div and
+ * Pow (x * x or Pow(x, 2) as a square, a x^2 + b x + c as one polynomial activation), GlobalAveragePool,
  * AveragePool without padding
  * (after PyTorch's all-zero Pad, which is dropped), Flatten, Reshape to a vector, Identity,
  * Dropout and Constant. Anything else is refused with the node's name, its operator and the
@@ -58,7 +60,8 @@ public final class OnnxModels {
     public static final long MAX_FILE_BYTES = 1L << 30;
 
     static final String SUPPORTED = "Gemm, MatMul (+ Add of a bias), Conv, BatchNormalization and Add, Sub, Mul, Div"
-            + " by constants (after Gemm, MatMul or Conv), Mul(x, x), Pow(x, 2), AveragePool, GlobalAveragePool,"
+            + " by constants (after Gemm, MatMul or Conv), polynomials of degree 2 in Mul, Add, Sub, Div and Pow (x * x,"
+            + " Pow(x, 2), a * x * x + b * x + c), AveragePool, GlobalAveragePool,"
             + " Pad (all zero), Flatten, Reshape (to a vector), Identity, Dropout, Constant";
 
     /** Operators a client can evaluate in its plaintext prefix but the server cannot evaluate encrypted. */
@@ -273,6 +276,14 @@ public final class OnnxModels {
         private NodeProto pendingNode;
         /** Whether the last layer is a Dense or Conv2d whose output is the current value (constants fold into it). */
         private boolean lastIsLinear;
+        /**
+         * Values computed element-wise from the current value x as polynomials c0 + c1 x + c2 x^2
+         * (scalar coefficients): a region of Mul, Add, Sub, Div and Pow nodes that becomes one
+         * square or polynomial activation when a node of another kind reads one of them.
+         */
+        private final Map<String, double[]> polynomials = new HashMap<>();
+        /** How many nodes (and graph outputs) read each value. */
+        private final Map<String, Integer> readers = new HashMap<>();
 
         Importer(GraphProto graph, String source, int opset) {
             this.graph = graph;
@@ -281,6 +292,7 @@ public final class OnnxModels {
         }
 
         Network network(ModelInfo info) throws IOException {
+            countReaders();
             for (TensorProto t : graph.getInitializerList()) {
                 constants.put(t.getName(), t);
             }
@@ -297,6 +309,7 @@ public final class OnnxModels {
          * read nothing the prefix computed except {@code start}.
          */
         Network suffix(ModelInfo info, String start, Shape startShape, Set<NodeProto> before) throws IOException {
+            countReaders();
             for (TensorProto t : graph.getInitializerList()) {
                 constants.put(t.getName(), t);
             }
@@ -326,7 +339,21 @@ public final class OnnxModels {
             return finish(startShape, info);
         }
 
+        private void countReaders() {
+            for (NodeProto n : graph.getNodeList()) {
+                for (String i : n.getInputList()) {
+                    readers.merge(i, 1, Integer::sum);
+                }
+            }
+            for (ValueInfoProto o : graph.getOutputList()) {
+                readers.merge(o.getName(), 1, Integer::sum);
+            }
+        }
+
         private Network finish(Shape input, ModelInfo info) throws IOException {
+            if (!polynomials.isEmpty() && graph.getOutputCount() == 1) {
+                closePolynomial(null, graph.getOutput(0).getName());
+            }
             flushMatMul();
             if (graph.getOutputCount() != 1 || !graph.getOutput(0).getName().equals(current)) {
                 throw new IOException(source + ": the graph's output is not the last node's (lola4j imports one chain of nodes"
@@ -389,6 +416,12 @@ public final class OnnxModels {
                 constants.put(n.getOutput(0), v.getT());
                 return;
             }
+            if (polynomial(n)) {
+                return;
+            }
+            if (!polynomials.isEmpty()) {
+                closePolynomial(n, n.getInputCount() > 0 ? n.getInput(0) : null);
+            }
             boolean constantFirst = (op.equals("Mul") || op.equals("Add")) && n.getInputCount() == 2
                     && n.getInput(1).equals(current) && constants.containsKey(n.getInput(0));
             if (!constantFirst && (n.getInputCount() == 0 || !n.getInput(0).equals(current))) {
@@ -412,15 +445,9 @@ public final class OnnxModels {
                 case "Sub" -> affine(n, operand, false, true);
                 case "Div" -> affine(n, operand, true, true);
                 case "Conv" -> conv(n);
-                case "Mul" -> {
-                    if (n.getInputCount() == 2 && n.getInput(0).equals(current) && n.getInput(1).equals(current)) {
-                        add(Square.INSTANCE, shape);
-                    } else {
-                        affine(n, operand, true, false);
-                    }
-                }
+                case "Mul" -> affine(n, operand, true, false);
                 case "GlobalAveragePool" -> globalAveragePool(n);
-                case "Pow" -> square(n, n.getInputCount() == 2 && isScalar(n.getInput(1), 2.0), "Pow raises x to the power 2");
+                case "Pow" -> throw refused(n, "raises x to a power other than 2 (or of a tensor); lola4j imports x^2");
                 case "AveragePool" -> averagePool(n);
                 case "Pad" -> pad(n);
                 case "BatchNormalization" -> batchNorm(n);
@@ -434,6 +461,112 @@ public final class OnnxModels {
                         + " after it (OnnxModels.split, or --encrypt-from on the command line)" : ""));
             }
             current = n.getOutput(0);
+        }
+
+        /**
+         * Takes an element-wise node into the polynomial region when it computes from x (the
+         * current value) or from the region's values and scalar constants only, unless it is a
+         * constant operation directly on x that folds into the linear layer before (x read once).
+         *
+         * @return whether the node was taken
+         */
+        private boolean polynomial(NodeProto n) throws IOException {
+            String op = n.getOpType();
+            if (!(op.equals("Mul") || op.equals("Add") || op.equals("Sub") || op.equals("Div") || op.equals("Pow"))
+                    || n.getInputCount() != 2 || (op.equals("Add") && pendingWeights != null)) {
+                return false;
+            }
+            double[][] operands = new double[2][];
+            boolean fromX = false;
+            for (int i = 0; i < 2; i++) {
+                String in = n.getInput(i);
+                if (in.equals(current)) {
+                    operands[i] = new double[] {0, 1, 0};
+                    fromX = true;
+                } else if (polynomials.containsKey(in)) {
+                    operands[i] = polynomials.get(in);
+                    fromX = true;
+                } else if (constants.containsKey(in)) {
+                    double[] v;
+                    try {
+                        v = ConstantTensor.of(constants.get(in)).values();
+                    } catch (IllegalArgumentException e) {
+                        throw refused(n, e.getMessage());
+                    }
+                    if (v.length != 1) {
+                        return false; // a per-channel constant: only the fold into the layer before takes it
+                    }
+                    operands[i] = new double[] {v[0], 0, 0};
+                } else {
+                    return false;
+                }
+            }
+            if (!fromX) {
+                return false;
+            }
+            boolean onX = polynomials.isEmpty() && (n.getInput(0).equals(current) ^ n.getInput(1).equals(current));
+            if (onX && lastIsLinear && readers.getOrDefault(current, 0) == 1 && !op.equals("Pow")) {
+                return false; // x (op) c right after a linear layer: folded into it, as before
+            }
+            if (!op.equals("Pow")) {
+                flushMatMul();
+            }
+            double[] a = operands[0];
+            double[] b = operands[1];
+            double[] r;
+            switch (op) {
+                case "Add" -> r = new double[] {a[0] + b[0], a[1] + b[1], a[2] + b[2]};
+                case "Sub" -> r = new double[] {a[0] - b[0], a[1] - b[1], a[2] - b[2]};
+                case "Mul" -> {
+                    r = new double[] {a[0] * b[0], a[0] * b[1] + a[1] * b[0], a[0] * b[2] + a[1] * b[1] + a[2] * b[0]};
+                    if (a[1] * b[2] + a[2] * b[1] != 0 || a[2] * b[2] != 0) {
+                        throw refused(n, "makes a polynomial of degree 3 or more; lola4j imports activations of degree 2");
+                    }
+                }
+                case "Div" -> {
+                    if (b[1] != 0 || b[2] != 0 || b[0] == 0) {
+                        throw refused(n, "divides by " + (b[0] == 0 ? "0" : "a value, not a constant"));
+                    }
+                    r = new double[] {a[0] / b[0], a[1] / b[0], a[2] / b[0]};
+                }
+                default -> { // Pow
+                    if (b[1] != 0 || b[2] != 0 || b[0] != 2 || a[2] != 0) {
+                        throw refused(n, "raises x to a power other than 2 (or of a tensor); lola4j imports x^2");
+                    }
+                    r = new double[] {a[0] * a[0], 2 * a[0] * a[1], a[1] * a[1]};
+                }
+            }
+            for (double c : r) {
+                if (!Double.isFinite(c)) {
+                    throw refused(n, "makes a coefficient " + c);
+                }
+            }
+            polynomials.put(n.getOutput(0), r);
+            return true;
+        }
+
+        /**
+         * Ends the polynomial region: the value {@code result} (read by node n, or the graph's
+         * output when n is null) becomes the current value through a square, a polynomial
+         * activation, or nothing when it is x itself.
+         */
+        private void closePolynomial(NodeProto n, String result) throws IOException {
+            double[] c = result == null ? null : polynomials.get(result);
+            polynomials.clear();
+            if (c == null) {
+                if (n == null) {
+                    throw new IOException(source + ": the graph's output is not the last node's (lola4j imports one chain of"
+                            + " nodes with one output)");
+                }
+                throw refused(n, "does not take the previous node's output as its first input; lola4j imports one chain"
+                        + " of nodes (graph networks come later)");
+            }
+            if (c[2] == 1 && c[1] == 0 && c[0] == 0) {
+                add(Square.INSTANCE, shape);
+            } else if (c[2] != 0 || c[1] != 1 || c[0] != 0) {
+                add(PolyActivation.of(c[2], c[1], c[0]), shape);
+            }
+            current = result;
         }
 
         private void add(Layer l, Shape out) {
@@ -562,13 +695,6 @@ public final class OnnxModels {
             }
             Conv2d c = Conv2d.of(g, w.values(), bias);
             add(c, c.outputShape(shape));
-        }
-
-        private void square(NodeProto n, boolean ok, String expected) throws IOException {
-            if (!ok) {
-                throw refused(n, "is not a square; lola4j imports " + n.getOpType() + " when " + expected);
-            }
-            add(Square.INSTANCE, shape);
         }
 
         private void averagePool(NodeProto n) throws IOException {
@@ -754,15 +880,6 @@ public final class OnnxModels {
                 throw refused(n, "takes an input of shape " + shape + "; expected a vector (Flatten first)");
             }
             return shape.dim(0);
-        }
-
-        private boolean isScalar(String name, double value) {
-            TensorProto t = constants.get(name);
-            if (t == null) {
-                return false;
-            }
-            double[] v = ConstantTensor.of(t).values();
-            return v.length == 1 && v[0] == value;
         }
 
         private ConstantTensor constant(NodeProto n, int index, String what) throws IOException {

@@ -69,8 +69,35 @@ class OnnxModelsTest {
         assertEquals(List.of(Conv2d.class, Square.class, AvgPool.class, Flatten.class, Dense.class), kinds(load("cnn_constants")));
     }
 
+    /** 0.125 x x + 0.5 x - 0.25, as PyTorch writes it (Mul, Mul, Mul, Add, Sub), is one polynomial activation. */
+    @Test
+    void aQuadraticWrittenOutImportsAsOnePolynomialActivation() throws IOException {
+        Network n = load("mlp_poly");
+        assertEquals(List.of(Dense.class, io.github.lola4j.nn.PolyActivation.class, Dense.class), kinds(n));
+        io.github.lola4j.nn.PolyActivation p = (io.github.lola4j.nn.PolyActivation) n.layers().get(1);
+        assertEquals(0.125, p.a(), 1e-12);
+        assertEquals(0.5, p.b(), 1e-12);
+        assertEquals(-0.25, p.c(), 1e-7);
+        IOException e = assertThrows(IOException.class, () -> load("unsupported_cube"));
+        assertTrue(e.getMessage().contains("(Mul, opset 13) makes a polynomial of degree 3 or more"), e.getMessage());
+    }
+
+    /** A network with a polynomial activation, exported as Mul and Add nodes, imports back as the same network. */
+    @Test
+    void aPolynomialActivationRoundTrips() throws IOException {
+        Network n = Network.of(io.github.lola4j.nn.Shape.of(5), List.of(
+                Dense.of(new double[][] {{1, 2, 3, 4, 5}, {-1, 0.5, 0, 2, 1}, {0.25, 0.25, 0.25, 0.25, 0.25}}, new double[] {0.1, 0, -0.2}),
+                io.github.lola4j.nn.PolyActivation.of(0.5, -1.25, 0.75),
+                Dense.of(new double[][] {{1, -1, 2}, {0, 3, 1}}, new double[] {0, 1})),
+                io.github.lola4j.nn.ModelInfo.untrained("poly", "synthetic", 1.0));
+        Network back = OnnxModels.fromBytes(OnnxModels.toBytes(n), "exported", "ignored");
+        assertEquals(kinds(n), kinds(back));
+        assertEquals(java.util.Arrays.toString(io.github.lola4j.nn.ModelFormat.toBytes(n, io.github.lola4j.nn.ModelFormat.WeightEncoding.FLOAT64)),
+                java.util.Arrays.toString(io.github.lola4j.nn.ModelFormat.toBytes(back, io.github.lola4j.nn.ModelFormat.WeightEncoding.FLOAT64)));
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {"mlp_square", "cnn_avgpool", "mlp_batchnorm", "cnn_constants"})
+    @ValueSource(strings = {"mlp_square", "cnn_avgpool", "mlp_batchnorm", "cnn_constants", "mlp_poly"})
     void importedNetworksComputeWhatPyTorchComputed(String model) throws IOException {
         Network n = load(model);
         for (double[][] p : TestModels.pairs(model)) {
@@ -79,7 +106,7 @@ class OnnxModelsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"mlp_square", "cnn_avgpool", "mlp_batchnorm", "cnn_constants"})
+    @ValueSource(strings = {"mlp_square", "cnn_avgpool", "mlp_batchnorm", "cnn_constants", "mlp_poly"})
     void importedNetworksRunEncryptedAsInTheClear(String model) throws IOException {
         Network n = load(model);
         SplittableRandom r = new SplittableRandom(model.length());

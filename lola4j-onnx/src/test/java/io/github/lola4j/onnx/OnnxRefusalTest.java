@@ -90,11 +90,20 @@ class OnnxRefusalTest {
         assertTrue(m.startsWith("t.onnx: node \"mix\" (Mul, opset 13) does not take the previous node's output y"), m);
     }
 
+    /**
+     * After a square, one constant joins the polynomial (x^2 + 0.5 is one activation); a constant
+     * per output has no layer to fold into and is refused.
+     */
     @Test
-    void aConstantAfterANonLinearLayerIsRefused() {
+    void aConstantAfterANonLinearLayerJoinsThePolynomialOrIsRefused() throws IOException {
         GraphProto.Builder g = gemmThen("z", node("sq", "Mul", "s", "y", "y"), node("shift", "Add", "z", "s", "c"))
                 .addInitializer(tensor("c", new long[] {1}, 0.5f));
-        String m = refusal(model(13, g));
+        Network n = OnnxModels.fromBytes(model(13, g), "t.onnx", "t");
+        assertEquals(io.github.lola4j.nn.PolyActivation.class, n.layers().get(1).getClass());
+        assertEquals(1.5 * 1.5 + 0.5, n.forward(new double[] {1.5, 2.5})[0], 1e-12);
+        GraphProto.Builder perOutput = gemmThen("z", node("sq", "Mul", "s", "y", "y"), node("shift", "Add", "z", "s", "c"))
+                .addInitializer(tensor("c", new long[] {2}, 0.5f, 1f));
+        String m = refusal(model(13, perOutput));
         assertTrue(m.contains("node \"shift\" (Add, opset 13) does not follow a Gemm, MatMul or Conv"), m);
     }
 
