@@ -88,7 +88,11 @@ final class PlanCommand implements Command {
                 throw new UsageException("--client-part goes with --encrypt-from");
             }
             net = Models.load(o.get("model", "lola"));
-            plan = Lola.compile(net, o, err);
+            // a deep-features head is calibrated on training images' features, as infer and demo calibrate it
+            plan = Samples.isDeepFeaturesHead(net)
+                    ? Lola.compile(net, Lola.options(net, o, Samples.load(o, net, 1, Runtime.getRuntime().availableProcessors(),
+                            err).calibration()), err)
+                    : Lola.compile(net, o, err);
         }
         PlanReport report = plan.report();
         out.print(report);
