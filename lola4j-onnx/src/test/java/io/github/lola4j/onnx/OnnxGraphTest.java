@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.lola4j.lola.LolaCompiler;
+import io.github.lola4j.lola.Plan;
 import io.github.lola4j.nn.AvgPool;
 import io.github.lola4j.nn.Conv2d;
 import io.github.lola4j.nn.Dense;
@@ -69,6 +71,22 @@ class OnnxGraphTest {
             TestModels.assertClose(p[1], server.forward(s.clientPrefix().run(p[0])), "relu_prefix split");
         }
         TestModels.assertEncryptedAgrees(server, features(s.clientPrefix(), 20, 11), "relu_prefix suffix");
+    }
+
+    /** docs/onnx.md's example, as written there. */
+    @Test
+    void theDocumentedSplitRuns(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+        Path model = dir.resolve("relu_prefix.onnx");
+        Files.write(model, TestModels.resource("relu_prefix.onnx"));
+        double[] image = TestModels.pairs("relu_prefix").get(0)[0];
+        io.github.lola4j.lola.CompileOptions options = io.github.lola4j.lola.CompileOptions.lowLatency();
+        // snippet split
+        OnnxModels.Split split = OnnxModels.split(model, "/conv2/Conv");
+        double[] features = split.clientPrefix().run(image);          // on the client, in plaintext
+        Plan plan = LolaCompiler.compile(split.encryptedSuffix(), options);   // on the server
+        // end snippet
+        assertEquals(64, features.length);
+        assertEquals(10, plan.network().outputShape().size());
     }
 
     /** The prefix's output for random inputs in [0, 1): what a client would encrypt. */
