@@ -150,4 +150,25 @@ class OnnxRefusalTest {
         GraphProto.Builder g = gemmThen("y", NodeProto.newBuilder().setName("empty").setOpType("Constant").build());
         assertTrue(refusal(model(13, g)).contains("node \"empty\" (Constant, opset 13) has no output"));
     }
+
+    /**
+     * A max pooling whose padding and window are as large as allowed, on a small image: a graph
+     * that would take hours, refused by the plaintext evaluator when it is read.
+     */
+    @Test
+    void aGraphOfHostileWorkIsRefusedWhenRead() {
+        NodeProto.Builder pool = NodeProto.newBuilder(node("huge", "MaxPool", "y", "x"));
+        for (String[] a : new String[][] {{"kernel_shape", "4096"}, {"pads", "4096"}}) {
+            AttributeProto.Builder b = AttributeProto.newBuilder().setName(a[0]).setType(AttributeProto.AttributeType.INTS);
+            for (int i = 0; i < (a[0].equals("pads") ? 4 : 2); i++) {
+                b.addInts(Long.parseLong(a[1]));
+            }
+            pool.addAttribute(b);
+        }
+        GraphProto.Builder g = GraphProto.newBuilder().setName("g").addInput(value("x", 1, 1, 13, 13)).addNode(pool)
+                .addOutput(value("y", 1, 1, 4110, 4110));
+        IOException e = assertThrows(IOException.class, () -> OnnxGraph.fromBytes(model(13, g), "t.onnx"));
+        assertTrue(e.getMessage().contains("node \"huge\" (MaxPool, opset 13) brings one evaluation to more than 5.0E10"
+                + " multiply-adds"), e.getMessage());
+    }
 }
