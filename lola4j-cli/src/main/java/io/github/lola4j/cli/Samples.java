@@ -117,7 +117,8 @@ interface Samples {
             seconds = Math.min(seconds, (System.nanoTime() - t0) / 1e9);
         }
         double extraction = seconds;
-        err.printf(Locale.ROOT, "client    feature extraction (SqueezeNet 1.1, plaintext, one thread) %.3f s per image%n",
+        err.printf(Locale.ROOT, "client    feature extraction (SqueezeNet 1.1, plaintext, one thread) %.3f s for one image, the"
+                + " faster of the first two in this JVM (the JIT still compiling; warm: about 0.17 s, docs/benchmarks.md)%n",
                 extraction);
         return new Samples() {
             @Override
@@ -138,7 +139,7 @@ interface Samples {
             @Override
             public String source() {
                 return String.format(Locale.ROOT, "CalTech-101 test images of %s through SqueezeNet 1.1 on the client, %.3f s"
-                        + " per image", deep.data().directory(), extraction);
+                        + " for one image before the JIT warmed up", deep.data().directory(), extraction);
             }
 
             @Override
