@@ -1,6 +1,9 @@
 package io.github.lola4j.cli;
 
+import io.github.lola4j.data.Dataset;
 import io.github.lola4j.models.ModelRegistry;
+import io.github.lola4j.nn.InputNormalization;
+import io.github.lola4j.nn.ModelInfo;
 import io.github.lola4j.nn.Network;
 import io.github.lola4j.onnx.OnnxModels;
 import java.io.PrintStream;
@@ -14,7 +17,7 @@ import java.util.Set;
  */
 final class ConvertCommand implements Command {
 
-    private static final Set<String> VALUES = Set.of("model", "out", "encrypt-from", "client-part");
+    private static final Set<String> VALUES = Set.of("model", "out", "encrypt-from", "client-part", "pixel-scale", "dataset");
     private static final Set<String> FLAGS = Set.of();
 
     private final boolean toOnnx;
@@ -58,7 +61,8 @@ final class ConvertCommand implements Command {
                         "",
                         "exit code: 0 on success, 2 on a usage error, 3 when the model cannot be read or the file written.")
                 : String.join("\n",
-                        "usage: lola4j import --model FILE.onnx --out FILE.model [--encrypt-from NODE --client-part FILE.onnx]",
+                        "usage: lola4j import --model FILE.onnx --out FILE.model [--pixel-scale S] [--dataset ID]",
+                        "       lola4j import --model FILE.onnx --out FILE.model --encrypt-from NODE --client-part FILE.onnx",
                         "",
                         "Imports an ONNX network (docs/onnx.md lists the operators) and writes it as a lola4j model file.",
                         "Every command's --model also takes the .onnx file itself; import is for keeping the result.",
@@ -66,6 +70,11 @@ final class ConvertCommand implements Command {
                         "options:",
                         "  --model FILE.onnx    the ONNX file",
                         "  --out FILE.model     the model file to write (required)",
+                        "  --pixel-scale S      record that the network takes pixel values times S (0.00392156862745098",
+                        "                       = 1/255 for a PyTorch model trained on ToTensor's [0, 1]; default 1: the",
+                        "                       values as given), so that eval, infer and client feed it images as trained",
+                        "  --dataset ID         record the data set it classifies (mnist, fashion-mnist, cifar10), the",
+                        "                       default of the commands' --dataset",
                         "  --encrypt-from NODE  split the model: NODE and what follows are imported (the encrypted",
                         "                       part), the nodes before it are written to --client-part (required",
                         "                       then) for the client to run in plaintext before encrypting",
@@ -95,12 +104,36 @@ final class ConvertCommand implements Command {
             if (o.has("encrypt-from") != o.has("client-part")) {
                 throw new UsageException("--encrypt-from and --client-part go together: the client's part must be kept");
             }
+            if (o.has("encrypt-from") && (o.has("pixel-scale") || o.has("dataset"))) {
+                throw new UsageException("--pixel-scale and --dataset describe the input of a model the server evaluates"
+                        + " whole; with --encrypt-from the client's part takes the pixels and the server's part its output");
+            }
             if (o.has("encrypt-from")) {
                 OnnxModels.Split split = Models.split(model, o.get("encrypt-from", ""));
                 net = split.encryptedSuffix();
                 Models.writeClientPart(split.clientPrefix(), Path.of(o.get("client-part", "")), out);
             } else {
                 net = OnnxModels.load(Path.of(model));
+                ModelInfo info = net.info();
+                if (o.has("pixel-scale")) {
+                    double scale = o.getDouble("pixel-scale", 1);
+                    try {
+                        info = info.withNormalization(InputNormalization.pixelScale(scale));
+                    } catch (IllegalArgumentException e) {
+                        throw new UsageException("option --pixel-scale: " + e.getMessage());
+                    }
+                }
+                if (o.has("dataset")) {
+                    String id = o.get("dataset", "");
+                    try {
+                        Dataset.byId(id);
+                    } catch (IllegalArgumentException e) {
+                        throw new UsageException(e.getMessage());
+                    }
+                    info = new ModelInfo(info.name(), id, info.normalization(), info.testAccuracy(), info.trainingCommand(),
+                            info.seed());
+                }
+                net = net.withInfo(info);
             }
             net.save(target);
         }

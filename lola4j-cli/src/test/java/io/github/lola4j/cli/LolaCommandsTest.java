@@ -39,6 +39,29 @@ class LolaCommandsTest {
         assertEquals(2, CliTestSupport.run("import", "--model", "lola-small", "--out", model.toString()).code());
     }
 
+    /**
+     * docs/onnx.md's walkthrough: a network trained in PyTorch on MNIST ([0, 1] inputs, 97.29 % by
+     * PyTorch's own count) imported with its pixel scale and data set gives PyTorch's accuracy in
+     * eval and runs encrypted as in the clear.
+     */
+    @Test
+    void aPyTorchMnistModelImportedWithItsScaleRunsAsTrained(@TempDir Path tmp) throws Exception {
+        String onnx = "lola4j-onnx/src/test/resources/io/github/lola4j/onnx/mnist_square.onnx";
+        Path model = tmp.resolve("mnist_square.model");
+        CliTestSupport.Run r = CliTestSupport.run("import", "--model", onnx, "--pixel-scale", "0.00392156862745098", "--dataset",
+                "mnist", "--out", model.toString());
+        assertEquals(0, r.code(), r.err());
+        r = CliTestSupport.run("eval", "--model", model.toString(), "--data", CliTestSupport.MNIST, "--json");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(0.9729, JSON.readTree(r.lastLine()).get("accuracy").asDouble(), 1e-9);
+        r = CliTestSupport.run("infer", "--model", model.toString(), "--count", "5", "--data", CliTestSupport.MNIST, "--warmup",
+                "1", "--json");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(1.0, JSON.readTree(r.lastLine()).get("agreement").asDouble(), 0.0);
+        assertEquals(2, CliTestSupport.run("import", "--model", onnx, "--pixel-scale", "0", "--out", model.toString()).code());
+        assertEquals(2, CliTestSupport.run("import", "--model", onnx, "--dataset", "imagenet", "--out", model.toString()).code());
+    }
+
     /** --model takes an ONNX file exported by PyTorch (one of lola4j-onnx's test models). */
     @Test
     void planTakesAnOnnxModel() throws Exception {

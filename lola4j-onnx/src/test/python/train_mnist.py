@@ -1,0 +1,62 @@
+"""Trains a small HE-friendly MNIST network in PyTorch and exports it: the docs/onnx.md walkthrough.
+
+Run from the repository root with Debian's PyTorch (apt install python3-torch):
+
+    /usr/bin/python3 lola4j-onnx/src/test/python/train_mnist.py ../shared/data/mnist
+
+Conv 5x5 stride 2 (4 maps), x^2, flatten, dense 576 -> 10, trained for 2 epochs with Adam on the
+60,000 training images scaled to [0, 1] (pixel / 255), seed 1. It writes mnist_square.onnx to
+lola4j-onnx/src/test/resources/io/github/lola4j/onnx/ and prints the test accuracy PyTorch measures.
+"""
+import gzip
+import os
+import struct
+import sys
+
+import numpy as np
+import torch
+
+
+def idx(path):
+    with gzip.open(path, "rb") as f:
+        data = f.read()
+    magic, = struct.unpack(">I", data[:4])
+    dims = magic & 0xFF
+    shape = struct.unpack(">" + "I" * dims, data[4:4 + 4 * dims])
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+
+
+class Square(torch.nn.Module):
+    def forward(self, x):
+        return x * x
+
+
+def main():
+    d = sys.argv[1]
+    xtr = torch.from_numpy(idx(os.path.join(d, "train-images-idx3-ubyte.gz")).astype(np.float32) / 255.0).unsqueeze(1)
+    ytr = torch.from_numpy(idx(os.path.join(d, "train-labels-idx1-ubyte.gz")).astype(np.int64))
+    xte = torch.from_numpy(idx(os.path.join(d, "t10k-images-idx3-ubyte.gz")).astype(np.float32) / 255.0).unsqueeze(1)
+    yte = torch.from_numpy(idx(os.path.join(d, "t10k-labels-idx1-ubyte.gz")).astype(np.int64))
+    torch.manual_seed(1)
+    model = torch.nn.Sequential(torch.nn.Conv2d(1, 4, kernel_size=5, stride=2), Square(), torch.nn.Flatten(),
+                                torch.nn.Linear(4 * 12 * 12, 10))
+    opt = torch.optim.Adam(model.parameters(), lr=2e-3)
+    for epoch in range(2):
+        perm = torch.randperm(len(xtr))
+        for i in range(0, len(xtr), 64):
+            b = perm[i:i + 64]
+            opt.zero_grad()
+            loss = torch.nn.functional.cross_entropy(model(xtr[b]), ytr[b])
+            loss.backward()
+            opt.step()
+    model.eval()
+    with torch.no_grad():
+        acc = (model(xte).argmax(1) == yte).float().mean().item()
+    print("test accuracy %.4f" % acc)
+    out = os.path.join(os.path.dirname(__file__), "..", "resources", "io", "github", "lola4j", "onnx", "mnist_square.onnx")
+    torch.onnx.export(model, xte[:1], out, opset_version=13, input_names=["input"], output_names=["scores"],
+                      do_constant_folding=True)
+
+
+if __name__ == "__main__":
+    main()
