@@ -4,9 +4,13 @@ Run from the repository root with Debian's PyTorch (apt install python3-torch):
 
     /usr/bin/python3 lola4j-onnx/src/test/python/train_mnist.py ../shared/data/mnist
 
-Conv 5x5 stride 2 (4 maps), x^2, flatten, dense 576 -> 10, trained for 2 epochs with Adam on the
-60,000 training images scaled to [0, 1] (pixel / 255), seed 1. It writes mnist_square.onnx to
-lola4j-onnx/src/test/resources/io/github/lola4j/onnx/ and prints the test accuracy PyTorch measures.
+Two networks, each trained for 2 epochs with Adam on the 60,000 training images scaled to [0, 1]
+(pixel / 255), seed 1, written to lola4j-onnx/src/test/resources/io/github/lola4j/onnx/ with the
+test accuracy PyTorch measures printed:
+
+- mnist_square.onnx: conv 5x5 stride 2 (4 maps), x^2, flatten, dense 576 -> 10;
+- mnist_relu_prefix.onnx: conv 3x3 (4 maps), ReLU, max pool 2 (the client's part), then conv 5x5
+  stride 2 (6 maps), x^2, flatten, dense 150 -> 10 (the encrypted part, from node "/3/Conv").
 """
 import gzip
 import os
@@ -31,15 +35,7 @@ class Square(torch.nn.Module):
         return x * x
 
 
-def main():
-    d = sys.argv[1]
-    xtr = torch.from_numpy(idx(os.path.join(d, "train-images-idx3-ubyte.gz")).astype(np.float32) / 255.0).unsqueeze(1)
-    ytr = torch.from_numpy(idx(os.path.join(d, "train-labels-idx1-ubyte.gz")).astype(np.int64))
-    xte = torch.from_numpy(idx(os.path.join(d, "t10k-images-idx3-ubyte.gz")).astype(np.float32) / 255.0).unsqueeze(1)
-    yte = torch.from_numpy(idx(os.path.join(d, "t10k-labels-idx1-ubyte.gz")).astype(np.int64))
-    torch.manual_seed(1)
-    model = torch.nn.Sequential(torch.nn.Conv2d(1, 4, kernel_size=5, stride=2), Square(), torch.nn.Flatten(),
-                                torch.nn.Linear(4 * 12 * 12, 10))
+def train_and_export(model, name, xtr, ytr, xte, yte):
     opt = torch.optim.Adam(model.parameters(), lr=2e-3)
     for epoch in range(2):
         perm = torch.randperm(len(xtr))
@@ -52,11 +48,27 @@ def main():
     model.eval()
     with torch.no_grad():
         acc = (model(xte).argmax(1) == yte).float().mean().item()
-    print("test accuracy %.4f" % acc)
-    out = os.path.join(os.path.dirname(__file__), "..", "resources", "io", "github", "lola4j", "onnx", "mnist_square.onnx")
+    print("%s: test accuracy %.4f" % (name, acc))
+    out = os.path.join(os.path.dirname(__file__), "..", "resources", "io", "github", "lola4j", "onnx", name + ".onnx")
     torch.onnx.export(model, xte[:1], out, opset_version=13, input_names=["input"], output_names=["scores"],
                       do_constant_folding=True)
 
+
+def main():
+    d = sys.argv[1]
+    xtr = torch.from_numpy(idx(os.path.join(d, "train-images-idx3-ubyte.gz")).astype(np.float32) / 255.0).unsqueeze(1)
+    ytr = torch.from_numpy(idx(os.path.join(d, "train-labels-idx1-ubyte.gz")).astype(np.int64))
+    xte = torch.from_numpy(idx(os.path.join(d, "t10k-images-idx3-ubyte.gz")).astype(np.float32) / 255.0).unsqueeze(1)
+    yte = torch.from_numpy(idx(os.path.join(d, "t10k-labels-idx1-ubyte.gz")).astype(np.int64))
+    torch.manual_seed(1)
+    model = torch.nn.Sequential(torch.nn.Conv2d(1, 4, kernel_size=5, stride=2), Square(), torch.nn.Flatten(),
+                                torch.nn.Linear(4 * 12 * 12, 10))
+    train_and_export(model, "mnist_square", xtr, ytr, xte, yte)
+    torch.manual_seed(1)
+    model = torch.nn.Sequential(torch.nn.Conv2d(1, 4, kernel_size=3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+                                torch.nn.Conv2d(4, 6, kernel_size=5, stride=2), Square(), torch.nn.Flatten(),
+                                torch.nn.Linear(6 * 5 * 5, 10))
+    train_and_export(model, "mnist_relu_prefix", xtr, ytr, xte, yte)
 
 if __name__ == "__main__":
     main()

@@ -31,7 +31,7 @@ import org.apache.commons.math3.stat.descriptive.DescriptiveStatistics;
 final class InferCommand implements Command {
 
     private static final Set<String> VALUES = Set.of("model", "count", "offset", "threads", "warmup", "data", "dataset",
-            "ring-degree", "input", "batch-size", "max-input-ciphertexts");
+            "ring-degree", "input", "batch-size", "max-input-ciphertexts", "encrypt-from", "pixel-scale");
     private static final Set<String> FLAGS = Set.of("json", "no-download", "symmetric", "masked-output", "batch",
             "no-range-check", "no-memory-check");
 
@@ -88,6 +88,10 @@ final class InferCommand implements Command {
                 "                       evaluation as slots; more images take several evaluations",
                 "  --batch-size B       batch mode with B images per evaluation",
                 "  --masked-output      zero the output's other slots (partial sums) at the cost of one level",
+                "  --encrypt-from NODE  split an .onnx model: the client runs the nodes before NODE on each image",
+                "                       in plaintext (ReLU, max pooling, ...) and encrypts NODE's input; needs",
+                "                       --dataset, and --pixel-scale S when the model takes pixels times S (1/255",
+                "                       for PyTorch's ToTensor; default 1)",
                 "  --ring-degree N,...  the ring degrees the compiler may choose from",
                 "  --max-input-ciphertexts N the most ciphertexts the client may send (default 1024; the",
                 "                       convolution representation needs one per kernel tap and output ciphertext, e.g. 768)",
@@ -130,8 +134,20 @@ final class InferCommand implements Command {
         int offset = o.getInt("offset", 0, 0, Integer.MAX_VALUE);
         int threads = o.getInt("threads", Runtime.getRuntime().availableProcessors(), 1, 4096);
         int warmupGiven = o.has("warmup") ? o.getInt("warmup", 0, 0, 10_000) : -1;
-        Network net = Models.load(modelArg);
-        Samples test = Samples.load(o, net, offset + count, threads, err);
+        Network net;
+        Samples test;
+        if (o.has("encrypt-from")) {
+            io.github.lola4j.onnx.OnnxModels.Split split = Models.split(modelArg, o.get("encrypt-from", ""));
+            net = split.encryptedSuffix();
+            test = Samples.split(o, split.clientPrefix(), err);
+        } else {
+            if (o.has("pixel-scale")) {
+                throw new UsageException("--pixel-scale goes with --encrypt-from; a model file records its own input scale"
+                        + " (import --pixel-scale)");
+            }
+            net = Models.load(modelArg);
+            test = Samples.load(o, net, offset + count, threads, err);
+        }
         String where = test.source();
         if ((long) offset + count > test.count()) {
             throw new UsageException("--offset " + offset + " --count " + count + " goes past the " + test.count() + " test images");

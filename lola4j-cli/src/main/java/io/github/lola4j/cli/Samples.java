@@ -51,6 +51,60 @@ interface Samples {
         return ofImages(net, set.images(), o, set.where().toString());
     }
 
+    /**
+     * A split ONNX model's samples: test images of {@code --dataset}, scaled by {@code --pixel-scale}
+     * (default 1, as any .onnx model), through the client's plaintext part; the encrypted part is
+     * calibrated on the first 100 of them, as a CIFAR-10 model is on its first 100 test images.
+     */
+    static Samples split(Options o, io.github.lola4j.onnx.OnnxGraph prefix, PrintStream err) throws IOException {
+        if (!o.has("dataset")) {
+            throw new UsageException("--encrypt-from needs --dataset (mnist, fashion-mnist or cifar10): the ONNX model does"
+                    + " not say what it classifies");
+        }
+        double scale = o.getDouble("pixel-scale", 1);
+        if (!(scale > 0) || !Double.isFinite(scale)) {
+            throw new UsageException("option --pixel-scale expects a positive number, got " + scale);
+        }
+        TestSet set = TestSet.load(o, o.get("dataset", ""), err);
+        io.github.lola4j.nn.LabeledImages images = set.images();
+        int[] d = prefix.inputDims();
+        if (d.length != 3 || d[0] != images.channels() || d[1] != images.rows() || d[2] != images.cols()) {
+            throw new UsageException("the client's part takes " + java.util.Arrays.toString(d) + "; " + set.dataset().id()
+                    + " has " + images.channels() + "x" + images.rows() + "x" + images.cols() + " images");
+        }
+        return new Samples() {
+            @Override
+            public int count() {
+                return images.count();
+            }
+
+            @Override
+            public double[] input(int i) {
+                return prefix.run(images.image(i, scale));
+            }
+
+            @Override
+            public int label(int i) {
+                return images.label(i);
+            }
+
+            @Override
+            public String source() {
+                return String.format(Locale.ROOT, "%s, pixels times %s through the client's part (%d nodes, plaintext)",
+                        set.where(), scale, prefix.nodeCount());
+            }
+
+            @Override
+            public List<double[]> calibration() {
+                List<double[]> cal = new ArrayList<>();
+                for (int i = 0; i < Math.min(Lola.CALIBRATION_IMAGES, images.count()); i++) {
+                    cal.add(input(i));
+                }
+                return cal;
+            }
+        };
+    }
+
     /** Images as the model normalises them, calibrated as the other commands calibrate. */
     static Samples ofImages(Network net, io.github.lola4j.nn.LabeledImages images, Options o, String source) {
         net.requireCompatible(images);

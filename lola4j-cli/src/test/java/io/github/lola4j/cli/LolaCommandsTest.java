@@ -62,6 +62,35 @@ class LolaCommandsTest {
         assertEquals(2, CliTestSupport.run("import", "--model", onnx, "--dataset", "imagenet", "--out", model.toString()).code());
     }
 
+    /**
+     * A PyTorch MNIST network with ReLU and max pooling in front (96.64 % by PyTorch's count):
+     * split, its client part and encrypted part give PyTorch's accuracy on the 10,000 test images
+     * in plaintext, and infer runs the client part on each image and the rest encrypted, as in the clear.
+     */
+    @Test
+    void inferRunsASplitModelWithTheClientPartOnEachImage() throws Exception {
+        String onnx = "lola4j-onnx/src/test/resources/io/github/lola4j/onnx/mnist_relu_prefix.onnx";
+        io.github.lola4j.onnx.OnnxModels.Split split = io.github.lola4j.onnx.OnnxModels.split(Path.of(onnx), "/3/Conv");
+        io.github.lola4j.nn.LabeledImages test = io.github.lola4j.data.Mnist.loadTestSet(Path.of(CliTestSupport.MNIST),
+                io.github.lola4j.data.Dataset.MNIST);
+        int right = 0;
+        for (int i = 0; i < test.count(); i++) {
+            double[] scores = split.encryptedSuffix().forward(split.clientPrefix().run(test.image(i, 1 / 255.0)));
+            right += io.github.lola4j.nn.Tensor.argmax(scores) == test.label(i) ? 1 : 0;
+        }
+        assertEquals(9664, right);
+        CliTestSupport.Run r = CliTestSupport.run("infer", "--model", onnx, "--encrypt-from", "/3/Conv", "--dataset", "mnist",
+                "--pixel-scale", "0.00392156862745098", "--count", "10", "--data", CliTestSupport.MNIST, "--warmup", "1", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = JSON.readTree(r.lastLine());
+        assertEquals(1.0, j.get("agreement").asDouble(), 0.0, r.lastLine());
+        assertEquals(j.get("plaintext_accuracy").asDouble(), j.get("accuracy").asDouble(), 0.0);
+        assertEquals(2, CliTestSupport.run("infer", "--model", onnx, "--encrypt-from", "/3/Conv", "--count", "1", "--data",
+                CliTestSupport.MNIST).code(), "no --dataset");
+        assertEquals(2, CliTestSupport.run("infer", "--model", "lola-small", "--pixel-scale", "0.5", "--count", "1", "--data",
+                CliTestSupport.MNIST).code(), "--pixel-scale without --encrypt-from");
+    }
+
     /** --model takes an ONNX file exported by PyTorch (one of lola4j-onnx's test models). */
     @Test
     void planTakesAnOnnxModel() throws Exception {
