@@ -195,25 +195,9 @@ public final class DatasetCache {
                     if (!e.isFile() || name == null || !wanted.contains(name)) {
                         continue;
                     }
-                    if (e.getSize() > MAX_DOWNLOAD_BYTES) {
-                        throw new IOException(e.getName() + " announces " + e.getSize() + " bytes, refused");
-                    }
                     Path target = dir.resolve(name);
                     Files.createDirectories(target.getParent());
-                    Path part = Files.createTempFile(target.getParent(), target.getFileName().toString(), ".part");
-                    try {
-                        String actual;
-                        try (OutputStream out = Files.newOutputStream(part)) {
-                            actual = copyHashing(tar, out);
-                        }
-                        if (!actual.equals(sums.get(name))) {
-                            throw new RefusedMember(name + ": SHA-256 " + actual + ", expected " + sums.get(name)
-                                    + " (corrupt or different file, refused)");
-                        }
-                        Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-                    } finally {
-                        Files.deleteIfExists(part);
-                    }
+                    saveVerified(tar, e, name, target, sums.get(name));
                     wanted.remove(name);
                 }
             }
@@ -278,25 +262,7 @@ public final class DatasetCache {
                 if (!e.isFile() || !wanted.contains(base)) {
                     continue;
                 }
-                if (e.getSize() > MAX_DOWNLOAD_BYTES) {
-                    throw new IOException(e.getName() + " announces " + e.getSize() + " bytes, refused");
-                }
-                Path part = Files.createTempFile(dir, base, ".part");
-                try {
-                    String actual;
-                    try (OutputStream out = Files.newOutputStream(part)) {
-                        actual = copyHashing(tar, out);
-                    }
-                    String expected = dataset.sha256(base);
-                    if (!actual.equals(expected)) {
-                        throw new RefusedMember(e.getName() + ": SHA-256 " + actual + ", expected " + expected
-                                + " (corrupt or different file, refused)");
-                    }
-                    Files.move(part, dir.resolve(base), StandardCopyOption.REPLACE_EXISTING,
-                            StandardCopyOption.ATOMIC_MOVE);
-                } finally {
-                    Files.deleteIfExists(part);
-                }
+                saveVerified(tar, e, e.getName(), dir.resolve(base), dataset.sha256(base));
                 wanted.remove(base);
             }
         } catch (RefusedMember e) {
@@ -306,6 +272,33 @@ public final class DatasetCache {
         }
         if (!wanted.isEmpty()) {
             throw new IOException("the archive lacks " + String.join(", ", wanted));
+        }
+    }
+
+    /**
+     * Writes the tar member being read to {@code target} through a temporary file beside it, which
+     * gets the target's name only when its SHA-256 is the expected one.
+     *
+     * @param label the member's name in messages
+     */
+    private static void saveVerified(TarArchiveInputStream tar, TarArchiveEntry e, String label, Path target, String expected)
+            throws IOException {
+        if (e.getSize() > MAX_DOWNLOAD_BYTES) {
+            throw new IOException(e.getName() + " announces " + e.getSize() + " bytes, refused");
+        }
+        Path part = Files.createTempFile(target.getParent(), target.getFileName().toString(), ".part");
+        try {
+            String actual;
+            try (OutputStream out = Files.newOutputStream(part)) {
+                actual = copyHashing(tar, out);
+            }
+            if (!actual.equals(expected)) {
+                throw new RefusedMember(label + ": SHA-256 " + actual + ", expected " + expected
+                        + " (corrupt or different file, refused)");
+            }
+            Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(part);
         }
     }
 
