@@ -135,13 +135,14 @@ public final class OnnxGraph {
      * @throws IOException when no value or node has that name
      */
     public OnnxGraph upTo(String name) throws IOException {
-        return build(model, source, valueName(model.getGraph(), name, source));
+        return build(model, source, valueName(name));
     }
 
     /** A value's name given the name of a value or of the node that computes it. */
-    static String valueName(GraphProto g, String name, String source) throws IOException {
+    private String valueName(String name) throws IOException {
+        GraphProto g = model.getGraph();
         Set<String> values = new HashSet<>();
-        values.add(g.getInput(0).getName());
+        values.add(inputName);
         for (NodeProto n : g.getNodeList()) {
             values.addAll(n.getOutputList());
         }
@@ -257,10 +258,12 @@ public final class OnnxGraph {
                 out.addInitializer(t);
             }
         }
-        out.addInput(g.getInput(0));
+        // the graph's input by name: an exporter may list initializers among the inputs, even first
+        ValueInfoProto input = g.getInputList().stream().filter(v -> v.getName().equals(inputName)).findFirst().orElseThrow();
+        out.addInput(input);
         TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
         for (int i = 0; i < outputDims.length; i++) {
-            shape.addDim(i == 0 && batched ? g.getInput(0).getType().getTensorType().getShape().getDim(0)
+            shape.addDim(i == 0 && batched ? input.getType().getTensorType().getShape().getDim(0)
                     : TensorShapeProto.Dimension.newBuilder().setDimValue(outputDims[i]).build());
         }
         out.addOutput(ValueInfoProto.newBuilder().setName(outputName).setType(TypeProto.newBuilder().setTensorType(
@@ -332,7 +335,7 @@ public final class OnnxGraph {
             int[] inDims = inputDims(in);
             shapes.put(in.getName(), inDims);
             slots.put(in.getName(), 0);
-            List<NodeProto> nodes = needed(output);
+            List<NodeProto> nodes = needed(output, in.getName());
             List<Step> steps = new ArrayList<>();
             Map<Integer, Integer> lastUse = new HashMap<>();
             List<NodeProto> kept = new ArrayList<>();
@@ -391,19 +394,7 @@ public final class OnnxGraph {
         }
 
         private ValueInfoProto input() throws IOException {
-            ValueInfoProto in = null;
-            for (ValueInfoProto v : graph.getInputList()) {
-                if (!constantProtos.containsKey(v.getName())) {
-                    if (in != null) {
-                        throw new IOException(source + ": the graph has several inputs (" + in.getName() + ", " + v.getName()
-                                + "); lola4j evaluates graphs of one input");
-                    }
-                    in = v;
-                }
-            }
-            if (in == null) {
-                throw new IOException(source + ": the graph has no input");
-            }
+            ValueInfoProto in = OnnxModels.graphInput(graph, constantProtos, source, "evaluates graphs");
             if (in.getType().getTensorType().getElemType() != TensorProto.DataType.FLOAT_VALUE
                     && in.getType().getTensorType().getElemType() != TensorProto.DataType.DOUBLE_VALUE) {
                 throw new IOException(source + ": input " + in.getName() + " is of data type "
@@ -447,7 +438,7 @@ public final class OnnxGraph {
         }
 
         /** The nodes the value depends on, in the graph's order (which ONNX requires to be topological). */
-        private List<NodeProto> needed(String output) throws IOException {
+        private List<NodeProto> needed(String output, String inputName) throws IOException {
             Map<String, NodeProto> producer = new HashMap<>();
             for (NodeProto n : graph.getNodeList()) {
                 for (String o : n.getOutputList()) {
@@ -456,8 +447,6 @@ public final class OnnxGraph {
                     }
                 }
             }
-            String inputName = graph.getInputList().stream().filter(v -> !constantProtos.containsKey(v.getName()))
-                    .findFirst().orElseThrow().getName();
             if (!output.equals(inputName) && !producer.containsKey(output)) {
                 throw new IOException(source + ": no node computes " + output);
             }

@@ -232,6 +232,29 @@ public final class OnnxModels {
                 + " first node evaluated encrypted, or the value the client encrypts)");
     }
 
+    /**
+     * The graph's one input that is not an initializer.
+     *
+     * @param what what lola4j does with a graph, for the refusal ("imports networks")
+     */
+    static ValueInfoProto graphInput(GraphProto graph, Map<String, TensorProto> initializers, String source, String what)
+            throws IOException {
+        ValueInfoProto in = null;
+        for (ValueInfoProto v : graph.getInputList()) {
+            if (!initializers.containsKey(v.getName())) {
+                if (in != null) {
+                    throw new IOException(source + ": the graph has several inputs (" + in.getName() + ", " + v.getName()
+                            + "); lola4j " + what + " of one input");
+                }
+                in = v;
+            }
+        }
+        if (in == null) {
+            throw new IOException(source + ": the graph has no input");
+        }
+        return in;
+    }
+
     /** Parses a model's bytes. */
     static ModelProto parse(byte[] bytes, String source) throws IOException {
         ModelProto model;
@@ -366,19 +389,7 @@ public final class OnnxModels {
         }
 
         private Shape input() throws IOException {
-            ValueInfoProto in = null;
-            for (ValueInfoProto v : graph.getInputList()) {
-                if (!constants.containsKey(v.getName())) {
-                    if (in != null) {
-                        throw new IOException(source + ": the graph has several inputs (" + in.getName() + ", " + v.getName()
-                                + "); lola4j imports networks of one input");
-                    }
-                    in = v;
-                }
-            }
-            if (in == null) {
-                throw new IOException(source + ": the graph has no input");
-            }
+            ValueInfoProto in = graphInput(graph, constants, source, "imports networks");
             current = in.getName();
             TensorShapeProto s = in.getType().getTensorType().getShape();
             if (s.getDimCount() < 2) {

@@ -171,4 +171,19 @@ class OnnxRefusalTest {
         assertTrue(e.getMessage().contains("node \"huge\" (MaxPool, opset 13) brings one evaluation to more than 5.0E10"
                 + " multiply-adds"), e.getMessage());
     }
+
+    /**
+     * An exporter may list initializers among the graph's inputs, even before the real one: the
+     * plaintext graph takes the real input, and its part written as a model reads back the same.
+     */
+    @Test
+    void anInitializerListedAsAnInputIsNotTakenForTheInput() throws IOException {
+        GraphProto.Builder g = gemmThen("y");
+        GraphProto.Builder listed = GraphProto.newBuilder(g.build()).clearInput().addInput(value("w", 2, 2)).addInput(value("x", 1, 2));
+        OnnxGraph graph = OnnxGraph.fromBytes(model(13, listed), "t.onnx");
+        assertEquals("x", graph.inputName());
+        OnnxGraph back = OnnxGraph.fromBytes(graph.upTo("gemm").toBytes(), "back.onnx");
+        assertEquals("x", back.inputName());
+        assertEquals(2.5, back.run(new double[] {1.5, 2.5})[1], 0.0);
+    }
 }
