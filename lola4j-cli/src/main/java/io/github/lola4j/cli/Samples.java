@@ -32,6 +32,26 @@ interface Samples {
     /** Inputs to calibrate the compiler on (empty: the compiler's default). */
     List<double[]> calibration();
 
+    /** Samples given by their parts. */
+    record Of(int count, java.util.function.IntFunction<double[]> inputs, java.util.function.IntUnaryOperator labels,
+            String source, java.util.function.Supplier<List<double[]>> calibrationInputs) implements Samples {
+
+        @Override
+        public double[] input(int i) {
+            return inputs.apply(i);
+        }
+
+        @Override
+        public int label(int i) {
+            return labels.applyAsInt(i);
+        }
+
+        @Override
+        public List<double[]> calibration() {
+            return calibrationInputs.get();
+        }
+    }
+
     /** Whether the model is a head on client-side deep features (CalTech-101). */
     static boolean isDeepFeaturesHead(Network net) {
         return net.info().dataset().equals(Caltech101.ID);
@@ -72,68 +92,22 @@ interface Samples {
             throw new UsageException("the client's part takes " + java.util.Arrays.toString(d) + "; " + set.dataset().id()
                     + " has " + images.channels() + "x" + images.rows() + "x" + images.cols() + " images");
         }
-        return new Samples() {
-            @Override
-            public int count() {
-                return images.count();
-            }
-
-            @Override
-            public double[] input(int i) {
-                return prefix.run(images.image(i, scale));
-            }
-
-            @Override
-            public int label(int i) {
-                return images.label(i);
-            }
-
-            @Override
-            public String source() {
-                return String.format(Locale.ROOT, "%s, pixels times %s through the client's part (%d nodes, plaintext)",
-                        set.where(), scale, prefix.nodeCount());
-            }
-
-            @Override
-            public List<double[]> calibration() {
-                List<double[]> cal = new ArrayList<>();
-                for (int i = 0; i < Math.min(Lola.CALIBRATION_IMAGES, images.count()); i++) {
-                    cal.add(input(i));
-                }
-                return cal;
-            }
-        };
+        return new Of(images.count(), i -> prefix.run(images.image(i, scale)), images::label,
+                String.format(Locale.ROOT, "%s, pixels times %s through the client's part (%d nodes, plaintext)",
+                        set.where(), scale, prefix.nodeCount()),
+                () -> {
+                    List<double[]> cal = new ArrayList<>();
+                    for (int i = 0; i < Math.min(Lola.CALIBRATION_IMAGES, images.count()); i++) {
+                        cal.add(prefix.run(images.image(i, scale)));
+                    }
+                    return cal;
+                });
     }
 
     /** Images as the model normalises them, calibrated as the other commands calibrate. */
     static Samples ofImages(Network net, io.github.lola4j.nn.LabeledImages images, Options o, String source) {
         net.requireCompatible(images);
-        return new Samples() {
-            @Override
-            public int count() {
-                return images.count();
-            }
-
-            @Override
-            public double[] input(int i) {
-                return net.input(images, i);
-            }
-
-            @Override
-            public int label(int i) {
-                return images.label(i);
-            }
-
-            @Override
-            public String source() {
-                return source;
-            }
-
-            @Override
-            public List<double[]> calibration() {
-                return Lola.calibration(net, o);
-            }
-        };
+        return new Of(images.count(), i -> net.input(images, i), images::label, source, () -> Lola.calibration(net, o));
     }
 
     /**
@@ -174,38 +148,16 @@ interface Samples {
         err.printf(Locale.ROOT, "client    feature extraction (SqueezeNet 1.1, plaintext, one thread) %.3f s for one image, the"
                 + " faster of the first two in this JVM (the JIT still compiling; warm: about 0.17 s, docs/benchmarks.md)%n",
                 extraction);
-        return new Samples() {
-            @Override
-            public int count() {
-                return test.count();
+        String source = String.format(Locale.ROOT, "CalTech-101 test images of %s through SqueezeNet 1.1 on the client,"
+                + " %.3f s for one image before the JIT warmed up", deep.data().directory(), extraction);
+        return new Of(test.count(), test::features, test::label, source, () -> {
+            // training images' features, spread over the classes: real value ranges, no test image
+            List<double[]> cal = new ArrayList<>();
+            int n = Math.min(Lola.CALIBRATION_IMAGES, train.count());
+            for (int i = 0; i < n; i++) {
+                cal.add(train.features(i * train.count() / n));
             }
-
-            @Override
-            public double[] input(int i) {
-                return test.features(i);
-            }
-
-            @Override
-            public int label(int i) {
-                return test.label(i);
-            }
-
-            @Override
-            public String source() {
-                return String.format(Locale.ROOT, "CalTech-101 test images of %s through SqueezeNet 1.1 on the client, %.3f s"
-                        + " for one image before the JIT warmed up", deep.data().directory(), extraction);
-            }
-
-            @Override
-            public List<double[]> calibration() {
-                // training images' features, spread over the classes: real value ranges, no test image
-                List<double[]> cal = new ArrayList<>();
-                int n = Math.min(Lola.CALIBRATION_IMAGES, train.count());
-                for (int i = 0; i < n; i++) {
-                    cal.add(train.features(i * train.count() / n));
-                }
-                return cal;
-            }
-        };
+            return cal;
+        });
     }
 }
