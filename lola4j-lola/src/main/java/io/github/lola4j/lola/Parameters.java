@@ -34,7 +34,10 @@ final class Parameters {
      */
     static CkksParameters choose(int ringDegree, int depth, double rangeBits, int extraBits, CompileOptions o) {
         double bound = o.security() == SecurityLevel.NONE ? Double.POSITIVE_INFINITY : o.security().maxLog2QP(ringDegree);
-        int range = (int) Math.ceil(rangeBits) + 1 + extraBits;
+        // At least 2 bits: the last multiplication's product (scale^2) must stay a bit below the
+        // modulus of level 1 (q0 times a scale-sized prime), which the evaluator checks, even when
+        // every output is below 1.
+        int range = Math.max(2, (int) Math.ceil(rangeBits) + 1) + extraBits;
         for (int scale = o.maxScaleBits(); scale >= o.minScaleBits(); scale--) {
             int q0 = scale + range;
             if (q0 > 60) {

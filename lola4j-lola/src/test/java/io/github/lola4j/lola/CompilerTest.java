@@ -120,6 +120,16 @@ class CompilerTest {
     }
 
     @Test
+    void scoresBelowOneStillLeaveTheLastProductRoom() {
+        // outputs far below 1: the first prime was once one bit above the scale, and the
+        // evaluator refused the last multiplication (scale^2 too close to level 1's modulus)
+        Network tiny = net(Shape.of(16), 0.05, 21, Dense.zeros(16, 8), Square.INSTANCE, Dense.zeros(8, 3));
+        Plan p = compileAndCheck(tiny, 2);
+        assertTrue(Math.log(p.parameters().prime(0)) / Math.log(2) > Math.log(p.parameters().defaultScale()) / Math.log(2) + 1.5,
+                p.parameters().toString());
+    }
+
+    @Test
     void convolutionWithPaddingOnEverySideThenAveragePooling() {
         Network n = net(Shape.of(1, 12, 12), 1.0, 12, conv(1, 4, 3, 1, 1, 1, 1, 1), Square.INSTANCE, AvgPool.of(2, 2, 2, 2),
                 Flatten.INSTANCE, Dense.zeros(144, 10));
