@@ -9,7 +9,7 @@ package io.github.lola4j.nn;
  * also works on a flat parameter array (weights first, then biases) supplied by the caller, which
  * is how the {@link Trainer} runs the same kernels on its own mutable buffers.
  */
-public abstract sealed class Layer permits Conv2d, Dense, Square, PolyActivation, AvgPool, Flatten {
+public abstract sealed class Layer permits Conv2d, Dense, Square, PolyActivation, AvgPool, Flatten, Affine {
 
     Layer() {
     }

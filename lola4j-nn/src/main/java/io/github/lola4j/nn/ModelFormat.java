@@ -67,6 +67,7 @@ public final class ModelFormat {
     static final int TAG_POLY = 4;
     static final int TAG_AVGPOOL = 5;
     static final int TAG_FLATTEN = 6;
+    static final int TAG_AFFINE = 7;
 
     /** How weights and biases are stored. */
     public enum WeightEncoding {
@@ -251,6 +252,22 @@ public final class ModelFormat {
             p.writeInt(a.strideCols());
         } else if (l instanceof Flatten) {
             p.writeByte(TAG_FLATTEN);
+        } else if (l instanceof Affine a) {
+            p.writeByte(TAG_AFFINE);
+            p.writeInt(a.inputs());
+            Shape out = a.output();
+            p.writeByte(out.rank());
+            for (int i = 0; i < out.rank(); i++) {
+                p.writeInt(out.dim(i));
+            }
+            p.writeInt(a.storedWeights());
+            for (int v : a.rowStarts()) {
+                p.writeInt(v);
+            }
+            for (int v : a.columns()) {
+                p.writeInt(v);
+            }
+            writeValues(p, a.parameters(), enc);
         } else {
             throw new IllegalStateException("no encoding for layer type " + l.kind());
         }
@@ -506,9 +523,42 @@ public final class ModelFormat {
                 return AvgPool.of(p.getInt(), p.getInt(), p.getInt(), p.getInt());
             case TAG_FLATTEN:
                 return Flatten.INSTANCE;
+            case TAG_AFFINE:
+                return readAffine(p, enc);
             default:
-                throw new IllegalArgumentException("unknown layer type " + tag + " (expected 1.." + TAG_FLATTEN + ")");
+                throw new IllegalArgumentException("unknown layer type " + tag + " (expected 1.." + TAG_AFFINE + ")");
         }
+    }
+
+    /** An affine layer; every count is checked against the bytes left before anything is allocated. */
+    private static Affine readAffine(ByteBuffer p, WeightEncoding enc) {
+        int inputs = p.getInt();
+        int rank = p.get() & 0xff;
+        if (rank < 1 || rank > 4) {
+            throw new IllegalArgumentException("affine: output shape has rank " + rank + ", expected 1..4");
+        }
+        int[] dims = new int[rank];
+        for (int i = 0; i < rank; i++) {
+            dims[i] = p.getInt();
+        }
+        Shape out = Shape.of(dims);
+        int nnz = p.getInt();
+        if (nnz < 0 || nnz > Affine.MAX_WEIGHTS) {
+            throw new IllegalArgumentException("affine: " + nnz + " weights, expected 0.." + Affine.MAX_WEIGHTS);
+        }
+        if (4L * (out.size() + 1) + 4L * nnz > p.remaining()) {
+            throw new BufferUnderflowException();
+        }
+        int[] start = new int[out.size() + 1];
+        for (int i = 0; i < start.length; i++) {
+            start[i] = p.getInt();
+        }
+        int[] cols = new int[nnz];
+        for (int i = 0; i < nnz; i++) {
+            cols[i] = p.getInt();
+        }
+        double[] values = readValues(p, nnz + out.size(), enc);
+        return Affine.of(inputs, out, start, cols, Arrays.copyOf(values, nnz), Arrays.copyOfRange(values, nnz, values.length));
     }
 
     private static double[] readValues(ByteBuffer p, int n, WeightEncoding enc) {
@@ -552,6 +602,8 @@ public final class ModelFormat {
                 return "poly";
             case TAG_AVGPOOL:
                 return "avgpool";
+            case TAG_AFFINE:
+                return "affine";
             default:
                 return "type " + tag;
         }

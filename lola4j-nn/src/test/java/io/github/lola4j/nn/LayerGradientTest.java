@@ -31,7 +31,9 @@ class LayerGradientTest {
                 Arguments.of("poly", PolyActivation.of(0.3, -1.2, 0.7), Shape.of(17)),
                 Arguments.of("avgpool 2x3 stride 2x1", AvgPool.of(2, 3, 2, 1), Shape.of(2, 6, 7)),
                 Arguments.of("avgpool 2x2 stride 2", AvgPool.of(2, 2, 2, 2), Shape.of(3, 5, 5)),
-                Arguments.of("flatten", Flatten.INSTANCE, Shape.of(2, 3, 4)));
+                Arguments.of("flatten", Flatten.INSTANCE, Shape.of(2, 3, 4)),
+                Arguments.of("affine of a conv 2->3", Affine.of(conv(new Conv2d.Geometry(2, 3, 3, 2, 2, 1, 1, 0, 1, 1)),
+                        Shape.of(2, 7, 6)), Shape.of(2, 7, 6)));
     }
 
     private static Conv2d conv(Conv2d.Geometry g) {
