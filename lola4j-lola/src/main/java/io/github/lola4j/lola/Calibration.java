@@ -2,6 +2,7 @@ package io.github.lola4j.lola;
 
 import io.github.lola4j.nn.InputNormalization;
 import io.github.lola4j.nn.Network;
+import io.github.lola4j.nn.Shape;
 import io.github.lola4j.nn.Tensor;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,13 +24,33 @@ final class Calibration {
     }
 
     static Calibration run(Network net, List<Stage> stages, CompileOptions o) {
-        int n = net.inputShape().size();
+        List<double[]> in = inputs(net.inputShape(), net.info().normalization(), o);
+        boolean synthetic = o.calibration().isEmpty();
+        double[] max = new double[net.layers().size()];
+        double margin = Double.POSITIVE_INFINITY;
+        for (double[] x : in) {
+            double[][] acts = net.activations(x);
+            for (int l = 0; l < max.length; l++) {
+                for (double v : acts[l + 1]) {
+                    max[l] = Math.max(max[l], Math.abs(v));
+                }
+            }
+            margin = Math.min(margin, Tensor.topTwoGap(acts[acts.length - 1]));
+        }
+        return new Calibration(in, max, synthetic, margin);
+    }
+
+    /**
+     * The calibration inputs: the options' own, checked against the input shape, or (without any)
+     * 16 synthetic inputs drawn from a fixed seed through the input normalization.
+     */
+    static List<double[]> inputs(Shape shape, InputNormalization norm, CompileOptions o) {
+        int n = shape.size();
         List<double[]> in = new ArrayList<>();
         boolean synthetic = o.calibration().isEmpty();
-        InputNormalization norm = net.info().normalization();
         if (synthetic) {
             SplittableRandom r = new SplittableRandom(20190609);
-            int channels = net.inputShape().rank() == 3 ? net.inputShape().dim(0) : 1;
+            int channels = shape.rank() == 3 ? shape.dim(0) : 1;
             int plane = n / channels;
             for (int k = 0; k < 16; k++) {
                 double[] x = new double[n];
@@ -46,7 +67,7 @@ final class Calibration {
                 double[] x = o.calibration().get(k);
                 if (x.length != n) {
                     throw new IllegalArgumentException("calibration input " + k + " has " + x.length + " values, the network takes "
-                            + n + " (" + net.inputShape() + ")");
+                            + n + " (" + shape + ")");
                 }
                 for (int i = 0; i < n; i++) {
                     if (!Double.isFinite(x[i])) {
@@ -56,18 +77,7 @@ final class Calibration {
                 in.add(x);
             }
         }
-        double[] max = new double[net.layers().size()];
-        double margin = Double.POSITIVE_INFINITY;
-        for (double[] x : in) {
-            double[][] acts = net.activations(x);
-            for (int l = 0; l < max.length; l++) {
-                for (double v : acts[l + 1]) {
-                    max[l] = Math.max(max[l], Math.abs(v));
-                }
-            }
-            margin = Math.min(margin, Tensor.topTwoGap(acts[acts.length - 1]));
-        }
-        return new Calibration(in, max, synthetic, margin);
+        return in;
     }
 
     double outputMax() {

@@ -1,6 +1,7 @@
 package io.github.lola4j.lola;
 
 import io.github.lola4j.ckks.CkksParameters;
+import io.github.lola4j.nn.GraphNetwork;
 import io.github.lola4j.nn.Network;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -155,6 +156,23 @@ public final class LolaCompiler {
             return mostPrecise;
         }
         throw rangeFailure;
+    }
+
+    /**
+     * Compiles a graph network (residual additions, concatenations of branches): its lowering to a
+     * sequence ({@link GraphNetwork#toNetwork}, with the carried values' range measured on the
+     * calibration inputs) compiled as any network. The plan's {@link Plan#network()} is that
+     * sequence; it computes the graph's function.
+     *
+     * @param graph   the trained graph
+     * @param options the options
+     * @return the plan
+     * @throws IllegalArgumentException as {@link #compile(Network, CompileOptions)}
+     */
+    public static Plan compile(GraphNetwork graph, CompileOptions options) {
+        Objects.requireNonNull(graph, "graph");
+        Objects.requireNonNull(options, "options");
+        return compile(graph.toNetwork(Calibration.inputs(graph.inputShape(), graph.info().normalization(), options)), options);
     }
 
     /** The plan of a candidate, with the first prime raised until the twin finds enough headroom. */

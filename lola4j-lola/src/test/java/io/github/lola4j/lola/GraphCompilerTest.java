@@ -1,0 +1,88 @@
+package io.github.lola4j.lola;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.github.lola4j.nn.AvgPool;
+import io.github.lola4j.nn.Dense;
+import io.github.lola4j.nn.Flatten;
+import io.github.lola4j.nn.GraphNetwork;
+import io.github.lola4j.nn.Layer;
+import io.github.lola4j.nn.ModelInfo;
+import io.github.lola4j.nn.Network;
+import io.github.lola4j.nn.PolyActivation;
+import io.github.lola4j.nn.Shape;
+import io.github.lola4j.nn.Square;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Graph networks compile through their lowering: a residual block and a concatenation of branches
+ * are planned, the twin equals the graph, the encrypted run agrees with it, the simulated levels
+ * and scales are the real ones (checked by {@link CompilerTest#compileAndCheck}), and the residual
+ * connection costs no level.
+ */
+class GraphCompilerTest {
+
+    private static final ModelInfo INFO = ModelInfo.untrained("graph", "none", 1);
+
+    /** The layer with random weights (as CompilerTest draws them) for an input of that shape. */
+    private static Layer random(Layer l, Shape in, long seed) {
+        return CompilerTest.net(in, 1.0, seed, l).layers().get(0);
+    }
+
+    /** conv, x^2, then conv, poly, conv plus the skip, x^2, dense; with or without the skip. */
+    private static GraphNetwork residual(boolean skip) {
+        Shape in = Shape.of(1, 12, 12);
+        Shape mid = Shape.of(3, 10, 10);
+        GraphNetwork.Builder b = GraphNetwork.builder(in);
+        int c1 = b.layer("conv1", random(CompilerTest.conv(1, 3, 3, 1, 0, 0, 0, 0), in, 1), b.input());
+        int s1 = b.layer("square1", Square.INSTANCE, c1);
+        int c2 = b.layer("conv2", random(CompilerTest.conv(3, 3, 3, 1, 1, 1, 1, 1), mid, 2), s1);
+        int p2 = b.layer("poly2", PolyActivation.of(0.25, 0.5, 0.1), c2);
+        int c3 = b.layer("conv3", random(CompilerTest.conv(3, 3, 3, 1, 1, 1, 1, 1), mid, 3), p2);
+        int sum = skip ? b.add("residual", c3, s1) : c3;
+        int s3 = b.layer("square3", Square.INSTANCE, sum);
+        int f = b.layer("flatten", Flatten.INSTANCE, s3);
+        b.layer("head", random(Dense.zeros(300, 10), Shape.of(300), 4), f);
+        return b.build(INFO);
+    }
+
+    private static Network lowered(GraphNetwork g) {
+        Network net = g.toNetwork(CompilerTest.inputs(CompilerTest.net(g.inputShape(), 1, 0, Flatten.INSTANCE), 16, 1));
+        for (double[] x : CompilerTest.inputs(net, 8, 2)) {
+            double[] want = g.forward(x);
+            double[] got = net.forward(x);
+            for (int i = 0; i < want.length; i++) {
+                assertEquals(want[i], got[i], 1e-12 * Math.max(1, Math.abs(want[i])), "lowered output " + i);
+            }
+        }
+        return net;
+    }
+
+    @Test
+    void residualBlockCompilesAndTheSkipCostsNoLevel() {
+        GraphNetwork g = residual(true);
+        Plan withSkip = CompilerTest.compileAndCheck(lowered(g), 3);
+        Plan chain = LolaCompiler.compile(residual(false).toNetwork(List.of()), CompileOptions.lowLatency()
+                .withCalibration(CompilerTest.inputs(withSkip.network(), 16, 1)));
+        assertEquals(chain.depth(), withSkip.depth(), "the carried skip crosses the squares at their own level");
+        Plan direct = LolaCompiler.compile(g, CompileOptions.lowLatency().withCalibration(CompilerTest.inputs(withSkip.network(), 16, 1)));
+        assertEquals(withSkip.network().layers().size(), direct.network().layers().size());
+        assertEquals(withSkip.depth(), direct.depth());
+    }
+
+    @Test
+    void concatenatedBranchesCompile() {
+        Shape in = Shape.of(2, 8, 8);
+        GraphNetwork.Builder b = GraphNetwork.builder(in);
+        int a = b.layer("a", random(CompilerTest.conv(2, 2, 3, 1, 1, 1, 1, 1), in, 5), b.input());
+        int as = b.layer("a_square", Square.INSTANCE, a);
+        int c = b.layer("b", random(CompilerTest.conv(2, 3, 1, 1, 0, 0, 0, 0), in, 6), b.input());
+        int cat = b.concat("concat", as, c);
+        int pool = b.layer("pool", AvgPool.of(2, 2, 2, 2), cat);
+        int sq = b.layer("square", Square.INSTANCE, pool);
+        b.layer("head", random(Dense.zeros(80, 4), Shape.of(80), 7), b.layer("flatten", Flatten.INSTANCE, sq));
+        Plan p = CompilerTest.compileAndCheck(lowered(b.build(INFO)), 3);
+        assertEquals(4, p.network().outputShape().size());
+    }
+}
