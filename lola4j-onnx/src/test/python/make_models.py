@@ -111,6 +111,58 @@ class PlaintextOps(torch.nn.Module):
         return torch.softmax(self.fc2(y), dim=1)
 
 
+class ResidualBlock(torch.nn.Module):
+    """conv, BatchNorm, x^2, then a residual block (conv, BatchNorm, x^2, conv, BatchNorm, plus the skip), pooling, a head."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(1, 4, kernel_size=3)
+        self.bn1 = torch.nn.BatchNorm2d(4)
+        self.conv2 = torch.nn.Conv2d(4, 4, kernel_size=3, padding=1)
+        self.bn2 = torch.nn.BatchNorm2d(4)
+        self.conv3 = torch.nn.Conv2d(4, 4, kernel_size=3, padding=1)
+        self.bn3 = torch.nn.BatchNorm2d(4)
+        self.fc = torch.nn.Linear(4 * 3 * 3, 5)
+
+    def forward(self, x):
+        y = self.bn1(self.conv1(x))
+        y = y * y
+        z = self.bn2(self.conv2(y))
+        z = z * z
+        y = y + self.bn3(self.conv3(z))
+        y = torch.nn.functional.avg_pool2d(y, 2)
+        return self.fc(y.flatten(1))
+
+
+class ConcatBranches(torch.nn.Module):
+    """Two branches from the input (x^2 in one), joined along channels; BatchNorm after the join (no layer to fold into)."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = torch.nn.Conv2d(2, 3, kernel_size=3, padding=1)
+        self.b = torch.nn.Conv2d(2, 2, kernel_size=1)
+        self.bn = torch.nn.BatchNorm2d(5)
+        self.fc = torch.nn.Linear(5 * 4 * 4, 4)
+
+    def forward(self, x):
+        a = self.a(x)
+        y = torch.cat([a * a, self.b(x)], dim=1)
+        y = torch.nn.functional.avg_pool2d(self.bn(y), 2)
+        return self.fc((y * y).flatten(1))
+
+
+def randomize_batchnorm(model):
+    """Running statistics and affine parameters away from the identity, so that folding them is tested."""
+    for m in model.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            with torch.no_grad():
+                m.running_mean.uniform_(-0.5, 0.5)
+                m.running_var.uniform_(0.5, 1.5)
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.2, 0.2)
+    return model
+
+
 def export(name, model, shape, opset, pairs=3):
     model.eval()
     torch.manual_seed(1000 + len(name))
@@ -161,6 +213,9 @@ def main():
     # A quadratic activation written out (Mul, Add, Sub), and one of degree 3 (refused).
     export("mlp_poly", torch.nn.Sequential(torch.nn.Linear(12, 8), Poly(), torch.nn.Linear(8, 3)), (12,), 13)
     export("unsupported_cube", torch.nn.Sequential(torch.nn.Linear(6, 4), Cube(), torch.nn.Linear(4, 2)), (6,), 13, pairs=1)
+    # Graph networks: a residual block with Add, two branches joined by Concat.
+    export("residual_block", randomize_batchnorm(ResidualBlock()), (1, 8, 8), 13)
+    export("concat_branches", randomize_batchnorm(ConcatBranches()), (2, 8, 8), 13)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,6 @@
 package io.github.lola4j.nn;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -101,6 +100,17 @@ public final class GraphNetwork {
         /** The input node (0). */
         public int input() {
             return 0;
+        }
+
+        /**
+         * The shape a node produces.
+         *
+         * @param node a node added so far
+         * @return its shape
+         * @throws IndexOutOfBoundsException when there is no such node
+         */
+        public Shape shape(int node) {
+            return nodes.get(node).shape();
         }
 
         /**
@@ -434,13 +444,5 @@ public final class GraphNetwork {
             return new double[] {p.a(), p.b(), p.c()};
         }
         return null;
-    }
-
-    static String names(int[] ids, List<Node> nodes) {
-        String[] s = new String[ids.length];
-        for (int i = 0; i < ids.length; i++) {
-            s[i] = nodes.get(ids[i]).name();
-        }
-        return Arrays.toString(s);
     }
 }

@@ -7,10 +7,12 @@ import static io.github.lola4j.onnx.Attributes.attrString;
 import static io.github.lola4j.onnx.Attributes.attribute;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.github.lola4j.nn.Affine;
 import io.github.lola4j.nn.AvgPool;
 import io.github.lola4j.nn.Conv2d;
 import io.github.lola4j.nn.Dense;
 import io.github.lola4j.nn.Flatten;
+import io.github.lola4j.nn.GraphNetwork;
 import io.github.lola4j.nn.InputNormalization;
 import io.github.lola4j.nn.Layer;
 import io.github.lola4j.nn.ModelInfo;
@@ -59,14 +61,14 @@ public final class OnnxModels {
     /** The largest file read (refuses absurd sizes before reading). */
     public static final long MAX_FILE_BYTES = 1L << 30;
 
-    static final String SUPPORTED = "Gemm, MatMul (+ Add of a bias), Conv, BatchNormalization and Add, Sub, Mul, Div"
-            + " by constants (after Gemm, MatMul or Conv), polynomials of degree 2 in Mul, Add, Sub, Div and Pow (x * x,"
-            + " Pow(x, 2), a * x * x + b * x + c), AveragePool, GlobalAveragePool,"
-            + " Pad (all zero), Flatten, Reshape (to a vector), Identity, Dropout, Constant";
+    static final String SUPPORTED = "Gemm, MatMul (+ Add of a bias), Conv, BatchNormalization, Add, Sub, Mul, Div"
+            + " by constants (one, or one per channel), Add of two computed values (residual), Concat of branches (along"
+            + " channels), polynomials of degree 2 in Mul, Add, Sub, Div and Pow (x * x, Pow(x, 2), a * x * x + b * x + c),"
+            + " AveragePool, GlobalAveragePool, Pad (all zero), Flatten, Reshape (to a vector), Identity, Dropout, Constant";
 
     /** Operators a client can evaluate in its plaintext prefix but the server cannot evaluate encrypted. */
     private static final Set<String> PLAINTEXT_ONLY = Set.of("Relu", "LeakyRelu", "Sigmoid", "Tanh", "Clip", "MaxPool",
-            "Softmax", "GlobalMaxPool", "Concat", "Transpose");
+            "Softmax", "GlobalMaxPool", "Transpose");
 
     private OnnxModels() {
     }
@@ -80,8 +82,20 @@ public final class OnnxModels {
      *                     cannot import (the message names the node)
      */
     public static Network load(Path file) throws IOException {
+        return loadGraph(file).toNetwork(List.of());
+    }
+
+    /**
+     * Imports a model file as a graph: residual Add and Concat of branches stay nodes of their own
+     * ({@link #load} returns the graph lowered to a sequence, {@link GraphNetwork#toNetwork}).
+     *
+     * @param file the .onnx file
+     * @return the graph, named after the file; its inputs are used as given (pixel scale 1)
+     * @throws IOException as {@link #load(Path)}
+     */
+    public static GraphNetwork loadGraph(Path file) throws IOException {
         String name = file.getFileName().toString().replaceFirst("\\.onnx$", "");
-        return fromBytes(readModelFile(file), file.toString(), name);
+        return graphFromBytes(readModelFile(file), file.toString(), name);
     }
 
     /** A model file's bytes, refusing absurd sizes before reading. */
@@ -142,6 +156,19 @@ public final class OnnxModels {
      * @throws IOException as {@link #load(Path)}
      */
     public static Network fromBytes(byte[] bytes, String source, String name) throws IOException {
+        return graphFromBytes(bytes, source, name).toNetwork(List.of());
+    }
+
+    /**
+     * Imports a model's bytes as a graph (see {@link #loadGraph}).
+     *
+     * @param bytes  the ONNX protobuf
+     * @param source a name for messages
+     * @param name   the network's name, unless the model was written by lola4j
+     * @return the graph
+     * @throws IOException as {@link #load(Path)}
+     */
+    public static GraphNetwork graphFromBytes(byte[] bytes, String source, String name) throws IOException {
         ModelProto model = parse(bytes, source);
         int opset = opset(model, source);
         try {
@@ -210,7 +237,7 @@ public final class OnnxModels {
         try {
             ModelInfo written = OnnxExport.info(model);
             ModelInfo info = written != null ? written : ModelInfo.untrained(name, "unknown", InputNormalization.pixelScale(1.0));
-            return new Split(prefix, new Importer(g, source, opset).suffix(info, cut, shape, before));
+            return new Split(prefix, new Importer(g, source, opset).suffix(info, cut, shape, before).toNetwork(List.of()));
         } catch (IllegalArgumentException e) {
             throw new IOException(source + ": " + e.getMessage(), e);
         }
@@ -289,7 +316,19 @@ public final class OnnxModels {
         private final String source;
         private final int opset;
         private final Map<String, TensorProto> constants = new HashMap<>();
+        /** The graph built so far; the current chain's layers wait in {@link #layers} until it ends. */
+        private GraphNetwork.Builder builder;
+        /** The graph node the current chain starts from. */
+        private int chainStart;
+        /** The layers of the current chain, and the ONNX node each came from (for names). */
         private final List<Layer> layers = new ArrayList<>();
+        private final List<String> layerNames = new ArrayList<>();
+        /** The graph node of every value that is one (forks, merges, ends of chains). */
+        private final Map<String, Integer> nodeOf = new HashMap<>();
+        private final Map<String, Shape> shapeOf = new HashMap<>();
+        private final Set<String> names = new java.util.HashSet<>();
+        /** The ONNX node being imported. */
+        private String nodeName = "";
         private String current;
         private Shape shape;
         /** A MatMul's weights, waiting for the Add of its bias. */
@@ -305,8 +344,12 @@ public final class OnnxModels {
          * square or polynomial activation when a node of another kind reads one of them.
          */
         private final Map<String, double[]> polynomials = new HashMap<>();
-        /** How many nodes (and graph outputs) read each value. */
+        /** The value the polynomial region computed last: its result when the next node reads none of its values (a branch starts). */
+        private String lastPolynomial;
+        /** How many inputs of nodes (and graph outputs) read each value. */
         private final Map<String, Integer> readers = new HashMap<>();
+        /** How many distinct nodes (and graph outputs) read each value: more than one is a fork. */
+        private final Map<String, Integer> readerNodes = new HashMap<>();
 
         Importer(GraphProto graph, String source, int opset) {
             this.graph = graph;
@@ -314,24 +357,35 @@ public final class OnnxModels {
             this.opset = opset;
         }
 
-        Network network(ModelInfo info) throws IOException {
+        GraphNetwork network(ModelInfo info) throws IOException {
             countReaders();
             for (TensorProto t : graph.getInitializerList()) {
                 constants.put(t.getName(), t);
             }
             Shape input = input();
-            shape = input;
+            start(current, input);
             for (NodeProto n : graph.getNodeList()) {
                 node(n);
             }
-            return finish(input, info);
+            return finish(info);
+        }
+
+        /** Starts the graph at its input value. */
+        private void start(String value, Shape in) {
+            builder = GraphNetwork.builder(in);
+            names.add("input");
+            chainStart = builder.input();
+            nodeOf.put(value, chainStart);
+            shapeOf.put(value, in);
+            current = value;
+            shape = in;
         }
 
         /**
          * The part of the graph after {@code start}: the nodes not in {@code before}, which must
          * read nothing the prefix computed except {@code start}.
          */
-        Network suffix(ModelInfo info, String start, Shape startShape, Set<NodeProto> before) throws IOException {
+        GraphNetwork suffix(ModelInfo info, String start, Shape startShape, Set<NodeProto> before) throws IOException {
             countReaders();
             for (TensorProto t : graph.getInitializerList()) {
                 constants.put(t.getName(), t);
@@ -344,8 +398,7 @@ public final class OnnxModels {
                 prefixValues.add(v.getName());
             }
             prefixValues.remove(start);
-            current = start;
-            shape = startShape;
+            start(start, startShape);
             for (NodeProto n : graph.getNodeList()) {
                 if (before.contains(n)) {
                     continue;
@@ -359,7 +412,7 @@ public final class OnnxModels {
                 }
                 node(n);
             }
-            return finish(startShape, info);
+            return finish(info);
         }
 
         private void countReaders() {
@@ -367,25 +420,108 @@ public final class OnnxModels {
                 for (String i : n.getInputList()) {
                     readers.merge(i, 1, Integer::sum);
                 }
+                for (String i : new java.util.HashSet<>(n.getInputList())) {
+                    readerNodes.merge(i, 1, Integer::sum);
+                }
             }
             for (ValueInfoProto o : graph.getOutputList()) {
                 readers.merge(o.getName(), 1, Integer::sum);
+                readerNodes.merge(o.getName(), 1, Integer::sum);
             }
         }
 
-        private Network finish(Shape input, ModelInfo info) throws IOException {
+        private GraphNetwork finish(ModelInfo info) throws IOException {
             if (!polynomials.isEmpty() && graph.getOutputCount() == 1) {
                 closePolynomial(null, graph.getOutput(0).getName());
             }
-            flushMatMul();
+            endChain();
             if (graph.getOutputCount() != 1 || !graph.getOutput(0).getName().equals(current)) {
-                throw new IOException(source + ": the graph's output is not the last node's (lola4j imports one chain of nodes"
-                        + " with one output)");
+                throw new IOException(source + ": the graph's output is not the last node's (lola4j imports graphs with one"
+                        + " output, computed by the last node)");
             }
-            if (layers.isEmpty()) {
+            if (chainStart == builder.input()) {
                 throw new IOException(source + ": the graph has no layer lola4j can evaluate");
             }
-            return Network.of(input, layers, info);
+            try {
+                return builder.build(info);
+            } catch (IllegalArgumentException e) {
+                throw new IOException(source + ": " + e.getMessage(), e);
+            }
+        }
+
+        /**
+         * Ends the current chain: its layers become graph nodes and the current value a node of its
+         * own, which later nodes may read (a fork, a merge, a branch) and nothing folds into.
+         */
+        private void endChain() {
+            flushMatMul();
+            for (int i = 0; i < layers.size(); i++) {
+                String name = layerNames.get(i);
+                String unique = name;
+                for (int k = 2; !names.add(unique); k++) {
+                    unique = name + "#" + k;
+                }
+                chainStart = builder.layer(unique, layers.get(i), chainStart);
+            }
+            layers.clear();
+            layerNames.clear();
+            lastIsLinear = false;
+            nodeOf.put(current, chainStart);
+            shapeOf.put(current, shape);
+        }
+
+        /** A name for a merge node: the ONNX node's, else its output's, made unique. */
+        private String uniqueName(NodeProto n) {
+            String name = n.getName().isEmpty() ? n.getOutput(0) : n.getName();
+            String unique = name;
+            for (int k = 2; !names.add(unique); k++) {
+                unique = name + "#" + k;
+            }
+            return unique;
+        }
+
+        /** The graph node of a value a merge or a branch reads, ending the current chain first when it is that value. */
+        private int graphNode(NodeProto n, String value) throws IOException {
+            if (value.equals(current)) {
+                endChain();
+            }
+            Integer id = nodeOf.get(value);
+            if (id == null) {
+                throw refused(n, "reads " + value + ", which lola4j folded into the layers around it (only values read"
+                        + " by more than one node, and the ends of chains, can be read again)");
+            }
+            return id;
+        }
+
+        /** A residual Add of two computed values, or a Concat of branches: a graph node. */
+        private void merge(NodeProto n, boolean concat) throws IOException {
+            if (concat) {
+                long axis = attrInt(n, "axis", 1);
+                int rank = shapeOf.containsKey(n.getInput(0)) ? shapeOf.get(n.getInput(0)).rank()
+                        : n.getInput(0).equals(current) ? shape.rank() : -1;
+                if (axis != 1 && axis != -rank) {
+                    throw refused(n, "joins along axis " + axis + "; lola4j joins along the first axis after the batch"
+                            + " (channels)");
+                }
+            }
+            int[] from = new int[n.getInputCount()];
+            for (int i = 0; i < from.length; i++) {
+                if (constants.containsKey(n.getInput(i))) {
+                    throw refused(n, "joins a constant " + n.getInput(i) + " with computed values; lola4j joins computed values only");
+                }
+                from[i] = graphNode(n, n.getInput(i));
+            }
+            int id;
+            try {
+                id = concat ? builder.concat(uniqueName(n), from) : builder.add(uniqueName(n), from);
+            } catch (IllegalArgumentException e) {
+                throw refused(n, e.getMessage());
+            }
+            chainStart = id;
+            current = n.getOutput(0);
+            shape = builder.shape(id);
+            nodeOf.put(current, id);
+            shapeOf.put(current, shape);
         }
 
         private Shape input() throws IOException {
@@ -427,17 +563,39 @@ public final class OnnxModels {
                 constants.put(n.getOutput(0), v.getT());
                 return;
             }
+            nodeName = n.getName().isEmpty() ? n.getOutput(0) : n.getName();
             if (polynomial(n)) {
                 return;
             }
             if (!polynomials.isEmpty()) {
-                closePolynomial(n, n.getInputCount() > 0 ? n.getInput(0) : null);
+                String result = lastPolynomial;
+                for (String in : n.getInputList()) {
+                    if (polynomials.containsKey(in)) {
+                        result = in;
+                        break;
+                    }
+                }
+                closePolynomial(n, result);
+            }
+            if ((op.equals("Add") && n.getInputCount() == 2 && !constants.containsKey(n.getInput(0))
+                    && !constants.containsKey(n.getInput(1))) || op.equals("Concat")) {
+                merge(n, op.equals("Concat"));
+                endChainAtFork();
+                return;
             }
             boolean constantFirst = (op.equals("Mul") || op.equals("Add")) && n.getInputCount() == 2
                     && n.getInput(1).equals(current) && constants.containsKey(n.getInput(0));
             if (!constantFirst && (n.getInputCount() == 0 || !n.getInput(0).equals(current))) {
-                throw refused(n, "does not take the previous node's output " + current + " as its first input; lola4j"
-                        + " imports one chain of nodes (graph networks come later)");
+                if (n.getInputCount() == 0 || !nodeOf.containsKey(n.getInput(0))) {
+                    throw refused(n, "does not take the previous node's output " + current + " as its first input, nor a value"
+                            + " read by several nodes; lola4j imports chains of nodes joined by Add and Concat");
+                }
+                // a branch from a value computed before
+                String from = n.getInput(0);
+                endChain();
+                chainStart = nodeOf.get(from);
+                current = from;
+                shape = shapeOf.get(from);
             }
             String operand = n.getInputCount() < 2 ? null : n.getInput(constantFirst ? 0 : 1);
             if (!op.equals("Add")) {
@@ -472,6 +630,14 @@ public final class OnnxModels {
                         + " after it (OnnxModels.split, or --encrypt-from on the command line)" : ""));
             }
             current = n.getOutput(0);
+            endChainAtFork();
+        }
+
+        /** A value several nodes read becomes a graph node: nothing after it folds into the layer before. */
+        private void endChainAtFork() {
+            if (readerNodes.getOrDefault(current, 0) > 1 && polynomials.isEmpty()) {
+                endChain();
+            }
         }
 
         /**
@@ -553,6 +719,7 @@ public final class OnnxModels {
                 }
             }
             polynomials.put(n.getOutput(0), r);
+            lastPolynomial = n.getOutput(0);
             return true;
         }
 
@@ -578,10 +745,12 @@ public final class OnnxModels {
                 add(PolyActivation.of(c[2], c[1], c[0]), shape);
             }
             current = result;
+            endChainAtFork();
         }
 
         private void add(Layer l, Shape out) {
             layers.add(l);
+            layerNames.add(nodeName);
             lastIsLinear = l instanceof Dense || l instanceof Conv2d;
             shape = out;
         }
@@ -648,6 +817,7 @@ public final class OnnxModels {
         private void flushMatMul() {
             if (pendingWeights != null) {
                 layers.add(Dense.of(pendingIn, pendingOut, pendingWeights, new double[pendingOut]));
+                layerNames.add(pendingNode.getName().isEmpty() ? pendingNode.getOutput(0) : pendingNode.getName());
                 lastIsLinear = true;
                 pendingWeights = null;
                 pendingNode = null;
@@ -664,6 +834,7 @@ public final class OnnxModels {
                 throw refused(n, "adds " + c.values().length + " values to the " + pendingOut + " outputs of " + pendingNode.getName());
             }
             layers.add(Dense.of(pendingIn, pendingOut, pendingWeights, c.values()));
+            layerNames.add(pendingNode.getName().isEmpty() ? pendingNode.getOutput(0) : pendingNode.getName());
             lastIsLinear = true;
             pendingWeights = null;
             pendingNode = null;
@@ -722,6 +893,14 @@ public final class OnnxModels {
                 throw refused(n, "is not a 2-D pooling");
             }
             long[] s = attrInts(n, "strides", new long[] {1, 1});
+            if (s.length != 2) {
+                throw refused(n, "has " + s.length + " strides for a 2-D pooling");
+            }
+            for (long v : new long[] {k[0], k[1], s[0], s[1]}) {
+                if (v < 1 || v > Integer.MAX_VALUE) {
+                    throw refused(n, "has a window or stride of " + v);
+                }
+            }
             AvgPool p = AvgPool.of((int) k[0], (int) k[1], (int) s[0], (int) s[1]);
             add(p, p.outputShape(shape));
         }
@@ -750,7 +929,7 @@ public final class OnnxModels {
             if (n.getOutputCount() > 1 && !n.getOutput(1).isEmpty()) {
                 throw refused(n, "is in training mode (it outputs running statistics); export the model in eval mode");
             }
-            int channels = linearOutputs(n, "batch normalization");
+            int channels = channels(n);
             double eps = attrFloat(n, "epsilon", 1e-5f);
             double[] gamma = channelValues(n, 1, "scale", channels);
             double[] beta = channelValues(n, 2, "B", channels);
@@ -768,18 +947,36 @@ public final class OnnxModels {
             foldIntoLast(scale, shift);
         }
 
-        /** The output channels (or units) of the linear layer a constant operation folds into, or a refusal. */
-        private int linearOutputs(NodeProto n, String what) throws IOException {
-            if (!lastIsLinear) {
-                throw refused(n, "does not follow a Gemm, MatMul or Conv; lola4j folds " + what
-                        + " into the linear layer before it");
+        /** The channels of the current value (of an image) or its entries (of a vector): what per-channel constants address. */
+        private int channels(NodeProto n) throws IOException {
+            if (shape.rank() != 1 && shape.rank() != 3) {
+                throw refused(n, "applies per-channel constants to a value of shape " + shape + "; expected channels x rows x"
+                        + " columns or a vector");
             }
-            Layer last = layers.get(layers.size() - 1);
-            return last instanceof Dense d ? d.outputs() : ((Conv2d) last).outChannels();
+            return shape.dim(0);
         }
 
-        /** Replaces the last (linear) layer by itself followed by y = scale_c x + shift_c per output channel. */
+        /**
+         * Applies y = scale_c x + shift_c per channel: folded into the linear layer before when there
+         * is one (and only this node reads its output), else as an affine layer of its own.
+         */
         private void foldIntoLast(double[] scale, double[] shift) {
+            if (!lastIsLinear) {
+                int size = shape.size();
+                int plane = size / scale.length;
+                int[] start = new int[size + 1];
+                int[] cols = new int[size];
+                double[] w = new double[size];
+                double[] b = new double[size];
+                for (int i = 0; i < size; i++) {
+                    start[i + 1] = i + 1;
+                    cols[i] = i;
+                    w[i] = scale[i / plane];
+                    b[i] = shift[i / plane];
+                }
+                add(Affine.of(size, shape, start, cols, w, b), shape);
+                return;
+            }
             Layer last = layers.get(layers.size() - 1);
             int channels = scale.length;
             double[] bias = new double[channels];
@@ -814,23 +1011,23 @@ public final class OnnxModels {
          */
         private void affine(NodeProto n, String operand, boolean multiplicative, boolean inverse) throws IOException {
             if (operand == null || !constants.containsKey(operand)) {
-                throw refused(n, "does not combine x with a constant; lola4j folds " + n.getOpType()
-                        + " by a constant into the linear layer before it (residual " + n.getOpType()
-                        + " comes with graph networks)");
+                throw refused(n, (operand == null ? "has one input" : "combines two computed values, " + n.getInput(0) + " and "
+                        + n.getInput(1)) + "; lola4j imports " + n.getOpType() + " by a constant, Add of two computed values"
+                        + " (a residual connection) and x * x");
             }
-            int channels = linearOutputs(n, n.getOpType() + " by a constant");
+            int channels = channels(n);
             ConstantTensor t = constant(n, operand.equals(n.getInput(0)) ? 0 : 1, "the constant");
             double[] c = t.values();
             long[] d = t.dims();
             // one value per channel: broadcast along the channel axis only (C x 1 x 1 after a
             // convolution, C after a dense layer), never per position
-            boolean conv = layers.get(layers.size() - 1) instanceof Conv2d;
+            boolean conv = shape.rank() == 3;
             boolean perChannel = c.length == channels && (conv
                     ? d.length >= 3 && d[d.length - 1] == 1 && d[d.length - 2] == 1 && d[d.length - 3] == channels
                     : d.length >= 1 && d[d.length - 1] == channels);
             if (c.length != 1 && !perChannel) {
-                throw refused(n, "has a constant of shape " + java.util.Arrays.toString(d) + "; lola4j folds one value, or one"
-                        + " per output channel (" + channels + (conv ? " x 1 x 1" : "") + "), into the layer before it");
+                throw refused(n, "has a constant of shape " + java.util.Arrays.toString(d) + "; lola4j imports one value, or one"
+                        + " per channel (" + channels + (conv ? " x 1 x 1" : "") + ")");
             }
             double[] scale = new double[channels];
             double[] shift = new double[channels];

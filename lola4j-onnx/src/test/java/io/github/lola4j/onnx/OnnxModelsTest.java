@@ -8,8 +8,10 @@ import io.github.lola4j.nn.AvgPool;
 import io.github.lola4j.nn.Conv2d;
 import io.github.lola4j.nn.Dense;
 import io.github.lola4j.nn.Flatten;
+import io.github.lola4j.nn.GraphNetwork;
 import io.github.lola4j.nn.Layer;
 import io.github.lola4j.nn.Network;
+import io.github.lola4j.nn.Shape;
 import io.github.lola4j.nn.Square;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -49,6 +51,35 @@ class OnnxModelsTest {
         assertEquals(List.of(Dense.class, Square.class, Dense.class), kinds(n));
         assertEquals(64, n.inputShape().size());
         assertEquals(10, n.outputShape().size());
+    }
+
+    /** The residual Add is a graph node; each BatchNormalization folds into its convolution, the skip read twice. */
+    @Test
+    void aResidualBlockImportsAsAGraphWithAnAdd() throws IOException {
+        GraphNetwork g = OnnxModels.graphFromBytes(resource("residual_block.onnx"), "residual_block.onnx", "residual_block");
+        List<String> ops = new ArrayList<>();
+        for (GraphNetwork.Node n : g.nodes()) {
+            ops.add(n.op() == GraphNetwork.Op.LAYER ? n.layer().kind() : n.op().name());
+        }
+        assertEquals(List.of("INPUT", "conv2d", "square", "conv2d", "square", "conv2d", "ADD", "avgpool", "flatten", "dense"), ops);
+        GraphNetwork.Node add = g.nodes().get(6);
+        assertEquals(List.of(2, 5), add.inputs(), "the Add sums the first square (the skip) and the block's last convolution");
+        for (double[][] p : TestModels.pairs("residual_block")) {
+            TestModels.assertClose(p[1], g.forward(p[0]), "graph");
+        }
+    }
+
+    /** Concat joins the branches' channels; the BatchNormalization after it has no layer to fold into: an affine layer. */
+    @Test
+    void twoBranchesJoinedByConcatImportAsAGraph() throws IOException {
+        GraphNetwork g = OnnxModels.graphFromBytes(resource("concat_branches.onnx"), "concat_branches.onnx", "c");
+        List<String> ops = new ArrayList<>();
+        for (GraphNetwork.Node n : g.nodes()) {
+            ops.add(n.op() == GraphNetwork.Op.LAYER ? n.layer().kind() : n.op().name());
+        }
+        assertEquals(List.of("INPUT", "conv2d", "square", "conv2d", "CONCAT", "affine", "avgpool", "square", "flatten", "dense"),
+                ops);
+        assertEquals(Shape.of(5, 8, 8), g.nodes().get(4).shape());
     }
 
     @Test
@@ -97,7 +128,8 @@ class OnnxModelsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"mlp_square", "cnn_avgpool", "mlp_batchnorm", "cnn_constants", "mlp_poly"})
+    @ValueSource(strings = {"mlp_square", "cnn_avgpool", "mlp_batchnorm", "cnn_constants", "mlp_poly", "residual_block",
+        "concat_branches"})
     void importedNetworksComputeWhatPyTorchComputed(String model) throws IOException {
         Network n = load(model);
         for (double[][] p : TestModels.pairs(model)) {
@@ -106,7 +138,8 @@ class OnnxModelsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"mlp_square", "cnn_avgpool", "mlp_batchnorm", "cnn_constants", "mlp_poly"})
+    @ValueSource(strings = {"mlp_square", "cnn_avgpool", "mlp_batchnorm", "cnn_constants", "mlp_poly", "residual_block",
+        "concat_branches"})
     void importedNetworksRunEncryptedAsInTheClear(String model) throws IOException {
         Network n = load(model);
         SplittableRandom r = new SplittableRandom(model.length());
@@ -140,7 +173,7 @@ class OnnxModelsTest {
     /** Damaged files: refused with an IOException, or read as a valid network; never another exception or a hang. */
     @Test
     void mutatedFilesAreRefusedOrRead() throws IOException {
-        for (String model : List.of("mlp_square", "cnn_avgpool")) {
+        for (String model : List.of("mlp_square", "cnn_avgpool", "residual_block")) {
             byte[] good = resource(model + ".onnx");
             SplittableRandom r = new SplittableRandom(20261207);
             int refused = 0;

@@ -1,5 +1,6 @@
 package io.github.lola4j.onnx;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -85,17 +86,26 @@ class OnnxRefusalTest {
     }
 
     @Test
-    void aBranchIsRefusedByName() {
+    void aProductOfTwoComputedValuesIsRefusedByName() {
         String m = refusal(model(13, gemmThen("z", node("mix", "Mul", "z", "x", "y"))));
-        assertTrue(m.startsWith("t.onnx: node \"mix\" (Mul, opset 13) does not take the previous node's output y"), m);
+        assertTrue(m.startsWith("t.onnx: node \"mix\" (Mul, opset 13) combines two computed values, x and y;"), m);
+    }
+
+    @Test
+    void aNodeReadingAnUnknownValueIsRefusedByName() {
+        // "late" reads q, which no node computes
+        GraphProto.Builder g = gemmThen("z", node("sq", "Mul", "s", "y", "y"), node("gemm2", "Gemm", "h", "s", "w"),
+                node("late", "Gemm", "z", "q", "w"));
+        String m = refusal(model(13, g));
+        assertTrue(m.startsWith("t.onnx: node \"late\" (Gemm, opset 13) does not take the previous node's output h"), m);
     }
 
     /**
      * After a square, one constant joins the polynomial (x^2 + 0.5 is one activation); a constant
-     * per output has no layer to fold into and is refused.
+     * per output has no linear layer to fold into and becomes an affine layer of its own.
      */
     @Test
-    void aConstantAfterANonLinearLayerJoinsThePolynomialOrIsRefused() throws IOException {
+    void aConstantAfterANonLinearLayerJoinsThePolynomialOrBecomesAnAffineLayer() throws IOException {
         GraphProto.Builder g = gemmThen("z", node("sq", "Mul", "s", "y", "y"), node("shift", "Add", "z", "s", "c"))
                 .addInitializer(tensor("c", new long[] {1}, 0.5f));
         Network n = OnnxModels.fromBytes(model(13, g), "t.onnx", "t");
@@ -103,8 +113,9 @@ class OnnxRefusalTest {
         assertEquals(1.5 * 1.5 + 0.5, n.forward(new double[] {1.5, 2.5})[0], 1e-12);
         GraphProto.Builder perOutput = gemmThen("z", node("sq", "Mul", "s", "y", "y"), node("shift", "Add", "z", "s", "c"))
                 .addInitializer(tensor("c", new long[] {2}, 0.5f, 1f));
-        String m = refusal(model(13, perOutput));
-        assertTrue(m.contains("node \"shift\" (Add, opset 13) does not follow a Gemm, MatMul or Conv"), m);
+        Network affine = OnnxModels.fromBytes(model(13, perOutput), "t.onnx", "t");
+        assertEquals(io.github.lola4j.nn.Affine.class, affine.layers().get(2).getClass());
+        assertArrayEquals(new double[] {1.5 * 1.5 + 0.5, 2.5 * 2.5 + 1}, affine.forward(new double[] {1.5, 2.5}), 1e-12);
     }
 
     @Test
