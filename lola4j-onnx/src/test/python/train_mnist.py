@@ -4,13 +4,15 @@ Run from the repository root with Debian's PyTorch (apt install python3-torch):
 
     /usr/bin/python3 lola4j-onnx/src/test/python/train_mnist.py ../shared/data/mnist
 
-Two networks, each trained for 2 epochs with Adam on the 60,000 training images scaled to [0, 1]
+Three networks, each trained for 2 epochs with Adam on the 60,000 training images scaled to [0, 1]
 (pixel / 255), seed 1, written to lola4j-onnx/src/test/resources/io/github/lola4j/onnx/ with the
 test accuracy PyTorch measures printed:
 
 - mnist_square.onnx: conv 5x5 stride 2 (4 maps), x^2, flatten, dense 576 -> 10;
 - mnist_relu_prefix.onnx: conv 3x3 (4 maps), ReLU, max pool 2 (the client's part), then conv 5x5
-  stride 2 (6 maps), x^2, flatten, dense 150 -> 10 (the encrypted part, from node "/3/Conv").
+  stride 2 (6 maps), x^2, flatten, dense 150 -> 10 (the encrypted part, from node "/3/Conv");
+- mnist_residual.onnx: conv 5x5 stride 2 (4 maps), x^2, a residual block (conv 3x3, x^2, conv 3x3,
+  plus the skip), flatten, dense 576 -> 10.
 """
 import gzip
 import os
@@ -33,6 +35,24 @@ def idx(path):
 class Square(torch.nn.Module):
     def forward(self, x):
         return x * x
+
+
+class Residual(torch.nn.Module):
+    """conv 5x5 stride 2 (4 maps), x^2, a residual block (conv 3x3, x^2, conv 3x3, plus the skip), dense 576 -> 10."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(1, 4, kernel_size=5, stride=2)
+        self.conv2 = torch.nn.Conv2d(4, 4, kernel_size=3, padding=1)
+        self.conv3 = torch.nn.Conv2d(4, 4, kernel_size=3, padding=1)
+        self.fc = torch.nn.Linear(4 * 12 * 12, 10)
+
+    def forward(self, x):
+        y = self.conv1(x)
+        y = y * y
+        z = self.conv2(y)
+        z = self.conv3(z * z)
+        return self.fc((y + z).flatten(1))
 
 
 def train_and_export(model, name, xtr, ytr, xte, yte):
@@ -69,6 +89,8 @@ def main():
                                 torch.nn.Conv2d(4, 6, kernel_size=5, stride=2), Square(), torch.nn.Flatten(),
                                 torch.nn.Linear(6 * 5 * 5, 10))
     train_and_export(model, "mnist_relu_prefix", xtr, ytr, xte, yte)
+    torch.manual_seed(1)
+    train_and_export(Residual(), "mnist_residual", xtr, ytr, xte, yte)
 
 if __name__ == "__main__":
     main()

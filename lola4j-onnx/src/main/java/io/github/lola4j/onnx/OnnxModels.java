@@ -74,7 +74,11 @@ public final class OnnxModels {
     }
 
     /**
-     * Imports a model file.
+     * Imports a model file. A graph (residual Add, Concat of branches) comes lowered to a sequence
+     * ({@link GraphNetwork#toNetwork}) with its carried values' range measured on 16 uniform
+     * inputs in [0, 1); for inputs of another range, lower {@link #loadGraph}'s graph on your own
+     * samples, or give it to {@code LolaCompiler.compile(GraphNetwork, CompileOptions)} with
+     * calibration inputs.
      *
      * @param file the .onnx file
      * @return the network, named after the file; its inputs are used as given (pixel scale 1)
@@ -82,7 +86,28 @@ public final class OnnxModels {
      *                     cannot import (the message names the node)
      */
     public static Network load(Path file) throws IOException {
-        return loadGraph(file).toNetwork(List.of());
+        GraphNetwork g = loadGraph(file);
+        return g.toNetwork(g.isChain() ? List.of() : uniformInputs(g.inputShape().size()));
+    }
+
+    /** How many inputs a graph's lowering measures its carried values on. */
+    static final int RANGE_INPUTS = 16;
+
+    /**
+     * Uniform inputs in [0, 1) from a fixed seed: what the compiler draws for a network whose inputs
+     * are taken as given, and what {@link #load} measures a graph's carried values on.
+     */
+    static List<double[]> uniformInputs(int size) {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(20190609);
+        List<double[]> out = new ArrayList<>();
+        for (int k = 0; k < RANGE_INPUTS; k++) {
+            double[] x = new double[size];
+            for (int i = 0; i < size; i++) {
+                x[i] = r.nextDouble();
+            }
+            out.add(x);
+        }
+        return out;
     }
 
     /**
@@ -156,7 +181,8 @@ public final class OnnxModels {
      * @throws IOException as {@link #load(Path)}
      */
     public static Network fromBytes(byte[] bytes, String source, String name) throws IOException {
-        return graphFromBytes(bytes, source, name).toNetwork(List.of());
+        GraphNetwork g = graphFromBytes(bytes, source, name);
+        return g.toNetwork(g.isChain() ? List.of() : uniformInputs(g.inputShape().size()));
     }
 
     /**
