@@ -34,17 +34,23 @@ class GraphCompilerTest {
     private static GraphNetwork residual(boolean skip) {
         Shape in = Shape.of(1, 12, 12);
         Shape mid = Shape.of(3, 10, 10);
-        GraphNetwork.Builder b = GraphNetwork.builder(in);
-        int c1 = b.layer("conv1", random(CompilerTest.conv(1, 3, 3, 1, 0, 0, 0, 0), in, 1), b.input());
-        int s1 = b.layer("square1", Square.INSTANCE, c1);
-        int c2 = b.layer("conv2", random(CompilerTest.conv(3, 3, 3, 1, 1, 1, 1, 1), mid, 2), s1);
-        int p2 = b.layer("poly2", PolyActivation.of(0.25, 0.5, 0.1), c2);
-        int c3 = b.layer("conv3", random(CompilerTest.conv(3, 3, 3, 1, 1, 1, 1, 1), mid, 3), p2);
-        int sum = skip ? b.add("residual", c3, s1) : c3;
-        int s3 = b.layer("square3", Square.INSTANCE, sum);
-        int f = b.layer("flatten", Flatten.INSTANCE, s3);
-        b.layer("head", random(Dense.zeros(300, 10), Shape.of(300), 4), f);
-        return b.build(INFO);
+        Layer conv1 = random(CompilerTest.conv(1, 3, 3, 1, 0, 0, 0, 0), in, 1);
+        Layer conv2 = random(CompilerTest.conv(3, 3, 3, 1, 1, 1, 1, 1), mid, 2);
+        Layer conv3 = random(CompilerTest.conv(3, 3, 3, 1, 1, 1, 1, 1), mid, 3);
+        Layer head = random(Dense.zeros(300, 10), Shape.of(300), 4);
+        if (!skip) {
+            return GraphNetwork.of(Network.of(in, List.of(conv1, Square.INSTANCE, conv2, PolyActivation.of(0.25, 0.5, 0.1), conv3,
+                    Square.INSTANCE, Flatten.INSTANCE, head), INFO));
+        }
+        // snippet graph-network
+        GraphNetwork.Builder b = GraphNetwork.builder(Shape.of(1, 12, 12));
+        int skipFrom = b.layer("square1", Square.INSTANCE, b.layer("conv1", conv1, b.input()));
+        int block = b.layer("conv3", conv3, b.layer("poly2", PolyActivation.of(0.25, 0.5, 0.1), b.layer("conv2", conv2, skipFrom)));
+        int sum = b.add("residual", block, skipFrom);
+        b.layer("head", head, b.layer("flatten", Flatten.INSTANCE, b.layer("square3", Square.INSTANCE, sum)));
+        GraphNetwork graph = b.build(ModelInfo.untrained("residual", "none", 1));
+        // end snippet
+        return graph;
     }
 
     private static Network lowered(GraphNetwork g) {
@@ -66,7 +72,11 @@ class GraphCompilerTest {
         Plan chain = LolaCompiler.compile(residual(false).toNetwork(List.of()), CompileOptions.lowLatency()
                 .withCalibration(CompilerTest.inputs(withSkip.network(), 16, 1)));
         assertEquals(chain.depth(), withSkip.depth(), "the carried skip crosses the squares at their own level");
-        Plan direct = LolaCompiler.compile(g, CompileOptions.lowLatency().withCalibration(CompilerTest.inputs(withSkip.network(), 16, 1)));
+        List<double[]> calibration = CompilerTest.inputs(withSkip.network(), 16, 1);
+        GraphNetwork graph = g;
+        // snippet graph-compile
+        Plan direct = LolaCompiler.compile(graph, CompileOptions.lowLatency().withCalibration(calibration));
+        // end snippet
         assertEquals(withSkip.network().layers().size(), direct.network().layers().size());
         assertEquals(withSkip.depth(), direct.depth());
     }
