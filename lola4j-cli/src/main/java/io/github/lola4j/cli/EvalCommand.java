@@ -1,7 +1,5 @@
 package io.github.lola4j.cli;
 
-import io.github.lola4j.data.DataLocator;
-import io.github.lola4j.data.Dataset;
 import io.github.lola4j.models.ModelRegistry;
 import io.github.lola4j.nn.Evaluation;
 import io.github.lola4j.nn.LabeledImages;
@@ -16,7 +14,7 @@ import java.util.Set;
  */
 final class EvalCommand implements Command {
 
-    private static final Set<String> VALUES = Set.of("model", "data", "dataset", "limit", "threads");
+    private static final Set<String> VALUES = Set.of("model", "data", "dataset", "limit", "threads", "encrypt-from", "pixel-scale");
     private static final Set<String> FLAGS = Set.of("json", "no-download");
 
     /** Creates the command. */
@@ -36,7 +34,7 @@ final class EvalCommand implements Command {
     @Override
     public String help() {
         return String.join("\n",
-                "usage: lola4j eval [--model NAME|PATH] [--data DIR] [--limit N] [--json]",
+                "usage: lola4j eval [--model NAME|PATH] [--encrypt-from NODE] [--data DIR] [--limit N] [--json]",
                 "",
                 "Runs a model in plaintext (double precision) on the test set of the data set it was trained on",
                 "and prints its accuracy and, per layer, the largest absolute value produced (the range an",
@@ -50,6 +48,9 @@ final class EvalCommand implements Command {
                 "  --dataset ID         mnist, fashion-mnist or cifar10 (default: the one recorded in the model)",
                 "  --no-download        fail instead of downloading missing data",
                 "  --limit N            evaluate the first N test images only (default: all 10,000)",
+                "  --encrypt-from NODE  split an .onnx model: the client's part (the nodes before NODE) runs on",
+                "                       each image, then the part the server would run encrypted; needs --dataset,",
+                "                       and --pixel-scale S when the model takes pixels times S (default 1)",
                 "  --threads T          worker threads (default: available processors)",
                 "  --json               end with one line of JSON: {\"model\", \"dataset\", \"count\", \"correct\",",
                 "                       \"accuracy\" (a fraction), \"seconds\", \"layers\", \"maxAbs\"}",
@@ -65,12 +66,29 @@ final class EvalCommand implements Command {
         String modelArg = o.get("model", "lola");
         int limit = o.getInt("limit", 0, 1, Integer.MAX_VALUE);
         int threads = o.getInt("threads", Runtime.getRuntime().availableProcessors(), 1, 4096);
-        Network net = Models.load(modelArg);
-        TestSet set = TestSet.load(o, net, err);
-        Dataset dataset = set.dataset();
-        DataLocator.Location where = set.where();
-        LabeledImages test = set.images();
-        Evaluation ev = Evaluation.run(net, test, limit, threads);
+        Network net;
+        Evaluation ev;
+        String where;
+        String dataset;
+        if (o.has("encrypt-from")) {
+            io.github.lola4j.onnx.OnnxModels.Split split = Models.split(modelArg, o.get("encrypt-from", ""));
+            net = split.encryptedSuffix();
+            Samples samples = Samples.split(o, split.clientPrefix(), err);
+            ev = evaluate(net, samples, limit);
+            where = samples.source();
+            dataset = o.get("dataset", "");
+        } else {
+            if (o.has("pixel-scale")) {
+                throw new UsageException("--pixel-scale goes with --encrypt-from; a model file records its own input scale"
+                        + " (import --pixel-scale)");
+            }
+            net = Models.load(modelArg);
+            TestSet set = TestSet.load(o, net, err);
+            dataset = set.dataset().id();
+            where = set.where().toString();
+            LabeledImages test = set.images();
+            ev = Evaluation.run(net, test, limit, threads);
+        }
 
         out.printf(Locale.ROOT, "model     %s (%s, %s -> %s, %d parameters)%n", net.info().name(), net.info().dataset(),
                 net.inputShape(), net.outputShape(), net.parameterCount());
@@ -87,6 +105,31 @@ final class EvalCommand implements Command {
         return 0;
     }
 
+    /**
+     * A network on samples that are already its inputs (a split model's client-part outputs), one
+     * at a time: the accuracy and each layer's largest absolute value, as {@link Evaluation#run}.
+     */
+    static Evaluation evaluate(Network net, Samples samples, int limit) {
+        long t0 = System.nanoTime();
+        int n = limit <= 0 || limit > samples.count() ? samples.count() : limit;
+        int correct = 0;
+        double maxIn = 0;
+        double[] maxAbs = new double[net.layers().size()];
+        for (int i = 0; i < n; i++) {
+            double[][] acts = net.activations(samples.input(i));
+            for (double v : acts[0]) {
+                maxIn = Math.max(maxIn, Math.abs(v));
+            }
+            for (int l = 0; l < maxAbs.length; l++) {
+                for (double v : acts[l + 1]) {
+                    maxAbs[l] = Math.max(maxAbs[l], Math.abs(v));
+                }
+            }
+            correct += io.github.lola4j.nn.Tensor.argmax(acts[acts.length - 1]) == samples.label(i) ? 1 : 0;
+        }
+        return new Evaluation(n, correct, (System.nanoTime() - t0) / 1e9, maxIn, maxAbs);
+    }
+
     /** One line per layer: its kind, output shape and the largest absolute value it produced. */
     static String formatMaxAbs(Network net, Evaluation ev) {
         StringBuilder sb = new StringBuilder("max |value| per layer (over the evaluated images):\n");
@@ -98,11 +141,11 @@ final class EvalCommand implements Command {
         return sb.toString().stripTrailing();
     }
 
-    private static String json(String model, Dataset dataset, Network net, Evaluation ev) {
+    private static String json(String model, String dataset, Network net, Evaluation ev) {
         StringBuilder sb = new StringBuilder("{");
         sb.append("\"model\":").append(quote(model));
         sb.append(",\"name\":").append(quote(net.info().name()));
-        sb.append(",\"dataset\":").append(quote(dataset.id()));
+        sb.append(",\"dataset\":").append(quote(dataset));
         sb.append(",\"count\":").append(ev.count());
         sb.append(",\"correct\":").append(ev.correct());
         sb.append(",\"accuracy\":").append(ev.accuracy());

@@ -67,7 +67,7 @@ class LolaCommandsTest {
     /**
      * A PyTorch MNIST network with ReLU and max pooling in front (96.64 % by PyTorch's count):
      * split, its client part and encrypted part give PyTorch's accuracy on the 10,000 test images
-     * in plaintext, and infer runs the client part on each image and the rest encrypted, as in the clear.
+     * in plaintext (in Java and through eval), and infer runs the client part on each image and the rest encrypted, as in the clear.
      */
     @Test
     void inferRunsASplitModelWithTheClientPartOnEachImage() throws Exception {
@@ -81,6 +81,12 @@ class LolaCommandsTest {
             right += io.github.lola4j.nn.Tensor.argmax(scores) == test.label(i) ? 1 : 0;
         }
         assertEquals(9664, right);
+        CliTestSupport.Run e = CliTestSupport.run("eval", "--model", onnx, "--encrypt-from", "/3/Conv", "--dataset", "mnist",
+                "--pixel-scale", "0.00392156862745098", "--data", CliTestSupport.MNIST, "--json");
+        assertEquals(0, e.code(), e.err());
+        assertEquals(0.9664, JSON.readTree(e.lastLine()).get("accuracy").asDouble(), 1e-9, "eval runs the client's part, then the rest");
+        assertEquals(2, CliTestSupport.run("eval", "--model", "lola-small", "--pixel-scale", "0.5", "--data",
+                CliTestSupport.MNIST).code(), "eval: --pixel-scale without --encrypt-from");
         CliTestSupport.Run r = CliTestSupport.run("infer", "--model", onnx, "--encrypt-from", "/3/Conv", "--dataset", "mnist",
                 "--pixel-scale", "0.00392156862745098", "--count", "10", "--data", CliTestSupport.MNIST, "--warmup", "1", "--json");
         assertEquals(0, r.code(), r.err());
