@@ -73,7 +73,11 @@ class CompilerTest {
     /** Compiles, checks the twin on every input and the encrypted run on some; returns the plan. */
     static Plan compileAndCheck(Network net, int encrypted) {
         List<double[]> cal = inputs(net, 16, 1);
-        Plan plan = LolaCompiler.compile(net, CompileOptions.lowLatency().withCalibration(cal));
+        return check(LolaCompiler.compile(net, CompileOptions.lowLatency().withCalibration(cal)), net, encrypted);
+    }
+
+    /** Checks a plan of the network: the twin on every input, the encrypted run on some; returns the plan. */
+    static Plan check(Plan plan, Network net, int encrypted) {
         for (double[] x : inputs(net, 8, 2)) {
             double[] want = net.forward(x);
             double[] got = plan.evaluatePlain(x);
