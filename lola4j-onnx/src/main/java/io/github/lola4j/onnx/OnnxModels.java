@@ -590,6 +590,7 @@ public final class OnnxModels {
                 return;
             }
             nodeName = n.getName().isEmpty() ? n.getOutput(0) : n.getName();
+            branch(n);
             if (polynomial(n)) {
                 return;
             }
@@ -657,6 +658,35 @@ public final class OnnxModels {
             }
             current = n.getOutput(0);
             endChainAtFork();
+        }
+
+        /**
+         * Starts a branch when the node reads neither the current value nor the polynomial region's
+         * values, but a value computed before (a graph node): the current chain ends (its region
+         * closed at the value it computed last) and the node continues from that value.
+         */
+        private void branch(NodeProto n) throws IOException {
+            String from = null;
+            for (String in : n.getInputList()) {
+                if (in.equals(current) || polynomials.containsKey(in)) {
+                    return;
+                }
+                if (from == null && !in.isEmpty() && !constants.containsKey(in)) {
+                    from = in;
+                }
+            }
+            boolean merge = n.getOpType().equals("Concat") || (n.getOpType().equals("Add") && n.getInputCount() == 2
+                    && !constants.containsKey(n.getInput(0)) && !constants.containsKey(n.getInput(1)));
+            if (from == null || merge || !nodeOf.containsKey(from)) {
+                return;
+            }
+            if (!polynomials.isEmpty()) {
+                closePolynomial(n, lastPolynomial);
+            }
+            endChain();
+            chainStart = nodeOf.get(from);
+            current = from;
+            shape = shapeOf.get(from);
         }
 
         /** A value several nodes read becomes a graph node: nothing after it folds into the layer before. */

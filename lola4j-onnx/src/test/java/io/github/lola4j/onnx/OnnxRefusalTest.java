@@ -91,6 +91,16 @@ class OnnxRefusalTest {
         assertTrue(m.startsWith("t.onnx: node \"mix\" (Mul, opset 13) combines two computed values, x and y;"), m);
     }
 
+    /** A branch that starts with a square of a value computed before (here the input), joined by Concat. */
+    @Test
+    void aBranchMayStartWithASquare() throws IOException {
+        GraphProto.Builder g = gemmThen("z", node("sq", "Mul", "s", "x", "x"), NodeProto.newBuilder(node("cat", "Concat", "z", "y", "s"))
+                .addAttribute(AttributeProto.newBuilder().setName("axis").setType(AttributeProto.AttributeType.INT).setI(1)).build());
+        g.setOutput(0, value("z", 1, 4));
+        Network n = OnnxModels.fromBytes(model(13, g), "t.onnx", "t");
+        assertArrayEquals(new double[] {1.5, 2.5, 2.25, 6.25}, n.forward(new double[] {1.5, 2.5}), 1e-12);
+    }
+
     @Test
     void aNodeReadingAnUnknownValueIsRefusedByName() {
         // "late" reads q, which no node computes
