@@ -67,7 +67,7 @@ class GraphCompilerTest {
     }
 
     @Test
-    void residualBlockCompilesAndTheSkipCostsNoLevel() {
+    void residualBlockCompilesAndTheSkipCostsNoLevel() throws java.io.IOException {
         GraphNetwork graph = residual();
         List<double[]> calibration = calibration(graph);
         // snippet graph-compile
@@ -77,6 +77,13 @@ class GraphCompilerTest {
         // conv1, square1, conv2, poly2, then conv3 with the add and the head as one map: one level
         // each, as without the skip, which crosses poly2's square at the branch's level
         assertEquals(5, plan.depth());
+        // the plan file carries the lowered network (its affine layers) and reads back as the same plan
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        plan.write(out);
+        Plan back = Plan.read(new java.io.ByteArrayInputStream(out.toByteArray()));
+        assertEquals(plan.fingerprint(), back.fingerprint());
+        double[] x = calibration.get(0);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(plan.evaluatePlain(x), back.evaluatePlain(x), 0.0);
     }
 
     @Test
