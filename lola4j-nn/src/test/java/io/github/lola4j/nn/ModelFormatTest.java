@@ -30,8 +30,11 @@ class ModelFormatTest {
         Conv2d conv2 = (Conv2d) Conv2d.zeros(new Conv2d.Geometry(3, 2, 3, 2, 1, 2, 1, 0, 1, 1))
                 .withParameters(LayerGradientTest.random(38, 22));
         Dense dense = (Dense) Dense.zeros(40, 10).withParameters(LayerGradientTest.random(410, 23));
+        // a sparse affine map 10 -> 2x3: row o reads inputs o and o + 4
+        Affine affine = Affine.of(10, Shape.of(2, 3), new int[] {0, 2, 4, 6, 8, 10, 12}, new int[] {0, 4, 1, 5, 2, 6, 3, 7, 4, 8,
+            5, 9}, LayerGradientTest.random(12, 24), LayerGradientTest.random(6, 25));
         List<Layer> layers = List.of(conv, Square.INSTANCE, AvgPool.of(2, 2, 2, 2), conv2,
-                PolyActivation.of(0.125, 0.5, -1.0 / 3), Flatten.INSTANCE, dense);
+                PolyActivation.of(0.125, 0.5, -1.0 / 3), Flatten.INSTANCE, dense, affine);
         ModelInfo info = new ModelInfo("every-layer", "mnist", 1.0 / 255, 0.5, "lola4j train --x \"quoted\" é", -7);
         return Network.of(Shape.of(1, 28, 28), layers, info);
     }
