@@ -94,7 +94,27 @@ public final class ModelFormat {
          * @return {@link #FLOAT32} when every parameter is a float, else {@link #FLOAT64}
          */
         public static WeightEncoding lossless(Network net) {
-            for (Layer l : net.layers()) {
+            return lossless(net.layers());
+        }
+
+        /**
+         * The smallest encoding that stores every parameter of a graph's layers exactly.
+         *
+         * @param graph the graph
+         * @return {@link #FLOAT32} when every parameter is a float, else {@link #FLOAT64}
+         */
+        public static WeightEncoding lossless(GraphNetwork graph) {
+            List<Layer> layers = new ArrayList<>();
+            for (GraphNetwork.Node n : graph.nodes()) {
+                if (n.layer() != null) {
+                    layers.add(n.layer());
+                }
+            }
+            return lossless(layers);
+        }
+
+        private static WeightEncoding lossless(List<Layer> layers) {
+            for (Layer l : layers) {
                 for (double v : l.parameters()) {
                     if ((double) (float) v != v) {
                         return FLOAT64;

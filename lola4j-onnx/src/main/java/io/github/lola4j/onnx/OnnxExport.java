@@ -1,9 +1,11 @@
 package io.github.lola4j.onnx;
 
+import io.github.lola4j.nn.Affine;
 import io.github.lola4j.nn.AvgPool;
 import io.github.lola4j.nn.Conv2d;
 import io.github.lola4j.nn.Dense;
 import io.github.lola4j.nn.Flatten;
+import io.github.lola4j.nn.GraphNetwork;
 import io.github.lola4j.nn.InputNormalization;
 import io.github.lola4j.nn.Layer;
 import io.github.lola4j.nn.ModelFormat;
@@ -23,6 +25,7 @@ import io.github.lola4j.onnx.proto.Onnx.TensorShapeProto;
 import io.github.lola4j.onnx.proto.Onnx.TypeProto;
 import io.github.lola4j.onnx.proto.Onnx.ValueInfoProto;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -49,58 +52,152 @@ final class OnnxExport {
         int k = 0;
         for (Layer l : net.layers()) {
             String base = k + "_" + l.getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT);
-            String y = base + "_out";
-            if (l instanceof Dense d) {
-                double[] w = new double[d.inputs() * d.outputs()];
-                double[][] rows = d.weights();
-                for (int o = 0; o < rows.length; o++) {
-                    System.arraycopy(rows[o], 0, w, o * d.inputs(), d.inputs());
-                }
-                g.addInitializer(tensor(base + ".weight", new long[] {d.outputs(), d.inputs()}, w, floats));
-                g.addInitializer(tensor(base + ".bias", new long[] {d.outputs()}, d.biases(), floats));
-                g.addNode(node(base, "Gemm", y, x, base + ".weight", base + ".bias").addAttribute(integer("transB", 1)));
-            } else if (l instanceof Conv2d c) {
-                Conv2d.Geometry s = c.geometry();
-                double[] b = c.biases();
-                g.addInitializer(tensor(base + ".weight", new long[] {s.outChannels(), s.inChannels(), s.kernelRows(), s.kernelCols()},
-                        c.flatWeights(), floats));
-                g.addInitializer(tensor(base + ".bias", new long[] {s.outChannels()}, b, floats));
-                g.addNode(node(base, "Conv", y, x, base + ".weight", base + ".bias")
-                        .addAttribute(ints("kernel_shape", s.kernelRows(), s.kernelCols()))
-                        .addAttribute(ints("strides", s.strideRows(), s.strideCols()))
-                        .addAttribute(ints("pads", s.padTop(), s.padLeft(), s.padBottom(), s.padRight())));
-            } else if (l instanceof Square) {
-                g.addNode(node(base, "Mul", y, x, x));
-            } else if (l instanceof AvgPool p) {
-                g.addNode(node(base, "AveragePool", y, x)
-                        .addAttribute(ints("kernel_shape", p.kernelRows(), p.kernelCols()))
-                        .addAttribute(ints("strides", p.strideRows(), p.strideCols())));
-            } else if (l instanceof Flatten) {
-                g.addNode(node(base, "Flatten", y, x).addAttribute(integer("axis", 1)));
-            } else if (l instanceof PolyActivation p) {
-                // a x^2 + b x + c, each coefficient a scalar constant
-                g.addInitializer(tensor(base + ".a", new long[0], new double[] {p.a()}, floats));
-                g.addInitializer(tensor(base + ".b", new long[0], new double[] {p.b()}, floats));
-                g.addInitializer(tensor(base + ".c", new long[0], new double[] {p.c()}, floats));
-                g.addNode(node(base + "_square", "Mul", base + "_x2", x, x));
-                g.addNode(node(base + "_ax2", "Mul", base + "_ax2_out", base + "_x2", base + ".a"));
-                g.addNode(node(base + "_bx", "Mul", base + "_bx_out", x, base + ".b"));
-                g.addNode(node(base + "_sum", "Add", base + "_sum_out", base + "_ax2_out", base + "_bx_out"));
-                g.addNode(node(base, "Add", y, base + "_sum_out", base + ".c"));
-            } else {
-                throw new IllegalArgumentException("layer " + k + " (" + l.getClass().getSimpleName() + ") has no ONNX form here");
-            }
+            x = layer(g, l, x, base, floats, "layer " + k);
             shape = l.outputShape(shape);
-            x = y;
             k++;
         }
         g.addOutput(value(x, shape));
+        return model(g, net.info());
+    }
+
+    /**
+     * A graph network: its layers as for a sequence, each add as Add nodes (pairwise), each concat
+     * as one Concat along axis 1 (channels, after the batch dimension).
+     */
+    static ModelProto toModel(GraphNetwork graph) {
+        boolean floats = ModelFormat.WeightEncoding.lossless(graph) == ModelFormat.WeightEncoding.FLOAT32;
+        GraphProto.Builder g = GraphProto.newBuilder().setName(graph.info().name());
+        g.addInput(value("input", graph.inputShape()));
+        List<GraphNetwork.Node> nodes = graph.nodes();
+        String[] out = new String[nodes.size()];
+        out[0] = "input";
+        for (int i = 1; i < nodes.size(); i++) {
+            GraphNetwork.Node n = nodes.get(i);
+            String base = i + "_" + n.name().replaceAll("[^A-Za-z0-9_.]", "_");
+            List<Integer> in = n.inputs();
+            switch (n.op()) {
+                case LAYER -> out[i] = layer(g, n.layer(), out[in.get(0)], base, floats, "node " + n.name());
+                case ADD -> {
+                    String sum = out[in.get(0)];
+                    for (int k = 1; k < in.size(); k++) {
+                        String y = k == in.size() - 1 ? base + "_out" : base + "_" + k;
+                        g.addNode(node(k == in.size() - 1 ? base : base + "_" + k, "Add", y, sum, out[in.get(k)]));
+                        sum = y;
+                    }
+                    out[i] = sum;
+                }
+                case CONCAT -> {
+                    String[] from = new String[in.size()];
+                    for (int k = 0; k < from.length; k++) {
+                        from[k] = out[in.get(k)];
+                    }
+                    g.addNode(node(base, "Concat", base + "_out", from).addAttribute(integer("axis", 1)));
+                    out[i] = base + "_out";
+                }
+                default -> throw new IllegalStateException("node " + n.name() + " is a second input");
+            }
+        }
+        g.addOutput(value(out[out.length - 1], graph.outputShape()));
+        return model(g, graph.info());
+    }
+
+    private static ModelProto model(GraphProto.Builder g, ModelInfo info) {
         ModelProto.Builder m = ModelProto.newBuilder().setIrVersion(8).setProducerName("lola4j").setProducerVersion("0.1.0")
                 .addOpsetImport(OperatorSetIdProto.newBuilder().setVersion(OPSET)).setGraph(g);
-        for (Map.Entry<String, String> e : metadata(net.info()).entrySet()) {
+        for (Map.Entry<String, String> e : metadata(info).entrySet()) {
             m.addMetadataProps(StringStringEntryProto.newBuilder().setKey(e.getKey()).setValue(e.getValue()));
         }
         return m.build();
+    }
+
+    /** Writes one layer reading value x; returns the value it writes. */
+    private static String layer(GraphProto.Builder g, Layer l, String x, String base, boolean floats, String where) {
+        String y = base + "_out";
+        if (l instanceof Dense d) {
+            double[] w = new double[d.inputs() * d.outputs()];
+            double[][] rows = d.weights();
+            for (int o = 0; o < rows.length; o++) {
+                System.arraycopy(rows[o], 0, w, o * d.inputs(), d.inputs());
+            }
+            g.addInitializer(tensor(base + ".weight", new long[] {d.outputs(), d.inputs()}, w, floats));
+            g.addInitializer(tensor(base + ".bias", new long[] {d.outputs()}, d.biases(), floats));
+            g.addNode(node(base, "Gemm", y, x, base + ".weight", base + ".bias").addAttribute(integer("transB", 1)));
+        } else if (l instanceof Conv2d c) {
+            Conv2d.Geometry s = c.geometry();
+            double[] b = c.biases();
+            g.addInitializer(tensor(base + ".weight", new long[] {s.outChannels(), s.inChannels(), s.kernelRows(), s.kernelCols()},
+                    c.flatWeights(), floats));
+            g.addInitializer(tensor(base + ".bias", new long[] {s.outChannels()}, b, floats));
+            g.addNode(node(base, "Conv", y, x, base + ".weight", base + ".bias")
+                    .addAttribute(ints("kernel_shape", s.kernelRows(), s.kernelCols()))
+                    .addAttribute(ints("strides", s.strideRows(), s.strideCols()))
+                    .addAttribute(ints("pads", s.padTop(), s.padLeft(), s.padBottom(), s.padRight())));
+        } else if (l instanceof Square) {
+            g.addNode(node(base, "Mul", y, x, x));
+        } else if (l instanceof AvgPool p) {
+            g.addNode(node(base, "AveragePool", y, x)
+                    .addAttribute(ints("kernel_shape", p.kernelRows(), p.kernelCols()))
+                    .addAttribute(ints("strides", p.strideRows(), p.strideCols())));
+        } else if (l instanceof Flatten) {
+            g.addNode(node(base, "Flatten", y, x).addAttribute(integer("axis", 1)));
+        } else if (l instanceof PolyActivation p) {
+            // a x^2 + b x + c, each coefficient a scalar constant
+            g.addInitializer(tensor(base + ".a", new long[0], new double[] {p.a()}, floats));
+            g.addInitializer(tensor(base + ".b", new long[0], new double[] {p.b()}, floats));
+            g.addInitializer(tensor(base + ".c", new long[0], new double[] {p.c()}, floats));
+            g.addNode(node(base + "_square", "Mul", base + "_x2", x, x));
+            g.addNode(node(base + "_ax2", "Mul", base + "_ax2_out", base + "_x2", base + ".a"));
+            g.addNode(node(base + "_bx", "Mul", base + "_bx_out", x, base + ".b"));
+            g.addNode(node(base + "_sum", "Add", base + "_sum_out", base + "_ax2_out", base + "_bx_out"));
+            g.addNode(node(base, "Add", y, base + "_sum_out", base + ".c"));
+        } else if (l instanceof Affine a && perChannel(a) != null) {
+            // y = scale_c x + shift_c: Mul and Add by constants of one value per channel
+            double[][] sc = perChannel(a);
+            int channels = sc[0].length;
+            long[] dims = a.output().rank() == 3 ? new long[] {channels, 1, 1} : new long[] {channels};
+            g.addInitializer(tensor(base + ".scale", dims, sc[0], floats));
+            g.addInitializer(tensor(base + ".shift", dims, sc[1], floats));
+            g.addNode(node(base + "_scale", "Mul", base + "_scaled", x, base + ".scale"));
+            g.addNode(node(base, "Add", y, base + "_scaled", base + ".shift"));
+        } else {
+            throw new IllegalArgumentException(where + " (" + l + ") has no ONNX form here" + (l instanceof Affine
+                    ? ": only an affine layer with one scale and shift per channel does (export the graph it was lowered from)"
+                    : ""));
+        }
+        return y;
+    }
+
+    /**
+     * An affine layer's scale and shift per channel (per entry of a vector), or null unless it is
+     * y = scale_c x + shift_c: each row reads its own input only, with the weight and bias of its
+     * channel.
+     */
+    static double[][] perChannel(Affine a) {
+        Shape out = a.output();
+        if (a.inputs() != out.size() || (out.rank() != 3 && out.rank() != 1)) {
+            return null;
+        }
+        int[] start = a.rowStarts();
+        int[] cols = a.columns();
+        double[] w = a.weights();
+        double[] b = a.biases();
+        int channels = out.dim(0);
+        int plane = out.size() / channels;
+        double[][] sc = new double[2][channels];
+        for (int i = 0; i < out.size(); i++) {
+            double weight = start[i + 1] == start[i] ? 0 : w[start[i]];
+            if (start[i + 1] - start[i] > 1 || (start[i + 1] > start[i] && cols[start[i]] != i)) {
+                return null;
+            }
+            int c = i / plane;
+            if (i % plane == 0) {
+                sc[0][c] = weight;
+                sc[1][c] = b[i];
+            } else if (sc[0][c] != weight || sc[1][c] != b[i]) {
+                return null;
+            }
+        }
+        return sc;
     }
 
     private static Map<String, String> metadata(ModelInfo info) {

@@ -161,6 +161,30 @@ public final class OnnxModels {
     }
 
     /**
+     * Writes a graph network as an ONNX model (opset 13): its layers as {@link #save(Network, Path)}
+     * writes them, each add as Add nodes and each concat as a Concat along the channels. Imported
+     * again ({@link #loadGraph}), it computes the same function with the same nodes.
+     *
+     * @param graph the graph
+     * @param file  the .onnx file to create or replace
+     * @throws IOException when the file cannot be written
+     * @throws IllegalArgumentException when a layer has no ONNX form (a general affine layer)
+     */
+    public static void save(GraphNetwork graph, Path file) throws IOException {
+        writeAtomically(toBytes(graph), file);
+    }
+
+    /**
+     * A graph network as ONNX model bytes (see {@link #save(GraphNetwork, Path)}).
+     *
+     * @param graph the graph
+     * @return the protobuf
+     */
+    public static byte[] toBytes(GraphNetwork graph) {
+        return OnnxExport.toModel(graph).toByteArray();
+    }
+
+    /**
      * A network as ONNX model bytes (see {@link #save}).
      *
      * @param net the network
@@ -365,6 +389,13 @@ public final class OnnxModels {
         /** Whether the last layer is a Dense or Conv2d whose output is the current value (constants fold into it). */
         private boolean lastIsLinear;
         /**
+         * When the last layer is a per-channel affine layer made here (a constant or batch
+         * normalization with no linear layer before it): its scale and shift, which the next such
+         * operation combines with rather than adding a layer.
+         */
+        private double[] channelScale;
+        private double[] channelShift;
+        /**
          * Values computed element-wise from the current value x as polynomials c0 + c1 x + c2 x^2
          * (scalar coefficients): a region of Mul, Add, Sub, Div and Pow nodes that becomes one
          * square or polynomial activation when a node of another kind reads one of them.
@@ -492,6 +523,7 @@ public final class OnnxModels {
             layers.clear();
             layerNames.clear();
             lastIsLinear = false;
+            channelScale = null;
             nodeOf.put(current, chainStart);
             shapeOf.put(current, shape);
         }
@@ -808,6 +840,7 @@ public final class OnnxModels {
             layers.add(l);
             layerNames.add(nodeName);
             lastIsLinear = l instanceof Dense || l instanceof Conv2d;
+            channelScale = null;
             shape = out;
         }
 
@@ -1018,6 +1051,18 @@ public final class OnnxModels {
          */
         private void foldIntoLast(double[] scale, double[] shift) {
             if (!lastIsLinear) {
+                if (channelScale != null && channelScale.length == scale.length) {
+                    double[] s2 = new double[scale.length];
+                    double[] b2 = new double[scale.length];
+                    for (int c = 0; c < scale.length; c++) {
+                        s2[c] = scale[c] * channelScale[c];
+                        b2[c] = scale[c] * channelShift[c] + shift[c];
+                    }
+                    layers.remove(layers.size() - 1);
+                    layerNames.remove(layerNames.size() - 1);
+                    scale = s2;
+                    shift = b2;
+                }
                 int size = shape.size();
                 int plane = size / scale.length;
                 int[] start = new int[size + 1];
@@ -1031,6 +1076,8 @@ public final class OnnxModels {
                     b[i] = shift[i / plane];
                 }
                 add(Affine.of(size, shape, start, cols, w, b), shape);
+                channelScale = scale;
+                channelShift = shift;
                 return;
             }
             Layer last = layers.get(layers.size() - 1);

@@ -82,6 +82,35 @@ class OnnxModelsTest {
         assertEquals(Shape.of(5, 8, 8), g.nodes().get(4).shape());
     }
 
+    private static List<String> ops(GraphNetwork g) {
+        List<String> ops = new ArrayList<>();
+        for (GraphNetwork.Node n : g.nodes()) {
+            ops.add(n.op() == GraphNetwork.Op.LAYER ? n.layer().kind() : n.op().name() + n.inputs());
+        }
+        return ops;
+    }
+
+    /** A graph exported and imported again has the same nodes and computes the same values, bit for bit. */
+    @ParameterizedTest
+    @ValueSource(strings = {"residual_block", "concat_branches"})
+    void anExportedGraphImportsAsTheSameGraph(String model) throws IOException {
+        GraphNetwork g = OnnxModels.graphFromBytes(resource(model + ".onnx"), model + ".onnx", model);
+        GraphNetwork back = OnnxModels.graphFromBytes(OnnxModels.toBytes(g), "exported", "ignored");
+        assertEquals(ops(g), ops(back));
+        for (double[][] p : TestModels.pairs(model)) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(g.forward(p[0]), back.forward(p[0]), 0.0);
+        }
+    }
+
+    @Test
+    void aGeneralAffineLayerHasNoOnnxForm() {
+        io.github.lola4j.nn.Affine mix = io.github.lola4j.nn.Affine.of(2, Shape.of(2), new int[] {0, 2, 3}, new int[] {0, 1, 0},
+                new double[] {1, 1, 1}, new double[2]);
+        Network n = Network.of(Shape.of(2), List.of(mix), io.github.lola4j.nn.ModelInfo.untrained("mix", "none", 1));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> OnnxModels.toBytes(n));
+        assertTrue(e.getMessage().contains("layer 0 (affine 2->2 (3 weights)) has no ONNX form here"), e.getMessage());
+    }
+
     @Test
     void aConvolutionalNetworkImportsWithItsPoolingAndThePadDropped() throws IOException {
         Network n = load("cnn_avgpool");
