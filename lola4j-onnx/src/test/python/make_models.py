@@ -151,6 +151,23 @@ class ConcatBranches(torch.nn.Module):
         return self.fc((y * y).flatten(1))
 
 
+class Grouped(torch.nn.Module):
+    """A depthwise convolution (groups = channels) and a grouped one (2 groups), as in MobileNet-like networks."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = torch.nn.Conv2d(1, 4, kernel_size=3)
+        self.depthwise = torch.nn.Conv2d(4, 4, kernel_size=3, padding=1, groups=4)
+        self.grouped = torch.nn.Conv2d(4, 6, kernel_size=1, groups=2)
+        self.fc = torch.nn.Linear(6 * 6 * 6, 3)
+
+    def forward(self, x):
+        y = self.stem(x)
+        y = self.depthwise(y * y)
+        y = self.grouped(y)
+        return self.fc((y * y).flatten(1))
+
+
 def randomize_batchnorm(model):
     """Running statistics and affine parameters away from the identity, so that folding them is tested."""
     for m in model.modules():
@@ -216,6 +233,8 @@ def main():
     # Graph networks: a residual block with Add, two branches joined by Concat.
     export("residual_block", randomize_batchnorm(ResidualBlock()), (1, 8, 8), 13)
     export("concat_branches", randomize_batchnorm(ConcatBranches()), (2, 8, 8), 13)
+    # Depthwise and grouped convolutions.
+    export("grouped_conv", Grouped(), (1, 8, 8), 13)
 
 
 if __name__ == "__main__":

@@ -930,9 +930,7 @@ public final class OnnxModels {
         }
 
         private void conv(NodeProto n) throws IOException {
-            if (attrInt(n, "group", 1) != 1) {
-                throw refused(n, "has group = " + attrInt(n, "group", 1) + "; lola4j imports convolutions of one group");
-            }
+            long groups = attrInt(n, "group", 1);
             for (long d : attrInts(n, "dilations", new long[] {1, 1})) {
                 if (d != 1) {
                     throw refused(n, "is dilated; lola4j imports convolutions without dilation");
@@ -946,8 +944,16 @@ public final class OnnxModels {
                 throw refused(n, "takes an input of shape " + shape + "; expected channels x rows x columns");
             }
             ConstantTensor w = constant(n, 1, "W");
-            if (w.dims().length != 4 || w.dims()[1] != shape.dim(0)) {
-                throw refused(n, "has weights of shape " + java.util.Arrays.toString(w.dims()) + " for an input of shape " + shape);
+            if (groups < 1 || shape.dim(0) % groups != 0 || w.dims().length != 4 || w.dims()[0] % groups != 0
+                    || w.dims()[1] * groups != shape.dim(0)) {
+                throw refused(n, "has weights of shape " + java.util.Arrays.toString(w.dims()) + " in " + groups
+                        + " group(s) for an input of shape " + shape);
+            }
+            if (groups > 1) {
+                if (w.dims()[0] * shape.dim(0) * w.dims()[2] * w.dims()[3] > 1L << 28) {
+                    throw refused(n, "has " + groups + " groups whose weights as one convolution would be more than 2^28");
+                }
+                w = blockDiagonal(w, (int) groups);
             }
             long[] strides = attrInts(n, "strides", new long[] {1, 1});
             long[] pads = attrInts(n, "pads", new long[] {0, 0, 0, 0});
@@ -966,6 +972,29 @@ public final class OnnxModels {
             }
             Conv2d c = Conv2d.of(g, w.values(), bias);
             add(c, c.outputShape(shape));
+        }
+
+        /**
+         * A grouped convolution's weights [out][in / groups][kh][kw] as one group's, [out][in][kh][kw]:
+         * output channel o reads only the input channels of its group, the other weights are zero
+         * (which the compiler's sparse maps skip). A depthwise convolution is the case in = groups.
+         */
+        private static ConstantTensor blockDiagonal(ConstantTensor w, int groups) {
+            long[] d = w.dims();
+            int out = (int) d[0];
+            int inPerGroup = (int) d[1];
+            int taps = (int) (d[2] * d[3]);
+            int in = inPerGroup * groups;
+            double[] v = w.values();
+            double[] full = new double[out * in * taps];
+            int outPerGroup = out / groups;
+            for (int o = 0; o < out; o++) {
+                int first = (o / outPerGroup) * inPerGroup;
+                for (int i = 0; i < inPerGroup; i++) {
+                    System.arraycopy(v, (o * inPerGroup + i) * taps, full, (o * in + first + i) * taps, taps);
+                }
+            }
+            return new ConstantTensor(new long[] {out, in, d[2], d[3]}, full);
         }
 
         private void averagePool(NodeProto n) throws IOException {
