@@ -168,6 +168,21 @@ class Grouped(torch.nn.Module):
         return self.fc((y * y).flatten(1))
 
 
+class Reindex(torch.nn.Module):
+    """Transpose (rows and columns swapped) and Reshape to another image shape between layers."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(1, 3, kernel_size=3, stride=(1, 2))
+        self.mix = torch.nn.Conv2d(6, 2, kernel_size=1)
+        self.fc = torch.nn.Linear(2 * 3 * 3, 3)
+
+    def forward(self, x):
+        y = self.conv(x).transpose(2, 3)
+        y = (y * y).reshape(1, 6, 3, 3)
+        return self.fc(self.mix(y).flatten(1))
+
+
 def randomize_batchnorm(model):
     """Running statistics and affine parameters away from the identity, so that folding them is tested."""
     for m in model.modules():
@@ -235,6 +250,8 @@ def main():
     export("concat_branches", randomize_batchnorm(ConcatBranches()), (2, 8, 8), 13)
     # Depthwise and grouped convolutions.
     export("grouped_conv", Grouped(), (1, 8, 8), 13)
+    # Transpose and Reshape that only re-index.
+    export("reindex", Reindex(), (1, 8, 8), 13)
 
 
 if __name__ == "__main__":

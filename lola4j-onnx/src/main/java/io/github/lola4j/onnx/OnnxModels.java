@@ -64,11 +64,12 @@ public final class OnnxModels {
     static final String SUPPORTED = "Gemm, MatMul (+ Add of a bias), Conv, BatchNormalization, Add, Sub, Mul, Div"
             + " by constants (one, or one per channel), Add of two computed values (residual), Concat of branches (along"
             + " channels), polynomials of degree 2 in Mul, Add, Sub, Div and Pow (x * x, Pow(x, 2), a * x * x + b * x + c),"
-            + " AveragePool, GlobalAveragePool, Pad (all zero), Flatten, Reshape (to a vector), Identity, Dropout, Constant";
+            + " AveragePool, GlobalAveragePool, Pad (all zero), Flatten, Reshape and Transpose (keeping the batch dimension first),"
+            + " Identity, Dropout, Constant";
 
     /** Operators a client can evaluate in its plaintext prefix but the server cannot evaluate encrypted. */
     private static final Set<String> PLAINTEXT_ONLY = Set.of("Relu", "LeakyRelu", "Sigmoid", "Tanh", "Clip", "MaxPool",
-            "Softmax", "GlobalMaxPool", "Transpose");
+            "Softmax", "GlobalMaxPool");
 
     private OnnxModels() {
     }
@@ -681,6 +682,7 @@ public final class OnnxModels {
                 case "BatchNormalization" -> batchNorm(n);
                 case "Flatten" -> flatten(n);
                 case "Reshape" -> reshape(n);
+                case "Transpose" -> transpose(n);
                 case "Identity", "Dropout" -> {
                     // the identity at inference
                 }
@@ -1197,16 +1199,111 @@ public final class OnnxModels {
             toVector();
         }
 
+        /** Reshape re-indexes nothing (row-major storage): to a vector, a flatten; to another shape, the identity with that shape. */
         private void reshape(NodeProto n) throws IOException {
             long[] target = constant(n, 1, "the shape").longs();
             long size = shape.size();
-            boolean vector = target.length == 2 && (target[0] == 1 || target[0] == -1 || target[0] == 0)
-                    && (target[1] == size || target[1] == -1);
-            if (!vector) {
-                throw refused(n, "reshapes " + shape + " to " + java.util.Arrays.toString(target)
-                        + "; lola4j imports Reshape to a vector only");
+            if (target.length < 2 || target.length > 5 || !(target[0] == 1 || target[0] == -1 || target[0] == 0)) {
+                throw refused(n, "reshapes " + shape + " to " + java.util.Arrays.toString(target) + "; lola4j imports a Reshape"
+                        + " that keeps the batch dimension first and has 1 to 4 more");
             }
-            toVector();
+            int[] dims = new int[target.length - 1];
+            int infer = -1;
+            long known = 1;
+            for (int i = 1; i < target.length; i++) {
+                long t = target[i];
+                if (t == 0 && attrInt(n, "allowzero", 0) == 0 && i - 1 < shape.rank()) {
+                    t = shape.dim(i - 1);
+                }
+                if (t == -1 && infer < 0) {
+                    infer = i - 1;
+                    continue;
+                }
+                if (t < 1 || t > size) {
+                    throw refused(n, "reshapes " + shape + " to " + java.util.Arrays.toString(target));
+                }
+                dims[i - 1] = (int) t;
+                known *= t;
+            }
+            if (infer >= 0) {
+                if (known == 0 || size % known != 0) {
+                    throw refused(n, "reshapes " + shape + " to " + java.util.Arrays.toString(target));
+                }
+                dims[infer] = (int) (size / known);
+                known = size;
+            }
+            if (known != size) {
+                throw refused(n, "reshapes " + shape.size() + " values (" + shape + ") to " + java.util.Arrays.toString(target));
+            }
+            Shape to = Shape.of(dims);
+            if (to.rank() == 1) {
+                toVector();
+            } else if (!to.equals(shape)) {
+                add(permutation(to, null), to);
+            }
+        }
+
+        /** Transpose of the axes after the batch dimension: a permutation of the values, as an affine layer. */
+        private void transpose(NodeProto n) throws IOException {
+            int rank = shape.rank();
+            long[] perm = attrInts(n, "perm", null);
+            if (perm == null) {
+                throw refused(n, "has no perm; lola4j imports a Transpose that keeps the batch dimension first");
+            }
+            boolean[] seen = new boolean[rank + 1];
+            boolean valid = perm.length == rank + 1 && perm[0] == 0;
+            for (int i = 0; valid && i < perm.length; i++) {
+                valid = perm[i] >= 0 && perm[i] <= rank && !seen[(int) perm[i]];
+                if (valid) {
+                    seen[(int) perm[i]] = true;
+                }
+            }
+            if (!valid) {
+                throw refused(n, "has perm " + java.util.Arrays.toString(perm) + " for a value of shape " + shape
+                        + "; expected a permutation of 0.." + rank + " that keeps the batch dimension (0) first");
+            }
+            int[] axes = new int[rank];
+            int[] dims = new int[rank];
+            for (int k = 0; k < rank; k++) {
+                axes[k] = (int) perm[k + 1] - 1;
+                dims[k] = shape.dim(axes[k]);
+            }
+            Shape to = Shape.of(dims);
+            add(permutation(to, axes), to);
+        }
+
+        /**
+         * The affine layer that moves the current value into shape {@code to}: output axis k is input
+         * axis {@code axes[k]} (null: the same flat order, a reshape).
+         */
+        private Affine permutation(Shape to, int[] axes) {
+            int size = shape.size();
+            int rank = shape.rank();
+            int[] start = new int[size + 1];
+            int[] cols = new int[size];
+            double[] w = new double[size];
+            int[] stride = new int[rank];
+            for (int k = rank - 1, s = 1; k >= 0; k--) {
+                stride[k] = s;
+                s *= shape.dim(k);
+            }
+            int[] index = new int[to.rank()];
+            for (int o = 0; o < size; o++) {
+                int col = o;
+                if (axes != null) {
+                    col = 0;
+                    for (int k = 0; k < rank; k++) {
+                        col += index[k] * stride[axes[k]];
+                    }
+                    for (int k = rank - 1; k >= 0 && ++index[k] == to.dim(k); k--) {
+                        index[k] = 0;
+                    }
+                }
+                start[o + 1] = o + 1;
+                cols[o] = col;
+                w[o] = 1;
+            }
+            return Affine.of(size, to, start, cols, w, new double[size]);
         }
 
         private void toVector() {

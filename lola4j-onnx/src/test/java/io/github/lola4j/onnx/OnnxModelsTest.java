@@ -158,7 +158,7 @@ class OnnxModelsTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"mlp_square", "cnn_avgpool", "mlp_batchnorm", "cnn_constants", "mlp_poly", "residual_block",
-        "concat_branches", "grouped_conv"})
+        "concat_branches", "grouped_conv", "reindex"})
     void importedNetworksComputeWhatPyTorchComputed(String model) throws IOException {
         Network n = load(model);
         for (double[][] p : TestModels.pairs(model)) {
@@ -168,7 +168,7 @@ class OnnxModelsTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"mlp_square", "cnn_avgpool", "mlp_batchnorm", "cnn_constants", "mlp_poly", "residual_block",
-        "concat_branches", "grouped_conv"})
+        "concat_branches", "grouped_conv", "reindex"})
     void importedNetworksRunEncryptedAsInTheClear(String model) throws IOException {
         Network n = load(model);
         SplittableRandom r = new SplittableRandom(model.length());
