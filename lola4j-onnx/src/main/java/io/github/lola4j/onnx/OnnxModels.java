@@ -823,11 +823,11 @@ public final class OnnxModels {
             polynomials.clear();
             if (c == null) {
                 if (n == null) {
-                    throw new IOException(source + ": the graph's output is not the last node's (lola4j imports one chain of"
-                            + " nodes with one output)");
+                    throw new IOException(source + ": the graph's output is not the last node's (lola4j imports graphs with"
+                            + " one output, computed by the last node)");
                 }
-                throw refused(n, "does not take the previous node's output as its first input; lola4j imports one chain"
-                        + " of nodes (graph networks come later)");
+                throw refused(n, "reads none of the values the polynomial before it computed; lola4j imports chains of"
+                        + " nodes joined by Add and Concat");
             }
             if (c[2] == 1 && c[1] == 0 && c[0] == 0) {
                 add(Square.INSTANCE, shape);
