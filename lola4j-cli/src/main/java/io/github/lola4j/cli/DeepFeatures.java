@@ -68,6 +68,8 @@ final class DeepFeatures {
         if (found.isPresent()) {
             caltech = found.get();
         } else if (download) {
+            // SqueezeNet cannot be downloaded: refuse before fetching the 138 MB archive of images it would need
+            extractorFile(explicit, env, home, null);
             progress.println("data      CalTech-101 not found locally: downloading it into ~/.cache/lola4j/" + Caltech101.ID);
             caltech = new io.github.lola4j.data.DatasetCache(io.github.lola4j.data.DatasetCache.defaultRoot(home), List.of(),
                     progress, java.time.Duration.ofMinutes(10)).downloadCaltech101(Caltech101.SOURCES);

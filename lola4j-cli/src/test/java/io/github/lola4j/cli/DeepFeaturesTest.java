@@ -1,6 +1,7 @@
 package io.github.lola4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -76,6 +77,14 @@ class DeepFeaturesTest {
         e = assertThrows(IOException.class, () -> DeepFeatures.open(dir, k -> null, dir, false, QUIET));
         assertTrue(e.getMessage().contains("squeezenet1.1.onnx: SHA-256") && e.getMessage().contains("damaged or another model"),
                 e.getMessage());
+    }
+
+    /** Without SqueezeNet, nothing is downloaded: the refusal comes before CalTech-101's 138 MB archive. */
+    @Test
+    void withoutTheExtractorNothingIsDownloaded(@TempDir Path home) {
+        IOException e = assertThrows(IOException.class, () -> DeepFeatures.open(null, k -> null, home, true, QUIET));
+        assertTrue(e.getMessage().contains("SqueezeNet 1.1 (squeezenet1.1/squeezenet1.1.onnx) was not found"), e.getMessage());
+        assertFalse(Files.exists(home.resolve(".cache/lola4j/caltech101")), "no CalTech-101 download started");
     }
 
     /**
