@@ -133,7 +133,7 @@ final class ConvertCommand implements Command {
                     info = new ModelInfo(info.name(), id, info.normalization(), info.testAccuracy(), info.trainingCommand(),
                             info.seed());
                 }
-                net = net.withInfo(info);
+                net = Models.lowered(OnnxModels.loadGraph(Path.of(model)), net.withInfo(info), o);
             }
             net.save(target);
         }

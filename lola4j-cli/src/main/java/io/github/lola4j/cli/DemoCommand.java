@@ -88,7 +88,7 @@ final class DemoCommand implements Command {
     private int run(Options o, PrintStream out) throws Exception {
         int count = o.getInt("count", 5, 1, 10000);
         int threads = o.getInt("threads", Runtime.getRuntime().availableProcessors(), 1, 4096);
-        Network net = Models.load(o.get("model", "lola"));
+        Network net = Models.load(o.get("model", "lola"), o);
         Samples images;
         if (Samples.isDeepFeaturesHead(net)) {
             images = Samples.load(o, net, count, threads, out);

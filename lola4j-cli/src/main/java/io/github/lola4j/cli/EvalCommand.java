@@ -82,7 +82,7 @@ final class EvalCommand implements Command {
                 throw new UsageException("--pixel-scale goes with --encrypt-from; a model file records its own input scale"
                         + " (import --pixel-scale)");
             }
-            net = Models.load(modelArg);
+            net = Models.load(modelArg, o);
             TestSet set = TestSet.load(o, net, err);
             dataset = set.dataset().id();
             where = set.where().toString();

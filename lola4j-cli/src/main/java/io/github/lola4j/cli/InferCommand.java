@@ -145,7 +145,7 @@ final class InferCommand implements Command {
                 throw new UsageException("--pixel-scale goes with --encrypt-from; a model file records its own input scale"
                         + " (import --pixel-scale)");
             }
-            net = Models.load(modelArg);
+            net = Models.load(modelArg, o);
             test = Samples.load(o, net, offset + count, threads, err);
         }
         String where = test.source();

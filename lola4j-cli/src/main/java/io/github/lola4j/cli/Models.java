@@ -23,11 +23,32 @@ final class Models {
     private Models() {
     }
 
-    static Network load(String nameOrPath) throws IOException {
+    /**
+     * The network {@code --model} names. An ONNX graph (residual Add, Concat) is lowered with its
+     * carried values' range measured on the calibration images the command would compile with
+     * (the embedded MNIST sample, or the local test set of {@code --dataset}), which are what it
+     * will see; without any, on uniform inputs ({@link OnnxModels#load}).
+     */
+    static Network load(String nameOrPath, Options o) throws IOException {
         if (isOnnx(nameOrPath)) {
-            return OnnxModels.load(Path.of(nameOrPath));
+            return lowered(OnnxModels.loadGraph(Path.of(nameOrPath)), OnnxModels.load(Path.of(nameOrPath)), o);
         }
         return ModelRegistry.load(nameOrPath);
+    }
+
+    /**
+     * A graph lowered on the calibration images of the network it lowers to (whose metadata says
+     * how images become inputs); a chain is its layers.
+     *
+     * @param graph the graph
+     * @param first the graph lowered on uniform inputs, with the metadata the command uses
+     */
+    static Network lowered(io.github.lola4j.nn.GraphNetwork graph, Network first, Options o) {
+        if (graph.isChain()) {
+            return first;
+        }
+        List<double[]> cal = Lola.calibration(first, o);
+        return cal.isEmpty() ? first : graph.toNetwork(cal).withInfo(first.info());
     }
 
     private static boolean isOnnx(String nameOrPath) {

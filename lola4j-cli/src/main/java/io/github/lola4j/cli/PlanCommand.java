@@ -87,7 +87,7 @@ final class PlanCommand implements Command {
             if (o.has("client-part")) {
                 throw new UsageException("--client-part goes with --encrypt-from");
             }
-            net = Models.load(o.get("model", "lola"));
+            net = Models.load(o.get("model", "lola"), o);
             // a deep-features head is calibrated on training images' features, as infer and demo calibrate it
             plan = Samples.isDeepFeaturesHead(net)
                     ? Lola.compile(net, Lola.options(net, o, Samples.load(o, net, 1, Runtime.getRuntime().availableProcessors(),

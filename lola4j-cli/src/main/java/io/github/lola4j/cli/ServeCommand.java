@@ -222,7 +222,7 @@ final class ServeCommand implements Command {
                 throw new UsageException(p + " is a batch plan; serve hosts latency-mode plans");
             }
         } else {
-            Network net = Models.load(what);
+            Network net = Models.load(what, o);
             plan = Lola.compile(net, o, err);
         }
         String name = alias != null ? alias : ModelRegistry.names().contains(what) ? what : plan.network().info().name();
