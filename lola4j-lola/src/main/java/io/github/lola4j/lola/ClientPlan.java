@@ -62,7 +62,9 @@ public final class ClientPlan {
     /** The magic of the client plan's framing before the envelope, still read. */
     static final byte[] LEGACY_MAGIC = "L4JCPLN1".getBytes(StandardCharsets.US_ASCII);
     /** Version 3 (2026-12-07): each key names the highest level it is used at (keys are made that small). */
-    static final int VERSION = 3;
+    static final int VERSION_LEVELED_KEYS = 3;
+    /** Version 4 (2026-12-07): the client's part of a split model follows, or a 0 byte; version 3 is still read. */
+    static final int VERSION = 4;
     /** The magic of the tensor header before the envelope (version 2), still read. */
     static final byte[] LEGACY_TENSOR_MAGIC = "L4JTENS1".getBytes(StandardCharsets.US_ASCII);
     static final int LEGACY_TENSOR_VERSION = 2;
@@ -84,10 +86,12 @@ public final class ClientPlan {
     private final int batch;
     private final Encoder encoder;
     private final CkksSerializer serializer;
+    private final ClientPart clientPart;
 
     ClientPlan(String modelName, CkksParameters params, Shape inputShape, InputNormalization normalization, int outputSize,
             Representation input,
-            Representation output, double outAlpha, double outBeta, KeyRequirements keys, long fingerprint, int batch) {
+            Representation output, double outAlpha, double outBeta, KeyRequirements keys, long fingerprint, int batch,
+            ClientPart clientPart) {
         this.modelName = Objects.requireNonNull(modelName, "modelName");
         this.params = Objects.requireNonNull(params, "params");
         this.inputShape = Objects.requireNonNull(inputShape, "inputShape");
@@ -100,6 +104,7 @@ public final class ClientPlan {
         this.keys = Objects.requireNonNull(keys, "keys");
         this.fingerprint = fingerprint;
         this.batch = batch;
+        this.clientPart = clientPart;
         int perImage = batch > 0 ? inputShape.size() * batch : inputShape.size();
         if (input.size() != perImage) {
             throw new IllegalArgumentException("client plan: the input representation lays out " + input.size()
@@ -122,6 +127,14 @@ public final class ClientPlan {
     }
 
     // ------------------------------------------------------------------ accessors
+
+    /**
+     * The plaintext part to run on the client's data before encrypting, when the plan is the
+     * encrypted part of a split model: its output is this plan's input.
+     */
+    public java.util.Optional<ClientPart> clientPart() {
+        return java.util.Optional.ofNullable(clientPart);
+    }
 
     /** The model's name, as its file records it. */
     public String modelName() {
@@ -729,6 +742,7 @@ public final class ClientPlan {
         }
         RepresentationCodec.write(d, input);
         RepresentationCodec.write(d, output);
+        ClientPart.write(d, clientPart);
         d.flush();
         ByteArrayOutputStream packed = new ByteArrayOutputStream();
         java.util.zip.Deflater z = new java.util.zip.Deflater(java.util.zip.Deflater.BEST_COMPRESSION);
@@ -750,7 +764,8 @@ public final class ClientPlan {
      *                     including the security check)
      */
     public static ClientPlan read(InputStream in) throws IOException {
-        FramedFile.Body framed = FramedFile.read(in, Envelope.Kind.CLIENT_PLAN, LEGACY_MAGIC, VERSION, MAX_BODY, "client plan");
+        FramedFile.Body framed = FramedFile.read(in, Envelope.Kind.CLIENT_PLAN, LEGACY_MAGIC, VERSION_LEVELED_KEYS, VERSION, MAX_BODY,
+                "client plan");
         byte[] body = inflate(framed.bytes());
         // Every count below is checked against the parameters and the bytes left (d.available(),
         // exact on a byte array) before anything is allocated from it.
@@ -838,10 +853,12 @@ public final class ClientPlan {
             }
             Representation input = RepresentationCodec.read(d, slots, inputs);
             Representation output = RepresentationCodec.read(d, slots, RepresentationCodec.MAX_ELEMENTS);
+            ClientPart part = framed.version() >= VERSION ? ClientPart.read(d, "client plan") : null;
             if (d.available() != 0) {
                 throw new IOException("client plan has " + d.available() + " unexpected bytes after its contents");
             }
-            return new ClientPlan(name, params, shape, normalization, outputSize, input, output, alpha, beta, keys, fp, batch);
+            return new ClientPlan(name, params, shape, normalization, outputSize, input, output, alpha, beta, keys, fp, batch,
+                    part);
         } catch (EOFException e) {
             throw new IOException("client plan body ends before its contents do", e);
         } catch (IllegalArgumentException e) {

@@ -30,7 +30,7 @@ final class FramedFile {
      * @param enveloped   false for a file in the framing before the envelope
      * @param fingerprint the envelope's fingerprint (0 for the older framing, which had none)
      */
-    record Body(byte[] bytes, boolean enveloped, long fingerprint) {
+    record Body(byte[] bytes, boolean enveloped, long fingerprint, int version) {
     }
 
     static void write(OutputStream out, Envelope.Kind kind, int version, long fingerprint, byte[] body) throws IOException {
@@ -49,18 +49,31 @@ final class FramedFile {
      */
     static Body read(InputStream in, Envelope.Kind kind, byte[] legacyMagic, int version, int maxBody, String what)
             throws IOException {
+        return read(in, kind, legacyMagic, version, version, maxBody, what);
+    }
+
+    /**
+     * Reads and checks a file in the envelope (of a body version from {@code oldest} to
+     * {@code newest}) or in the older framing (version {@code oldest} only: it predates the others).
+     */
+    static Body read(InputStream in, Envelope.Kind kind, byte[] legacyMagic, int oldest, int newest, int maxBody, String what)
+            throws IOException {
         PushbackInputStream s = new PushbackInputStream(in, 4);
         if (Envelope.startsWithEnvelope(s)) {
             EnvelopeReader r = EnvelopeReader.begin(s, what, kind);
-            r.requireVersion(version);
+            int[] versions = new int[newest - oldest + 1];
+            for (int v = oldest; v <= newest; v++) {
+                versions[v - oldest] = v;
+            }
+            r.requireVersion(versions);
             if (r.payloadLength() > maxBody) {
                 throw r.fail("body length " + r.payloadLength() + " is outside [0, " + maxBody + "]");
             }
             byte[] body = r.rest("the body");
             r.finish();
-            return new Body(body, true, r.fingerprint());
+            return new Body(body, true, r.fingerprint(), r.version());
         }
-        return new Body(readLegacy(s, legacyMagic, version, maxBody, what), false, 0);
+        return new Body(readLegacy(s, legacyMagic, oldest, maxBody, what), false, 0, oldest);
     }
 
     private static byte[] readLegacy(InputStream in, byte[] magic, int version, int maxBody, String what) throws IOException {

@@ -99,9 +99,16 @@ public final class Plan {
     private final CostModel model;
     private final Encoder encoder;
     private final ClientPlan client;
+    /** The plaintext part the client runs before encrypting, for a split model; null otherwise. */
+    private final ClientPart clientPart;
 
     private Plan(Network network, CkksParameters params, List<Choice> choices, List<PlanStep> steps, KeyRequirements keys,
             CompileInfo info, CostModel model) {
+        this(network, params, choices, steps, keys, info, model, null);
+    }
+
+    private Plan(Network network, CkksParameters params, List<Choice> choices, List<PlanStep> steps, KeyRequirements keys,
+            CompileInfo info, CostModel model, ClientPart clientPart) {
         this.network = network;
         this.params = params;
         this.choices = List.copyOf(choices);
@@ -115,8 +122,9 @@ public final class Plan {
         this.model = model;
         this.fingerprint = computeFingerprint(network, params, choices, info.batch());
         this.encoder = new Encoder(params);
+        this.clientPart = clientPart;
         this.client = new ClientPlan(network.info().name(), params, network.inputShape(), network.info().normalization(),
-                network.outputShape().size(), input, output, outAlpha, outBeta, keys, fingerprint, info.batch());
+                network.outputShape().size(), input, output, outAlpha, outBeta, keys, fingerprint, info.batch(), clientPart);
     }
 
     /**
@@ -251,7 +259,25 @@ public final class Plan {
     Plan withPrecision(double predictedError, double margin) {
         CompileInfo i = new CompileInfo(info.costModel(), info.calibration(), info.stageMax(), info.headroomBits(),
                 info.alternatives(), info.batch(), predictedError, margin);
-        return new Plan(network, params, choices, steps, keys, i, model);
+        return new Plan(network, params, choices, steps, keys, i, model, clientPart);
+    }
+
+    /**
+     * This plan with the plaintext part a client runs before encrypting (a split model: the plan's
+     * network is the part after the cut). {@link #write} stores it and {@link #clientPlan()}
+     * carries it, so a client that fetches the plan from a server learns what to run. The
+     * fingerprint does not cover it: the keys and the evaluation are the same.
+     *
+     * @param part the client's part, or null for none
+     * @return the plan with that part (sharing the kernels and their prepared weights)
+     */
+    public Plan withClientPart(ClientPart part) {
+        return new Plan(network, params, choices, steps, keys, info, model, part);
+    }
+
+    /** The plaintext part a client runs before encrypting, when the plan is the encrypted part of a split model. */
+    public java.util.Optional<ClientPart> clientPart() {
+        return java.util.Optional.ofNullable(clientPart);
     }
 
     /** The same plan with the measured headroom recorded. */

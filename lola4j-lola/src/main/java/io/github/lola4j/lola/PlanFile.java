@@ -39,7 +39,9 @@ final class PlanFile {
 
     /** The magic of the framing before the envelope, still read. */
     static final byte[] LEGACY_MAGIC = "L4JPLAN1".getBytes(StandardCharsets.US_ASCII);
-    static final int VERSION = 1;
+    /** Version 2 (2026-12-07): the client's part of a split model follows, or a 0 byte; version 1 is still read. */
+    static final int VERSION = 2;
+    static final int VERSION_WITHOUT_CLIENT_PART = 1;
     static final int MAX_BODY = 256 << 20;
 
     private PlanFile() {
@@ -74,12 +76,14 @@ final class PlanFile {
         for (String a : info.alternatives()) {
             RepresentationCodec.writeString(d, a);
         }
+        ClientPart.write(d, plan.clientPart().orElse(null));
         d.flush();
         FramedFile.write(out, Envelope.Kind.PLAN, VERSION, plan.fingerprint(), body.toByteArray());
     }
 
     static Plan read(InputStream in) throws IOException {
-        FramedFile.Body framed = FramedFile.read(in, Envelope.Kind.PLAN, LEGACY_MAGIC, VERSION, MAX_BODY, "plan file");
+        FramedFile.Body framed = FramedFile.read(in, Envelope.Kind.PLAN, LEGACY_MAGIC, VERSION_WITHOUT_CLIENT_PART, VERSION, MAX_BODY,
+                "plan file");
         byte[] body = framed.bytes();
         // Every count is checked against the bytes left (d.available(), exact on a byte array)
         // before anything is allocated from it.
@@ -127,6 +131,7 @@ final class PlanFile {
             for (int i = 0; i < alts; i++) {
                 alternatives.add(RepresentationCodec.readString(d, "plan file's alternative " + i));
             }
+            ClientPart part = framed.version() >= VERSION ? ClientPart.read(d, "plan file") : null;
             if (d.available() != 0) {
                 throw new IOException("plan file has " + d.available() + " unexpected bytes after its contents");
             }
@@ -144,7 +149,7 @@ final class PlanFile {
             } catch (IllegalArgumentException e) {
                 throw new IOException("plan file does not describe a valid plan: " + e.getMessage(), e);
             }
-            return plan;
+            return part == null ? plan : plan.withClientPart(part);
         } catch (EOFException e) {
             throw new IOException("plan file body ends before its contents do", e);
         }

@@ -82,22 +82,60 @@ class PlanFileTest {
         assertTrue(e.getMessage().contains("fingerprint") && e.getMessage().contains("does not match its contents"), e.getMessage());
     }
 
+    /**
+     * A plan with the client's part of a split model: the plan file and the client plan carry it,
+     * byte for byte; the fingerprint and the keys are the plan's own; bad parts are refused.
+     */
+    @Test
+    void theClientPartTravelsWithThePlanAndItsClientPlan() throws IOException {
+        byte[] model = "an ONNX model the client runs".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        ClientPart part = ClientPart.of("/3/Conv", 1 / 255.0, model);
+        Plan split = plan.withClientPart(part);
+        assertEquals(plan.fingerprint(), split.fingerprint());
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        split.write(out);
+        Plan back = Plan.read(new ByteArrayInputStream(out.toByteArray()));
+        assertEquals(part, back.clientPart().orElseThrow());
+        assertArrayEquals(model, back.clientPart().orElseThrow().model());
+        ByteArrayOutputStream client = new ByteArrayOutputStream();
+        back.clientPlan().write(client);
+        ClientPlan c = ClientPlan.read(new ByteArrayInputStream(client.toByteArray()));
+        assertEquals(part, c.clientPart().orElseThrow());
+        assertEquals(split.keyRequirements(), c.keyRequirements());
+        assertTrue(Plan.read(new ByteArrayInputStream(bytes)).clientPart().isEmpty());
+        assertThrows(IllegalArgumentException.class, () -> ClientPart.of("", 1, model));
+        assertThrows(IllegalArgumentException.class, () -> ClientPart.of("x", Double.NaN, model));
+        assertThrows(IllegalArgumentException.class, () -> ClientPart.of("x", 1, new byte[0]));
+        // every truncation of the file with a part is refused
+        byte[] withPart = out.toByteArray();
+        for (int len = withPart.length - 40; len < withPart.length; len++) {
+            byte[] cut = Arrays.copyOf(withPart, len);
+            assertThrows(IOException.class, () -> Plan.read(new ByteArrayInputStream(cut)), "length " + len);
+        }
+    }
+
     @Test
     void otherVersionsAndFilesAreRefused() {
-        byte[] v2 = bytes.clone();
-        v2[4] = 2; // the envelope's version, u16 little-endian
-        IOException e = assertThrows(IOException.class, () -> Plan.read(new ByteArrayInputStream(v2)));
-        assertTrue(e.getMessage().contains("version 2"), e.getMessage());
+        byte[] v3 = bytes.clone();
+        v3[4] = 3; // the envelope's version, u16 little-endian
+        IOException e = assertThrows(IOException.class, () -> Plan.read(new ByteArrayInputStream(v3)));
+        assertTrue(e.getMessage().contains("version 3") && e.getMessage().contains("versions 1 and 2"), e.getMessage());
         byte[] other = "not a plan at all".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         e = assertThrows(IOException.class, () -> Plan.read(new ByteArrayInputStream(other)));
         assertTrue(e.getMessage().contains("magic"), e.getMessage());
     }
 
-    /** A plan file as earlier releases framed it (before the envelope) still reads, to the same plan. */
+    /**
+     * A plan file as earlier releases framed it (before the envelope, version 1: without the
+     * client part's byte) still reads, to the same plan; and so does version 1 in the envelope.
+     */
     @Test
     void aPlanFileOfAnEarlierReleaseStillReads() throws IOException {
-        byte[] body = Arrays.copyOfRange(bytes, Envelope.HEADER_BYTES, bytes.length - Envelope.TRAILER_BYTES);
-        byte[] old = LegacyFraming.frame(PlanFile.LEGACY_MAGIC, PlanFile.VERSION, body);
+        byte[] body = Arrays.copyOfRange(bytes, Envelope.HEADER_BYTES, bytes.length - Envelope.TRAILER_BYTES - 1);
+        ByteArrayOutputStream v1 = new ByteArrayOutputStream();
+        FramedFile.write(v1, Envelope.Kind.PLAN, PlanFile.VERSION_WITHOUT_CLIENT_PART, plan.fingerprint(), body);
+        assertEquals(plan.fingerprint(), Plan.read(new ByteArrayInputStream(v1.toByteArray())).fingerprint());
+        byte[] old = LegacyFraming.frame(PlanFile.LEGACY_MAGIC, PlanFile.VERSION_WITHOUT_CLIENT_PART, body);
         Plan back = Plan.read(new ByteArrayInputStream(old));
         assertEquals(plan.fingerprint(), back.fingerprint());
         ByteArrayOutputStream again = new ByteArrayOutputStream();
