@@ -146,8 +146,18 @@ final class ClientCommand implements Command {
         ClientSession session = ClientSession.open(client, model, cache, new SecureRandom(), o.has("allow-insecure"));
         double setup = (System.nanoTime() - t0) * 1e-9;
         ClientPlan plan = session.plan();
-        Shape shape = plan.inputShape();
-        boolean deepFeatures = shape.rank() == 1 && shape.size() == DEEP_FEATURES && o.has("image");
+        // a split model: the server's plan names the part this client runs on its image first
+        io.github.lola4j.onnx.OnnxGraph prefix = null;
+        io.github.lola4j.lola.ClientPart part = plan.clientPart().orElse(null);
+        if (part != null) {
+            prefix = io.github.lola4j.onnx.OnnxGraph.fromBytes(part.model(), "the client part of model '" + model + "'");
+            if (prefix.inputDims().length != 3) {
+                throw new java.io.IOException("the client part of model '" + model + "' takes "
+                        + java.util.Arrays.toString(prefix.inputDims()) + ", not an image");
+            }
+        }
+        Shape shape = prefix != null ? Shape.of(prefix.inputDims()) : plan.inputShape();
+        boolean deepFeatures = prefix == null && shape.rank() == 1 && shape.size() == DEEP_FEATURES && o.has("image");
         if (shape.rank() != 3 && !deepFeatures) {
             throw new UsageException("model '" + model + "' takes " + shape + ", not an image"
                     + (shape.rank() == 1 && shape.size() == DEEP_FEATURES ? " (a deep-features head: give --image FILE, the"
@@ -184,10 +194,10 @@ final class ClientCommand implements Command {
             byte[] pixels = DigitImages.read(file, shape.dim(1), shape.dim(2));
             LabeledImages one = DigitImages.asLabeledImages(file.getFileName().toString(), pixels, shape.dim(1),
                     shape.dim(2), 0);
-            input = plan.normalization().apply(one, 0);
+            input = prefix != null ? prefix.run(one.image(0, part.pixelScale())) : plan.normalization().apply(one, 0);
             source = file.toString();
         } else {
-            LabeledImages test = TestSet.load(o, "mnist", err).images();
+            LabeledImages test = TestSet.load(o, o.get("dataset", "mnist"), err).images();
             int i = o.getInt("mnist-index", 0, 0, Integer.MAX_VALUE);
             if (i >= test.count()) {
                 throw new UsageException("--mnist-index " + i + " is outside the " + test.count() + " test images");
@@ -197,12 +207,16 @@ final class ClientCommand implements Command {
                         + "x" + test.rows() + "x" + test.cols() + " images");
             }
             try {
-                input = plan.normalization().apply(test, i);
+                input = prefix != null ? prefix.run(test.image(i, part.pixelScale())) : plan.normalization().apply(test, i);
             } catch (IllegalArgumentException e) {
                 throw new UsageException(e.getMessage());
             }
             label = test.label(i);
             source = test.name() + " image " + i;
+        }
+        if (prefix != null) {
+            source += String.format(Locale.ROOT, ", through the server's client part (%d nodes, pixels times %s, SHA-256 %s...)"
+                    + " in plaintext on this machine", prefix.nodeCount(), part.pixelScale(), part.sha256().substring(0, 16));
         }
         ClientSession.Setup s = session.setup();
         ClientSession.Result r = session.predict(input);

@@ -14,7 +14,7 @@ import java.util.Set;
 final class PlanCommand implements Command {
 
     private static final Set<String> VALUES = Set.of("model", "ring-degree", "input", "batch-size", "out", "max-input-ciphertexts",
-            "data", "dataset", "encrypt-from", "client-part");
+            "data", "dataset", "encrypt-from", "client-part", "pixel-scale");
     private static final Set<String> FLAGS = Set.of("json", "masked-output", "batch");
 
     /** Creates the command. */
@@ -57,6 +57,8 @@ final class PlanCommand implements Command {
                 "                       (ReLU, max pooling, branches...) and encrypts NODE's input; the rest is",
                 "                       planned. NODE may also name the value the client encrypts",
                 "  --client-part FILE   with --encrypt-from, write the client's part as an ONNX model",
+                "  --pixel-scale S      with --encrypt-from, what the client multiplies its pixels by before its part",
+                "                       (1/255 for PyTorch's ToTensor; default 1); --out records it with the part",
                 "  --json               end with one line of JSON: the whole report (snake_case keys)",
                 "",
                 "Value ranges are calibrated on the 100 MNIST test images embedded in the jar for 28x28 models,",
@@ -79,13 +81,20 @@ final class PlanCommand implements Command {
                     split.clientPrefix().nodeCount(), split.clientPrefix().inputName(),
                     java.util.Arrays.toString(split.clientPrefix().inputDims()), split.clientPrefix().outputName(),
                     java.util.Arrays.toString(split.clientPrefix().outputDims()));
+            double scale = o.getDouble("pixel-scale", 1);
+            if (!(scale > 0) || !Double.isFinite(scale)) {
+                throw new UsageException("option --pixel-scale expects a positive number, got " + scale);
+            }
             plan = Lola.compile(net, Lola.options(net, o, Models.prefixCalibration(split.clientPrefix())), err);
+            // the plan carries the client's part: a client of serve learns from it what to run before encrypting
+            plan = plan.withClientPart(io.github.lola4j.lola.ClientPart.of(o.get("encrypt-from", ""), scale,
+                    split.clientPrefix().toBytes()));
             if (o.has("client-part")) {
                 Models.writeClientPart(split.clientPrefix(), java.nio.file.Path.of(o.get("client-part", "")), err);
             }
         } else {
-            if (o.has("client-part")) {
-                throw new UsageException("--client-part goes with --encrypt-from");
+            if (o.has("client-part") || o.has("pixel-scale")) {
+                throw new UsageException("--client-part and --pixel-scale go with --encrypt-from");
             }
             net = Models.load(o.get("model", "lola"), o);
             // a deep-features head is calibrated on training images' features, as infer and demo calibrate it

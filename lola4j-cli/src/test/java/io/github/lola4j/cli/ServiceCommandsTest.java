@@ -68,6 +68,40 @@ class ServiceCommandsTest {
         }
     }
 
+    /**
+     * A split model served: {@code plan --encrypt-from --out} writes the client's part into the plan,
+     * serve hosts it, and the client learns from the plan what to run on its image before
+     * encrypting (ReLU and max pooling, here); the prediction is the plaintext split model's.
+     */
+    @Test
+    void aServedSplitModelTellsTheClientWhatToRunFirst() throws Exception {
+        String onnx = "lola4j-onnx/src/test/resources/io/github/lola4j/onnx/mnist_relu_prefix.onnx";
+        Path planFile = tmp.resolve("split.plan");
+        CliTestSupport.Run p = CliTestSupport.run("plan", "--model", onnx, "--encrypt-from", "/3/Conv", "--pixel-scale",
+                "0.00392156862745098", "--out", planFile.toString());
+        assertEquals(0, p.code(), p.err());
+        PredictionServer server = new ServeCommand(Map.of()).start(new String[] {"--port", "0", "--models", "split=" + planFile},
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        try {
+            io.github.lola4j.onnx.OnnxModels.Split split = io.github.lola4j.onnx.OnnxModels.split(Path.of(onnx), "/3/Conv");
+            LabeledImages test = Mnist.loadTestSet(Path.of(CliTestSupport.MNIST), Dataset.MNIST);
+            for (int index : new int[] {0, 7}) {
+                int expected = Tensor.argmax(split.encryptedSuffix().forward(split.clientPrefix().run(test.image(index, 1 / 255.0))));
+                CliTestSupport.Run r = CliTestSupport.run("client", "--server", server.uri().toString(), "--model", "split",
+                        "--mnist-index", Integer.toString(index), "--data", CliTestSupport.MNIST, "--no-cache", "--json");
+                assertEquals(0, r.code(), r.err());
+                JsonNode j = JSON.readTree(r.lastLine());
+                assertEquals(expected, j.get("prediction").asInt(), r.lastLine());
+                assertTrue(j.get("input").asText().contains("through the server's client part"), r.lastLine());
+            }
+        } finally {
+            server.close();
+        }
+        assertEquals(2, CliTestSupport.run("plan", "--model", "lola-small", "--pixel-scale", "0.5").code(),
+                "--pixel-scale without --encrypt-from");
+    }
+
     @Test
     void clientGetsThePredictionFromServeForAnMnistIndexAndAPng() throws Exception {
         Path planFile = tmp.resolve("small.plan");
