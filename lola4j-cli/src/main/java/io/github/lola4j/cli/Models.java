@@ -80,6 +80,22 @@ final class Models {
         return out;
     }
 
+    /**
+     * The plan of a split model's encrypted part, calibrated on the client part's outputs, carrying
+     * the client part ({@code --encrypt-from}, {@code --pixel-scale}): a client of {@code serve}
+     * learns from it what to run before encrypting.
+     */
+    static io.github.lola4j.lola.Plan splitPlan(OnnxModels.Split split, Options o, PrintStream err) {
+        double scale = o.getDouble("pixel-scale", 1);
+        if (!(scale > 0) || !Double.isFinite(scale)) {
+            throw new UsageException("option --pixel-scale expects a positive number, got " + scale);
+        }
+        Network net = split.encryptedSuffix();
+        io.github.lola4j.lola.Plan plan = Lola.compile(net, Lola.options(net, o, prefixCalibration(split.clientPrefix())), err);
+        return plan.withClientPart(io.github.lola4j.lola.ClientPart.of(o.get("encrypt-from", ""), scale,
+                split.clientPrefix().toBytes()));
+    }
+
     /** Writes the client part and says so. */
     static void writeClientPart(OnnxGraph prefix, Path file, PrintStream out) throws IOException {
         prefix.save(file);

@@ -81,14 +81,7 @@ final class PlanCommand implements Command {
                     split.clientPrefix().nodeCount(), split.clientPrefix().inputName(),
                     java.util.Arrays.toString(split.clientPrefix().inputDims()), split.clientPrefix().outputName(),
                     java.util.Arrays.toString(split.clientPrefix().outputDims()));
-            double scale = o.getDouble("pixel-scale", 1);
-            if (!(scale > 0) || !Double.isFinite(scale)) {
-                throw new UsageException("option --pixel-scale expects a positive number, got " + scale);
-            }
-            plan = Lola.compile(net, Lola.options(net, o, Models.prefixCalibration(split.clientPrefix())), err);
-            // the plan carries the client's part: a client of serve learns from it what to run before encrypting
-            plan = plan.withClientPart(io.github.lola4j.lola.ClientPart.of(o.get("encrypt-from", ""), scale,
-                    split.clientPrefix().toBytes()));
+            plan = Models.splitPlan(split, o, err);
             if (o.has("client-part")) {
                 Models.writeClientPart(split.clientPrefix(), java.nio.file.Path.of(o.get("client-part", "")), err);
             }

@@ -33,7 +33,8 @@ final class ServeCommand implements Command {
 
     private static final Set<String> VALUES = Set.of("port", "bind", "models", "max-concurrent", "queue", "threads", "key-ttl",
             "key-budget-mb", "tls-keystore", "tls-password-file", "input", "ring-degree", "drain-timeout", "max-input-ciphertexts",
-            "data", "dataset", "read-timeout", "max-requests-per-client", "key-uploads-per-minute", "key-share");
+            "data", "dataset", "read-timeout", "max-requests-per-client", "key-uploads-per-minute", "key-share", "encrypt-from",
+            "pixel-scale");
     private static final Set<String> FLAGS = Set.of("insecure");
 
     private final Map<String, String> env;
@@ -79,6 +80,9 @@ final class ServeCommand implements Command {
                 "  --models LIST          comma-separated shipped models (" + String.join(", ", ModelRegistry.names())
                         + "), model files (lola4j or .onnx),",
                 "                         plan files, or ALIAS=PATH to choose the served name (default lola)",
+                "  --encrypt-from NODE    split the .onnx models of --models at NODE: the server hosts the part",
+                "                         from NODE on, and its plan carries the part before, which the client runs",
+                "                         on its image first (--pixel-scale S: what the client multiplies pixels by)",
                 "  --max-concurrent N     evaluations at once (default: available processors)",
                 "  --queue Q              requests that may wait beyond those; more get 503 + Retry-After (default 16)",
                 "  --threads T            threads of the evaluation pool (default: available processors)",
@@ -221,7 +225,12 @@ final class ServeCommand implements Command {
             if (plan.isBatch()) {
                 throw new UsageException(p + " is a batch plan; serve hosts latency-mode plans");
             }
+        } else if (o.has("encrypt-from")) {
+            plan = Models.splitPlan(Models.split(what, o.get("encrypt-from", "")), o, err);
         } else {
+            if (o.has("pixel-scale")) {
+                throw new UsageException("--pixel-scale goes with --encrypt-from; a model file records its own input scale");
+            }
             Network net = Models.load(what, o);
             plan = Lola.compile(net, o, err);
         }

@@ -69,8 +69,8 @@ class ServiceCommandsTest {
     }
 
     /**
-     * A split model served: {@code plan --encrypt-from --out} writes the client's part into the plan,
-     * serve hosts it, and the client learns from the plan what to run on its image before
+     * A split model served: {@code plan --encrypt-from --out} writes the client's part into the plan
+     * (or serve splits the .onnx itself), serve hosts it, and the client learns from the plan what to run on its image before
      * encrypting (ReLU and max pooling, here); the prediction is the plaintext split model's.
      */
     @Test
@@ -80,7 +80,9 @@ class ServiceCommandsTest {
         CliTestSupport.Run p = CliTestSupport.run("plan", "--model", onnx, "--encrypt-from", "/3/Conv", "--pixel-scale",
                 "0.00392156862745098", "--out", planFile.toString());
         assertEquals(0, p.code(), p.err());
-        PredictionServer server = new ServeCommand(Map.of()).start(new String[] {"--port", "0", "--models", "split=" + planFile},
+        // the plan file, and the same model split by serve itself
+        PredictionServer server = new ServeCommand(Map.of()).start(new String[] {"--port", "0", "--models", "split=" + planFile
+            + ",live=" + onnx, "--encrypt-from", "/3/Conv", "--pixel-scale", "0.00392156862745098"},
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
         try {
@@ -88,7 +90,8 @@ class ServiceCommandsTest {
             LabeledImages test = Mnist.loadTestSet(Path.of(CliTestSupport.MNIST), Dataset.MNIST);
             for (int index : new int[] {0, 7}) {
                 int expected = Tensor.argmax(split.encryptedSuffix().forward(split.clientPrefix().run(test.image(index, 1 / 255.0))));
-                CliTestSupport.Run r = CliTestSupport.run("client", "--server", server.uri().toString(), "--model", "split",
+                String model = index == 0 ? "split" : "live";
+                CliTestSupport.Run r = CliTestSupport.run("client", "--server", server.uri().toString(), "--model", model,
                         "--mnist-index", Integer.toString(index), "--data", CliTestSupport.MNIST, "--no-cache", "--json");
                 assertEquals(0, r.code(), r.err());
                 JsonNode j = JSON.readTree(r.lastLine());
@@ -100,6 +103,8 @@ class ServiceCommandsTest {
         }
         assertEquals(2, CliTestSupport.run("plan", "--model", "lola-small", "--pixel-scale", "0.5").code(),
                 "--pixel-scale without --encrypt-from");
+        assertEquals(2, CliTestSupport.run("serve", "--port", "0", "--models", "lola-small", "--encrypt-from", "/3/Conv").code(),
+                "--encrypt-from on a model that is not .onnx");
     }
 
     @Test
