@@ -33,7 +33,7 @@ final class DemoCommand implements Command {
     /** Evaluations needed before C2 has compiled the kernels' loops (measured: about ten for lola). */
     private static final int WARM_RUNS = 15;
 
-    private static final Set<String> VALUES = Set.of("model", "count", "threads", "data");
+    private static final Set<String> VALUES = Set.of("model", "count", "threads", "data", "dataset", "encrypt-from", "pixel-scale");
     private static final Set<String> FLAGS = Set.of("no-memory-check");
 
     /** Creates the command. */
@@ -67,6 +67,9 @@ final class DemoCommand implements Command {
                 "  --count K          images to classify (default 5)",
                 "  --threads T        server threads (default: available processors)",
                 "  --data DIR         folder with the MNIST files",
+                "  --encrypt-from NODE split an .onnx model: the client runs the nodes before NODE on each image",
+                "                     in plaintext and encrypts the rest's input; needs --dataset, and",
+                "                     --pixel-scale S when the model takes pixels times S (default 1)",
                 "  --no-memory-check  run even when the plan's memory estimate exceeds the heap that is left (by",
                 "                     default such a run stops before any key is generated, exit code 3, naming",
                 "                     the -Xmx it needs)");
@@ -88,9 +91,15 @@ final class DemoCommand implements Command {
     private int run(Options o, PrintStream out) throws Exception {
         int count = o.getInt("count", 5, 1, 10000);
         int threads = o.getInt("threads", Runtime.getRuntime().availableProcessors(), 1, 4096);
-        Network net = Models.load(o.get("model", "lola"), o);
+        Network net;
         Samples images;
-        if (Samples.isDeepFeaturesHead(net)) {
+        if (o.has("encrypt-from")) {
+            io.github.lola4j.onnx.OnnxModels.Split split = Models.split(o.get("model", ""), o.get("encrypt-from", ""));
+            net = split.encryptedSuffix();
+            images = Samples.split(o, split.clientPrefix(), out);
+        } else if (o.has("pixel-scale")) {
+            throw new UsageException("--pixel-scale goes with --encrypt-from; a model file records its own input scale");
+        } else if (Samples.isDeepFeaturesHead(net = Models.load(o.get("model", "lola"), o))) {
             images = Samples.load(o, net, count, threads, out);
         } else {
             LabeledImages li = images(net, o);

@@ -260,6 +260,13 @@ class LolaCommandsTest {
         assertTrue(r.out().contains("2 / 2 encrypted predictions equal the plaintext network's"), r.out());
         assertTrue(r.out().contains("evaluation keys"), r.out());
         assertTrue(r.out().contains("once compiled the server takes"), r.out());
+        // a split model: the client's part (ReLU, max pooling) on each image, the rest encrypted
+        CliTestSupport.Run split = CliTestSupport.run("demo", "--model",
+                "lola4j-onnx/src/test/resources/io/github/lola4j/onnx/mnist_relu_prefix.onnx", "--encrypt-from", "/3/Conv",
+                "--dataset", "mnist", "--pixel-scale", "0.00392156862745098", "--count", "2", "--data", CliTestSupport.MNIST);
+        assertEquals(0, split.code(), split.err());
+        assertTrue(split.out().contains("2 / 2 encrypted predictions equal the plaintext network's"), split.out());
+        assertTrue(split.out().contains("through the client's part"), split.out());
     }
 
     @Test
