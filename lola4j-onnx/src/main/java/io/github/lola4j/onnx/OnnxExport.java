@@ -46,17 +46,17 @@ final class OnnxExport {
     static ModelProto toModel(Network net) {
         boolean floats = ModelFormat.WeightEncoding.lossless(net) == ModelFormat.WeightEncoding.FLOAT32;
         GraphProto.Builder g = GraphProto.newBuilder().setName(net.info().name());
-        g.addInput(value("input", net.inputShape()));
+        g.addInput(value("input", net.inputShape(), floats));
         String x = "input";
         Shape shape = net.inputShape();
         int k = 0;
         for (Layer l : net.layers()) {
             String base = k + "_" + l.getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT);
-            x = layer(g, l, x, base, floats, "layer " + k);
+            x = layer(g, l, x, shape, base, floats, "layer " + k);
             shape = l.outputShape(shape);
             k++;
         }
-        g.addOutput(value(x, shape));
+        g.addOutput(value(x, shape, floats));
         return model(g, net.info());
     }
 
@@ -67,7 +67,7 @@ final class OnnxExport {
     static ModelProto toModel(GraphNetwork graph) {
         boolean floats = ModelFormat.WeightEncoding.lossless(graph) == ModelFormat.WeightEncoding.FLOAT32;
         GraphProto.Builder g = GraphProto.newBuilder().setName(graph.info().name());
-        g.addInput(value("input", graph.inputShape()));
+        g.addInput(value("input", graph.inputShape(), floats));
         List<GraphNetwork.Node> nodes = graph.nodes();
         String[] out = new String[nodes.size()];
         out[0] = "input";
@@ -76,7 +76,8 @@ final class OnnxExport {
             String base = i + "_" + n.name().replaceAll("[^A-Za-z0-9_.]", "_");
             List<Integer> in = n.inputs();
             switch (n.op()) {
-                case LAYER -> out[i] = layer(g, n.layer(), out[in.get(0)], base, floats, "node " + n.name());
+                case LAYER -> out[i] = layer(g, n.layer(), out[in.get(0)], nodes.get(in.get(0)).shape(), base, floats,
+                        "node " + n.name());
                 case ADD -> {
                     String sum = out[in.get(0)];
                     for (int k = 1; k < in.size(); k++) {
@@ -97,7 +98,7 @@ final class OnnxExport {
                 default -> throw new IllegalStateException("node " + n.name() + " is a second input");
             }
         }
-        g.addOutput(value(out[out.length - 1], graph.outputShape()));
+        g.addOutput(value(out[out.length - 1], graph.outputShape(), floats));
         return model(g, graph.info());
     }
 
@@ -111,7 +112,7 @@ final class OnnxExport {
     }
 
     /** Writes one layer reading value x; returns the value it writes. */
-    private static String layer(GraphProto.Builder g, Layer l, String x, String base, boolean floats, String where) {
+    private static String layer(GraphProto.Builder g, Layer l, String x, Shape in, String base, boolean floats, String where) {
         String y = base + "_out";
         if (l instanceof Dense d) {
             double[] w = new double[d.inputs() * d.outputs()];
@@ -150,7 +151,16 @@ final class OnnxExport {
             g.addNode(node(base + "_bx", "Mul", base + "_bx_out", x, base + ".b"));
             g.addNode(node(base + "_sum", "Add", base + "_sum_out", base + "_ax2_out", base + "_bx_out"));
             g.addNode(node(base, "Add", y, base + "_sum_out", base + ".c"));
-        } else if (l instanceof Affine a && perChannel(a) != null) {
+        } else if (l instanceof Affine a && isIdentity(a)) {
+            // the values in order, in another shape: a Reshape
+            double[] shape = new double[a.output().rank() + 1];
+            shape[0] = 1;
+            for (int i = 0; i < a.output().rank(); i++) {
+                shape[i + 1] = a.output().dim(i);
+            }
+            g.addInitializer(tensor(base + ".shape", new long[] {shape.length}, shape, false, true));
+            g.addNode(node(base, "Reshape", y, x, base + ".shape"));
+        } else if (l instanceof Affine a && a.output().equals(in) && perChannel(a) != null) {
             // y = scale_c x + shift_c: Mul and Add by constants of one value per channel
             double[][] sc = perChannel(a);
             int channels = sc[0].length;
@@ -159,12 +169,59 @@ final class OnnxExport {
             g.addInitializer(tensor(base + ".shift", dims, sc[1], floats));
             g.addNode(node(base + "_scale", "Mul", base + "_scaled", x, base + ".scale"));
             g.addNode(node(base, "Add", y, base + "_scaled", base + ".shift"));
+        } else if (l instanceof Affine a && (long) a.inputs() * a.output().size() <= MAX_DENSE_AFFINE) {
+            // any other affine map: as a vector, times its matrix written out dense, plus the bias, in its shape
+            int n = a.inputs();
+            int out = a.output().size();
+            double[] w = new double[n * out];
+            int[] start = a.rowStarts();
+            int[] cols = a.columns();
+            double[] v = a.weights();
+            for (int o = 0; o < out; o++) {
+                for (int k = start[o]; k < start[o + 1]; k++) {
+                    w[cols[k] * out + o] = v[k];
+                }
+            }
+            g.addInitializer(tensor(base + ".vector", new long[] {2}, new double[] {1, n}, false, true));
+            g.addInitializer(tensor(base + ".weight", new long[] {n, out}, w, floats));
+            g.addInitializer(tensor(base + ".bias", new long[] {out}, a.biases(), floats));
+            g.addNode(node(base + "_vector", "Reshape", base + "_x", x, base + ".vector"));
+            g.addNode(node(base + "_matmul", "MatMul", base + "_xw", base + "_x", base + ".weight"));
+            if (a.output().rank() == 1) {
+                g.addNode(node(base, "Add", y, base + "_xw", base + ".bias"));
+            } else {
+                double[] shape = new double[a.output().rank() + 1];
+                shape[0] = 1;
+                for (int i = 0; i < a.output().rank(); i++) {
+                    shape[i + 1] = a.output().dim(i);
+                }
+                g.addInitializer(tensor(base + ".shape", new long[] {shape.length}, shape, false, true));
+                g.addNode(node(base + "_bias", "Add", base + "_xwb", base + "_xw", base + ".bias"));
+                g.addNode(node(base, "Reshape", y, base + "_xwb", base + ".shape"));
+            }
         } else {
             throw new IllegalArgumentException(where + " (" + l + ") has no ONNX form here" + (l instanceof Affine
-                    ? ": only an affine layer with one scale and shift per channel does (export the graph it was lowered from)"
-                    : ""));
+                    ? ": its matrix written out would hold more than " + MAX_DENSE_AFFINE + " weights (export the graph it was"
+                    + " lowered from)" : ""));
         }
         return y;
+    }
+
+    /** Whether an affine layer moves each value to the same place (a reshape): row i reads input i, weight 1, no bias. */
+    static boolean isIdentity(Affine a) {
+        int[] start = a.rowStarts();
+        int[] cols = a.columns();
+        double[] w = a.weights();
+        double[] b = a.biases();
+        if (a.inputs() != a.output().size()) {
+            return false;
+        }
+        for (int i = 0; i < b.length; i++) {
+            if (start[i + 1] - start[i] != 1 || cols[start[i]] != i || w[start[i]] != 1 || b[i] != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -269,6 +326,24 @@ final class OnnxExport {
         return a.build();
     }
 
+    /** The most weights an affine layer's matrix may have to be written out dense. */
+    static final long MAX_DENSE_AFFINE = 1L << 24;
+
+    /** An int64 tensor (a shape), or a float or double one. */
+    private static TensorProto tensor(String name, long[] dims, double[] values, boolean floats, boolean int64) {
+        if (!int64) {
+            return tensor(name, dims, values, floats);
+        }
+        TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.INT64_VALUE);
+        for (long d : dims) {
+            t.addDims(d);
+        }
+        for (double v : values) {
+            t.addInt64Data((long) v);
+        }
+        return t.build();
+    }
+
     private static TensorProto tensor(String name, long[] dims, double[] values, boolean floats) {
         TensorProto.Builder t = TensorProto.newBuilder().setName(name)
                 .setDataType(floats ? TensorProto.DataType.FLOAT_VALUE : TensorProto.DataType.DOUBLE_VALUE);
@@ -286,12 +361,15 @@ final class OnnxExport {
         return t.setRawData(com.google.protobuf.ByteString.copyFrom(b.array())).build();
     }
 
-    private static ValueInfoProto value(String name, Shape shape) {
+    /** The graph's input or output: float when the weights are, else double (ONNX types every operand alike). */
+    private static ValueInfoProto value(String name, Shape shape, boolean floats) {
         TensorShapeProto.Builder s = TensorShapeProto.newBuilder().addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(1));
         for (int i = 0; i < shape.rank(); i++) {
             s.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(shape.dim(i)));
         }
         return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder()
-                .setTensorType(TypeProto.Tensor.newBuilder().setElemType(1).setShape(s))).build();
+                .setTensorType(TypeProto.Tensor.newBuilder()
+                        .setElemType(floats ? TensorProto.DataType.FLOAT_VALUE : TensorProto.DataType.DOUBLE_VALUE).setShape(s)))
+                .build();
     }
 }
