@@ -1,9 +1,6 @@
 package io.github.lola4j.cli;
 
-import io.github.lola4j.data.Dataset;
 import io.github.lola4j.models.ModelRegistry;
-import io.github.lola4j.nn.InputNormalization;
-import io.github.lola4j.nn.ModelInfo;
 import io.github.lola4j.nn.Network;
 import io.github.lola4j.onnx.OnnxModels;
 import java.io.PrintStream;
@@ -113,27 +110,7 @@ final class ConvertCommand implements Command {
                 net = split.encryptedSuffix();
                 Models.writeClientPart(split.clientPrefix(), Path.of(o.get("client-part", "")), out);
             } else {
-                net = OnnxModels.load(Path.of(model));
-                ModelInfo info = net.info();
-                if (o.has("pixel-scale")) {
-                    double scale = o.getDouble("pixel-scale", 1);
-                    try {
-                        info = info.withNormalization(InputNormalization.pixelScale(scale));
-                    } catch (IllegalArgumentException e) {
-                        throw new UsageException("option --pixel-scale: " + e.getMessage());
-                    }
-                }
-                if (o.has("dataset")) {
-                    String id = o.get("dataset", "");
-                    try {
-                        Dataset.byId(id);
-                    } catch (IllegalArgumentException e) {
-                        throw new UsageException(e.getMessage());
-                    }
-                    info = new ModelInfo(info.name(), id, info.normalization(), info.testAccuracy(), info.trainingCommand(),
-                            info.seed());
-                }
-                net = Models.lowered(OnnxModels.loadGraph(Path.of(model)), net.withInfo(info), o);
+                net = Models.loadOnnx(Path.of(model), o);
             }
             net.save(target);
         }

@@ -67,6 +67,8 @@ final class DemoCommand implements Command {
                 "  --count K          images to classify (default 5)",
                 "  --threads T        server threads (default: available processors)",
                 "  --data DIR         folder with the MNIST files",
+                "  --pixel-scale S    an .onnx model takes pixels times S (an ONNX file does not say; 1/255 for",
+                "                     PyTorch's ToTensor; default 1), or its client part with --encrypt-from",
                 "  --encrypt-from NODE split an .onnx model: the client runs the nodes before NODE on each image",
                 "                     in plaintext and encrypts the rest's input; needs --dataset, and",
                 "                     --pixel-scale S when the model takes pixels times S (default 1)",
@@ -97,8 +99,6 @@ final class DemoCommand implements Command {
             io.github.lola4j.onnx.OnnxModels.Split split = Models.split(o.get("model", ""), o.get("encrypt-from", ""));
             net = split.encryptedSuffix();
             images = Samples.split(o, split.clientPrefix(), out);
-        } else if (o.has("pixel-scale")) {
-            throw new UsageException("--pixel-scale goes with --encrypt-from; a model file records its own input scale");
         } else if (Samples.isDeepFeaturesHead(net = Models.load(o.get("model", "lola"), o))) {
             images = Samples.load(o, net, count, threads, out);
         } else {

@@ -48,6 +48,8 @@ final class EvalCommand implements Command {
                 "  --dataset ID         mnist, fashion-mnist or cifar10 (default: the one recorded in the model)",
                 "  --no-download        fail instead of downloading missing data",
                 "  --limit N            evaluate the first N test images only (default: all 10,000)",
+                "  --pixel-scale S      an .onnx model takes pixels times S (an ONNX file does not say; 1/255 for",
+                "                       PyTorch's ToTensor; default 1), or its client part with --encrypt-from",
                 "  --encrypt-from NODE  split an .onnx model: the client's part (the nodes before NODE) runs on",
                 "                       each image, then the part the server would run encrypted; needs --dataset,",
                 "                       and --pixel-scale S when the model takes pixels times S (default 1)",
@@ -78,10 +80,6 @@ final class EvalCommand implements Command {
             where = samples.source();
             dataset = o.get("dataset", "");
         } else {
-            if (o.has("pixel-scale")) {
-                throw new UsageException("--pixel-scale goes with --encrypt-from; a model file records its own input scale"
-                        + " (import --pixel-scale)");
-            }
             net = Models.load(modelArg, o);
             TestSet set = TestSet.load(o, net, err);
             dataset = set.dataset().id();

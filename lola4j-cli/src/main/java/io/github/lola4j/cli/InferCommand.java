@@ -88,6 +88,8 @@ final class InferCommand implements Command {
                 "                       evaluation as slots; more images take several evaluations",
                 "  --batch-size B       batch mode with B images per evaluation",
                 "  --masked-output      zero the output's other slots (partial sums) at the cost of one level",
+                "  --pixel-scale S      an .onnx model takes pixels times S (an ONNX file does not say; 1/255 for",
+                "                       PyTorch's ToTensor; default 1), or its client part with --encrypt-from",
                 "  --encrypt-from NODE  split an .onnx model: the client runs the nodes before NODE on each image",
                 "                       in plaintext (ReLU, max pooling, ...) and encrypts NODE's input; needs",
                 "                       --dataset, and --pixel-scale S when the model takes pixels times S (1/255",
@@ -141,10 +143,6 @@ final class InferCommand implements Command {
             net = split.encryptedSuffix();
             test = Samples.split(o, split.clientPrefix(), err);
         } else {
-            if (o.has("pixel-scale")) {
-                throw new UsageException("--pixel-scale goes with --encrypt-from; a model file records its own input scale"
-                        + " (import --pixel-scale)");
-            }
             net = Models.load(modelArg, o);
             test = Samples.load(o, net, offset + count, threads, err);
         }

@@ -1,6 +1,7 @@
 package io.github.lola4j.cli;
 
 import io.github.lola4j.models.ModelRegistry;
+import io.github.lola4j.nn.ModelInfo;
 import io.github.lola4j.nn.Network;
 import io.github.lola4j.onnx.OnnxGraph;
 import io.github.lola4j.onnx.OnnxModels;
@@ -31,9 +32,45 @@ final class Models {
      */
     static Network load(String nameOrPath, Options o) throws IOException {
         if (isOnnx(nameOrPath)) {
-            return lowered(OnnxModels.loadGraph(Path.of(nameOrPath)), OnnxModels.load(Path.of(nameOrPath)), o);
+            return loadOnnx(Path.of(nameOrPath), o);
+        }
+        if (o.has("pixel-scale")) {
+            throw new UsageException("--pixel-scale applies to an .onnx model (or with --encrypt-from); a model file records"
+                    + " its own input scale (import --pixel-scale)");
         }
         return ModelRegistry.load(nameOrPath);
+    }
+
+    /** An .onnx file with {@code --pixel-scale} and {@code --dataset} applied, a graph lowered as {@link #load} says. */
+    static Network loadOnnx(Path file, Options o) throws IOException {
+        Network first = OnnxModels.load(file);
+        return lowered(OnnxModels.loadGraph(file), first.withInfo(inputInfo(first.info(), o)), o);
+    }
+
+    /**
+     * An ONNX model's metadata with what the options say of its input: {@code --pixel-scale S} (the
+     * model takes pixels times S; an ONNX file does not say) and {@code --dataset ID} (what it classifies).
+     */
+    static ModelInfo inputInfo(ModelInfo info, Options o) {
+        ModelInfo out = info;
+        if (o.has("pixel-scale")) {
+            double scale = o.getDouble("pixel-scale", 1);
+            try {
+                out = out.withNormalization(io.github.lola4j.nn.InputNormalization.pixelScale(scale));
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("option --pixel-scale: " + e.getMessage());
+            }
+        }
+        if (o.has("dataset")) {
+            String id = o.get("dataset", "");
+            try {
+                io.github.lola4j.data.Dataset.byId(id);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(e.getMessage());
+            }
+            out = new ModelInfo(out.name(), id, out.normalization(), out.testAccuracy(), out.trainingCommand(), out.seed());
+        }
+        return out;
     }
 
     /**

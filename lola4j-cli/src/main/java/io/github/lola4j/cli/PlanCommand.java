@@ -57,8 +57,8 @@ final class PlanCommand implements Command {
                 "                       (ReLU, max pooling, branches...) and encrypts NODE's input; the rest is",
                 "                       planned. NODE may also name the value the client encrypts",
                 "  --client-part FILE   with --encrypt-from, write the client's part as an ONNX model",
-                "  --pixel-scale S      with --encrypt-from, what the client multiplies its pixels by before its part",
-                "                       (1/255 for PyTorch's ToTensor; default 1); --out records it with the part",
+                "  --pixel-scale S      an .onnx model takes pixels times S (1/255 for PyTorch's ToTensor; default 1),",
+                "                       or its client part with --encrypt-from (--out records it with the part)",
                 "  --json               end with one line of JSON: the whole report (snake_case keys)",
                 "",
                 "Value ranges are calibrated on the 100 MNIST test images embedded in the jar for 28x28 models,",
@@ -86,8 +86,8 @@ final class PlanCommand implements Command {
                 Models.writeClientPart(split.clientPrefix(), java.nio.file.Path.of(o.get("client-part", "")), err);
             }
         } else {
-            if (o.has("client-part") || o.has("pixel-scale")) {
-                throw new UsageException("--client-part and --pixel-scale go with --encrypt-from");
+            if (o.has("client-part")) {
+                throw new UsageException("--client-part goes with --encrypt-from");
             }
             net = Models.load(o.get("model", "lola"), o);
             // a deep-features head is calibrated on training images' features, as infer and demo calibrate it

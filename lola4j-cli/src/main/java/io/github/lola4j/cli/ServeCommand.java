@@ -80,6 +80,8 @@ final class ServeCommand implements Command {
                 "  --models LIST          comma-separated shipped models (" + String.join(", ", ModelRegistry.names())
                         + "), model files (lola4j or .onnx),",
                 "                         plan files, or ALIAS=PATH to choose the served name (default lola)",
+                "  --pixel-scale S        an .onnx model takes pixels times S (an ONNX file does not say; 1/255 for",
+                "                         PyTorch's ToTensor; default 1), or its client part with --encrypt-from",
                 "  --encrypt-from NODE    split the .onnx models of --models at NODE: the server hosts the part",
                 "                         from NODE on, and its plan carries the part before, which the client runs",
                 "                         on its image first (--pixel-scale S: what the client multiplies pixels by)",
@@ -228,9 +230,6 @@ final class ServeCommand implements Command {
         } else if (o.has("encrypt-from")) {
             plan = Models.splitPlan(Models.split(what, o.get("encrypt-from", "")), o, err);
         } else {
-            if (o.has("pixel-scale")) {
-                throw new UsageException("--pixel-scale goes with --encrypt-from; a model file records its own input scale");
-            }
             Network net = Models.load(what, o);
             plan = Lola.compile(net, o, err);
         }

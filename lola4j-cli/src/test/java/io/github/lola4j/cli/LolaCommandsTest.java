@@ -60,6 +60,11 @@ class LolaCommandsTest {
                 "1", "--json");
         assertEquals(0, r.code(), r.err());
         assertEquals(1.0, JSON.readTree(r.lastLine()).get("agreement").asDouble(), 0.0);
+        // the .onnx file directly, its input scale and data set given on the command line
+        r = CliTestSupport.run("eval", "--model", onnx, "--pixel-scale", "0.00392156862745098", "--dataset", "mnist", "--data",
+                CliTestSupport.MNIST, "--json");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(pytorchAccuracy, JSON.readTree(r.lastLine()).get("accuracy").asDouble(), 1e-9);
         assertEquals(2, CliTestSupport.run("import", "--model", onnx, "--pixel-scale", "0", "--out", model.toString()).code());
         assertEquals(2, CliTestSupport.run("import", "--model", onnx, "--dataset", "imagenet", "--out", model.toString()).code());
     }
