@@ -183,6 +183,21 @@ class Reindex(torch.nn.Module):
         return self.fc(self.mix(y).flatten(1))
 
 
+class Padded(torch.nn.Module):
+    """Zero padding: F.pad before a convolution (folded into it), an average pool counting its padding, and F.pad before x^2."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(1, 3, kernel_size=3)
+        self.fc = torch.nn.Linear(3 * 5 * 5, 3)
+
+    def forward(self, x):
+        y = self.conv(torch.nn.functional.pad(x, (1, 2, 0, 1)))
+        y = torch.nn.functional.avg_pool2d(y, 2, padding=1, count_include_pad=True)
+        y = torch.nn.functional.pad(y, (0, 0, 1, 0))
+        return self.fc((y * y).flatten(1))
+
+
 def randomize_batchnorm(model):
     """Running statistics and affine parameters away from the identity, so that folding them is tested."""
     for m in model.modules():
@@ -252,6 +267,8 @@ def main():
     export("grouped_conv", Grouped(), (1, 8, 8), 13)
     # Transpose and Reshape that only re-index.
     export("reindex", Reindex(), (1, 8, 8), 13)
+    # Zero padding: into a convolution, counted by an average pool, and on its own.
+    export("zero_padding", Padded(), (1, 8, 8), 9)
 
 
 if __name__ == "__main__":

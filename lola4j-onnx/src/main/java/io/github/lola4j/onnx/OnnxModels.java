@@ -396,6 +396,9 @@ public final class OnnxModels {
          */
         private double[] channelScale;
         private double[] channelShift;
+        /** When the last layer is a zero Pad made here: its top, left, bottom and right, and the shape it padded. */
+        private int[] padding;
+        private Shape padded;
         /**
          * Values computed element-wise from the current value x as polynomials c0 + c1 x + c2 x^2
          * (scalar coefficients): a region of Mul, Add, Sub, Div and Pow nodes that becomes one
@@ -525,6 +528,7 @@ public final class OnnxModels {
             layerNames.clear();
             lastIsLinear = false;
             channelScale = null;
+            padding = null;
             nodeOf.put(current, chainStart);
             shapeOf.put(current, shape);
         }
@@ -843,6 +847,7 @@ public final class OnnxModels {
             layerNames.add(nodeName);
             lastIsLinear = l instanceof Dense || l instanceof Conv2d;
             channelScale = null;
+            padding = null;
             shape = out;
         }
 
@@ -962,8 +967,18 @@ public final class OnnxModels {
             if (strides.length != 2 || pads.length != 4) {
                 throw refused(n, "is not a 2-D convolution");
             }
+            int[] fold = {0, 0, 0, 0};
+            if (padding != null) {
+                // the zero Pad before (PyTorch's padding mode, an explicit F.pad) becomes the convolution's own
+                fold = padding;
+                layers.remove(layers.size() - 1);
+                layerNames.remove(layerNames.size() - 1);
+                shape = padded;
+                padding = null;
+            }
             Conv2d.Geometry g = new Conv2d.Geometry((int) w.dims()[1], (int) w.dims()[0], (int) w.dims()[2], (int) w.dims()[3],
-                    (int) strides[0], (int) strides[1], (int) pads[0], (int) pads[2], (int) pads[1], (int) pads[3]);
+                    (int) strides[0], (int) strides[1], (int) pads[0] + fold[0], (int) pads[2] + fold[2], (int) pads[1] + fold[1],
+                    (int) pads[3] + fold[3]);
             double[] bias = new double[(int) w.dims()[0]];
             if (n.getInputCount() > 2 && !n.getInput(2).isEmpty()) {
                 ConstantTensor b = constant(n, 2, "B");
@@ -1003,10 +1018,23 @@ public final class OnnxModels {
             if (attrInt(n, "ceil_mode", 0) != 0) {
                 throw refused(n, "has ceil_mode = 1; lola4j imports pooling windows that fit the input");
             }
-            for (long p : attrInts(n, "pads", new long[] {0, 0, 0, 0})) {
-                if (p != 0) {
-                    throw refused(n, "pads its input; lola4j imports average pooling without padding");
+            long[] pads = attrInts(n, "pads", new long[] {0, 0, 0, 0});
+            boolean padded = false;
+            for (long p : pads) {
+                padded |= p != 0;
+            }
+            if (padded) {
+                // counting the padding, the pooling of the zero-padded image; not counting it, a divisor per position
+                if (attrInt(n, "count_include_pad", 0) != 1 || pads.length != 4 || shape.rank() != 3) {
+                    throw refused(n, "pads its input without counting the padding (count_include_pad = 0); lola4j imports"
+                            + " average pooling without padding or with count_include_pad = 1");
                 }
+                for (long p : pads) {
+                    if (p < 0 || p > 1 << 16) {
+                        throw refused(n, "pads by " + java.util.Arrays.toString(pads));
+                    }
+                }
+                zeroPad((int) pads[0], (int) pads[1], (int) pads[2], (int) pads[3]);
             }
             long[] k = attrInts(n, "kernel_shape", null);
             if (k == null || k.length != 2) {
@@ -1029,15 +1057,52 @@ public final class OnnxModels {
         private void pad(NodeProto n) throws IOException {
             String mode = attrString(n, "mode", "constant");
             long[] pads = opset < 11 ? attrInts(n, "pads", new long[0]) : constant(n, 1, "pads").longs();
-            if (opset >= 11 && n.getInputCount() > 2 && !n.getInput(2).isEmpty() && constant(n, 2, "the constant value").values()[0] != 0) {
-                throw refused(n, "pads with a value other than 0");
+            double value = opset < 11 ? attrFloat(n, "value", 0f)
+                    : n.getInputCount() > 2 && !n.getInput(2).isEmpty() ? constant(n, 2, "the constant value").values()[0] : 0;
+            if (!mode.equals("constant") || value != 0) {
+                throw refused(n, "pads with " + (mode.equals("constant") ? "the value " + value : "mode " + mode)
+                        + "; lola4j imports padding with zeros");
             }
+            boolean none = true;
             for (long p : pads) {
-                if (p != 0) {
-                    throw refused(n, "pads by " + java.util.Arrays.toString(pads) + " (mode " + mode + "); lola4j drops only an"
-                            + " all-zero Pad");
-                }
+                none &= p == 0;
             }
+            if (none) {
+                return;
+            }
+            if (shape.rank() != 3 || pads.length != 8 || pads[0] != 0 || pads[1] != 0 || pads[4] != 0 || pads[5] != 0
+                    || pads[2] < 0 || pads[3] < 0 || pads[6] < 0 || pads[7] < 0 || pads[2] + pads[6] > 1 << 16
+                    || pads[3] + pads[7] > 1 << 16) {
+                throw refused(n, "pads by " + java.util.Arrays.toString(pads) + " a value of shape " + shape + "; lola4j imports"
+                        + " zero padding of the rows and columns of an image");
+            }
+            zeroPad((int) pads[2], (int) pads[3], (int) pads[6], (int) pads[7]);
+        }
+
+        /** Zero padding of the current image's rows and columns, as an affine layer (a convolution after it takes it in). */
+        private void zeroPad(int top, int left, int bottom, int right) {
+            int h = shape.dim(1);
+            int w = shape.dim(2);
+            Shape to = Shape.of(shape.dim(0), h + top + bottom, w + left + right);
+            int[] start = new int[to.size() + 1];
+            int[] cols = new int[shape.size()];
+            double[] ones = new double[shape.size()];
+            int k = 0;
+            for (int o = 0; o < to.size(); o++) {
+                int c = o / (to.dim(1) * to.dim(2));
+                int y = o / to.dim(2) % to.dim(1) - top;
+                int x = o % to.dim(2) - left;
+                if (y >= 0 && y < h && x >= 0 && x < w) {
+                    cols[k] = (c * h + y) * w + x;
+                    ones[k++] = 1;
+                }
+                start[o + 1] = k;
+            }
+            Shape from = shape;
+            add(Affine.of(shape.size(), to, start, cols, ones, new double[to.size()]), to);
+            // a convolution that reads this value alone takes the padding into its own
+            padding = new int[] {top, left, bottom, right};
+            padded = from;
         }
 
         /**

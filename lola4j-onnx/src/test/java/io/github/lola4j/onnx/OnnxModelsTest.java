@@ -122,6 +122,16 @@ class OnnxModelsTest {
         }
     }
 
+    /** A zero Pad before a convolution becomes the convolution's padding; before a pooling or a square, an affine layer. */
+    @Test
+    void zeroPaddingFoldsIntoTheConvolutionAfterIt() throws IOException {
+        Network n = load("zero_padding");
+        assertEquals(List.of(Conv2d.class, io.github.lola4j.nn.Affine.class, AvgPool.class, io.github.lola4j.nn.Affine.class,
+                Square.class, Flatten.class, Dense.class), kinds(n));
+        Conv2d.Geometry g = ((Conv2d) n.layers().get(0)).geometry();
+        assertEquals(List.of(0, 1, 1, 2), List.of(g.padTop(), g.padBottom(), g.padLeft(), g.padRight()));
+    }
+
     @Test
     void aConvolutionalNetworkImportsWithItsPoolingAndThePadDropped() throws IOException {
         Network n = load("cnn_avgpool");
@@ -169,7 +179,8 @@ class OnnxModelsTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"mlp_square", "cnn_avgpool", "mlp_batchnorm", "cnn_constants", "mlp_poly", "residual_block",
-        "concat_branches", "grouped_conv", "reindex"})
+        "concat_branches", "grouped_conv", "reindex",
+        "zero_padding"})
     void importedNetworksComputeWhatPyTorchComputed(String model) throws IOException {
         Network n = load(model);
         for (double[][] p : TestModels.pairs(model)) {
@@ -179,7 +190,8 @@ class OnnxModelsTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"mlp_square", "cnn_avgpool", "mlp_batchnorm", "cnn_constants", "mlp_poly", "residual_block",
-        "concat_branches", "grouped_conv", "reindex"})
+        "concat_branches", "grouped_conv", "reindex",
+        "zero_padding"})
     void importedNetworksRunEncryptedAsInTheClear(String model) throws IOException {
         Network n = load(model);
         SplittableRandom r = new SplittableRandom(model.length());
