@@ -363,6 +363,13 @@ public final class PredictionClient {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted while waiting for the server", e);
+            } catch (java.net.ConnectException e) {
+                // the JDK's message is often null: say where, and what usually helps
+                java.net.ConnectException named = new java.net.ConnectException("cannot connect to " + req.uri().getScheme() + "://"
+                        + req.uri().getAuthority() + " (" + (e.getMessage() == null ? "connection refused" : e.getMessage())
+                        + "); is a lola4j server (lola4j serve) running there?");
+                named.initCause(e);
+                throw named;
             }
             java.util.Optional<String> after = r.headers().firstValue("Retry-After");
             if (r.statusCode() != 503 && r.statusCode() != 429 || after.isEmpty() || attempt >= retries) {
