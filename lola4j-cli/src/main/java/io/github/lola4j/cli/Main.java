@@ -54,7 +54,7 @@ public final class Main {
         }
         Command cmd = byName.get(args[0]);
         if (cmd == null) {
-            err.println("lola4j: unknown command '" + args[0] + "'");
+            err.println("lola4j: unknown command '" + args[0] + "'" + Names.didYouMean(args[0], byName.keySet(), ""));
             printUsage(err, byName);
             return 2;
         }
@@ -78,9 +78,28 @@ public final class Main {
             err.println("lola4j " + cmd.name() + ": refused an untrustworthy result: " + e.getMessage());
             return 4;
         } catch (Exception e) {
-            err.println("lola4j " + cmd.name() + ": " + e.getClass().getSimpleName() + ": " + e.getMessage());
+            err.println("lola4j " + cmd.name() + ": " + describe(e));
             return 3;
         }
+    }
+
+    /**
+     * What went wrong, in words: an I/O failure's own message (a missing file named as such), and
+     * the exception's kind only for what has no message, or for an unexpected failure (a bug to
+     * report, whose kind helps).
+     */
+    static String describe(Exception e) {
+        String m = e.getMessage();
+        if (e instanceof java.nio.file.NoSuchFileException f) {
+            return f.getReason() != null ? f.getFile() + ": " + f.getReason() : "no such file: " + f.getFile();
+        }
+        if (e instanceof java.nio.file.AccessDeniedException f) {
+            return "permission denied: " + f.getFile();
+        }
+        if (e instanceof java.io.IOException || e instanceof IllegalArgumentException) {
+            return m != null && !m.isBlank() ? m : e.getClass().getSimpleName();
+        }
+        return e.getClass().getSimpleName() + (m != null ? ": " + m : "");
     }
 
     private static void printUsage(PrintStream ps, Map<String, Command> byName) {

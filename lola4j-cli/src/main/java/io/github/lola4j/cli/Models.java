@@ -38,6 +38,11 @@ final class Models {
             throw new UsageException("--pixel-scale applies to an .onnx model (or with --encrypt-from); a model file records"
                     + " its own input scale (import --pixel-scale)");
         }
+        if (!ModelRegistry.names().contains(nameOrPath) && !Files.exists(Path.of(nameOrPath))) {
+            throw new java.nio.file.NoSuchFileException(nameOrPath, null, "neither a shipped model ("
+                    + String.join(", ", ModelRegistry.names()) + ") nor a model file" + Names.didYouMean(nameOrPath,
+                    ModelRegistry.names(), ""));
+        }
         return ModelRegistry.load(nameOrPath);
     }
 

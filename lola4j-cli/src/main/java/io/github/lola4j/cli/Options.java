@@ -55,7 +55,9 @@ final class Options {
                     }
                     o.values.put(name, "true");
                 } else {
-                    throw new UsageException("unknown option --" + name);
+                    java.util.Set<String> known = new java.util.HashSet<>(valueOptions);
+                    known.addAll(flagOptions);
+                    throw new UsageException("unknown option --" + name + Names.didYouMean(name, known, "--"));
                 }
             } else {
                 o.positional.add(a);

@@ -44,4 +44,26 @@ class MainTest {
         assertEquals(0, help.code);
         assertTrue(help.out.startsWith("usage: selftest"), help.out);
     }
+
+    /** Typos get the closest name; failures are told in words, without Java exception class names. */
+    @Test
+    void errorsSuggestTheClosestNameAndSayWhatHappened() {
+        assertTrue(run("infr").err.contains("unknown command 'infr' (did you mean infer?)"), run("infr").err);
+        Result option = run("eval", "--modle", "lola");
+        assertEquals(2, option.code);
+        assertTrue(option.err.contains("unknown option --modle (did you mean --model?)"), option.err);
+        Result model = run("plan", "--model", "lola-smal");
+        assertEquals(3, model.code);
+        assertTrue(model.err.startsWith("lola4j plan: lola-smal: neither a shipped model") && model.err.contains(
+                "(did you mean lola-small?)") && !model.err.contains("Exception"), model.err);
+        Result far = run("plan", "--model", "resnet50");
+        assertTrue(!far.err.contains("did you mean") && !far.err.contains("Exception"), far.err);
+        Result refused = run("client", "--server", "http://127.0.0.1:1", "--model", "lola", "--mnist-index", "0", "--no-cache",
+                "--no-memory-check");
+        assertEquals(3, refused.code);
+        assertTrue(refused.err.contains("cannot connect to http://127.0.0.1:1") && refused.err.contains("lola4j serve")
+                && !refused.err.contains("Exception"), refused.err);
+        assertEquals(1, Names.distance("lola-smal", "lola-small"));
+        assertEquals(3, Names.distance("kitten", "sitting"));
+    }
 }
