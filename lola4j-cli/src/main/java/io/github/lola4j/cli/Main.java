@@ -52,6 +52,10 @@ public final class Main {
             printUsage(args.length == 0 ? err : out, byName);
             return args.length == 0 ? 2 : 0;
         }
+        if (args[0].equals("--version") || args[0].equals("-V") || args[0].equals("version")) {
+            out.println(version());
+            return 0;
+        }
         Command cmd = byName.get(args[0]);
         if (cmd == null) {
             err.println("lola4j: unknown command '" + args[0] + "'" + Names.didYouMean(args[0], byName.keySet(), ""));
@@ -83,6 +87,13 @@ public final class Main {
         }
     }
 
+    /** "lola4j VERSION (Java ..., OS arch)": the jar's version, or "development build" outside a jar. */
+    static String version() {
+        String v = Main.class.getPackage().getImplementationVersion();
+        return "lola4j " + (v != null ? v : "development build") + " (Java " + Runtime.version() + ", "
+                + System.getProperty("os.name") + " " + System.getProperty("os.arch") + ")";
+    }
+
     /**
      * What went wrong, in words: an I/O failure's own message (a missing file named as such), and
      * the exception's kind only for what has no message, or for an unexpected failure (a bug to
@@ -103,7 +114,7 @@ public final class Main {
     }
 
     private static void printUsage(PrintStream ps, Map<String, Command> byName) {
-        ps.println("usage: java -jar lola4j.jar COMMAND [options]   (COMMAND --help for its options)");
+        ps.println("usage: java -jar lola4j.jar COMMAND [options]   (COMMAND --help for its options; --version)");
         ps.println();
         ps.println("commands:");
         for (Command c : byName.values()) {

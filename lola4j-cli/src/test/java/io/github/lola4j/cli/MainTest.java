@@ -63,6 +63,9 @@ class MainTest {
         assertEquals(3, refused.code);
         assertTrue(refused.err.contains("cannot connect to http://127.0.0.1:1") && refused.err.contains("lola4j serve")
                 && !refused.err.contains("Exception"), refused.err);
+        Result version = run("--version");
+        assertEquals(0, version.code);
+        assertTrue(version.out.startsWith("lola4j ") && version.out.contains("(Java " + Runtime.version()), version.out);
         assertEquals(1, Names.distance("lola-smal", "lola-small"));
         assertEquals(3, Names.distance("kitten", "sitting"));
     }
