@@ -153,13 +153,7 @@ final class OnnxExport {
             g.addNode(node(base, "Add", y, base + "_sum_out", base + ".c"));
         } else if (l instanceof Affine a && isIdentity(a)) {
             // the values in order, in another shape: a Reshape
-            double[] shape = new double[a.output().rank() + 1];
-            shape[0] = 1;
-            for (int i = 0; i < a.output().rank(); i++) {
-                shape[i + 1] = a.output().dim(i);
-            }
-            g.addInitializer(tensor(base + ".shape", new long[] {shape.length}, shape, false, true));
-            g.addNode(node(base, "Reshape", y, x, base + ".shape"));
+            g.addNode(node(base, "Reshape", y, x, shapeConstant(g, base, a.output())));
         } else if (l instanceof Affine a && a.output().equals(in) && perChannel(a) != null) {
             // y = scale_c x + shift_c: Mul and Add by constants of one value per channel
             double[][] sc = perChannel(a);
@@ -190,14 +184,8 @@ final class OnnxExport {
             if (a.output().rank() == 1) {
                 g.addNode(node(base, "Add", y, base + "_xw", base + ".bias"));
             } else {
-                double[] shape = new double[a.output().rank() + 1];
-                shape[0] = 1;
-                for (int i = 0; i < a.output().rank(); i++) {
-                    shape[i + 1] = a.output().dim(i);
-                }
-                g.addInitializer(tensor(base + ".shape", new long[] {shape.length}, shape, false, true));
                 g.addNode(node(base + "_bias", "Add", base + "_xwb", base + "_xw", base + ".bias"));
-                g.addNode(node(base, "Reshape", y, base + "_xwb", base + ".shape"));
+                g.addNode(node(base, "Reshape", y, base + "_xwb", shapeConstant(g, base, a.output())));
             }
         } else {
             throw new IllegalArgumentException(where + " (" + l + ") has no ONNX form here" + (l instanceof Affine
@@ -205,6 +193,17 @@ final class OnnxExport {
                     + " lowered from)" : ""));
         }
         return y;
+    }
+
+    /** Adds the int64 shape {@code 1 x shape} (the batch first) as an initializer; returns its name. */
+    private static String shapeConstant(GraphProto.Builder g, String base, Shape shape) {
+        double[] dims = new double[shape.rank() + 1];
+        dims[0] = 1;
+        for (int i = 0; i < shape.rank(); i++) {
+            dims[i + 1] = shape.dim(i);
+        }
+        g.addInitializer(tensor(base + ".shape", new long[] {dims.length}, dims, false, true));
+        return base + ".shape";
     }
 
     /** Whether an affine layer moves each value to the same place (a reshape): row i reads input i, weight 1, no bias. */

@@ -87,8 +87,18 @@ public final class OnnxModels {
      *                     cannot import (the message names the node)
      */
     public static Network load(Path file) throws IOException {
-        GraphNetwork g = loadGraph(file);
-        return g.toNetwork(g.isChain() ? List.of() : uniformInputs(g.inputShape().size()));
+        return lowered(loadGraph(file));
+    }
+
+    /**
+     * A graph lowered to a sequence as {@link #load} lowers it: a chain as its layers, any other
+     * graph with its carried values' range measured on 16 uniform inputs in [0, 1).
+     *
+     * @param graph the graph
+     * @return the sequential network
+     */
+    public static Network lowered(GraphNetwork graph) {
+        return graph.toNetwork(graph.isChain() ? List.of() : uniformInputs(graph.inputShape().size()));
     }
 
     /** How many inputs a graph's lowering measures its carried values on. */
@@ -206,8 +216,7 @@ public final class OnnxModels {
      * @throws IOException as {@link #load(Path)}
      */
     public static Network fromBytes(byte[] bytes, String source, String name) throws IOException {
-        GraphNetwork g = graphFromBytes(bytes, source, name);
-        return g.toNetwork(g.isChain() ? List.of() : uniformInputs(g.inputShape().size()));
+        return lowered(graphFromBytes(bytes, source, name));
     }
 
     /**
@@ -517,12 +526,7 @@ public final class OnnxModels {
         private void endChain() {
             flushMatMul();
             for (int i = 0; i < layers.size(); i++) {
-                String name = layerNames.get(i);
-                String unique = name;
-                for (int k = 2; !names.add(unique); k++) {
-                    unique = name + "#" + k;
-                }
-                chainStart = builder.layer(unique, layers.get(i), chainStart);
+                chainStart = builder.layer(unique(layerNames.get(i)), layers.get(i), chainStart);
             }
             layers.clear();
             layerNames.clear();
@@ -533,14 +537,18 @@ public final class OnnxModels {
             shapeOf.put(current, shape);
         }
 
-        /** A name for a merge node: the ONNX node's, else its output's, made unique. */
-        private String uniqueName(NodeProto n) {
-            String name = n.getName().isEmpty() ? n.getOutput(0) : n.getName();
+        /** A graph node's name: the name given, or with "#2", "#3", ... when taken. */
+        private String unique(String name) {
             String unique = name;
             for (int k = 2; !names.add(unique); k++) {
                 unique = name + "#" + k;
             }
             return unique;
+        }
+
+        /** An ONNX node's name, or its output's when it has none. */
+        private static String nameOf(NodeProto n) {
+            return n.getName().isEmpty() ? n.getOutput(0) : n.getName();
         }
 
         /** The graph node of a value a merge or a branch reads, ending the current chain first when it is that value. */
@@ -576,7 +584,7 @@ public final class OnnxModels {
             }
             int id;
             try {
-                id = concat ? builder.concat(uniqueName(n), from) : builder.add(uniqueName(n), from);
+                id = concat ? builder.concat(unique(nameOf(n)), from) : builder.add(unique(nameOf(n)), from);
             } catch (IllegalArgumentException e) {
                 throw refused(n, e.getMessage());
             }
@@ -626,7 +634,7 @@ public final class OnnxModels {
                 constants.put(n.getOutput(0), v.getT());
                 return;
             }
-            nodeName = n.getName().isEmpty() ? n.getOutput(0) : n.getName();
+            nodeName = nameOf(n);
             branch(n);
             if (polynomial(n)) {
                 return;
@@ -913,7 +921,7 @@ public final class OnnxModels {
         private void flushMatMul() {
             if (pendingWeights != null) {
                 layers.add(Dense.of(pendingIn, pendingOut, pendingWeights, new double[pendingOut]));
-                layerNames.add(pendingNode.getName().isEmpty() ? pendingNode.getOutput(0) : pendingNode.getName());
+                layerNames.add(nameOf(pendingNode));
                 lastIsLinear = true;
                 pendingWeights = null;
                 pendingNode = null;
@@ -930,7 +938,7 @@ public final class OnnxModels {
                 throw refused(n, "adds " + c.values().length + " values to the " + pendingOut + " outputs of " + pendingNode.getName());
             }
             layers.add(Dense.of(pendingIn, pendingOut, pendingWeights, c.values()));
-            layerNames.add(pendingNode.getName().isEmpty() ? pendingNode.getOutput(0) : pendingNode.getName());
+            layerNames.add(nameOf(pendingNode));
             lastIsLinear = true;
             pendingWeights = null;
             pendingNode = null;
@@ -1084,25 +1092,18 @@ public final class OnnxModels {
             int h = shape.dim(1);
             int w = shape.dim(2);
             Shape to = Shape.of(shape.dim(0), h + top + bottom, w + left + right);
-            int[] start = new int[to.size() + 1];
-            int[] cols = new int[shape.size()];
-            double[] ones = new double[shape.size()];
-            int k = 0;
+            int[] from = new int[to.size()];
             for (int o = 0; o < to.size(); o++) {
                 int c = o / (to.dim(1) * to.dim(2));
                 int y = o / to.dim(2) % to.dim(1) - top;
                 int x = o % to.dim(2) - left;
-                if (y >= 0 && y < h && x >= 0 && x < w) {
-                    cols[k] = (c * h + y) * w + x;
-                    ones[k++] = 1;
-                }
-                start[o + 1] = k;
+                from[o] = y >= 0 && y < h && x >= 0 && x < w ? (c * h + y) * w + x : -1;
             }
-            Shape from = shape;
-            add(Affine.of(shape.size(), to, start, cols, ones, new double[to.size()]), to);
+            Shape before = shape;
+            add(moved(to, from, null, null), to);
             // a convolution that reads this value alone takes the padding into its own
             padding = new int[] {top, left, bottom, right};
-            padded = from;
+            padded = before;
         }
 
         /**
@@ -1161,17 +1162,15 @@ public final class OnnxModels {
                 }
                 int size = shape.size();
                 int plane = size / scale.length;
-                int[] start = new int[size + 1];
-                int[] cols = new int[size];
+                int[] from = new int[size];
                 double[] w = new double[size];
                 double[] b = new double[size];
                 for (int i = 0; i < size; i++) {
-                    start[i + 1] = i + 1;
-                    cols[i] = i;
+                    from[i] = i;
                     w[i] = scale[i / plane];
                     b[i] = shift[i / plane];
                 }
-                add(Affine.of(size, shape, start, cols, w, b), shape);
+                add(moved(shape, from, w, b), shape);
                 channelScale = scale;
                 channelShift = shift;
                 return;
@@ -1344,9 +1343,7 @@ public final class OnnxModels {
         private Affine permutation(Shape to, int[] axes) {
             int size = shape.size();
             int rank = shape.rank();
-            int[] start = new int[size + 1];
-            int[] cols = new int[size];
-            double[] w = new double[size];
+            int[] from = new int[size];
             int[] stride = new int[rank];
             for (int k = rank - 1, s = 1; k >= 0; k--) {
                 stride[k] = s;
@@ -1364,11 +1361,30 @@ public final class OnnxModels {
                         index[k] = 0;
                     }
                 }
-                start[o + 1] = o + 1;
-                cols[o] = col;
-                w[o] = 1;
+                from[o] = col;
             }
-            return Affine.of(size, to, start, cols, w, new double[size]);
+            return moved(to, from, null, null);
+        }
+
+        /**
+         * The affine layer whose output o is {@code weight[o] * x[from[o]] + bias[o]} of the current
+         * value x, or {@code bias[o]} when {@code from[o]} is -1 (weights null: 1; biases null: 0):
+         * the one-weight-per-row maps of padding, per-channel constants, transposes and reshapes.
+         */
+        private Affine moved(Shape to, int[] from, double[] weight, double[] bias) {
+            int[] start = new int[to.size() + 1];
+            int[] cols = new int[to.size()];
+            double[] w = new double[to.size()];
+            int k = 0;
+            for (int o = 0; o < to.size(); o++) {
+                if (from[o] >= 0) {
+                    cols[k] = from[o];
+                    w[k++] = weight == null ? 1 : weight[o];
+                }
+                start[o + 1] = k;
+            }
+            return Affine.of(shape.size(), to, start, java.util.Arrays.copyOf(cols, k), java.util.Arrays.copyOf(w, k),
+                    bias == null ? new double[to.size()] : bias);
         }
 
         private void toVector() {
