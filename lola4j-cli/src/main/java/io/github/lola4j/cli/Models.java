@@ -48,8 +48,9 @@ final class Models {
 
     /** An .onnx file with {@code --pixel-scale} and {@code --dataset} applied, a graph lowered as {@link #load} says. */
     static Network loadOnnx(Path file, Options o) throws IOException {
-        Network first = OnnxModels.load(file);
-        return lowered(OnnxModels.loadGraph(file), first.withInfo(inputInfo(first.info(), o)), o);
+        io.github.lola4j.nn.GraphNetwork graph = OnnxModels.loadGraph(file);
+        Network first = OnnxModels.lowered(graph);
+        return lowered(graph, first.withInfo(inputInfo(first.info(), o)), o);
     }
 
     /**
@@ -128,14 +129,20 @@ final class Models {
      * learns from it what to run before encrypting.
      */
     static io.github.lola4j.lola.Plan splitPlan(OnnxModels.Split split, Options o, PrintStream err) {
-        double scale = o.getDouble("pixel-scale", 1);
-        if (!(scale > 0) || !Double.isFinite(scale)) {
-            throw new UsageException("option --pixel-scale expects a positive number, got " + scale);
-        }
+        double scale = pixelScale(o);
         Network net = split.encryptedSuffix();
         io.github.lola4j.lola.Plan plan = Lola.compile(net, Lola.options(net, o, prefixCalibration(split.clientPrefix())), err);
         return plan.withClientPart(io.github.lola4j.lola.ClientPart.of(o.get("encrypt-from", ""), scale,
                 split.clientPrefix().toBytes()));
+    }
+
+    /** {@code --pixel-scale} of a split model's client part (default 1), checked positive and finite. */
+    static double pixelScale(Options o) {
+        double scale = o.getDouble("pixel-scale", 1);
+        if (!(scale > 0) || !Double.isFinite(scale)) {
+            throw new UsageException("option --pixel-scale expects a positive number, got " + scale);
+        }
+        return scale;
     }
 
     /** Writes the client part and says so. */

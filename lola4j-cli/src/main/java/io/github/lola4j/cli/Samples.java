@@ -81,10 +81,7 @@ interface Samples {
             throw new UsageException("--encrypt-from needs --dataset (mnist, fashion-mnist or cifar10): the ONNX model does"
                     + " not say what it classifies");
         }
-        double scale = o.getDouble("pixel-scale", 1);
-        if (!(scale > 0) || !Double.isFinite(scale)) {
-            throw new UsageException("option --pixel-scale expects a positive number, got " + scale);
-        }
+        double scale = Models.pixelScale(o);
         TestSet set = TestSet.load(o, o.get("dataset", ""), err);
         io.github.lola4j.nn.LabeledImages images = set.images();
         int[] d = prefix.inputDims();
