@@ -5,6 +5,7 @@ module io.github.lola4j.cli {
     requires io.github.lola4j.onnx;
     requires io.github.lola4j.service;
     requires com.fasterxml.jackson.databind;
+    requires info.picocli;
     requires commons.math3;
     requires java.management;
     requires jdk.management;

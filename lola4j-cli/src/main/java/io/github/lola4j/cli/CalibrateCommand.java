@@ -11,42 +11,27 @@ import java.util.Set;
 /** {@code calibrate}: measures the operation times the compiler prices plans with, on this machine. */
 final class CalibrateCommand implements Command {
 
-    private static final Set<String> VALUES = Set.of("ring-degree", "out");
 
     /** Creates the command. */
     public CalibrateCommand() {
     }
 
     @Override
-    public String name() {
-        return "calibrate";
+    public Spec spec() {
+        return Spec.of("calibrate", "measure the compiler's cost model on this machine")
+                .synopsis("lola4j calibrate [--ring-degree N[,N...]] [--out FILE]")
+                .description("Times every homomorphic operation the compiler counts (rotation, hoisted rotation, products,",
+                        "rescale, addition) at each limb count, single thread, and writes the table the compiler then",
+                        "prefers to the one built into the jar. Takes about two minutes for the three default degrees;",
+                        "run it on a quiet machine. Then prints each operation's least-squares curve in the limb count",
+                        "and warns when a measurement lies more than 15 % from it (a busy machine).")
+                .option("ring-degree", "N,...", "the ring degrees (default 8192,16384,32768)")
+                .option("out", "FILE", "where to write (default " + CostModel.userTable() + ")");
     }
 
-    @Override
-    public String summary() {
-        return "measure the compiler's cost model on this machine";
-    }
 
     @Override
-    public String help() {
-        return String.join("\n",
-                "usage: lola4j calibrate [--ring-degree N[,N...]] [--out FILE]",
-                "",
-                "Times every homomorphic operation the compiler counts (rotation, hoisted rotation, products,",
-                "rescale, addition) at each limb count, single thread, and writes the table the compiler then",
-                "prefers to the one built into the jar. Takes about two minutes for the three default degrees;",
-                "run it on a quiet machine. Then prints each operation's least-squares curve in the limb count",
-                "and warns when a measurement lies more than 15 % from it (a busy machine).",
-                "",
-                "options:",
-                "  --ring-degree N,...  the ring degrees (default 8192,16384,32768)",
-                "  --out FILE           where to write (default " + CostModel.userTable() + ")");
-    }
-
-    @Override
-    public int run(String[] args, PrintStream out, PrintStream err) throws Exception {
-        Options o = Options.parse(args, VALUES, Set.of());
-        o.requireNoPositional();
+    public int run(Options o, PrintStream out, PrintStream err) throws Exception {
         int[] n;
         try {
             n = Arrays.stream(o.get("ring-degree", "8192,16384,32768").split(",")).map(String::trim)

@@ -29,9 +29,6 @@ final class ClientCommand implements Command {
     /** The input size of a deep-features head (SqueezeNet 1.1's pooled features, docs/deep-features.md). */
     private static final int DEEP_FEATURES = 512;
 
-    private static final Set<String> VALUES = Set.of("server", "model", "image", "mnist-index", "data", "dataset", "keys",
-            "trust-store", "timeout");
-    private static final Set<String> FLAGS = Set.of("json", "no-cache", "no-download", "allow-insecure", "no-memory-check");
 
     private final Map<String, String> env;
 
@@ -45,64 +42,48 @@ final class ClientCommand implements Command {
     }
 
     @Override
-    public String name() {
-        return "client";
+    public Spec spec() {
+        return Spec.of("client", "encrypt an image, have a serve server classify it, decrypt the prediction")
+                .synopsis("lola4j client --server URL --model NAME (--image FILE | --mnist-index I) [options]")
+                .description("Fetches the model's client plan (parameters, layouts, key requirements; never the weights),",
+                        "generates the secret key and exactly the evaluation keys the plan needs, registers the",
+                        "evaluation keys once, encrypts the input with the secret key, sends the ciphertexts, decrypts",
+                        "the encrypted scores and prints the prediction, the time of each step and the bytes sent and",
+                        "received. The secret key never leaves this machine.")
+                .option("server", "URL", "the server, e.g. http://127.0.0.1:8080 or https://host:8443")
+                .option("model", "NAME", "a model the server hosts (GET /v1/models lists them)")
+                .option("image", "FILE", "a PNG (or JPEG, GIF, BMP) of any size and colour: converted to greyscale,",
+                        "inverted when dark on light, fitted and centred as MNIST digits are; for a",
+                        "deep-features head (caltech101-head) any photo: its 512 SqueezeNet 1.1",
+                        "features are computed here, in plaintext, and only they are encrypted and sent",
+                        "(SqueezeNet is read from squeezenet1.1/ under --data, $LOLA4J_DATA or the cache)")
+                .option("mnist-index", "I", "test image I of the data set instead (its label is printed too)")
+                .option("data", "DIR", "folder with the data set's files; default $LOLA4J_DATA, ~/.cache/lola4j, download")
+                .option("dataset", "ID", "mnist, fashion-mnist or cifar10 (default mnist)")
+                .flag("no-download", "fail instead of downloading missing data")
+                .option("keys", "DIR", "key cache (default $LOLA4J_KEYS or ~/.cache/lola4j/keys): per server and model",
+                        "one record of the secret key, the key id and the keys' digest, readable by",
+                        "you only; processes sharing it take turns (a file lock)")
+                .flag("no-cache", "keep the keys in memory only (new keys, a new upload every run)")
+                .option("trust-store", "FILE", "trust the certificates of this PKCS#12/JKS file (a private or self-signed",
+                        "server); its password from $LOLA4J_TRUST_PASSWORD (default: none)")
+                .option("timeout", "S", "the longest one request may take (default 300)")
+                .flag("allow-insecure", "accept a plan whose parameters skip the 128-bit security check (tests only)")
+                .flag("no-memory-check", "skip the check of the plan's memory estimate against the heap before the keys",
+                        "are made")
+                .flag("json", "end with one line of JSON: model, server, prediction, label, scores, latency_s",
+                        "(encrypt + round trip + decrypt), server_s, encrypt_s, network_s,",
+                        "decrypt_s, setup_s, keygen_s, register_s, cached_keys, bytes_sent and",
+                        "bytes_received (the request bodies of this run: key upload and input; the",
+                        "plan and the result)")
+                .footer("exit code: 0 on success, 2 on a usage error, 3 when the server, the image or the data cannot be",
+                        "used (the server's error is printed), 4 when the result does not decrypt to values a correct",
+                        "evaluation can give (computed with other keys, corrupted, or overflowed): no prediction is printed.");
     }
 
-    @Override
-    public String summary() {
-        return "encrypt an image, have a serve server classify it, decrypt the prediction";
-    }
 
     @Override
-    public String help() {
-        return String.join("\n",
-                "usage: lola4j client --server URL --model NAME (--image FILE | --mnist-index I) [--json]",
-                "                     [--keys DIR | --no-cache] [--trust-store FILE] [--data DIR] [--timeout S]",
-                "",
-                "Fetches the model's client plan (parameters, layouts, key requirements; never the weights),",
-                "generates the secret key and exactly the evaluation keys the plan needs, registers the",
-                "evaluation keys once, encrypts the input with the secret key, sends the ciphertexts, decrypts",
-                "the encrypted scores and prints the prediction, the time of each step and the bytes sent and",
-                "received. The secret key never leaves this machine.",
-                "",
-                "options:",
-                "  --server URL         the server, e.g. http://127.0.0.1:8080 or https://host:8443",
-                "  --model NAME         a model the server hosts (GET /v1/models lists them)",
-                "  --image FILE         a PNG (or JPEG, GIF, BMP) of any size and colour: converted to greyscale,",
-                "                       inverted when dark on light, fitted and centred as MNIST digits are; for a",
-                "                       deep-features head (caltech101-head) any photo: its 512 SqueezeNet 1.1",
-                "                       features are computed here, in plaintext, and only they are encrypted and sent",
-                "                       (SqueezeNet is read from squeezenet1.1/ under --data, $LOLA4J_DATA or the cache)",
-                "  --mnist-index I      test image I of the data set instead (its label is printed too)",
-                "  --data DIR           folder with the data set's files; default $LOLA4J_DATA, ~/.cache/lola4j, download",
-                "  --dataset ID         mnist, fashion-mnist or cifar10 (default mnist)",
-                "  --no-download        fail instead of downloading missing data",
-                "  --keys DIR           key cache (default $LOLA4J_KEYS or ~/.cache/lola4j/keys): per server and model",
-                "                       one record of the secret key, the key id and the keys' digest, readable by",
-                "                       you only; processes sharing it take turns (a file lock)",
-                "  --no-cache           keep the keys in memory only (new keys, a new upload every run)",
-                "  --trust-store FILE   trust the certificates of this PKCS#12/JKS file (a private or self-signed",
-                "                       server); its password from $LOLA4J_TRUST_PASSWORD (default: none)",
-                "  --timeout S          the longest one request may take (default 300)",
-                "  --allow-insecure     accept a plan whose parameters skip the 128-bit security check (tests only)",
-                "  --no-memory-check    skip the check of the plan's memory estimate against the heap before the keys",
-                "                       are made",
-                "  --json               end with one line of JSON: model, server, prediction, label, scores, latency_s",
-                "                       (encrypt + round trip + decrypt), server_s, encrypt_s, network_s,",
-                "                       decrypt_s, setup_s, keygen_s, register_s, cached_keys, bytes_sent and",
-                "                       bytes_received (the request bodies of this run: key upload and input; the",
-                "                       plan and the result)",
-                "",
-                "exit code: 0 on success, 2 on a usage error, 3 when the server, the image or the data cannot be",
-                "used (the server's error is printed), 4 when the result does not decrypt to values a correct",
-                "evaluation can give (computed with other keys, corrupted, or overflowed): no prediction is printed.");
-    }
-
-    @Override
-    public int run(String[] args, PrintStream out, PrintStream err) throws Exception {
-        Options o = Options.parse(args, VALUES, FLAGS);
-        o.requireNoPositional();
+    public int run(Options o, PrintStream out, PrintStream err) throws Exception {
         if (!o.has("server") || !o.has("model")) {
             throw new UsageException("--server URL and --model NAME are required");
         }

@@ -14,8 +14,6 @@ import java.util.Set;
  */
 final class ConvertCommand implements Command {
 
-    private static final Set<String> VALUES = Set.of("model", "out", "encrypt-from", "client-part", "pixel-scale", "dataset");
-    private static final Set<String> FLAGS = Set.of();
 
     private final boolean toOnnx;
 
@@ -34,57 +32,38 @@ final class ConvertCommand implements Command {
     }
 
     @Override
-    public String name() {
-        return toOnnx ? "export" : "import";
-    }
-
-    @Override
-    public String summary() {
-        return toOnnx ? "writes a model as an ONNX file (for Netron, onnxruntime, ...)" : "reads an ONNX file into a lola4j model file";
-    }
-
-    @Override
-    public String help() {
-        return toOnnx
-                ? String.join("\n",
-                        "usage: lola4j export --model NAME|PATH --out FILE.onnx",
-                        "",
-                        "Writes a shipped model or a model file as ONNX (opset 13; float weights when they are floats,",
-                        "else double). Its metadata travels along: import or --model FILE.onnx gives the same model back.",
-                        "",
-                        "options:",
-                        "  --model NAME|PATH    a shipped model (" + String.join(", ", ModelRegistry.names()) + ") or a model file",
-                        "  --out FILE.onnx      the file to write (required)",
-                        "",
-                        "exit code: 0 on success, 2 on a usage error, 3 when the model cannot be read or the file written.")
-                : String.join("\n",
-                        "usage: lola4j import --model FILE.onnx --out FILE.model [--pixel-scale S] [--dataset ID]",
-                        "       lola4j import --model FILE.onnx --out FILE.model --encrypt-from NODE --client-part FILE.onnx",
-                        "",
-                        "Imports an ONNX network (docs/onnx.md lists the operators) and writes it as a lola4j model file.",
-                        "Every command's --model also takes the .onnx file itself; import is for keeping the result.",
-                        "",
-                        "options:",
-                        "  --model FILE.onnx    the ONNX file",
-                        "  --out FILE.model     the model file to write (required)",
-                        "  --pixel-scale S      record that the network takes pixel values times S (0.00392156862745098",
-                        "                       = 1/255 for a PyTorch model trained on ToTensor's [0, 1]; default 1: the",
-                        "                       values as given), so that eval, infer and client feed it images as trained",
-                        "  --dataset ID         record the data set it classifies (mnist, fashion-mnist, cifar10), the",
-                        "                       default of the commands' --dataset",
-                        "  --encrypt-from NODE  split the model: NODE and what follows are imported (the encrypted",
-                        "                       part), the nodes before it are written to --client-part (required",
-                        "                       then) for the client to run in plaintext before encrypting",
-                        "  --client-part FILE   the client's part, an ONNX model",
-                        "",
-                        "exit code: 0 on success, 2 on a usage error, 3 when the file cannot be read or imported (the",
+    public Spec spec() {
+        if (toOnnx) {
+            return Spec.of("export", "writes a model as an ONNX file (for Netron, onnxruntime, ...)")
+                    .synopsis("lola4j export --model NAME|PATH --out FILE.onnx")
+                    .description("Writes a shipped model or a model file as ONNX (opset 13; float weights when they are floats,",
+                            "else double). Its metadata travels along: import or --model FILE.onnx gives the same model back.")
+                    .option("model", "NAME|PATH", "a shipped model (" + String.join(", ", ModelRegistry.names()) + ") or a model file")
+                    .option("out", "FILE.onnx", "the file to write (required)")
+                    .footer("exit code: 0 on success, 2 on a usage error, 3 when the model cannot be read or the file written.");
+        }
+        return Spec.of("import", "reads an ONNX file into a lola4j model file")
+                .synopsis("lola4j import --model FILE.onnx --out FILE.model [--pixel-scale S] [--dataset ID]",
+                        "lola4j import --model FILE.onnx --out FILE.model --encrypt-from NODE --client-part FILE.onnx")
+                .description("Imports an ONNX network (docs/onnx.md lists the operators) and writes it as a lola4j model file.",
+                        "Every command's --model also takes the .onnx file itself; import is for keeping the result.")
+                .option("model", "FILE.onnx", "the ONNX file")
+                .option("out", "FILE.model", "the model file to write (required)")
+                .option("pixel-scale", "S", "record that the network takes pixel values times S (0.00392156862745098",
+                        "= 1/255 for a PyTorch model trained on ToTensor's [0, 1]; default 1: the",
+                        "values as given), so that eval, infer and client feed it images as trained")
+                .option("dataset", "ID", "record the data set it classifies (mnist, fashion-mnist, cifar10), the",
+                        "default of the commands' --dataset")
+                .option("encrypt-from", "NODE", "split the model: NODE and what follows are imported (the encrypted",
+                        "part), the nodes before it are written to --client-part (required",
+                        "then) for the client to run in plaintext before encrypting")
+                .option("client-part", "FILE", "the client's part, an ONNX model")
+                .footer("exit code: 0 on success, 2 on a usage error, 3 when the file cannot be read or imported (the",
                         "message names the node) or the model file cannot be written.");
     }
 
     @Override
-    public int run(String[] args, PrintStream out, PrintStream err) throws Exception {
-        Options o = Options.parse(args, VALUES, FLAGS);
-        o.requireNoPositional();
+    public int run(Options o, PrintStream out, PrintStream err) throws Exception {
         if (!o.has("model") || !o.has("out")) {
             throw new UsageException("--model and --out are required");
         }

@@ -33,54 +33,40 @@ final class DemoCommand implements Command {
     /** Evaluations needed before C2 has compiled the kernels' loops (measured: about ten for lola). */
     private static final int WARM_RUNS = 15;
 
-    private static final Set<String> VALUES = Set.of("model", "count", "threads", "data", "dataset", "encrypt-from", "pixel-scale");
-    private static final Set<String> FLAGS = Set.of("no-memory-check");
 
     /** Creates the command. */
     public DemoCommand() {
     }
 
     @Override
-    public String name() {
-        return "demo";
+    public Spec spec() {
+        return Spec.of("demo", "encrypted MNIST end to end: plan, keys, encrypt, evaluate, decrypt (under a minute)")
+                .synopsis("lola4j demo [--model NAME|PATH] [--count K] [--data DIR] [options]")
+                .description("Compiles the model (default: lola, the LoLa/CryptoNets MNIST network) and prints its plan; generates",
+                        "the client's keys; then for K test images (default 5) encrypts the image, evaluates the network on",
+                        "the ciphertexts as the server does (evaluation keys only), decrypts the scores and prints the",
+                        "prediction next to the label and the plaintext prediction, with the time of each stage and the",
+                        "key and ciphertext sizes. Uses the MNIST test set when it is found locally (--data DIR,",
+                        "$LOLA4J_DATA, ~/.cache/lola4j/mnist; never downloads), else the 100 images embedded in the jar.")
+                .option("model", "NAME|PATH", "a shipped model (" + String.join(", ", ModelRegistry.names()) + ") or a model file (lola4j or .onnx)")
+                .option("count", "K", "images to classify (default 5)")
+                .option("threads", "T", "server threads (default: available processors)")
+                .option("data", "DIR", "folder with the MNIST files")
+                .option("dataset", "ID", "mnist, fashion-mnist or cifar10 (default: the model's); with a CIFAR-10",
+                        "model pass --data with the CIFAR-10 files")
+                .option("pixel-scale", "S", "an .onnx model takes pixels times S (an ONNX file does not say; 1/255 for",
+                        "PyTorch's ToTensor; default 1), or its client part with --encrypt-from")
+                .option("encrypt-from", "NODE", "split an .onnx model: the client runs the nodes before NODE on each image",
+                        "in plaintext and encrypts the rest's input; needs --dataset, and",
+                        "--pixel-scale S when the model takes pixels times S (default 1)")
+                .flag("no-memory-check", "run even when the plan's memory estimate exceeds the heap that is left (by",
+                        "default such a run stops before any key is generated, exit code 3, naming",
+                        "the -Xmx it needs)");
     }
 
-    @Override
-    public String summary() {
-        return "encrypted MNIST end to end: plan, keys, encrypt, evaluate, decrypt (under a minute)";
-    }
 
     @Override
-    public String help() {
-        return String.join("\n",
-                "usage: lola4j demo [--model NAME|PATH] [--count K] [--threads T] [--data DIR] [--no-memory-check]",
-                "",
-                "Compiles the model (default: lola, the LoLa/CryptoNets MNIST network) and prints its plan; generates",
-                "the client's keys; then for K test images (default 5) encrypts the image, evaluates the network on",
-                "the ciphertexts as the server does (evaluation keys only), decrypts the scores and prints the",
-                "prediction next to the label and the plaintext prediction, with the time of each stage and the",
-                "key and ciphertext sizes. Uses the MNIST test set when it is found locally (--data DIR,",
-                "$LOLA4J_DATA, ~/.cache/lola4j/mnist; never downloads), else the 100 images embedded in the jar.",
-                "",
-                "options:",
-                "  --model NAME|PATH  a shipped model (" + String.join(", ", ModelRegistry.names()) + ") or a model file (lola4j or .onnx)",
-                "  --count K          images to classify (default 5)",
-                "  --threads T        server threads (default: available processors)",
-                "  --data DIR         folder with the MNIST files",
-                "  --pixel-scale S    an .onnx model takes pixels times S (an ONNX file does not say; 1/255 for",
-                "                     PyTorch's ToTensor; default 1), or its client part with --encrypt-from",
-                "  --encrypt-from NODE split an .onnx model: the client runs the nodes before NODE on each image",
-                "                     in plaintext and encrypts the rest's input; needs --dataset, and",
-                "                     --pixel-scale S when the model takes pixels times S (default 1)",
-                "  --no-memory-check  run even when the plan's memory estimate exceeds the heap that is left (by",
-                "                     default such a run stops before any key is generated, exit code 3, naming",
-                "                     the -Xmx it needs)");
-    }
-
-    @Override
-    public int run(String[] args, PrintStream out, PrintStream err) throws Exception {
-        Options o = Options.parse(args, VALUES, FLAGS);
-        o.requireNoPositional();
+    public int run(Options o, PrintStream out, PrintStream err) throws Exception {
         try {
             return run(o, out);
         } catch (MemoryPreflight.InsufficientMemoryException e) {

@@ -14,57 +14,40 @@ import java.util.Set;
  */
 final class EvalCommand implements Command {
 
-    private static final Set<String> VALUES = Set.of("model", "data", "dataset", "limit", "threads", "encrypt-from", "pixel-scale");
-    private static final Set<String> FLAGS = Set.of("json", "no-download");
 
     /** Creates the command. */
     public EvalCommand() {
     }
 
     @Override
-    public String name() {
-        return "eval";
+    public Spec spec() {
+        return Spec.of("eval", "plaintext accuracy of a model on the full test set")
+                .synopsis("lola4j eval [--model NAME|PATH] [--encrypt-from NODE] [--data DIR] [--limit N] [--json]")
+                .description("Runs a model in plaintext (double precision) on the test set of the data set it was trained on",
+                        "and prints its accuracy and, per layer, the largest absolute value produced (the range an",
+                        "encrypted evaluation must hold).")
+                .option("model", "NAME|PATH", "a shipped model (" + String.join(", ", ModelRegistry.names())
+                        + ") or a model file, lola4j or .onnx (default lola)")
+                .option("data", "DIR", "folder with the four IDX files (or a mnist/ subfolder); default:",
+                        "$LOLA4J_DATA, then ~/.cache/lola4j/mnist, then a verified download")
+                .option("dataset", "ID", "mnist, fashion-mnist or cifar10 (default: the one recorded in the model)")
+                .flag("no-download", "fail instead of downloading missing data")
+                .option("limit", "N", "evaluate the first N test images only (default: all 10,000)")
+                .option("pixel-scale", "S", "an .onnx model takes pixels times S (an ONNX file does not say; 1/255 for",
+                        "PyTorch's ToTensor; default 1), or its client part with --encrypt-from")
+                .option("encrypt-from", "NODE", "split an .onnx model: the client's part (the nodes before NODE) runs on",
+                        "each image, then the part the server would run encrypted; needs --dataset,",
+                        "and --pixel-scale S when the model takes pixels times S (default 1)")
+                .option("threads", "T", "worker threads (default: available processors)")
+                .flag("json", "end with one line of JSON: {\"model\", \"dataset\", \"count\", \"correct\",",
+                        "\"accuracy\" (a fraction), \"seconds\", \"layers\", \"max_abs\"}")
+                .footer("exit code: 0 on success (whatever the accuracy), 2 on a usage error, 3 when the model or",
+                        "data cannot be read.");
     }
 
-    @Override
-    public String summary() {
-        return "plaintext accuracy of a model on the full test set";
-    }
 
     @Override
-    public String help() {
-        return String.join("\n",
-                "usage: lola4j eval [--model NAME|PATH] [--encrypt-from NODE] [--data DIR] [--limit N] [--json]",
-                "",
-                "Runs a model in plaintext (double precision) on the test set of the data set it was trained on",
-                "and prints its accuracy and, per layer, the largest absolute value produced (the range an",
-                "encrypted evaluation must hold).",
-                "",
-                "options:",
-                "  --model NAME|PATH    a shipped model (" + String.join(", ", ModelRegistry.names())
-                        + ") or a model file, lola4j or .onnx (default lola)",
-                "  --data DIR           folder with the four IDX files (or a mnist/ subfolder); default:",
-                "                       $LOLA4J_DATA, then ~/.cache/lola4j/mnist, then a verified download",
-                "  --dataset ID         mnist, fashion-mnist or cifar10 (default: the one recorded in the model)",
-                "  --no-download        fail instead of downloading missing data",
-                "  --limit N            evaluate the first N test images only (default: all 10,000)",
-                "  --pixel-scale S      an .onnx model takes pixels times S (an ONNX file does not say; 1/255 for",
-                "                       PyTorch's ToTensor; default 1), or its client part with --encrypt-from",
-                "  --encrypt-from NODE  split an .onnx model: the client's part (the nodes before NODE) runs on",
-                "                       each image, then the part the server would run encrypted; needs --dataset,",
-                "                       and --pixel-scale S when the model takes pixels times S (default 1)",
-                "  --threads T          worker threads (default: available processors)",
-                "  --json               end with one line of JSON: {\"model\", \"dataset\", \"count\", \"correct\",",
-                "                       \"accuracy\" (a fraction), \"seconds\", \"layers\", \"maxAbs\"}",
-                "",
-                "exit code: 0 on success (whatever the accuracy), 2 on a usage error, 3 when the model or",
-                "data cannot be read.");
-    }
-
-    @Override
-    public int run(String[] args, PrintStream out, PrintStream err) throws Exception {
-        Options o = Options.parse(args, VALUES, FLAGS);
-        o.requireNoPositional();
+    public int run(Options o, PrintStream out, PrintStream err) throws Exception {
         String modelArg = o.get("model", "lola");
         int limit = o.getInt("limit", 0, 1, Integer.MAX_VALUE);
         int threads = o.getInt("threads", Runtime.getRuntime().availableProcessors(), 1, 4096);
@@ -152,7 +135,7 @@ final class EvalCommand implements Command {
         for (int l = 0; l < net.layers().size(); l++) {
             sb.append(l > 0 ? "," : "").append(quote(net.layers().get(l).kind()));
         }
-        sb.append("],\"maxAbs\":[");
+        sb.append("],\"max_abs\":[");
         double[] m = ev.maxAbs();
         for (int l = 0; l < m.length; l++) {
             sb.append(l > 0 ? "," : "").append(m[l]);

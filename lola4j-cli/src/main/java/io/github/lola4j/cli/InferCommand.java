@@ -30,97 +30,77 @@ import org.apache.commons.math3.stat.descriptive.DescriptiveStatistics;
  */
 final class InferCommand implements Command {
 
-    private static final Set<String> VALUES = Set.of("model", "count", "offset", "threads", "warmup", "data", "dataset",
-            "ring-degree", "input", "batch-size", "max-input-ciphertexts", "encrypt-from", "pixel-scale");
-    private static final Set<String> FLAGS = Set.of("json", "no-download", "symmetric", "masked-output", "batch",
-            "no-range-check", "no-memory-check");
 
     /** Creates the command. */
     public InferCommand() {
     }
 
     @Override
-    public String name() {
-        return "infer";
+    public Spec spec() {
+        return Spec.of("infer", "encrypted predictions for test images, against the plaintext ones")
+                .synopsis("lola4j infer [--model NAME|PATH] [--count K] [--batch] [--data DIR] [--json] [options]")
+                .description("Compiles the model, generates the client's keys (secret, public, and exactly the evaluation keys",
+                        "the plan needs), then for each of K test images: encrypts it (client), evaluates the network on",
+                        "the ciphertexts with the evaluation keys only (server), decrypts the scores (client), and",
+                        "compares them with the plaintext network. Prints accuracy, agreement with the plaintext",
+                        "predictions, the largest score error, the server latency (median, p90, and single-thread",
+                        "median), the client's encryption and decryption times and the key and ciphertext sizes.")
+                .option("model", "NAME|PATH", "a shipped model (" + String.join(", ", ModelRegistry.names())
+                        + ") or a model file, lola4j or .onnx (default lola)")
+                .option("count", "K", "how many test images (default 20)")
+                .option("offset", "O", "the first test image (default 0)")
+                .option("threads", "T", "server threads (default: available processors)")
+                .option("warmup", "W", "untimed evaluations of the first image (the first batch in batch mode)",
+                        "before the timed ones (default 10; 1 in batch mode): the JIT compiles the",
+                        "kernels during the first few; the first one is reported as latency_cold_s")
+                .flag("symmetric", "encrypt with the secret key: less noise, half the upload")
+                .flag("no-range-check", "decrypt without refusing results beyond the plan's range (research on raw",
+                        "values; by default such a result stops the run with exit code 4)")
+                .flag("no-memory-check", "run even when the plan's memory estimate exceeds the heap that is left (by",
+                        "default such a run stops before any key is generated, exit code 3, naming",
+                        "the -Xmx it needs)")
+                .option("data", "DIR", "folder with the MNIST files; default $LOLA4J_DATA, ~/.cache/lola4j, download")
+                .option("dataset", "ID", "mnist, fashion-mnist or cifar10 (default: the model's); a deep-features head",
+                        "(caltech101-head) runs on CalTech-101's test images: SqueezeNet 1.1 on the",
+                        "client, in plaintext, then the head encrypted (docs/deep-features.md)")
+                .flag("no-download", "fail instead of downloading missing data")
+                .option("input", "dense|any", "dense: the client sends the plain image in one ciphertext and the server",
+                        "converts it (LoLa-Dense); any (default): the layout the compiler finds cheapest")
+                .flag("batch", "throughput mode (CryptoNets): one image per slot, as many images per",
+                        "evaluation as slots; more images take several evaluations")
+                .option("batch-size", "B", "batch mode with B images per evaluation")
+                .flag("masked-output", "zero the output's other slots (partial sums) at the cost of one level")
+                .option("pixel-scale", "S", "an .onnx model takes pixels times S (an ONNX file does not say; 1/255 for",
+                        "PyTorch's ToTensor; default 1), or its client part with --encrypt-from")
+                .option("encrypt-from", "NODE", "split an .onnx model: the client runs the nodes before NODE on each image",
+                        "in plaintext (ReLU, max pooling, ...) and encrypts NODE's input; needs",
+                        "--dataset, and --pixel-scale S when the model takes pixels times S (1/255",
+                        "for PyTorch's ToTensor; default 1)")
+                .option("ring-degree", "N,...", "the ring degrees the compiler may choose from")
+                .option("max-input-ciphertexts", "N", "the most ciphertexts the client may send (default 1024; the",
+                        "convolution representation needs one per kernel tap and output ciphertext, e.g. 768)")
+                .flag("json", "end with one line of JSON: model, count, accuracy, agreement, max_abs_error,",
+                        "latency_median_s, latency_p90_s, latency_mean_s, latency_stddev_s,",
+                        "latency_single_thread_median_s,",
+                        "encrypt_s, decrypt_s, evaluation_key_bytes, input_ciphertext_bytes,",
+                        "output_ciphertext_bytes, rotations, ring_degree, security_bits,",
+                        "images_per_second, batch_seconds (batch mode; there the latencies are",
+                        "per evaluation of a batch), predicted_error and calibration_margin (the",
+                        "compiler's noise model and the margin it must stay below),",
+                        "smallest_plaintext_margin, disagreements (each image whose encrypted",
+                        "prediction differs, with its plaintext top-two gap, its error and the",
+                        "model's bound for that image), above_predicted_error (each image whose",
+                        "error exceeds predicted_error, with its own bound: the figure is for",
+                        "inputs like the first calibration inputs) and above_own_predicted_error",
+                        "(how many exceed their own bound: the noise model failed), ...")
+                .footer("Progress goes to standard error. exit code: 0 on success (whatever the agreement), 2 on a usage",
+                        "error, 3 when the model or the data cannot be read, the model cannot fit, or the plan cannot fit",
+                        "the heap.");
     }
 
-    @Override
-    public String summary() {
-        return "encrypted predictions for test images, against the plaintext ones";
-    }
 
     @Override
-    public String help() {
-        return String.join("\n",
-                "usage: lola4j infer [--model NAME|PATH] [--count K] [--offset O] [--threads T] [--input dense] [--batch]",
-                "                    [--warmup W] [--data DIR] [--json]",
-                "",
-                "Compiles the model, generates the client's keys (secret, public, and exactly the evaluation keys",
-                "the plan needs), then for each of K test images: encrypts it (client), evaluates the network on",
-                "the ciphertexts with the evaluation keys only (server), decrypts the scores (client), and",
-                "compares them with the plaintext network. Prints accuracy, agreement with the plaintext",
-                "predictions, the largest score error, the server latency (median, p90, and single-thread",
-                "median), the client's encryption and decryption times and the key and ciphertext sizes.",
-                "",
-                "options:",
-                "  --model NAME|PATH    a shipped model (" + String.join(", ", ModelRegistry.names())
-                        + ") or a model file, lola4j or .onnx (default lola)",
-                "  --count K            how many test images (default 20)",
-                "  --offset O           the first test image (default 0)",
-                "  --threads T          server threads (default: available processors)",
-                "  --warmup W           untimed evaluations of the first image (the first batch in batch mode)",
-                "                       before the timed ones (default 10; 1 in batch mode): the JIT compiles the",
-                "                       kernels during the first few; the first one is reported as latency_cold_s",
-                "  --symmetric          encrypt with the secret key: less noise, half the upload",
-                "  --no-range-check     decrypt without refusing results beyond the plan's range (research on raw",
-                "                       values; by default such a result stops the run with exit code 4)",
-                "  --no-memory-check    run even when the plan's memory estimate exceeds the heap that is left (by",
-                "                       default such a run stops before any key is generated, exit code 3, naming",
-                "                       the -Xmx it needs)",
-                "  --data DIR           folder with the MNIST files; default $LOLA4J_DATA, ~/.cache/lola4j, download",
-                "  --dataset ID         mnist, fashion-mnist or cifar10 (default: the model's); a deep-features head",
-                "                       (caltech101-head) runs on CalTech-101's test images: SqueezeNet 1.1 on the",
-                "                       client, in plaintext, then the head encrypted (docs/deep-features.md)",
-                "  --no-download        fail instead of downloading missing data",
-                "  --input dense|any    dense: the client sends the plain image in one ciphertext and the server",
-                "                       converts it (LoLa-Dense); any (default): the layout the compiler finds cheapest",
-                "  --batch              throughput mode (CryptoNets): one image per slot, as many images per",
-                "                       evaluation as slots; more images take several evaluations",
-                "  --batch-size B       batch mode with B images per evaluation",
-                "  --masked-output      zero the output's other slots (partial sums) at the cost of one level",
-                "  --pixel-scale S      an .onnx model takes pixels times S (an ONNX file does not say; 1/255 for",
-                "                       PyTorch's ToTensor; default 1), or its client part with --encrypt-from",
-                "  --encrypt-from NODE  split an .onnx model: the client runs the nodes before NODE on each image",
-                "                       in plaintext (ReLU, max pooling, ...) and encrypts NODE's input; needs",
-                "                       --dataset, and --pixel-scale S when the model takes pixels times S (1/255",
-                "                       for PyTorch's ToTensor; default 1)",
-                "  --ring-degree N,...  the ring degrees the compiler may choose from",
-                "  --max-input-ciphertexts N the most ciphertexts the client may send (default 1024; the",
-                "                       convolution representation needs one per kernel tap and output ciphertext, e.g. 768)",
-                "  --json               end with one line of JSON: model, count, accuracy, agreement, max_abs_error,",
-                "                       latency_median_s, latency_p90_s, latency_mean_s, latency_stddev_s,",
-                "                       latency_single_thread_median_s,",
-                "                       encrypt_s, decrypt_s, evaluation_key_bytes, input_ciphertext_bytes,",
-                "                       output_ciphertext_bytes, rotations, ring_degree, security_bits,",
-                "                       images_per_second, batch_seconds (batch mode; there the latencies are",
-                "                       per evaluation of a batch), predicted_error and calibration_margin (the",
-                "                       compiler's noise model and the margin it must stay below),",
-                "                       smallest_plaintext_margin, disagreements (each image whose encrypted",
-                "                       prediction differs, with its plaintext top-two gap, its error and the",
-                "                       model's bound for that image), above_predicted_error (each image whose",
-                "                       error exceeds predicted_error, with its own bound: the figure is for",
-                "                       inputs like the first calibration inputs) and above_own_predicted_error",
-                "                       (how many exceed their own bound: the noise model failed), ...",
-                "",
-                "Progress goes to standard error. exit code: 0 on success (whatever the agreement), 2 on a usage",
-                "error, 3 when the model or the data cannot be read, the model cannot fit, or the plan cannot fit",
-                "the heap.");
-    }
-
-    @Override
-    public int run(String[] args, PrintStream out, PrintStream err) throws Exception {
-        Options o = Options.parse(args, VALUES, FLAGS);
-        o.requireNoPositional();
+    public int run(Options o, PrintStream out, PrintStream err) throws Exception {
         try (HeapWatch heap = new HeapWatch()) {
             return run(o, heap, out, err);
         } catch (MemoryPreflight.InsufficientMemoryException e) {

@@ -53,7 +53,7 @@ final class Lola {
     private static LabeledImages localTestImages(Network net, Options o) {
         try {
             Dataset d = Dataset.byId(o.get("dataset", net.info().dataset()));
-            var where = DataLocator.builder(d).dataDirectory(o.has("data") ? Path.of(o.get("data", "")) : null)
+            var where = DataLocator.builder(d).dataDirectory(o.given("data") ? Path.of(o.get("data", "")) : null)
                     .download(false).build().locateLocally();
             if (where.isEmpty()) {
                 return null;
@@ -72,12 +72,12 @@ final class Lola {
 
     /** Compile options from the shared command-line options, calibrated on the given inputs (none: synthetic). */
     static CompileOptions options(Network net, Options o, List<double[]> cal) {
-        CompileOptions opt = o.has("batch") || o.has("batch-size") ? CompileOptions.batch()
+        CompileOptions opt = o.given("batch") || o.given("batch-size") ? CompileOptions.batch()
                 : CompileOptions.lowLatency();
-        if (o.has("batch-size")) {
+        if (o.given("batch-size")) {
             opt = opt.withBatchSize(o.getInt("batch-size", 1, 1, 1 << 20));
         }
-        if (o.has("input")) {
+        if (o.given("input")) {
             String layout = o.get("input", "");
             if (layout.equals("dense")) {
                 opt = opt.withInput(InputLayout.DENSE);
@@ -89,16 +89,16 @@ final class Lola {
                         + " combine with --batch");
             }
         }
-        if (o.has("max-input-ciphertexts")) {
+        if (o.given("max-input-ciphertexts")) {
             opt = opt.withMaxInputCiphertexts(o.getInt("max-input-ciphertexts", 64, 1, 1 << 16));
         }
         if (!cal.isEmpty()) {
             opt = opt.withCalibration(cal);
         }
-        if (o.has("masked-output")) {
+        if (o.given("masked-output")) {
             opt = opt.withMaskedOutput();
         }
-        if (o.has("ring-degree")) {
+        if (o.given("ring-degree")) {
             try {
                 int[] n = Arrays.stream(o.get("ring-degree", "").split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();
                 opt = opt.withRingDegrees(n);

@@ -7,9 +7,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Entry point of the {@code lola4j} command line: {@code java -jar lola4j-cli/target/lola4j.jar COMMAND [options]}.
+ * Entry point of the {@code lola4j} command line: {@code lola4j COMMAND [options]} (the launcher
+ * script) or {@code java -jar lola4j-cli/target/lola4j.jar COMMAND [options]}.
  *
- * <p>Every command answers {@code --help}. Exit codes: 0 success, 1 a check failed, 2 usage error,
+ * <p>Every command answers {@code --help}, {@code -h}, {@code -?} and {@code help COMMAND}; a usage
+ * error prints its message and one usage line. Exit codes: 0 success, 1 a check failed, 2 usage error,
  * 3 an unexpected failure.
  */
 public final class Main {
@@ -48,34 +50,65 @@ public final class Main {
         for (Command c : commands()) {
             byName.put(c.name(), c);
         }
-        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
+        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("-?")) {
             printUsage(args.length == 0 ? err : out, byName);
             return args.length == 0 ? 2 : 0;
         }
         if (args[0].equals("--version") || args[0].equals("-V") || args[0].equals("version")) {
             out.println(version());
+            if (args.length > 1 && args[1].equals("--verbose")) {
+                // what a bug report needs about this JVM: its heap ceiling, the kernels, who started it
+                out.println("max heap " + Runtime.getRuntime().maxMemory() + " bytes");
+                out.println("NTT kernels: " + io.github.lola4j.math.Simd.description());
+                out.println("launcher: " + System.getProperty("lola4j.launcher", "none (java -jar)"));
+            }
+            return 0;
+        }
+        if (args[0].equals("help")) {
+            // help COMMAND: that command's help; help alone: the command list
+            if (args.length == 1) {
+                printUsage(out, byName);
+                return 0;
+            }
+            Command c = byName.get(args[1]);
+            if (c == null) {
+                err.println("lola4j help: unknown command '" + args[1] + "'" + Names.didYouMean(args[1], byName.keySet(), ""));
+                err.println(SHORT_USAGE);
+                return 2;
+            }
+            out.println(c.help());
             return 0;
         }
         Command cmd = byName.get(args[0]);
         if (cmd == null) {
             err.println("lola4j: unknown command '" + args[0] + "'" + Names.didYouMean(args[0], byName.keySet(), ""));
-            printUsage(err, byName);
+            err.println(SHORT_USAGE);
             return 2;
         }
         String[] rest = new String[args.length - 1];
         System.arraycopy(args, 1, rest, 0, rest.length);
-        for (String a : rest) {
-            if (a.equals("--help") || a.equals("-h")) {
-                out.println(cmd.help());
-                return 0;
-            }
+        Spec spec = cmd.spec();
+        if (rest.length == 1 && rest[0].equals("help")) {
+            out.println(spec.help());
+            return 0;
         }
+        Options options;
         try {
-            return cmd.run(rest, out, err);
+            options = Options.parse(rest, spec);
         } catch (UsageException e) {
             err.println("lola4j " + cmd.name() + ": " + e.getMessage());
-            err.println();
-            err.println(cmd.help());
+            err.println(spec.shortUsage());
+            return 2;
+        }
+        if (options.helpRequested()) {
+            out.println(spec.help());
+            return 0;
+        }
+        try {
+            return cmd.run(options, out, err);
+        } catch (UsageException e) {
+            err.println("lola4j " + cmd.name() + ": " + e.getMessage());
+            err.println(spec.shortUsage());
             return 2;
         } catch (ResultOutOfRangeException e) {
             // a result that cannot be right gets its own code: a pipeline must never take it for a prediction
@@ -113,8 +146,13 @@ public final class Main {
         return e.getClass().getSimpleName() + (m != null ? ": " + m : "");
     }
 
+    /** What an unknown command prints after its message: one line, not the whole list. */
+    private static final String SHORT_USAGE = "usage: lola4j COMMAND [options]   (lola4j --help lists the commands)";
+
     private static void printUsage(PrintStream ps, Map<String, Command> byName) {
-        ps.println("usage: java -jar lola4j.jar COMMAND [options]   (COMMAND --help for its options; --version)");
+        ps.println("usage: lola4j COMMAND [options]");
+        ps.println("       lola4j help COMMAND    (or lola4j COMMAND --help): the command's options");
+        ps.println("       lola4j --version");
         ps.println();
         ps.println("commands:");
         for (Command c : byName.values()) {

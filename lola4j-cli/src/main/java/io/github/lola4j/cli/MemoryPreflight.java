@@ -76,10 +76,9 @@ final class MemoryPreflight {
         long client = needed - server.total();
         throw new InsufficientMemoryException(String.format(Locale.ROOT,
                 "the plan for '%s' needs about %s (keys %s in memory, encoded weights %s, working set %s, client %s);"
-                        + " this JVM may use %s of which %s is taken: give it more with java -Xmx%dg -jar ... (or"
-                        + " JAVA_TOOL_OPTIONS=-Xmx%dg), or run %s %s to try anyway", model, size(needed),
+                        + " this JVM may use %s of which %s is taken: %s, or run %s %s to try anyway", model, size(needed),
                 size(server.evaluationKeys()), size(server.encodedWeights()), size(server.workingSet()), size(client),
-                size(h.max()), size(h.used()), suggestedGiB(needed, h.used()), suggestedGiB(needed, h.used()), command, flag));
+                size(h.max()), size(h.used()), howToGrow(suggestedGiB(needed, h.used())), command, flag));
     }
 
     /**
@@ -99,9 +98,19 @@ final class MemoryPreflight {
         }
         throw new InsufficientMemoryException(String.format(Locale.ROOT,
                 "the client of '%s' needs about %s (its keys, one encrypted input and the result); this JVM may use %s of"
-                        + " which %s is taken: give it more with java -Xmx%dg -jar ... (or JAVA_TOOL_OPTIONS=-Xmx%dg), or run"
-                        + " %s %s to try anyway", model, size(needed), size(h.max()), size(h.used()), suggestedGiB(needed, h.used()),
-                suggestedGiB(needed, h.used()), command, flag));
+                        + " which %s is taken: %s, or run %s %s to try anyway", model, size(needed), size(h.max()), size(h.used()),
+                howToGrow(suggestedGiB(needed, h.used())), command, flag));
+    }
+
+    /**
+     * How to give the JVM {@code gib} GiB: the launcher's variable when the launcher started it
+     * (LOLA4J_HEAP is its one knob for the heap), else the JVM's flag.
+     */
+    static String howToGrow(long gib) {
+        if (System.getProperty("lola4j.launcher") != null) {
+            return String.format(Locale.ROOT, "give it more with LOLA4J_HEAP=%dg lola4j ...", gib);
+        }
+        return String.format(Locale.ROOT, "give it more with java -Xmx%dg -jar ... (or JAVA_TOOL_OPTIONS=-Xmx%dg)", gib, gib);
     }
 
     /**

@@ -1,79 +1,129 @@
 package io.github.lola4j.cli;
 
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
 
 /**
- * A small parser for {@code --name value} and {@code --flag} options, strict about unknown names.
+ * A command's parsed options: {@code --name value} (or {@code --name=value}) and {@code --flag},
+ * parsed by picocli against the command's {@link Spec}, with typed accessors whose errors name the
+ * option.
  *
- * <p>Every option a command accepts must be declared: a misspelled option is a usage error, never
- * silently ignored.
+ * <p>Every option a command accepts must be declared: a misspelled option is a usage error with
+ * the closest known name, never silently ignored.
  */
 final class Options {
     private final Map<String, String> values = new LinkedHashMap<>();
-    private final List<String> positional = new ArrayList<>();
+    private boolean help;
+    /** The names the command declared: reading another is a bug in the command (checked under -ea). */
+    private final Set<String> declared = new java.util.HashSet<>();
+
+    /** picocli's message for {@code --flag=value}, reworded in the house style. */
+    private static final java.util.regex.Pattern FLAG_WITH_VALUE = java.util.regex.Pattern.compile(
+            "option '(--[\\w-]+)' should be specified without '(.*)' parameter");
 
     private Options() {
     }
 
     /**
-     * Parses {@code args}.
+     * Parses {@code args} with picocli against the command's spec.
      *
-     * @param args          the command's arguments
-     * @param valueOptions  names (without {@code --}) that take a value
-     * @param flagOptions   names that take no value
-     * @return the parsed options
-     * @throws UsageException on an unknown option or a missing value
+     * @param args the command's arguments
+     * @param spec what the command accepts
+     * @return the parsed options; {@link #helpRequested()} when {@code -h}, {@code --help} or
+     *         {@code -?} was among them
+     * @throws UsageException on an unknown option (with the closest known name), a missing value,
+     *                        a value given to a flag, or a positional argument
      */
-    public static Options parse(String[] args, Set<String> valueOptions, Set<String> flagOptions) {
+    static Options parse(String[] args, Spec spec) {
         Options o = new Options();
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (a.startsWith("--")) {
-                String name = a.substring(2);
-                String inline = null;
-                int eq = name.indexOf('=');
-                if (eq >= 0) {
-                    inline = name.substring(eq + 1);
-                    name = name.substring(0, eq);
+        o.declared.addAll(spec.optionNames());
+        CommandLine cl = new CommandLine(spec.toPicocli());
+        try {
+            CommandLine.ParseResult pr = cl.parseArgs(args);
+            o.help = pr.isUsageHelpRequested();
+            for (OptionSpec m : pr.matchedOptions()) {
+                if (!m.usageHelp()) {
+                    o.values.put(m.longestName().substring(2), m.arity().max() == 0 ? "true" : (String) m.getValue());
                 }
-                if (valueOptions.contains(name)) {
-                    if (inline == null) {
-                        if (i + 1 >= args.length) {
-                            throw new UsageException("option --" + name + " needs a value");
-                        }
-                        inline = args[++i];
-                    }
-                    o.values.put(name, inline);
-                } else if (flagOptions.contains(name)) {
-                    if (inline != null) {
-                        throw new UsageException("option --" + name + " takes no value");
-                    }
-                    o.values.put(name, "true");
-                } else {
-                    java.util.Set<String> known = new java.util.HashSet<>(valueOptions);
-                    known.addAll(flagOptions);
-                    throw new UsageException("unknown option --" + name + Names.didYouMean(name, known, "--"));
-                }
-            } else {
-                o.positional.add(a);
             }
+        } catch (CommandLine.UnmatchedArgumentException e) {
+            String arg = e.getUnmatched().get(0);
+            if (arg.startsWith("-") && arg.length() > 1 && !Character.isDigit(arg.charAt(1))) {
+                String shown = arg.indexOf('=') >= 0 ? arg.substring(0, arg.indexOf('=')) : arg;
+                String name = shown.replaceFirst("^-+", "").toLowerCase(java.util.Locale.ROOT);
+                throw new UsageException("unknown option " + shown + Names.didYouMean(name, spec.optionNames(), "--"));
+            }
+            throw new UsageException("unexpected argument '" + arg + "'");
+        } catch (CommandLine.MissingParameterException e) {
+            OptionSpec missing = e.getMissing().isEmpty() || !(e.getMissing().get(0) instanceof OptionSpec os) ? null : os;
+            throw new UsageException(missing == null ? e.getMessage()
+                    : "option " + missing.longestName() + " needs a value (" + missing.paramLabel() + ")");
+        } catch (CommandLine.ParameterException e) {
+            String m = e.getMessage();
+            java.util.regex.Matcher flag = FLAG_WITH_VALUE.matcher(m == null ? "" : m);
+            if (flag.matches()) {
+                m = "option " + flag.group(1) + " takes no value, got '" + flag.group(2) + "'";
+            }
+            throw new UsageException(m);
         }
         return o;
     }
 
+    /**
+     * Parses {@code args} against options known only by name (tests, and code that has no help
+     * text): each value option takes a value, each flag none.
+     */
+    static Options parse(String[] args, Set<String> valueOptions, Set<String> flagOptions) {
+        Spec spec = Spec.of("options", "");
+        for (String v : valueOptions) {
+            spec.option(v, "VALUE");
+        }
+        for (String f : flagOptions) {
+            spec.flag(f);
+        }
+        return parse(args, spec);
+    }
+
+    /** Whether {@code -h}, {@code --help} or {@code -?} was given. */
+    boolean helpRequested() {
+        return help;
+    }
+
     /** Whether the option or flag was given. */
     public boolean has(String name) {
-        return values.containsKey(name);
+        return value(name) != null;
     }
 
     /** The option's value, or {@code fallback} when absent. */
     public String get(String name, String fallback) {
-        return values.getOrDefault(name, fallback);
+        String v = value(name);
+        return v != null ? v : fallback;
+    }
+
+    /**
+     * Whether an option that not every command declares was given: for the helpers several
+     * commands share (a command without {@code --batch} never is in batch mode).
+     */
+    public boolean given(String name) {
+        return declared.contains(name) && values.containsKey(name);
+    }
+
+    /** Whether the command declares the option (whether or not it was given). */
+    public boolean declares(String name) {
+        return declared.contains(name);
+    }
+
+    /**
+     * The value given for a declared option. Reading an undeclared one would silently see it
+     * absent whatever the user typed (picocli refuses it first), so tests, which run with
+     * assertions on, fail on it.
+     */
+    private String value(String name) {
+        assert declared.contains(name) : "the command reads --" + name + " but does not declare it";
+        return values.get(name);
     }
 
     /**
@@ -82,7 +132,7 @@ final class Options {
      * @throws UsageException when the value is not an integer in [min, max]
      */
     public int getInt(String name, int fallback, int min, int max) {
-        String v = values.get(name);
+        String v = value(name);
         if (v == null) {
             return fallback;
         }
@@ -103,7 +153,7 @@ final class Options {
      * @throws UsageException when the value is not an integer
      */
     public long getLong(String name, long fallback) {
-        String v = values.get(name);
+        String v = value(name);
         if (v == null) {
             return fallback;
         }
@@ -120,7 +170,7 @@ final class Options {
      * @throws UsageException when the value is not a finite number
      */
     public double getDouble(String name, double fallback) {
-        String v = values.get(name);
+        String v = value(name);
         if (v == null) {
             return fallback;
         }
@@ -132,22 +182,6 @@ final class Options {
             return x;
         } catch (NumberFormatException e) {
             throw new UsageException("option --" + name + " expects a number, got '" + v + "'");
-        }
-    }
-
-    /** The positional (non-option) arguments, in order. */
-    public List<String> positional() {
-        return Collections.unmodifiableList(positional);
-    }
-
-    /**
-     * Fails when positional arguments were given to a command that takes none.
-     *
-     * @throws UsageException naming the first unexpected argument
-     */
-    public void requireNoPositional() {
-        if (!positional.isEmpty()) {
-            throw new UsageException("unexpected argument '" + positional.get(0) + "'");
         }
     }
 }

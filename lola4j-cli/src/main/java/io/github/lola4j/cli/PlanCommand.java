@@ -13,65 +13,52 @@ import java.util.Set;
  */
 final class PlanCommand implements Command {
 
-    private static final Set<String> VALUES = Set.of("model", "ring-degree", "input", "batch-size", "out", "max-input-ciphertexts",
-            "data", "dataset", "encrypt-from", "client-part", "pixel-scale");
-    private static final Set<String> FLAGS = Set.of("json", "masked-output", "batch");
 
     /** Creates the command. */
     public PlanCommand() {
     }
 
     @Override
-    public String name() {
-        return "plan";
+    public Spec spec() {
+        return Spec.of("plan", "compile a model for encrypted inference and print the plan, before any key exists")
+                .synopsis("lola4j plan [--model NAME|PATH] [--batch] [--out FILE] [--json] [options]",
+                        "lola4j plan --model FILE.onnx --encrypt-from NODE [--client-part FILE.onnx] [...]")
+                .description("Compiles a trained model into an encrypted-inference plan and prints its report: per step the",
+                        "layers, the kernel, the message representations in and out, the levels, rotations and products",
+                        "and the predicted time; in total the 128-bit CKKS parameters, the exact rotation keys and their",
+                        "size, the input and output ciphertext sizes, the predicted latency and peak memory (encoded",
+                        "weights, keys and working set; infer and demo refuse a plan whose estimate exceeds the heap).")
+                .option("model", "NAME|PATH", "a shipped model (" + String.join(", ", ModelRegistry.names())
+                        + ") or a model file, lola4j or .onnx (default lola)")
+                .flag("masked-output", "zero the output's other slots (partial sums) at the cost of one level")
+                .option("input", "dense|any", "dense: the image in one ciphertext, converted by the server (LoLa-Dense)")
+                .flag("batch", "throughput mode: one image per slot (CryptoNets); --batch-size B sets B")
+                .option("batch-size", "B", "batch mode with B images per evaluation (default: one per slot)")
+                .option("ring-degree", "N,...", "the ring degrees to consider (default 8192,16384,32768)")
+                .option("max-input-ciphertexts", "N", "the most ciphertexts the client may send (default 1024; the",
+                        "convolution representation needs one per kernel tap and output ciphertext, e.g. 768)")
+                .option("out", "FILE", "also write the compiled plan (model included) for serve --models FILE")
+                .option("encrypt-from", "NODE", "split an .onnx model: the client runs the nodes before NODE in plaintext",
+                        "(ReLU, max pooling, branches...) and encrypts NODE's input; the rest is",
+                        "planned. NODE may also name the value the client encrypts")
+                .option("client-part", "FILE", "with --encrypt-from, write the client's part as an ONNX model")
+                .option("pixel-scale", "S", "an .onnx model takes pixels times S (1/255 for PyTorch's ToTensor; default 1),",
+                        "or its client part with --encrypt-from (--out records it with the part)")
+                .option("data", "DIR", "where the data set's test images for calibrating value ranges are (default",
+                        "$LOLA4J_DATA, then the cache; never downloads)")
+                .option("dataset", "ID", "calibrate on this data set's test images (mnist, fashion-mnist, cifar10;",
+                        "default: the one recorded in the model)")
+                .flag("json", "end with one line of JSON: the whole report (snake_case keys)")
+                .footer("Value ranges are calibrated on the 100 MNIST test images embedded in the jar for 28x28 models,",
+                        "else on the first 100 test images of the model's data set when found locally (--data DIR,",
+                        "$LOLA4J_DATA or the cache; --dataset ID overrides the model's), else on synthetic inputs; with",
+                        "--encrypt-from, on the client part's outputs for 16 synthetic inputs in [0, 1).",
+                        "exit code: 0, 2 on a usage error, 3 when the model cannot fit.");
     }
 
-    @Override
-    public String summary() {
-        return "compile a model for encrypted inference and print the plan, before any key exists";
-    }
 
     @Override
-    public String help() {
-        return String.join("\n",
-                "usage: lola4j plan [--model NAME|PATH] [--input dense] [--batch] [--ring-degree N[,N...]] [--out FILE] [--json]",
-                "       lola4j plan --model FILE.onnx --encrypt-from NODE [--client-part FILE.onnx] [...]",
-                "",
-                "Compiles a trained model into an encrypted-inference plan and prints its report: per step the",
-                "layers, the kernel, the message representations in and out, the levels, rotations and products",
-                "and the predicted time; in total the 128-bit CKKS parameters, the exact rotation keys and their",
-                "size, the input and output ciphertext sizes, the predicted latency and peak memory (encoded",
-                "weights, keys and working set; infer and demo refuse a plan whose estimate exceeds the heap).",
-                "",
-                "options:",
-                "  --model NAME|PATH    a shipped model (" + String.join(", ", ModelRegistry.names())
-                        + ") or a model file, lola4j or .onnx (default lola)",
-                "  --masked-output      zero the output's other slots (partial sums) at the cost of one level",
-                "  --input dense|any    dense: the image in one ciphertext, converted by the server (LoLa-Dense)",
-                "  --batch              throughput mode: one image per slot (CryptoNets); --batch-size B sets B",
-                "  --ring-degree N,...  the ring degrees to consider (default 8192,16384,32768)",
-                "  --max-input-ciphertexts N the most ciphertexts the client may send (default 1024; the",
-                "                       convolution representation needs one per kernel tap and output ciphertext, e.g. 768)",
-                "  --out FILE           also write the compiled plan (model included) for serve --models FILE",
-                "  --encrypt-from NODE  split an .onnx model: the client runs the nodes before NODE in plaintext",
-                "                       (ReLU, max pooling, branches...) and encrypts NODE's input; the rest is",
-                "                       planned. NODE may also name the value the client encrypts",
-                "  --client-part FILE   with --encrypt-from, write the client's part as an ONNX model",
-                "  --pixel-scale S      an .onnx model takes pixels times S (1/255 for PyTorch's ToTensor; default 1),",
-                "                       or its client part with --encrypt-from (--out records it with the part)",
-                "  --json               end with one line of JSON: the whole report (snake_case keys)",
-                "",
-                "Value ranges are calibrated on the 100 MNIST test images embedded in the jar for 28x28 models,",
-                "else on the first 100 test images of the model's data set when found locally (--data DIR,",
-                "$LOLA4J_DATA or the cache; --dataset ID overrides the model's), else on synthetic inputs; with",
-                "--encrypt-from, on the client part's outputs for 16 synthetic inputs in [0, 1).",
-                "exit code: 0, 2 on a usage error, 3 when the model cannot fit.");
-    }
-
-    @Override
-    public int run(String[] args, PrintStream out, PrintStream err) throws Exception {
-        Options o = Options.parse(args, VALUES, FLAGS);
-        o.requireNoPositional();
+    public int run(Options o, PrintStream out, PrintStream err) throws Exception {
         Network net;
         Plan plan;
         if (o.has("encrypt-from")) {

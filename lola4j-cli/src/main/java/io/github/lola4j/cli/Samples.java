@@ -115,7 +115,7 @@ interface Samples {
      */
     private static Samples features(Options o, Network net, int needed, int threads, PrintStream err) throws IOException {
         DeepFeatures deep = DeepFeatures.open(o.has("data") ? Path.of(o.get("data", "")) : null, System::getenv,
-                Path.of(System.getProperty("user.home")), !o.has("no-download"), err);
+                Path.of(System.getProperty("user.home")), o.declares("no-download") && !o.has("no-download"), err);
         LabeledFeatures test = deep.cached(Caltech101.Part.TEST) || needed >= Caltech101.Part.TEST.count()
                 ? deep.load(Caltech101.Part.TEST, threads, err)
                 : deep.compute(Caltech101.Part.TEST, Math.max(1, needed), threads, err);

@@ -38,34 +38,19 @@ final class SelftestCommand implements Command {
     }
 
     @Override
-    public String name() {
-        return "selftest";
+    public Spec spec() {
+        return Spec.of("selftest", "verify modular arithmetic, NTT, RNS, samplers and CKKS against reference math")
+                .synopsis("lola4j selftest [--json]")
+                .description("Runs known-answer and reference checks of the arithmetic core (modular arithmetic against",
+                        "BigInteger, NTT products against the schoolbook product, RNS reconstruction and base",
+                        "conversion, sampler statistics) and of CKKS at 128-bit security (encryption, multiplication,",
+                        "relinearization, rescaling and rotation against plaintext math), printing each result.")
+                .flag("json", "also print a final line with one JSON object {\"checks\":N,\"failed\":N,...}")
+                .footer("exit code: 0 when every check holds, 1 otherwise.");
     }
 
     @Override
-    public String summary() {
-        return "verify modular arithmetic, NTT, RNS, samplers and CKKS against reference math";
-    }
-
-    @Override
-    public String help() {
-        return String.join("\n",
-                "usage: selftest [--json]",
-                "",
-                "Runs known-answer and reference checks of the arithmetic core (modular arithmetic against",
-                "BigInteger, NTT products against the schoolbook product, RNS reconstruction and base",
-                "conversion, sampler statistics) and of CKKS at 128-bit security (encryption, multiplication,",
-                "relinearization, rescaling and rotation against plaintext math), printing each result.",
-                "",
-                "options:",
-                "  --json   also print a final line with one JSON object {\"checks\":N,\"failed\":N,...}",
-                "  --help   this text");
-    }
-
-    @Override
-    public int run(String[] args, PrintStream out, PrintStream err) {
-        Options o = Options.parse(args, Set.of(), Set.of("json"));
-        o.requireNoPositional();
+    public int run(Options o, PrintStream out, PrintStream err) {
         long start = System.nanoTime();
         out.printf("NTT kernels: %s%n", Simd.description());
         List<Check> checks = new ArrayList<>();

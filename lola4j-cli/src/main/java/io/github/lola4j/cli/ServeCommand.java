@@ -31,11 +31,6 @@ import javax.net.ssl.SSLContext;
  */
 final class ServeCommand implements Command {
 
-    private static final Set<String> VALUES = Set.of("port", "bind", "models", "max-concurrent", "queue", "threads", "key-ttl",
-            "key-budget-mb", "tls-keystore", "tls-password-file", "input", "ring-degree", "drain-timeout", "max-input-ciphertexts",
-            "data", "dataset", "read-timeout", "max-requests-per-client", "key-uploads-per-minute", "key-share", "encrypt-from",
-            "pixel-scale");
-    private static final Set<String> FLAGS = Set.of("insecure");
 
     private final Map<String, String> env;
 
@@ -49,72 +44,62 @@ final class ServeCommand implements Command {
     }
 
     @Override
-    public String name() {
-        return "serve";
-    }
-
-    @Override
-    public String summary() {
-        return "serve encrypted predictions over HTTP: clients send ciphertexts, only they can decrypt";
-    }
-
-    @Override
-    public String help() {
-        return String.join("\n",
-                "usage: lola4j serve [--port P] [--bind ADDR] [--models NAME|PATH|ALIAS=PATH[,...]] [--max-concurrent N]",
-                "                    [--queue Q] [--threads T] [--key-ttl SECONDS] [--key-budget-mb MB]",
-                "                    [--tls-keystore FILE [--tls-password-file FILE]] [--input dense|any] [--ring-degree N,...]",
-                "",
-                "Compiles the models (or reads compiled plan files) and serves them under /v1: GET health, metrics,",
-                "models and models/NAME/plan; POST keys (the client's evaluation keys, answered with a key id);",
-                "POST predict (an encrypted input in, the encrypted result out). The server never sees a secret key",
-                "or a plaintext. Protocol, limits and threat model: docs/service.md. Runs until stopped; SIGINT or",
-                "SIGTERM stops admitting requests and finishes those in flight first.",
-                "",
-                "options:",
-                "  --port P               TCP port (default 8080; 0 picks a free one)",
-                "  --bind ADDR            address to listen on (default 127.0.0.1; 0.0.0.0 for every interface);",
-                "                         any address but loopback needs --tls-keystore, or --insecure",
-                "  --insecure             serve plain HTTP on a non-loopback address (behind a TLS-terminating proxy",
-                "                         on the same host only: anyone on the path could swap ciphertexts and keys)",
-                "  --models LIST          comma-separated shipped models (" + String.join(", ", ModelRegistry.names())
+    public Spec spec() {
+        return Spec.of("serve", "serve encrypted predictions over HTTP: clients send ciphertexts, only they can decrypt")
+                .synopsis("lola4j serve [--port P] [--bind ADDR] [--models LIST] [--tls-keystore FILE] [options]")
+                .description("Compiles the models (or reads compiled plan files) and serves them under /v1: GET health, metrics,",
+                        "models and models/NAME/plan; POST keys (the client's evaluation keys, answered with a key id);",
+                        "POST predict (an encrypted input in, the encrypted result out). The server never sees a secret key",
+                        "or a plaintext. Protocol, limits and threat model: docs/service.md. Runs until stopped; SIGINT or",
+                        "SIGTERM stops admitting requests and finishes those in flight first.")
+                .option("port", "P", "TCP port (default 8080; 0 picks a free one)")
+                .option("bind", "ADDR", "address to listen on (default 127.0.0.1; 0.0.0.0 for every interface);",
+                        "any address but loopback needs --tls-keystore, or --insecure")
+                .flag("insecure", "serve plain HTTP on a non-loopback address (behind a TLS-terminating proxy",
+                        "on the same host only: anyone on the path could swap ciphertexts and keys)")
+                .option("models", "LIST", "comma-separated shipped models (" + String.join(", ", ModelRegistry.names())
                         + "), model files (lola4j or .onnx),",
-                "                         plan files, or ALIAS=PATH to choose the served name (default lola)",
-                "  --pixel-scale S        an .onnx model takes pixels times S (an ONNX file does not say; 1/255 for",
-                "                         PyTorch's ToTensor; default 1), or its client part with --encrypt-from",
-                "  --encrypt-from NODE    split the .onnx models of --models at NODE: the server hosts the part",
-                "                         from NODE on, and its plan carries the part before, which the client runs",
-                "                         on its image first (--pixel-scale S: what the client multiplies pixels by)",
-                "  --max-concurrent N     evaluations at once (default: available processors)",
-                "  --queue Q              requests that may wait beyond those; more get 503 + Retry-After (default 16)",
-                "  --threads T            threads of the evaluation pool (default: available processors)",
-                "  --key-ttl SECONDS      keys expire after this long without use (default 3600)",
-                "  --key-budget-mb MB     memory all clients' keys may take (default: half the heap the models leave;",
-                "                         serve refuses to start when they leave no room for one client)",
-                "  --drain-timeout S      how long shutdown waits for requests in flight (default 30)",
-                "  --read-timeout S       a request's headers must arrive within S seconds of the connection's opening",
-                "                         (or of its previous request), a stalled body is cut after S (default 10)",
-                "  --max-requests-per-client N  requests one client address may have in progress; more get 429 (default 8)",
-                "  --key-uploads-per-minute N   key uploads one client address may make a minute; more get 429 (default 20)",
-                "  --key-share F          the share of the key budget one client address may hold, in (0, 1] (default",
-                "                         0.25; behind a reverse proxy every client has the proxy's address: use 1)",
-                "  --tls-keystore FILE    serve HTTPS with this PKCS#12 or JKS key store; its password comes from",
-                "                         --tls-password-file FILE (first line) or $LOLA4J_TLS_PASSWORD",
-                "  --input dense|any      the input layout the models are compiled for (as plan and infer)",
-                "  --ring-degree N,...    the ring degrees the compiler may choose from",
-                "  --max-input-ciphertexts N the most ciphertexts the client may send (default 1024; the",
-                "                         convolution representation needs one per kernel tap and output ciphertext, e.g. 768)",
-                "",
-                "A body must arrive at 32 KiB/s or faster; headers over 8 KiB get 431, bodies over the model's",
-                "limits 413 at once (docs/service.md, \"Limits\").",
-                "",
-                "exit code: 0 after a clean shutdown, 2 on a usage error, 3 when a model or the key store cannot be",
-                "read or the port cannot be bound.");
+                        "plan files, or ALIAS=PATH to choose the served name (default lola)")
+                .option("pixel-scale", "S", "an .onnx model takes pixels times S (an ONNX file does not say; 1/255 for",
+                        "PyTorch's ToTensor; default 1), or its client part with --encrypt-from")
+                .option("encrypt-from", "NODE", "split the .onnx models of --models at NODE: the server hosts the part",
+                        "from NODE on, and its plan carries the part before, which the client runs",
+                        "on its image first (--pixel-scale S: what the client multiplies pixels by)")
+                .option("max-concurrent", "N", "evaluations at once (default: available processors)")
+                .option("queue", "Q", "requests that may wait beyond those; more get 503 + Retry-After (default 16)")
+                .option("threads", "T", "threads of the evaluation pool (default: available processors)")
+                .option("key-ttl", "SECONDS", "keys expire after this long without use (default 3600)")
+                .option("key-budget-mb", "MB", "memory all clients' keys may take (default: half the heap the models leave;",
+                        "serve refuses to start when they leave no room for one client)")
+                .option("drain-timeout", "S", "how long shutdown waits for requests in flight (default 30)")
+                .option("read-timeout", "S", "a request's headers must arrive within S seconds of the connection's opening",
+                        "(or of its previous request), a stalled body is cut after S (default 10)")
+                .option("max-requests-per-client", "N", "requests one client address may have in progress; more get 429 (default 8)")
+                .option("key-uploads-per-minute", "N", "key uploads one client address may make a minute; more get 429 (default 20)")
+                .option("key-share", "F", "the share of the key budget one client address may hold, in (0, 1] (default",
+                        "0.25; behind a reverse proxy every client has the proxy's address: use 1)")
+                .option("tls-keystore", "FILE", "serve HTTPS with this PKCS#12 or JKS key store; its password comes from",
+                        "--tls-password-file FILE (first line) or $LOLA4J_TLS_PASSWORD")
+                .option("tls-password-file", "FILE", "the key store's password: the file's first line")
+                .option("input", "dense|any", "the input layout the models are compiled for (as plan and infer)")
+                .option("ring-degree", "N,...", "the ring degrees the compiler may choose from")
+                .option("max-input-ciphertexts", "N", "the most ciphertexts the client may send (default 1024; the",
+                        "convolution representation needs one per kernel tap and output ciphertext, e.g. 768)")
+                .option("data", "DIR", "where the data set's test images for calibrating value ranges are (default",
+                        "$LOLA4J_DATA, then the cache; never downloads)")
+                .option("dataset", "ID", "calibrate on this data set's test images (mnist, fashion-mnist, cifar10;",
+                        "default: the one recorded in the model)")
+                .footer("A body must arrive at 32 KiB/s or faster; headers over 8 KiB get 431, bodies over the model's",
+                        "limits 413 at once (docs/service.md, \"Limits\").",
+                        "",
+                        "exit code: 0 after a clean shutdown, 2 on a usage error, 3 when a model or the key store cannot be",
+                        "read or the port cannot be bound.");
     }
 
+
     @Override
-    public int run(String[] args, PrintStream out, PrintStream err) throws Exception {
-        PredictionServer server = start(args, out, err);
+    public int run(Options o, PrintStream out, PrintStream err) throws Exception {
+        PredictionServer server = start(o, out, err);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             err.println("lola4j serve: stopping (finishing the requests in flight)");
@@ -127,8 +112,11 @@ final class ServeCommand implements Command {
 
     /** Parses the options, compiles the models and starts the server (the part a test can run). */
     PredictionServer start(String[] args, PrintStream out, PrintStream err) throws Exception {
-        Options o = Options.parse(args, VALUES, FLAGS);
-        o.requireNoPositional();
+        return start(Options.parse(args, spec()), out, err);
+    }
+
+    /** Compiles the models and starts the server. */
+    PredictionServer start(Options o, PrintStream out, PrintStream err) throws Exception {
         int port = o.getInt("port", 8080, 0, 65535);
         InetAddress bind;
         try {

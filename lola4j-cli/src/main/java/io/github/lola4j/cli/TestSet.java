@@ -11,7 +11,8 @@ import java.nio.file.Path;
 /**
  * The test set a command evaluates on, from the shared options {@code --dataset}, {@code --data}
  * and {@code --no-download}: the data set recorded in the model unless one is named, located as
- * {@link DataLocator} does (downloading with progress on err unless forbidden).
+ * {@link DataLocator} does (downloading with progress on err unless forbidden, or unless the
+ * command offers no {@code --no-download}: demo never downloads).
  *
  * @param images  the test images
  * @param where   where they were found
@@ -32,7 +33,7 @@ record TestSet(LabeledImages images, DataLocator.Location where, Dataset dataset
             throw new UsageException(e.getMessage());
         }
         DataLocator.Location where = DataLocator.builder(dataset).dataDirectory(o.has("data") ? Path.of(o.get("data", "")) : null)
-                .download(!o.has("no-download")).progress(err).build().locate();
+                .download(o.declares("no-download") && !o.has("no-download")).progress(err).build().locate();
         return new TestSet(dataset.loadTestSet(where.directory()), where, dataset);
     }
 }

@@ -23,89 +23,73 @@ import java.util.Set;
  */
 final class TrainCommand implements Command {
 
-    private static final Set<String> VALUES = Set.of("arch", "out", "epochs", "seed", "threads", "data", "dataset",
-            "batch", "lr", "final-lr", "warmup", "weight-decay", "clip", "act-penalty", "shift", "init-std",
-            "train-limit", "name", "checkpoint", "checkpoint-minutes", "resume", "normalize", "c", "max-iterations");
-    private static final Set<String> FLAGS = Set.of("float64", "no-download", "fast", "flip");
 
     /** Creates the command. */
     public TrainCommand() {
     }
 
     @Override
-    public String name() {
-        return "train";
-    }
-
-    @Override
-    public String summary() {
-        return "train a LoLa network (lola, lola-small, lola-large, lola-cifar) in plaintext and save the model";
-    }
-
-    @Override
-    public String help() {
-        return String.join("\n",
-                "usage: lola4j train --arch lola|lola-small|lola-large|lola-cifar --out FILE [options]",
-                "       lola4j train --arch linear-head --dataset caltech101 --out FILE [--c C] [--data DIR]",
-                "",
-                "Trains a square-activation network with Adam (cosine schedule, gradient clipping), evaluates it",
-                "on the full test set and writes a model file (weights rounded to float32 unless --float64; the",
-                "accuracy stored and printed is that of the weights as written). Progress per epoch goes to",
-                "standard error (every 30 s within an epoch too, with an ETA). The same seed gives the same",
-                "weights whatever --threads is.",
-                "",
-                "options:",
-                "  --arch NAME          lola (conv 5x5/2 5 maps, square, dense 100, square, dense 10),",
-                "                       lola-small (conv, square, dense 10), lola-large, or lola-cifar (CIFAR-10:",
-                "                       conv 8x8/2 83 maps, square, conv 6x6/2 163 maps, square, dense 10) (required)",
-                "  --out FILE           the model file to write (required)",
-                "  --epochs N           passes over the training set (default 30)",
-                "  --seed S             seed of initialisation, shuffling and augmentation (default 1)",
-                "  --threads T          worker threads (default: available processors)",
-                "  --data DIR           folder with the data set's files (or a mnist/, cifar10/ subfolder); default:",
-                "                       $LOLA4J_DATA, then ~/.cache/lola4j/ID, then a verified download",
-                "  --dataset ID         mnist, fashion-mnist or cifar10 (default: cifar10 for lola-cifar, else mnist)",
-                "  --normalize KIND     input preprocessing recorded in the model: scale (pixel/256) or standardize",
-                "                       (per-channel mean and deviation of the training set); default: standardize",
-                "                       for cifar10, scale otherwise",
-                "  --no-download        fail instead of downloading missing data",
-                "  --batch N            mini-batch size (default 64)",
-                "  --lr X               peak learning rate (default 0.002)",
-                "  --final-lr X         learning rate at the end of the cosine schedule (default 1e-5)",
-                "  --warmup E           linear warm-up length in epochs (default 0.5)",
-                "  --weight-decay X     decoupled (AdamW) weight decay (default 0.05)",
-                "  --clip X             global gradient-norm bound, 0 = none (default 5)",
-                "  --act-penalty X      penalty on the mean square of every square layer's input; keeps",
-                "                       intermediate values small for CKKS (default 0.01)",
-                "  --shift N            random shifts of training images by up to N pixels, 0..4 (default 2): a",
-                "                       random crop of the image padded by N",
-                "  --flip               mirror training images left-right at random (natural images, not digits)",
-                "  --init-std X         output deviation each layer is scaled to at initialisation (default 1)",
-                "  --train-limit N      train on the first N training images only (default: all)",
-                "  --name NAME          model name stored in the file (default: the architecture)",
-                "  --float64            store weights as float64 instead of float32",
-                "  --fast               convolutions as matrix products over each chunk of samples: about 2x faster",
-                "                       for convolution-heavy networks (lola-large), deterministic, but other",
-                "                       weights than the default mode (the shipped MNIST models use the default)",
-                "  --checkpoint FILE    save the training state to FILE at each epoch's end and every",
-                "                       --checkpoint-minutes within an epoch (default 10)",
-                "  --resume FILE        continue from a checkpoint; give the same options as the interrupted run",
-                "                       (the result is bit for bit that of an uninterrupted run)",
-                "",
-                "linear-head: the private classifier of the deep-features row (docs/deep-features.md): a",
-                "multinomial logistic regression (L-BFGS) on the 512 pooled SqueezeNet 1.1 features of the",
-                "2,020 CalTech-101 training images, computed once on the client side and cached. --c C is the",
-                "inverse regularisation (default " + LINEAR_HEAD_C + "), --max-iterations N the L-BFGS limit (default "
+    public Spec spec() {
+        return Spec.of("train", "train a LoLa network (lola, lola-small, lola-large, lola-cifar) in plaintext and save the model")
+                .synopsis("lola4j train --arch lola|lola-small|lola-large|lola-cifar --out FILE [options]",
+                        "lola4j train --arch linear-head --dataset caltech101 --out FILE [--c C] [--data DIR]")
+                .description("Trains a square-activation network with Adam (cosine schedule, gradient clipping), evaluates it",
+                        "on the full test set and writes a model file (weights rounded to float32 unless --float64; the",
+                        "accuracy stored and printed is that of the weights as written). Progress per epoch goes to",
+                        "standard error (every 30 s within an epoch too, with an ETA). The same seed gives the same",
+                        "weights whatever --threads is.")
+                .option("arch", "NAME", "lola (conv 5x5/2 5 maps, square, dense 100, square, dense 10),",
+                        "lola-small (conv, square, dense 10), lola-large, or lola-cifar (CIFAR-10:",
+                        "conv 8x8/2 83 maps, square, conv 6x6/2 163 maps, square, dense 10) (required)")
+                .option("out", "FILE", "the model file to write (required)")
+                .option("epochs", "N", "passes over the training set (default 30)")
+                .option("seed", "S", "seed of initialisation, shuffling and augmentation (default 1)")
+                .option("threads", "T", "worker threads (default: available processors)")
+                .option("data", "DIR", "folder with the data set's files (or a mnist/, cifar10/ subfolder); default:",
+                        "$LOLA4J_DATA, then ~/.cache/lola4j/ID, then a verified download")
+                .option("dataset", "ID", "mnist, fashion-mnist or cifar10 (default: cifar10 for lola-cifar, else mnist)")
+                .option("normalize", "KIND", "input preprocessing recorded in the model: scale (pixel/256) or standardize",
+                        "(per-channel mean and deviation of the training set); default: standardize",
+                        "for cifar10, scale otherwise")
+                .flag("no-download", "fail instead of downloading missing data")
+                .option("batch", "N", "mini-batch size (default 64)")
+                .option("lr", "X", "peak learning rate (default 0.002)")
+                .option("final-lr", "X", "learning rate at the end of the cosine schedule (default 1e-5)")
+                .option("warmup", "E", "linear warm-up length in epochs (default 0.5)")
+                .option("weight-decay", "X", "decoupled (AdamW) weight decay (default 0.05)")
+                .option("clip", "X", "global gradient-norm bound, 0 = none (default 5)")
+                .option("act-penalty", "X", "penalty on the mean square of every square layer's input; keeps",
+                        "intermediate values small for CKKS (default 0.01)")
+                .option("shift", "N", "random shifts of training images by up to N pixels, 0..4 (default 2): a",
+                        "random crop of the image padded by N")
+                .flag("flip", "mirror training images left-right at random (natural images, not digits)")
+                .option("init-std", "X", "output deviation each layer is scaled to at initialisation (default 1)")
+                .option("train-limit", "N", "train on the first N training images only (default: all)")
+                .option("name", "NAME", "model name stored in the file (default: the architecture)")
+                .flag("float64", "store weights as float64 instead of float32")
+                .flag("fast", "convolutions as matrix products over each chunk of samples: about 2x faster",
+                        "for convolution-heavy networks (lola-large), deterministic, but other",
+                        "weights than the default mode (the shipped MNIST models use the default)")
+                .option("checkpoint", "FILE", "save the training state to FILE at each epoch's end and every",
+                        "--checkpoint-minutes within an epoch (default 10)")
+                .option("checkpoint-minutes", "M", "how often, within an epoch, --checkpoint saves (default 10)")
+                .option("resume", "FILE", "continue from a checkpoint; give the same options as the interrupted run",
+                        "(the result is bit for bit that of an uninterrupted run)")
+                .option("c", "C", "linear-head: inverse regularisation strength (default " + LINEAR_HEAD_C + ")")
+                .option("max-iterations", "N", "linear-head: the L-BFGS iteration limit (default " + LINEAR_HEAD_ITERATIONS + ")")
+                .footer("linear-head: the private classifier of the deep-features row (docs/deep-features.md): a",
+                        "multinomial logistic regression (L-BFGS) on the 512 pooled SqueezeNet 1.1 features of the",
+                        "2,020 CalTech-101 training images, computed once on the client side and cached. --c C is the",
+                        "inverse regularisation (default " + LINEAR_HEAD_C + "), --max-iterations N the L-BFGS limit (default "
                         + LINEAR_HEAD_ITERATIONS + ").",
-                "",
-                "The defaults are the recipe of the shipped models: 'lola4j train --arch lola --out lola.model'",
-                "reproduces the shipped lola model bit for bit (likewise lola-small); see docs/models.md.");
+                        "",
+                        "The defaults are the recipe of the shipped models: 'lola4j train --arch lola --out lola.model'",
+                        "reproduces the shipped lola model bit for bit (likewise lola-small); see docs/models.md.");
     }
 
+
     @Override
-    public int run(String[] args, PrintStream out, PrintStream err) throws Exception {
-        Options o = Options.parse(args, VALUES, FLAGS);
-        o.requireNoPositional();
+    public int run(Options o, PrintStream out, PrintStream err) throws Exception {
         if (!o.has("arch")) {
             throw new UsageException("--arch is required (lola, lola-small, lola-large or lola-cifar)");
         }

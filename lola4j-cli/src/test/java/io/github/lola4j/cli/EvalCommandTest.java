@@ -33,7 +33,7 @@ class EvalCommandTest {
         assertEquals((Double) j.get("correct") / 10000, accuracy, 1e-15);
         assertTrue(j.get("seconds") instanceof Double);
         assertEquals(List.of("conv2d", "square", "flatten", "dense"), j.get("layers"));
-        assertEquals(4, ((List<?>) j.get("maxAbs")).size());
+        assertEquals(4, ((List<?>) j.get("max_abs")).size());
 
         Network net = ModelRegistry.load("lola-small");
         LabeledImages test = Mnist.loadTestSet(Path.of(CliTestSupport.MNIST), Dataset.MNIST);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class MainTest {
@@ -42,7 +43,68 @@ class MainTest {
         assertTrue(badOption.err.contains("unknown option --fast"), badOption.err);
         Result help = run("selftest", "--help");
         assertEquals(0, help.code);
-        assertTrue(help.out.startsWith("usage: selftest"), help.out);
+        assertTrue(help.out.startsWith("usage: lola4j selftest"), help.out);
+    }
+
+    /** Every command answers every usual way of asking for help, with its own usage line first. */
+    @Test
+    void everyCommandHasHelpInEveryUsualForm() {
+        for (Command c : Main.commands()) {
+            String first = "usage: lola4j " + c.name() + " ";
+            for (String[] args : new String[][] {{c.name(), "--help"}, {c.name(), "-h"}, {c.name(), "-?"}, {c.name(), "--HELP"},
+                    {c.name(), "help"}, {"help", c.name()}}) {
+                Result r = run(args);
+                assertEquals(0, r.code, String.join(" ", args) + ": " + r.err);
+                assertTrue(r.out.startsWith(first), String.join(" ", args) + ":\n" + r.out);
+                assertTrue(r.out.contains("\noptions:\n") && r.out.contains("-h, -?, --help"), r.out);
+                assertEquals(c.help(), r.out.stripTrailing());
+            }
+            for (String line : c.help().lines().toList()) {
+                assertTrue(line.length() <= 100, c.name() + " help line longer than 100 characters: " + line);
+            }
+        }
+        // plan reads --data and --dataset (calibration): its help lists them
+        String plan = run("help", "plan").out;
+        assertTrue(plan.contains("--data DIR") && plan.contains("--dataset ID") && plan.contains("--batch-size B"), plan);
+        Result unknown = run("help", "infr");
+        assertEquals(2, unknown.code);
+        assertTrue(unknown.err.contains("unknown command 'infr' (did you mean infer?)"), unknown.err);
+        assertEquals(0, run("help").code);
+    }
+
+    /** A usage error prints its message and a short usage, not the whole help, with exit code 2. */
+    @Test
+    void usageErrorsPrintOneUsageLine() {
+        Result typo = run("infer", "--modle", "lola");
+        assertEquals(2, typo.code);
+        List<String> lines = typo.err.lines().toList();
+        assertEquals(3, lines.size(), typo.err);
+        assertEquals("lola4j infer: unknown option --modle (did you mean --model?)", lines.get(0));
+        assertTrue(lines.get(1).startsWith("usage: lola4j infer "), typo.err);
+        assertEquals("(lola4j infer --help lists the options)", lines.get(2));
+        assertEquals("", typo.out);
+        Result missing = run("infer", "--count");
+        assertEquals(2, missing.code);
+        assertTrue(missing.err.startsWith("lola4j infer: option --count needs a value (K)\n"), missing.err);
+        Result flagValue = run("infer", "--json=yes");
+        assertEquals(2, flagValue.code);
+        assertTrue(flagValue.err.startsWith("lola4j infer: option --json takes no value, got 'yes'\n"), flagValue.err);
+        Result positional = run("plan", "lola");
+        assertEquals(2, positional.code);
+        assertTrue(positional.err.startsWith("lola4j plan: unexpected argument 'lola'\n"), positional.err);
+        Result range = run("infer", "--count", "0");
+        assertEquals(2, range.code);
+        assertTrue(range.err.startsWith("lola4j infer: option --count must be in [1, ") && range.err.lines().count() == 3,
+                range.err);
+        Result command = run("deom");
+        assertEquals(2, command.code);
+        assertEquals(2, command.err.lines().count(), command.err);
+        assertTrue(command.err.startsWith("lola4j: unknown command 'deom' (did you mean demo?)"), command.err);
+        // --name=value and a negative number as a value are values, as before
+        Result eq = run("eval", "--limit=abc");
+        assertTrue(eq.err.startsWith("lola4j eval: option --limit expects an integer, got 'abc'"), eq.err);
+        Result negative = run("infer", "--offset", "-3");
+        assertTrue(negative.err.startsWith("lola4j infer: option --offset must be in [0, "), negative.err);
     }
 
     /** Typos get the closest name; failures are told in words, without Java exception class names. */
