@@ -50,7 +50,7 @@ public final class DataLocator {
         EXPLICIT("--data"),
         /** The folder named by {@value DataLocator#ENV_VARIABLE}. */
         ENVIRONMENT(ENV_VARIABLE),
-        /** The per-user cache, already complete. */
+        /** The per-user cache, already holding the required files. */
         CACHE("cache"),
         /** The per-user cache, just filled by a download. */
         DOWNLOAD("download");
