@@ -2,6 +2,7 @@ package io.github.lola4j.data;
 
 import io.github.lola4j.nn.LabeledImages;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Files;
@@ -27,7 +28,13 @@ import java.util.function.Function;
  * An explicit folder (1 or 2) may hold the files directly or in an {@code <id>/} subfolder.
  * When one is given but holds no complete set, that is an error naming it: an explicit choice is
  * never silently replaced by another source. When nothing is found and the download fails, the
- * error says where to put the files and which variable to set.
+ * error says, a few short lines, what is missing, where it looked (one source a line), where to
+ * put the files, which variable to set and where the mirrors are.
+ *
+ * <p>By default the whole data set is required (training needs it). A locator built with
+ * {@link Builder#testSetOnly()} requires only the test files ({@link Dataset#testFiles()}): a
+ * folder holding just those is accepted, and a download fetches just those, which is all that
+ * evaluating a trained model needs (MNIST: 1.7 MB rather than 11 MB).
  *
  * <p>The environment, the home folder and the mirrors are injectable so that tests can exercise
  * every branch without touching the real ones.
@@ -43,7 +50,7 @@ public final class DataLocator {
         EXPLICIT("--data"),
         /** The folder named by {@value DataLocator#ENV_VARIABLE}. */
         ENVIRONMENT(ENV_VARIABLE),
-        /** The per-user cache, already complete. */
+        /** The per-user cache, already holding the required files. */
         CACHE("cache"),
         /** The per-user cache, just filled by a download. */
         DOWNLOAD("download");
@@ -63,7 +70,7 @@ public final class DataLocator {
     /**
      * A located data folder.
      *
-     * @param directory the folder holding the four files
+     * @param directory the folder holding the required files
      * @param origin    which rule found it
      */
     public record Location(Path directory, Origin origin) {
@@ -92,6 +99,7 @@ public final class DataLocator {
     private final boolean download;
     private final PrintStream progress;
     private final Duration timeout;
+    private final boolean testSetOnly;
 
     private DataLocator(Builder b) {
         this.dataset = b.dataset;
@@ -102,6 +110,7 @@ public final class DataLocator {
         this.download = b.download;
         this.progress = b.progress;
         this.timeout = b.timeout;
+        this.testSetOnly = b.testSetOnly;
     }
 
     /**
@@ -125,6 +134,7 @@ public final class DataLocator {
         private boolean download = true;
         private PrintStream progress;
         private Duration timeout = Duration.ofSeconds(30);
+        private boolean testSetOnly;
 
         private Builder(Dataset dataset) {
             this.dataset = dataset;
@@ -211,6 +221,19 @@ public final class DataLocator {
             return this;
         }
 
+        /**
+         * Requires only the test files ({@link Dataset#testFiles()}) rather than the whole data set:
+         * a folder holding them is accepted, a download fetches only them, and only
+         * {@link DataLocator#loadTestSet()} may load (for {@code eval}, {@code infer} and the
+         * client, which never read the training set).
+         *
+         * @return this builder
+         */
+        public Builder testSetOnly() {
+            this.testSetOnly = true;
+            return this;
+        }
+
         /** Builds the locator. */
         public DataLocator build() {
             return new DataLocator(this);
@@ -220,6 +243,16 @@ public final class DataLocator {
     /** The data set this locator finds. */
     public Dataset dataset() {
         return dataset;
+    }
+
+    /**
+     * The files a folder must hold to be accepted: {@link Dataset#files()}, or
+     * {@link Dataset#testFiles()} for a locator built with {@link Builder#testSetOnly()}.
+     *
+     * @return the uncompressed names
+     */
+    public List<String> requiredFiles() {
+        return testSetOnly ? dataset.testFiles() : dataset.files();
     }
 
     /** The cache folder of this data set: {@code home/.cache/lola4j/<id>}. */
@@ -236,7 +269,7 @@ public final class DataLocator {
      *
      * @return the location, or empty when no explicit folder is given and the cache is incomplete
      * @throws IOException when an explicit folder ({@code --data} or {@value #ENV_VARIABLE}) is
-     *                     given but holds no complete set of files
+     *                     given but holds not all of {@link #requiredFiles()}
      */
     public Optional<Location> locateLocally() throws IOException {
         if (explicitDir != null) {
@@ -248,7 +281,7 @@ public final class DataLocator {
             return Optional.of(new Location(resolveExplicit(dir, ENV_VARIABLE + "=" + env.trim()), Origin.ENVIRONMENT));
         }
         Path cached = cacheDirectory();
-        if (dataset.missing(cached).isEmpty()) {
+        if (Dataset.missing(cached, requiredFiles()).isEmpty()) {
             return Optional.of(new Location(cached, Origin.CACHE));
         }
         return Optional.empty();
@@ -268,12 +301,14 @@ public final class DataLocator {
         }
         DatasetCache cache = cache();
         if (!download) {
-            throw new IOException(notFound("downloads are disabled"));
+            throw new IOException(notFound("disabled"));
         }
         try {
-            return new Location(cache.download(dataset), Origin.DOWNLOAD);
+            return new Location(cache.download(dataset, requiredFiles()), Origin.DOWNLOAD);
+        } catch (InterruptedIOException e) {
+            throw e;
         } catch (IOException e) {
-            throw new IOException(notFound("download failed: " + e.getMessage()), e);
+            throw new IOException(notFound("failed: " + DatasetCache.reason(e)), e);
         }
     }
 
@@ -281,9 +316,14 @@ public final class DataLocator {
      * Locates and loads the training and test sets.
      *
      * @return the data
-     * @throws IOException when the data cannot be found, or a file is corrupt
+     * @throws IOException           when the data cannot be found, or a file is corrupt
+     * @throws IllegalStateException when the locator was built with {@link Builder#testSetOnly()}
      */
     public Split load() throws IOException {
+        if (testSetOnly) {
+            throw new IllegalStateException("load: this " + dataset.displayName() + " locator was built with testSetOnly(),"
+                    + " so it finds no training set; use loadTestSet(), or a locator without testSetOnly()");
+        }
         return dataset.load(locate().directory());
     }
 
@@ -299,42 +339,81 @@ public final class DataLocator {
 
     private Path resolveExplicit(Path dir, String what) throws IOException {
         if (!Files.isDirectory(dir)) {
-            throw new IOException(what + ": no such folder. " + howToFix());
+            throw new IOException(what + ": no such folder.\n" + howToFix());
         }
-        List<String> missingHere = dataset.missing(dir);
+        List<String> missingHere = Dataset.missing(dir, requiredFiles());
         if (missingHere.isEmpty()) {
             return dir;
         }
         Path sub = dir.resolve(dataset.id());
-        if (Files.isDirectory(sub) && dataset.missing(sub).isEmpty()) {
+        if (Files.isDirectory(sub) && Dataset.missing(sub, requiredFiles()).isEmpty()) {
             return sub;
         }
-        List<String> missingSub = Files.isDirectory(sub) ? dataset.missing(sub) : dataset.files();
-        throw new IOException(what + ": no complete " + dataset.displayName() + " data set in " + dir
-                + " (missing " + String.join(", ", withGz(missingHere)) + ") nor in " + sub
-                + " (missing " + String.join(", ", withGz(missingSub)) + "). " + howToFix());
+        List<String[]> looked = List.of(
+                new String[] {dir.toString(), folderState(dir)},
+                new String[] {sub.toString(), folderState(sub)});
+        throw new IOException(what + ": " + (testSetOnly ? "no " + dataset.displayName() + " test set there."
+                : "no complete " + dataset.displayName() + " data set there.") + "\nLooked in:" + table(looked)
+                + "\n" + howToFix());
     }
 
     private String notFound(String downloadOutcome) {
         String env = environment.apply(ENV_VARIABLE);
-        return dataset.displayName() + " not found: --data not given; " + ENV_VARIABLE + " "
-                + (env == null || env.isBlank() ? "not set" : "= " + env) + "; cache " + cacheDirectory()
-                + " incomplete (missing " + String.join(", ", withGz(dataset.missing(cacheDirectory()))) + "); "
-                + downloadOutcome + ". " + howToFix();
+        Path cached = cacheDirectory();
+        String state = folderState(cached);
+        List<String[]> looked = List.of(
+                new String[] {"--data", "not given"},
+                new String[] {ENV_VARIABLE, env == null || env.isBlank() ? "not set" : "= " + env},
+                new String[] {"cache", cached + (state.startsWith("missing") ? ": " : " ") + state},
+                new String[] {"download", downloadOutcome});
+        return dataset.displayName() + (testSetOnly ? " test set" : "") + " not found.\nLooked in:" + table(looked)
+                + "\n" + howToFix();
     }
 
+    /**
+     * What a folder lacks: "(no such folder)", "(none of the needed files)", or "missing a[.gz],
+     * b[.gz]" when it holds some (listing all six CIFAR-10 batches would make a line of 130 characters).
+     */
+    private String folderState(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return "(no such folder)";
+        }
+        List<String> missing = Dataset.missing(dir, requiredFiles());
+        return missing.size() == requiredFiles().size() ? "(none of the needed files)"
+                : "missing " + String.join(", ", withGz(missing));
+    }
+
+    /**
+     * One indented line per source, the names in a column; a value's own line breaks (the download's
+     * one failure per mirror) are indented under it.
+     */
+    private static String table(List<String[]> rows) {
+        int width = 0;
+        for (String[] r : rows) {
+            width = Math.max(width, r[0].length());
+        }
+        StringBuilder sb = new StringBuilder();
+        String pad = " ".repeat(width + 4);
+        for (String[] r : rows) {
+            sb.append("\n  ").append(r[0]).append(" ".repeat(width + 2 - r[0].length()))
+                    .append(r[1].replace("\n", "\n" + pad));
+        }
+        return sb.toString();
+    }
+
+    /** The files needed, what to do with them and where they are published: four short lines. */
     private String howToFix() {
         List<String> urls = new ArrayList<>();
         for (URI m : cache().mirrors(dataset)) {
             urls.add(m.toString());
         }
-        List<String> files = dataset.files();
-        String where = dataset.archive() == null ? "they are on " + String.join(" and ", urls)
-                : "they are inside " + dataset.archive() + " on " + String.join(" and ", urls);
-        return "Put the " + (files.size() == 4 ? "four" : files.size() == 6 ? "six" : String.valueOf(files.size()))
-                + " files " + String.join(", ", withGz(files))
-                + " (gzipped or not) in a folder and pass --data DIR or set " + ENV_VARIABLE
-                + "=DIR, or copy them into " + cacheDirectory() + "; " + where + ".";
+        List<String> files = requiredFiles();
+        String where = dataset.archive() == null ? "They are on " + String.join(" and ", urls) + " (as FILE.gz)."
+                : "They are inside " + dataset.archive() + " on " + String.join(" and ", urls) + ".";
+        return "Needed: " + String.join(", ", files) + (files.size() == 1 ? " (gzipped or not)." : " (each gzipped or not).")
+                + "\nPut " + (files.size() == 1 ? "it" : "them") + " in a folder and pass --data DIR or set "
+                + ENV_VARIABLE + "=DIR,\nor copy " + (files.size() == 1 ? "it" : "them") + " into " + cacheDirectory()
+                + ".\n" + where;
     }
 
     private static List<String> withGz(List<String> files) {

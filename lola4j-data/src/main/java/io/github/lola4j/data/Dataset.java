@@ -106,6 +106,18 @@ public enum Dataset {
     }
 
     /**
+     * The files of the test set alone, a subset of {@link #files()}: {@code t10k-images-idx3-ubyte}
+     * and {@code t10k-labels-idx1-ubyte} for MNIST and Fashion-MNIST, {@code test_batch.bin} for
+     * CIFAR-10. They are all that {@link #loadTestSet(Path)} reads.
+     *
+     * @return the uncompressed names
+     */
+    public List<String> testFiles() {
+        // the test files are the last of each list (Dataset.FILES, Cifar10.FILES)
+        return files.subList(this == CIFAR10 ? files.size() - 1 : files.size() - 2, files.size());
+    }
+
+    /**
      * The expected SHA-256 of one uncompressed file.
      *
      * @param file one of {@link #files()}
@@ -143,8 +155,13 @@ public enum Dataset {
      * @return the missing names, empty when the set is complete
      */
     public List<String> missing(Path dir) {
+        return missing(dir, files);
+    }
+
+    /** Those of {@code wanted} missing from a folder (in neither the plain nor the gzipped form). */
+    static List<String> missing(Path dir, List<String> wanted) {
         List<String> out = new ArrayList<>();
-        for (String f : files) {
+        for (String f : wanted) {
             if (Mnist.find(dir, f) == null) {
                 out.add(f);
             }

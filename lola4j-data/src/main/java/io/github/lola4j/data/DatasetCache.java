@@ -103,6 +103,34 @@ public final class DatasetCache {
      *                     everywhere; the message lists each mirror's failure
      */
     public Path download(Dataset dataset) throws IOException {
+        return download(dataset, dataset.files());
+    }
+
+    /**
+     * Downloads those of {@code files} missing from the data set's cache folder, verifying each:
+     * {@code dataset.testFiles()} fetches only the test set (MNIST's two {@code t10k} files; for
+     * CIFAR-10 the tarball is still fetched whole, as the mirror serves nothing smaller, but only
+     * {@code test_batch.bin} is extracted and kept).
+     *
+     * @param dataset the data set
+     * @param files   some of {@code dataset.files()}, not empty
+     * @return the cache folder, now holding {@code files}
+     * @throws IllegalArgumentException when {@code files} is empty or names a file that is not one
+     *                                  of {@code dataset.files()}
+     * @throws IOException              when a file could not be fetched from any mirror or failed
+     *                                  verification everywhere; the message lists each mirror's
+     *                                  failure, one a line
+     */
+    public Path download(Dataset dataset, List<String> files) throws IOException {
+        if (files.isEmpty()) {
+            throw new IllegalArgumentException("download: files is empty, expected some of " + dataset.files());
+        }
+        for (String f : files) {
+            if (!dataset.files().contains(f)) {
+                throw new IllegalArgumentException("download: files names '" + f + "', expected only files of "
+                        + dataset.displayName() + ": " + dataset.files());
+            }
+        }
         Path dir = directory(dataset);
         Files.createDirectories(dir);
         List<URI> bases = mirrors(dataset);
@@ -114,9 +142,9 @@ public final class DatasetCache {
                 .followRedirects(HttpClient.Redirect.NORMAL)
                 .build();
         if (dataset.archive() != null) {
-            return downloadArchive(client, dataset, dir, bases);
+            return downloadArchive(client, dataset, files, dir, bases);
         }
-        for (String file : dataset.files()) {
+        for (String file : files) {
             if (Mnist.find(dir, file) != null) {
                 continue;
             }
@@ -135,7 +163,7 @@ public final class DatasetCache {
                 }
             }
             if (!done) {
-                throw new IOException("could not download " + file + ".gz: " + String.join("; ", failures));
+                throw new IOException("could not download " + file + ".gz:" + lines(failures));
             }
         }
         return dir;
@@ -231,14 +259,18 @@ public final class DatasetCache {
      * missing files, each verified by its SHA-256 before it gets its final name. The tarball itself
      * is a temporary file, deleted afterwards: the verified files are what the cache keeps.
      */
-    private Path downloadArchive(HttpClient client, Dataset dataset, Path dir, List<URI> bases) throws IOException {
+    private Path downloadArchive(HttpClient client, Dataset dataset, List<String> files, Path dir, List<URI> bases)
+            throws IOException {
+        if (Dataset.missing(dir, files).isEmpty()) {
+            return dir;
+        }
         List<String> failures = new ArrayList<>();
         for (URI base : bases) {
             URI uri = base.resolve(dataset.archive());
             Path tarball = Files.createTempFile(dir, dataset.archive(), ".part");
             try {
                 download(client, uri, tarball, dataset.archive());
-                extract(tarball, dataset, dir);
+                extract(tarball, dataset, files, dir);
                 return dir;
             } catch (InterruptedIOException e) {
                 throw e;
@@ -248,11 +280,23 @@ public final class DatasetCache {
                 Files.deleteIfExists(tarball);
             }
         }
-        throw new IOException("could not download " + dataset.archive() + ": " + String.join("; ", failures));
+        throw new IOException("could not download " + dataset.archive() + ":" + lines(failures));
     }
 
-    private void extract(Path tarball, Dataset dataset, Path dir) throws IOException {
-        List<String> wanted = dataset.missing(dir);
+    /**
+     * The mirrors' failures, one an indented line: each names a URL and often a long reason, which
+     * read as one unbroken line when joined.
+     */
+    private static String lines(List<String> failures) {
+        StringBuilder sb = new StringBuilder();
+        for (String f : failures) {
+            sb.append("\n  ").append(f);
+        }
+        return sb.toString();
+    }
+
+    private void extract(Path tarball, Dataset dataset, List<String> files, Path dir) throws IOException {
+        List<String> wanted = Dataset.missing(dir, files);
         try (InputStream raw = Files.newInputStream(tarball);
              InputStream gz = isGzip(tarball) ? new GZIPInputStream(raw, 1 << 16) : raw;
              TarArchiveInputStream tar = new TarArchiveInputStream(gz)) {

@@ -139,6 +139,37 @@ class DatasetCacheTest {
     }
 
     @Test
+    void testSetOnlyDownloadsOnlyTheTestFiles() throws IOException {
+        serveReal("good", Dataset.FILES.toArray(new String[0]));
+        Path home = tmp.resolve("home");
+        DataLocator locator = DataLocator.builder(Dataset.MNIST).environment(k -> null).homeDirectory(home)
+                .mirrors(List.of(base("good"))).timeout(Duration.ofSeconds(20)).testSetOnly().build();
+        DataLocator.Location first = locator.locate();
+        assertEquals(DataLocator.Origin.DOWNLOAD, first.origin());
+        try (Stream<Path> s = Files.list(first.directory())) {
+            assertEquals(List.of("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
+                    s.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+        assertEquals(null, hits.get("/good/train-images-idx3-ubyte.gz"), "the training images must not be fetched");
+        assertEquals(DataLocator.Origin.CACHE, locator.locate().origin());
+        assertEquals(1, hits.get("/good/t10k-images-idx3-ubyte.gz"));
+        assertEquals(10000, locator.loadTestSet().count());
+        assertEquals(7, locator.loadTestSet().label(0));
+    }
+
+    @Test
+    void aSubsetMustBeFilesOfTheDataSet() {
+        DatasetCache cache = new DatasetCache(tmp, List.of(base("none")), null, Duration.ofSeconds(1));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> cache.download(Dataset.MNIST, List.of("test_batch.bin")));
+        assertTrue(e.getMessage().startsWith("download: files names 'test_batch.bin', expected only files of MNIST"),
+                e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> cache.download(Dataset.MNIST, List.of()));
+        assertTrue(e.getMessage().startsWith("download: files is empty"), e.getMessage());
+        assertTrue(hits.isEmpty(), "nothing fetched for a wrong request");
+    }
+
+    @Test
     void corruptFileIsRefusedAndTheNextMirrorUsed() throws IOException {
         Path home = tmp.resolve("home");
         Path dir = cacheWithoutTestLabels(home);
@@ -304,6 +335,23 @@ class DatasetCacheTest {
         assertEquals(dir, both.download(Dataset.CIFAR10));
         assertEquals(Dataset.CIFAR10.sha256("test_batch.bin"), DatasetCache.sha256OfContent(dir.resolve("test_batch.bin")));
         assertEquals(List.of(), partFiles(dir));
+    }
+
+    @Test
+    void cifarTestSetOnlyExtractsOnlyTheTestBatch() throws IOException {
+        files.put("/kriz/cifar-10-binary.tar.gz", cifarTarball(Map.of("data_batch_1.bin", realBatch("data_batch_1.bin"),
+                "test_batch.bin", realBatch("test_batch.bin"))));
+        Path home = tmp.resolve("home");
+        DataLocator locator = DataLocator.builder(Dataset.CIFAR10).environment(k -> null).homeDirectory(home)
+                .mirrors(List.of(base("kriz"))).timeout(Duration.ofSeconds(30)).testSetOnly().build();
+        Path dir = locator.locate().directory();
+        try (Stream<Path> s = Files.list(dir)) {
+            assertEquals(List.of("test_batch.bin"), s.map(p -> p.getFileName().toString()).toList());
+        }
+        assertEquals(Dataset.CIFAR10.sha256("test_batch.bin"), DatasetCache.sha256OfContent(dir.resolve("test_batch.bin")));
+        assertEquals(DataLocator.Origin.CACHE, locator.locate().origin());
+        assertEquals(1, hits.get("/kriz/cifar-10-binary.tar.gz"));
+        assertEquals(3, locator.loadTestSet().label(0));
     }
 
     @Test

@@ -43,4 +43,11 @@ final class TestData {
         img.write(dir.resolve("t10k-images-idx3-ubyte.gz"));
         lab.write(dir.resolve("t10k-labels-idx1-ubyte.gz"));
     }
+
+    /** Like {@link #writeFakeDataset}, but only the two test files: what evaluating a model needs. */
+    static void writeFakeTestSet(Path dir, int n, int marker) throws IOException {
+        writeFakeDataset(dir, n, marker);
+        Files.delete(dir.resolve("train-images-idx3-ubyte.gz"));
+        Files.delete(dir.resolve("train-labels-idx1-ubyte.gz"));
+    }
 }
