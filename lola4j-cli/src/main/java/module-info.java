@@ -6,6 +6,8 @@ module io.github.lola4j.cli {
     requires io.github.lola4j.service;
     requires com.fasterxml.jackson.databind;
     requires commons.math3;
+    requires org.knowm.xchart;
+    requires java.desktop;
     requires java.management;
     requires jdk.management;
 }
