@@ -354,17 +354,18 @@ final class Charts {
         return c;
     }
 
-    /** Renders the charts as one PNG, panels from top to bottom, and writes it atomically. */
-    private static void write(List<CategoryChart> panels, Path png) throws IOException {
+    /**
+     * Checks that a chart can be written at a path, as every chart method does before writing: a
+     * command that measures for minutes calls it first, so that a mistyped folder fails before the
+     * run, not after it.
+     *
+     * @param png the file a chart will be written to
+     * @throws IOException when its folder does not exist, is not a folder or is not writable (the
+     *                     message names the folder)
+     */
+    static void checkFolder(Path png) throws IOException {
         Objects.requireNonNull(png, "png");
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        if (panels.size() == 1) {
-            BitmapEncoder.saveBitmap(panels.get(0), bytes, BitmapEncoder.BitmapFormat.PNG);
-        } else {
-            BitmapEncoder.saveBitmap(panels, panels.size(), 1, bytes, BitmapEncoder.BitmapFormat.PNG);
-        }
-        Path file = png.toAbsolutePath();
-        Path dir = file.getParent();
+        Path dir = png.toAbsolutePath().getParent();
         if (dir == null) {
             throw new IOException("png: " + png + " names a folder, not a file");
         }
@@ -377,7 +378,20 @@ final class Charts {
         if (!Files.isWritable(dir)) {
             throw new IOException("png: the folder " + dir + " is not writable (for " + png + ")");
         }
-        Path part = dir.resolve(file.getFileName() + ".part");
+    }
+
+    /** Renders the charts as one PNG, panels from top to bottom, and writes it atomically. */
+    private static void write(List<CategoryChart> panels, Path png) throws IOException {
+        Objects.requireNonNull(png, "png");
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        if (panels.size() == 1) {
+            BitmapEncoder.saveBitmap(panels.get(0), bytes, BitmapEncoder.BitmapFormat.PNG);
+        } else {
+            BitmapEncoder.saveBitmap(panels, panels.size(), 1, bytes, BitmapEncoder.BitmapFormat.PNG);
+        }
+        checkFolder(png);
+        Path file = png.toAbsolutePath();
+        Path part = file.resolveSibling(file.getFileName() + ".part");
         try {
             Files.write(part, bytes.toByteArray());
             // a rename within one folder: the old file or the new one, never a mix

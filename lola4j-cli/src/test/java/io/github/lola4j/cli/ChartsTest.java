@@ -290,6 +290,12 @@ class ChartsTest {
         IOException e = assertThrows(IOException.class, () -> Charts.latencyHistogram(ms, missing));
         assertEquals("png: the folder " + missing.getParent() + " does not exist (for " + missing + ")", e.getMessage());
 
+        // the same check alone, as a command makes it before a long run
+        e = assertThrows(IOException.class, () -> Charts.checkFolder(missing));
+        assertTrue(e.getMessage().contains(missing.getParent().toString()), e.getMessage());
+        Charts.checkFolder(dir.resolve("fine.png"));
+        assertFalse(Files.exists(dir.resolve("fine.png")));
+
         Path file = Files.writeString(dir.resolve("a-file"), "not a folder");
         e = assertThrows(IOException.class, () -> Charts.latencyHistogram(ms, file.resolve("x.png")));
         assertEquals("png: " + file + " is not a folder (for " + file.resolve("x.png") + ")", e.getMessage());
