@@ -7,6 +7,8 @@ module io.github.lola4j.cli {
     requires com.fasterxml.jackson.databind;
     requires info.picocli;
     requires commons.math3;
+    requires org.knowm.xchart;
+    requires java.desktop;
     requires java.management;
     requires jdk.management;
 }
