@@ -367,16 +367,16 @@ final class Charts {
         Objects.requireNonNull(png, "png");
         Path dir = png.toAbsolutePath().getParent();
         if (dir == null) {
-            throw new IOException("png: " + png + " names a folder, not a file");
+            throw new IOException("--plot: " + png + " names a folder, not a file");
         }
         if (!Files.exists(dir)) {
-            throw new IOException("png: the folder " + dir + " does not exist (for " + png + ")");
+            throw new IOException("--plot: the folder " + dir + " does not exist (for " + png + ")");
         }
         if (!Files.isDirectory(dir)) {
-            throw new IOException("png: " + dir + " is not a folder (for " + png + ")");
+            throw new IOException("--plot: " + dir + " is not a folder (for " + png + ")");
         }
         if (!Files.isWritable(dir)) {
-            throw new IOException("png: the folder " + dir + " is not writable (for " + png + ")");
+            throw new IOException("--plot: the folder " + dir + " is not writable (for " + png + ")");
         }
     }
 
@@ -403,7 +403,7 @@ final class Charts {
                 e.addSuppressed(again);
             }
             String why = Files.isDirectory(file) ? "it is a folder" : e.getMessage();
-            throw new IOException("png: cannot write " + file + ": " + why, e);
+            throw new IOException("--plot: cannot write " + file + ": " + why, e);
         }
     }
 }

@@ -171,8 +171,8 @@ final class DemoCommand implements Command {
         } catch (IllegalArgumentException e) {
             d = Dataset.MNIST;
         }
-        DataLocator loc = DataLocator.builder(d).dataDirectory(o.has("data") ? Path.of(o.get("data", "")) : null).download(false)
-                .build();
+        DataLocator loc = DataLocator.builder(d).testSetOnly().dataDirectory(o.has("data") ? Path.of(o.get("data", "")) : null)
+                .download(false).build();
         Optional<DataLocator.Location> where = loc.locateLocally();
         if (where.isPresent()) {
             return d.loadTestSet(where.get().directory());

@@ -8,11 +8,13 @@ import io.github.lola4j.ckks.SecretKey;
 import io.github.lola4j.lola.EncryptedTensor;
 import io.github.lola4j.lola.Plan;
 import io.github.lola4j.lola.PlanReport;
+import io.github.lola4j.lola.PrecisionLedger;
 import io.github.lola4j.models.ModelRegistry;
 import io.github.lola4j.nn.Network;
 import io.github.lola4j.nn.Tensor;
 import io.github.lola4j.ring.Parallelism;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -79,6 +81,10 @@ final class InferCommand implements Command {
                 .option("ring-degree", "N,...", "the ring degrees the compiler may choose from")
                 .option("max-input-ciphertexts", "N", "the most ciphertexts the client may send (default 1024; the",
                         "convolution representation needs one per kernel tap and output ciphertext, e.g. 768)")
+                .option("plot", "FILE.png", "also draw the charts of the run (PNG, 800 x 1000 or 1500): the",
+                        "predicted time of each step, a histogram of the measured latencies with the median and,",
+                        "in latency mode, each step's log2 error and headroom measured on the first image (one more",
+                        "evaluation); docs/lola.md, \"Charts\"")
                 .flag("json", "end with one line of JSON: model, count, accuracy, agreement, max_abs_error,",
                         "latency_median_s, latency_p90_s, latency_mean_s, latency_stddev_s,",
                         "latency_single_thread_median_s,",
@@ -117,6 +123,10 @@ final class InferCommand implements Command {
         int threads = o.getInt("threads", Runtime.getRuntime().availableProcessors(), 1, 4096);
         int warmupGiven = o.has("warmup") ? o.getInt("warmup", 0, 0, 10_000) : -1;
         Network net;
+        Path plot = o.has("plot") ? Path.of(o.get("plot", "")) : null;
+        if (plot != null) {
+            Charts.checkFolder(plot); // before minutes of work, not after
+        }
         Samples test;
         if (o.has("encrypt-from")) {
             io.github.lola4j.onnx.OnnxModels.Split split = Models.split(modelArg, o.get("encrypt-from", ""));
@@ -314,6 +324,21 @@ final class InferCommand implements Command {
             out.printf(Locale.ROOT, "traffic   evaluation keys %s once; per " + (batch ? "batch" : "image")
                     + " %s up (%d ciphertexts), %s down%n",
                     Lola.bytes(keyBytes), Lola.bytes(inBytes), plan.inputRepresentation().ciphertexts(), Lola.bytes(outBytes));
+            if (plot != null) {
+                double[] ms = new double[server.size()];
+                for (int k = 0; k < ms.length; k++) {
+                    ms[k] = server.get(k) * 1e3;
+                }
+                if (batch) {
+                    Charts.inferChart(report, ms, plot);
+                } else {
+                    // one more evaluation, of the first image, step by step against the plaintext network
+                    PrecisionLedger ledger = PrecisionLedger.measure(plan, test.input(offset), sk, evk, rnd, par);
+                    Charts.inferChart(report, ms, ledger, plot);
+                }
+                out.println("chart     " + plot + " (predicted time per step, latency histogram"
+                        + (batch ? ")" : ", precision per step of image " + offset + ")"));
+            }
             long heapLive = heap.peakLiveBytes();
             out.printf(Locale.ROOT, "memory    heap after garbage collections at most %s (live data and what they left;"
                     + " heap limit %s); the plan estimates %s for the evaluation%n", Lola.bytes(heapLive), Lola.bytes(Runtime.getRuntime().maxMemory()),

@@ -53,7 +53,7 @@ final class Lola {
     private static LabeledImages localTestImages(Network net, Options o) {
         try {
             Dataset d = Dataset.byId(o.get("dataset", net.info().dataset()));
-            var where = DataLocator.builder(d).dataDirectory(o.given("data") ? Path.of(o.get("data", "")) : null)
+            var where = DataLocator.builder(d).testSetOnly().dataDirectory(o.given("data") ? Path.of(o.get("data", "")) : null)
                     .download(false).build().locateLocally();
             if (where.isEmpty()) {
                 return null;

@@ -5,6 +5,7 @@ import io.github.lola4j.lola.PlanReport;
 import io.github.lola4j.models.ModelRegistry;
 import io.github.lola4j.nn.Network;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.Set;
 
 /**
@@ -48,6 +49,8 @@ final class PlanCommand implements Command {
                         "$LOLA4J_DATA, then the cache; never downloads)")
                 .option("dataset", "ID", "calibrate on this data set's test images (mnist, fashion-mnist, cifar10;",
                         "default: the one recorded in the model)")
+                .option("plot", "FILE.png", "also draw the predicted time of each step as a bar chart (PNG, 800 x 500;",
+                        "docs/lola.md, \"Charts\")")
                 .flag("json", "end with one line of JSON: the whole report (snake_case keys)")
                 .footer("Value ranges are calibrated on the 100 MNIST test images embedded in the jar for 28x28 models,",
                         "else on the first 100 test images of the model's data set when found locally (--data DIR,",
@@ -59,6 +62,10 @@ final class PlanCommand implements Command {
 
     @Override
     public int run(Options o, PrintStream out, PrintStream err) throws Exception {
+        Path plot = o.has("plot") ? Path.of(o.get("plot", "")) : null;
+        if (plot != null) {
+            Charts.checkFolder(plot); // before a compile of up to a minute, not after it
+        }
         Network net;
         Plan plan;
         if (o.has("encrypt-from")) {
@@ -85,6 +92,10 @@ final class PlanCommand implements Command {
         }
         PlanReport report = plan.report();
         out.print(report);
+        if (plot != null) {
+            Charts.planChart(report, plot);
+            out.println("chart     " + plot + " (predicted time per step)");
+        }
         // The report's peak memory is the server's estimate; infer and demo check the client's share too.
         Plan.MemoryEstimate m = plan.memoryEstimate();
         out.printf(java.util.Locale.ROOT, "memory    %s = encoded weights %s + keys %s + working set %s; infer and demo (client"

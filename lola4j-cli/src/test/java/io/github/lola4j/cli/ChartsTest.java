@@ -288,7 +288,7 @@ class ChartsTest {
         double[] ms = {1, 2, 3};
         Path missing = dir.resolve("no-such-folder").resolve("x.png");
         IOException e = assertThrows(IOException.class, () -> Charts.latencyHistogram(ms, missing));
-        assertEquals("png: the folder " + missing.getParent() + " does not exist (for " + missing + ")", e.getMessage());
+        assertEquals("--plot: the folder " + missing.getParent() + " does not exist (for " + missing + ")", e.getMessage());
 
         // the same check alone, as a command makes it before a long run
         e = assertThrows(IOException.class, () -> Charts.checkFolder(missing));
@@ -298,13 +298,13 @@ class ChartsTest {
 
         Path file = Files.writeString(dir.resolve("a-file"), "not a folder");
         e = assertThrows(IOException.class, () -> Charts.latencyHistogram(ms, file.resolve("x.png")));
-        assertEquals("png: " + file + " is not a folder (for " + file.resolve("x.png") + ")", e.getMessage());
+        assertEquals("--plot: " + file + " is not a folder (for " + file.resolve("x.png") + ")", e.getMessage());
 
         // the rename onto a folder fails after the part file was written: the part file goes too
         Path folder = Files.createDirectories(dir.resolve("taken.png"));
         Files.writeString(folder.resolve("inside"), "keeps the folder non-empty");
         e = assertThrows(IOException.class, () -> Charts.latencyHistogram(ms, folder));
-        assertEquals("png: cannot write " + folder + ": it is a folder", e.getMessage());
+        assertEquals("--plot: cannot write " + folder + ": it is a folder", e.getMessage());
         assertEquals(List.of(), leftovers(dir));
         assertTrue(Files.isDirectory(folder));
     }
@@ -318,10 +318,29 @@ class ChartsTest {
             org.junit.jupiter.api.Assumptions.assumeFalse(Files.isWritable(ro), "running as root: every folder is writable");
             Path png = ro.resolve("x.png");
             IOException e = assertThrows(IOException.class, () -> Charts.latencyHistogram(new double[] {1}, png));
-            assertEquals("png: the folder " + ro + " is not writable (for " + png + ")", e.getMessage());
+            assertEquals("--plot: the folder " + ro + " is not writable (for " + png + ")", e.getMessage());
             assertFalse(Files.exists(png));
         } finally {
             ro.toFile().setWritable(true, false);
         }
+    }
+
+    /** plan --plot draws the chart after the report; a folder that does not exist is refused before the compile. */
+    @Test
+    void planCommandDrawsItsChartOrRefusesAMissingFolderAtOnce(@TempDir Path dir) throws IOException {
+        Path png = dir.resolve("plan.png");
+        CliTestSupport.Run r = CliTestSupport.run("plan", "--model", "lola-small", "--ring-degree", "8192", "--plot", png.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("chart     " + png + " (predicted time per step)"), r.out());
+        BufferedImage img = ImageIO.read(png.toFile());
+        assertEquals(800, img.getWidth());
+        assertEquals(500, img.getHeight());
+        Path missing = dir.resolve("no-such-folder").resolve("plan.png");
+        CliTestSupport.Run refused = CliTestSupport.run("plan", "--model", "lola-small", "--plot", missing.toString());
+        assertEquals(3, refused.code(), refused.err());
+        assertEquals("lola4j plan: --plot: the folder " + missing.getParent() + " does not exist (for " + missing + ")",
+                refused.err().strip());
+        // the message is all of stderr: no "compiled ..." line, so the compile never started
+        assertTrue(refused.out().isEmpty(), "refused before the compile printed anything: " + refused.out());
     }
 }

@@ -208,8 +208,21 @@ public record PlanReport(String model, String inputShape, int outputs, int ringD
             }
             sb.append('\n');
         }
+        sb.append(LEGEND);
         return sb.toString();
     }
+
+    /**
+     * What the table's columns and terms mean, under the report: the terms are the compiler's,
+     * and a reader meets them first here (docs/lola.md, "Reading the plan report", says more).
+     */
+    private static final String LEGEND = String.join("\n",
+            "legend    level in->out: each rescale drops one prime; repr out: the output's representation",
+            "          rot+hst: rotations with their own key switch + hoisted steps (one decomposition per batch)",
+            "          P, K, C: products with a plaintext, a constant, a ciphertext; ms: predicted, one thread",
+            "          n1: baby-step size; b baby: input rotations (hoisted where a ciphertext has 2 or more)",
+            "          g giant groups: one rotation each, step 0 none; fold f: f rotate-and-adds sum the partials",
+            "          CKKS line: Q, P = bits of the ciphertext and special primes; dnum = key-switching digits", "");
 
     private static String shortKind(String repr) {
         int sp = repr.indexOf(' ');
