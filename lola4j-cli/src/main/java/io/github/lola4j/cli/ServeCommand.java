@@ -161,13 +161,28 @@ final class ServeCommand implements Command {
             err.println("lola4j serve: WARNING: plain HTTP on " + bind.getHostAddress() + " (--insecure): use TLS unless a"
                     + " TLS-terminating proxy on this host is the only client");
         }
-        List<HostedModel> models = new ArrayList<>();
         for (String spec : o.get("models", "lola").split(",")) {
-            String s = spec.trim();
-            if (s.isEmpty()) {
+            if (spec.isBlank()) {
                 throw new UsageException("option --models has an empty entry: '" + o.get("models", "") + "'");
             }
-            models.add(host(s, o, err));
+        }
+        // The port first: a port in use is told at once, not after minutes of compiling.
+        java.nio.channels.ServerSocketChannel listening;
+        try {
+            listening = PredictionServer.listen(new InetSocketAddress(bind, port));
+        } catch (IOException e) {
+            throw new IOException(e.getMessage() + (port != 0 ? " (another program listens there: choose another port with --port"
+                    + " P, or --port 0 for a free one)" : ""), e);
+        }
+        c.listening(listening);
+        List<HostedModel> models = new ArrayList<>();
+        try {
+            for (String spec : o.get("models", "lola").split(",")) {
+                models.add(host(spec.trim(), o, err));
+            }
+        } catch (Exception e) {
+            listening.close();
+            throw e;
         }
         PredictionServer server = PredictionServer.start(models, c);
         for (HostedModel m : models) {

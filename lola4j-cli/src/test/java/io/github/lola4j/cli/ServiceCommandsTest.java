@@ -236,6 +236,15 @@ class ServiceCommandsTest {
                 new PrintStream(warned, true, StandardCharsets.UTF_8));
         insecure.close();
         assertTrue(warned.toString(StandardCharsets.UTF_8).contains("WARNING: plain HTTP on 0.0.0.0"), warned.toString());
+        // a port in use: told at once, naming it, before any model is compiled (lola-cifar would take a minute)
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            CliTestSupport.Run busy = CliTestSupport.run("serve", "--port", String.valueOf(taken.getLocalPort()), "--models",
+                    "lola-cifar");
+            assertEquals(3, busy.code(), busy.err());
+            assertEquals("lola4j serve: cannot listen on 127.0.0.1:" + taken.getLocalPort() + ": address already in use (another"
+                    + " program listens there: choose another port with --port P, or --port 0 for a free one)", busy.err().strip());
+            assertEquals("", busy.out());
+        }
         assertTrue(CliTestSupport.run("serve", "--help").out().contains("/v1"));
         assertTrue(CliTestSupport.run("client", "--help").out().contains("--mnist-index"));
         assertTrue(Files.notExists(Path.of("a.png")));

@@ -117,6 +117,7 @@ public final class PredictionServer implements AutoCloseable {
         int maxConnections = 1024;
         Duration drainTimeout = Duration.ofSeconds(30);
         SSLContext ssl;
+        java.nio.channels.ServerSocketChannel channel;
         int threads = Runtime.getRuntime().availableProcessors();
         PrintStream log = System.err;
         Runnable beforeEvaluation = () -> { };
@@ -134,6 +135,26 @@ public final class PredictionServer implements AutoCloseable {
          */
         public Config bind(InetSocketAddress address) {
             this.bind = Objects.requireNonNull(address, "address");
+            this.channel = null;
+            return this;
+        }
+
+        /**
+         * Listens on a socket bound already by {@link PredictionServer#listen(InetSocketAddress)}:
+         * a program that prepares its models for minutes binds first, so that a port in use is
+         * reported at once and not after the work. The server closes the socket when it stops.
+         *
+         * @param listening the bound socket; its address replaces {@link #bind}
+         * @return this
+         * @throws IOException when the socket is not bound
+         */
+        public Config listening(java.nio.channels.ServerSocketChannel listening) throws IOException {
+            Objects.requireNonNull(listening, "listening");
+            if (!(listening.getLocalAddress() instanceof InetSocketAddress a)) {
+                throw new IllegalArgumentException("listening: the socket is not bound");
+            }
+            this.bind = a;
+            this.channel = listening;
             return this;
         }
 
@@ -604,6 +625,7 @@ public final class PredictionServer implements AutoCloseable {
         connector.setHost(config.bind.getAddress().getHostAddress());
         connector.setPort(config.bind.getPort());
         connector.setIdleTimeout(config.readTimeout.toMillis());
+
         connector.addBean(guard);
         jetty.addConnector(connector);
         jetty.addBean(new NetworkConnectionLimit(config.maxConnections, jetty));
@@ -619,6 +641,30 @@ public final class PredictionServer implements AutoCloseable {
     }
 
     /**
+     * Binds a listening socket on {@code address} now, for {@link Config#listening}: the port is
+     * taken (or refused) before the models are prepared.
+     *
+     * @param address where to listen; port 0 picks a free one
+     * @return the bound socket
+     * @throws IOException naming the address when it cannot be bound (a port another program holds)
+     */
+    public static java.nio.channels.ServerSocketChannel listen(InetSocketAddress address) throws IOException {
+        java.nio.channels.ServerSocketChannel ch = java.nio.channels.ServerSocketChannel.open();
+        try {
+            // as Jetty binds its own: a restarted server may take the port while old connections linger
+            ch.setOption(java.net.StandardSocketOptions.SO_REUSEADDR, true);
+            ch.bind(address, 0);
+            return ch;
+        } catch (IOException e) {
+            ch.close();
+            String why = e instanceof java.net.BindException && e.getMessage() != null ? e.getMessage().toLowerCase(Locale.ROOT)
+                    : String.valueOf(e.getMessage());
+            throw new IOException("cannot listen on " + address.getAddress().getHostAddress() + ":" + address.getPort() + ": " + why,
+                    e);
+        }
+    }
+
+    /**
      * Starts a server.
      *
      * @param models the models to host (distinct names); their weight encodings are prepared first
@@ -628,13 +674,24 @@ public final class PredictionServer implements AutoCloseable {
      *                     for one client's keys and input
      */
     public static PredictionServer start(List<HostedModel> models, Config config) throws IOException {
-        for (HostedModel m : models) {
-            m.plan().prepare();
+        long[] b;
+        try {
+            for (HostedModel m : models) {
+                m.plan().prepare();
+            }
+            b = budgets(models, config);
+        } catch (IOException | RuntimeException e) {
+            if (config.channel != null) {
+                config.channel.close(); // a socket given to a server that never ran is not left open
+            }
+            throw e;
         }
-        long[] b = budgets(models, config);
         PredictionServer s = new PredictionServer(List.copyOf(models), config, b[0], b[1]);
         s.started.set(System.nanoTime());
         try {
+            if (config.channel != null) {
+                s.connector.open(config.channel);
+            }
             s.jetty.start();
         } catch (Exception e) {
             s.shutdownQuietly();
