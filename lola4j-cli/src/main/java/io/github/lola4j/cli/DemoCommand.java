@@ -177,6 +177,13 @@ final class DemoCommand implements Command {
         if (where.isPresent()) {
             return d.loadTestSet(where.get().directory());
         }
+        if (d != Dataset.MNIST) {
+            // the embedded sample is MNIST's: a CIFAR-10 model needs its own test set, and demo never downloads
+            throw new UsageException(net.info().name() + " classifies " + d.displayName() + " images, and demo found no "
+                    + d.displayName() + " test set: pass --data DIR with its files (" + String.join(", ", d.testFiles())
+                    + ") or set " + DataLocator.ENV_VARIABLE + "=DIR (demo never downloads; infer --dataset " + d.id()
+                    + " does)");
+        }
         return Mnist.embeddedSample();
     }
 

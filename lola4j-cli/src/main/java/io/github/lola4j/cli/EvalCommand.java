@@ -68,6 +68,7 @@ final class EvalCommand implements Command {
             dataset = set.dataset().id();
             where = set.where().toString();
             LabeledImages test = set.images();
+            Samples.requireFits(net, test);
             ev = Evaluation.run(net, test, limit, threads);
         }
 

@@ -1,5 +1,6 @@
 package io.github.lola4j.cli;
 
+import io.github.lola4j.data.DataLocator;
 import io.github.lola4j.data.Caltech101;
 import io.github.lola4j.nn.LabeledFeatures;
 import io.github.lola4j.nn.Network;
@@ -101,9 +102,26 @@ interface Samples {
                 });
     }
 
+    /**
+     * Fails, saying which data set to pass, unless the images have the network's input shape (a
+     * CIFAR-10 model on MNIST images said only "does not fit").
+     */
+    static void requireFits(Network net, io.github.lola4j.nn.LabeledImages images) {
+        if (net.fits(images)) {
+            return;
+        }
+        String in = net.inputShape().toString();
+        String fitting = in.equals(io.github.lola4j.nn.Shape.of(3, 32, 32).toString()) ? "cifar10"
+                : in.equals(io.github.lola4j.nn.Shape.of(1, 28, 28).toString()) ? "mnist or fashion-mnist" : null;
+        throw new UsageException(String.format(Locale.ROOT, "%s takes %s images; the %s images are %dx%dx%d: %s", net.info().name(),
+                in, images.name(), images.channels(), images.rows(), images.cols(), fitting != null
+                        ? "pass --dataset " + fitting + " and --data DIR with its test set (or set " + DataLocator.ENV_VARIABLE + ")"
+                        : "no data set lola4j reads has that shape"));
+    }
+
     /** Images as the model normalises them, calibrated as the other commands calibrate. */
     static Samples ofImages(Network net, io.github.lola4j.nn.LabeledImages images, Options o, String source) {
-        net.requireCompatible(images);
+        requireFits(net, images);
         return new Of(images.count(), i -> net.input(images, i), images::label, source, () -> Lola.calibration(net, o));
     }
 

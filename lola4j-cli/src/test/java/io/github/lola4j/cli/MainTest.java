@@ -103,6 +103,11 @@ class MainTest {
         // --name=value and a negative number as a value are values, as before
         Result eq = run("eval", "--limit=abc");
         assertTrue(eq.err.startsWith("lola4j eval: option --limit expects an integer, got 'abc'"), eq.err);
+        // a model on another data set's images: which --dataset to pass
+        Result shape = run("eval", "--model", "lola-cifar", "--dataset", "mnist", "--data", CliTestSupport.MNIST);
+        assertEquals(2, shape.code, shape.err);
+        assertTrue(shape.err.startsWith("lola4j eval: lola-cifar takes 3x32x32 images; the mnist test images are 1x28x28: pass"
+                + " --dataset cifar10 and --data DIR"), shape.err);
         Result negative = run("infer", "--offset", "-3");
         assertTrue(negative.err.startsWith("lola4j infer: option --offset must be in [0, "), negative.err);
     }
