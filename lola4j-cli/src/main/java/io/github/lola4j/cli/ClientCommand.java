@@ -10,6 +10,7 @@ import io.github.lola4j.service.PredictionClient;
 import io.github.lola4j.service.TlsContexts;
 import java.io.PrintStream;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -114,6 +115,10 @@ final class ClientCommand implements Command {
                 : new ClientKeyCache(o.has("keys") ? Path.of(o.get("keys", "")) : ClientKeyCache.defaultRoot(env),
                         w -> err.println("lola4j client: " + w));
         String model = o.get("model", "");
+        if (o.has("image") && !Files.isRegularFile(Path.of(o.get("image", "")))) {
+            // before the server is asked anything: a mistyped file name is found at once
+            throw new java.nio.file.NoSuchFileException(o.get("image", ""), null, "no such file (--image)");
+        }
         if (!o.has("no-memory-check")) {
             // the plan is small; fetching it once more costs less than keys that do not fit
             try {
@@ -173,6 +178,8 @@ final class ClientCommand implements Command {
             }
             Path file = Path.of(o.get("image", ""));
             byte[] pixels = DigitImages.read(file, shape.dim(1), shape.dim(2));
+            DigitImages.doubts(pixels, shape.dim(1), shape.dim(2)).ifPresent(w -> err.println("lola4j client: warning: " + file
+                    + ": " + w));
             LabeledImages one = DigitImages.asLabeledImages(file.getFileName().toString(), pixels, shape.dim(1),
                     shape.dim(2), 0);
             input = prefix != null ? prefix.run(one.image(0, part.pixelScale())) : plan.normalization().apply(one, 0);

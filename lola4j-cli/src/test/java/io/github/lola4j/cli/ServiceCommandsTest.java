@@ -185,6 +185,15 @@ class ServiceCommandsTest {
             JsonNode q = JSON.readTree(fromPng.lastLine());
             assertEquals(expected, q.get("prediction").asInt(), "the PNG, inverted back, is the same digit");
             assertTrue(q.get("label").isNull());
+            assertFalse(fromPng.err().contains("warning"), fromPng.err());
+            // a blank page is still classified (a network gives every input a class), with a warning that says so
+            Path blank = tmp.resolve("blank.png");
+            ImageIO.write(new BufferedImage(test.cols(), test.rows(), BufferedImage.TYPE_BYTE_GRAY), "png", blank.toFile());
+            CliTestSupport.Run fromBlank = CliTestSupport.run("client", "--server", url, "--model", "precompiled", "--image",
+                    blank.toString(), "--no-cache");
+            assertEquals(0, fromBlank.code(), fromBlank.err());
+            assertTrue(fromBlank.err().contains("lola4j client: warning: " + blank + ": the image is blank (no strokes): any"
+                    + " prediction is a guess"), fromBlank.err());
 
             // a forged cache record (this client's secret key beside another client's key id and digest):
             // the server evaluates with the other keys, the decryption refuses, the command exits with 4
@@ -219,9 +228,11 @@ class ServiceCommandsTest {
         assertEquals(2, CliTestSupport.run("client", "--server", "http://127.0.0.1:1", "--model", "lola", "--image", "a.png",
                 "--mnist-index", "1").code());
         assertEquals(2, CliTestSupport.run("client", "--server", "ftp://x", "--model", "lola", "--image", "a.png").code());
-        CliTestSupport.Run down = CliTestSupport.run("client", "--server", "http://127.0.0.1:1", "--model", "lola", "--image",
+        // a missing image is found before any server is asked (MainTest has the unreachable server)
+        CliTestSupport.Run missing = CliTestSupport.run("client", "--server", "http://127.0.0.1:1", "--model", "lola", "--image",
                 "a.png", "--no-cache");
-        assertEquals(3, down.code(), "an unreachable server");
+        assertEquals(3, missing.code(), missing.err());
+        assertEquals("lola4j client: a.png: no such file (--image)", missing.err().strip());
         CliTestSupport.Run tls = CliTestSupport.run("serve", "--port", "0", "--tls-keystore", tmp.resolve("none.p12").toString());
         assertTrue(tls.code() == 2 || tls.code() == 3, tls.err());
         assertEquals(3, CliTestSupport.run("serve", "--port", "0", "--models", tmp.resolve("missing.model").toString()).code());

@@ -164,6 +164,52 @@ public final class DigitImages {
     }
 
     /**
+     * What makes a converted image a poor digit, for a warning before it is classified: a network
+     * gives a class to anything, and a blank page came back as a confident "1".
+     *
+     * <p>Ink is what {@link #convert} counts as ink when it centres a digit (a tenth of the
+     * brightest pixel, at least {@value #MIN_INK}). MNIST digits cover 5 to 40 % of the image with
+     * ink; an image with none is blank, and one mostly ink is a filled shape or a photograph.
+     *
+     * @param pixels {@code rows*cols} unsigned pixels, light on dark, as {@link #read} returns them
+     * @param rows   the image height
+     * @param cols   the image width
+     * @return what is wrong, in a sentence, or empty when it looks like a digit
+     * @throws IllegalArgumentException when {@code pixels} does not hold {@code rows*cols} values
+     */
+    public static java.util.Optional<String> doubts(byte[] pixels, int rows, int cols) {
+        Objects.requireNonNull(pixels, "pixels");
+        if (rows <= 0 || cols <= 0 || pixels.length != (long) rows * cols) {
+            throw new IllegalArgumentException("pixels: expected " + rows + " x " + cols + " values, got " + pixels.length);
+        }
+        int max = 0;
+        for (byte b : pixels) {
+            max = Math.max(max, b & 0xff);
+        }
+        double threshold = Math.max(MIN_INK, INK_FRACTION * max);
+        int ink = 0;
+        for (byte b : pixels) {
+            if ((b & 0xff) > threshold) {
+                ink++;
+            }
+        }
+        double share = ink / (double) pixels.length;
+        if (ink == 0) {
+            return java.util.Optional.of("the image is blank (no strokes): any prediction is a guess");
+        }
+        if (share > 0.6) {
+            return java.util.Optional.of(String.format(java.util.Locale.ROOT, "%.0f %% of the image is ink after"
+                    + " conversion: it looks like a filled shape or a photograph, not a digit, so the prediction may"
+                    + " mean little", 100 * share));
+        }
+        if (ink < 4) {
+            return java.util.Optional.of("the image has only " + ink + " ink pixel" + (ink > 1 ? "s" : "") + " after conversion:"
+                    + " too little to be a digit, so the prediction may mean little");
+        }
+        return java.util.Optional.empty();
+    }
+
+    /**
      * Wraps one converted image as a one-image set, so a caller can reuse the code that feeds data
      * sets to a network (e.g. {@code Network.input(images, 0)}).
      *

@@ -385,4 +385,41 @@ class DigitImagesTest {
         assertTrue(bottom >= 0, "blank image");
         return new int[] {top, left, bottom, right};
     }
+
+    /** Every real MNIST digit passes; a blank page, a filled shape and a speck are doubted, each saying why. */
+    @Test
+    void doubtsBlankFilledAndTinyImagesButNoRealDigit() {
+        LabeledImages sample = Mnist.embeddedSample();
+        for (int i = 0; i < sample.count(); i++) {
+            byte[] px = new byte[28 * 28];
+            for (int r = 0; r < 28; r++) {
+                for (int c = 0; c < 28; c++) {
+                    px[r * 28 + c] = (byte) sample.pixel(i, r, c);
+                }
+            }
+            assertTrue(DigitImages.doubts(px, 28, 28).isEmpty(), "MNIST test image " + i + ": " + DigitImages.doubts(px, 28, 28));
+        }
+        assertEquals("the image is blank (no strokes): any prediction is a guess",
+                DigitImages.doubts(new byte[28 * 28], 28, 28).orElseThrow());
+        byte[] faint = new byte[28 * 28];
+        Arrays.fill(faint, (byte) 9); // below the ink floor: scanner noise, not strokes
+        assertTrue(DigitImages.doubts(faint, 28, 28).orElseThrow().startsWith("the image is blank"));
+        byte[] filled = new byte[28 * 28];
+        Arrays.fill(filled, 0, 28 * 20, (byte) 200);
+        assertEquals("71 % of the image is ink after conversion: it looks like a filled shape or a photograph, not a digit,"
+                + " so the prediction may mean little", DigitImages.doubts(filled, 28, 28).orElseThrow());
+        byte[] speck = new byte[28 * 28];
+        speck[400] = (byte) 255;
+        speck[401] = (byte) 255;
+        assertEquals("the image has only 2 ink pixels after conversion: too little to be a digit, so the prediction may mean"
+                + " little", DigitImages.doubts(speck, 28, 28).orElseThrow());
+        // the blank file of the newcomer's walk, through the whole conversion
+        BufferedImage white = new BufferedImage(28, 28, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = white.createGraphics();
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, 28, 28);
+        g.dispose();
+        assertTrue(DigitImages.doubts(DigitImages.convert(white, 28, 28), 28, 28).orElseThrow().startsWith("the image is blank"));
+        assertThrows(IllegalArgumentException.class, () -> DigitImages.doubts(new byte[10], 28, 28));
+    }
 }
