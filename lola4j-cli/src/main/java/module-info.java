@@ -8,4 +8,5 @@ module io.github.lola4j.cli {
     requires commons.math3;
     requires java.management;
     requires jdk.management;
+    requires me.tongfei.progressbar;
 }
