@@ -46,11 +46,12 @@ import java.util.Objects;
  * and what is missing: depth, range or slots.
  *
  * <p>Progress ({@link CompileOptions#withProgress}): the phases are reported as tasks in turn,
- * "measuring value ranges" (one unit per calibration input), "searching plans" (one unit per kernel
- * built, where the search's time goes; the total is {@link Progress#UNKNOWN}, as the pruning decides
- * it), then for each candidate finished (usually one) "checking headroom" (one unit per plaintext
- * twin run on a calibration input; again after each raise of the first prime) and, with the
- * precision check, "predicting the error" (one unit per noise-model run).
+ * "preparing layers" (one unit per layer), "measuring value ranges" (one unit per calibration
+ * input), "searching plans" (one unit per kernel built, where the search's time goes; the total is
+ * {@link Progress#UNKNOWN}, as the pruning decides it), then for each candidate finished (usually
+ * one) "checking headroom" (one unit per plaintext twin run on a calibration input; again after
+ * each raise of the first prime) and, with the precision check, "predicting the error" (one unit
+ * per noise-model run).
  */
 public final class LolaCompiler {
 
@@ -74,7 +75,7 @@ public final class LolaCompiler {
         Objects.requireNonNull(net, "net");
         Objects.requireNonNull(options, "options");
         CostModel model = options.costModel() != null ? options.costModel() : CostModel.load();
-        List<Stage> stages = Stage.of(net);
+        List<Stage> stages = Stage.of(net, options.progress());
         Calibration cal = Calibration.run(net, stages, options);
         int[] degrees = options.parameters() != null ? new int[] {options.parameters().ringDegree()} : options.ringDegrees().clone();
         Arrays.sort(degrees);

@@ -77,17 +77,19 @@ class ProgressTest {
         assertEquals(plan.report().toString(), reported.report().toString());
         assertFalse(p.active(), "every task is done");
         List<Task> tasks = p.tasks();
-        assertEquals(new Task("measuring value ranges", calibration.size(), calibration.size()), tasks.get(0));
-        Task search = tasks.get(1);
+        int layers = net.layers().size();
+        assertEquals(new Task("preparing layers", layers, layers), tasks.get(0));
+        assertEquals(new Task("measuring value ranges", calibration.size(), calibration.size()), tasks.get(1));
+        Task search = tasks.get(2);
         assertEquals("searching plans", search.name());
         assertEquals(Progress.UNKNOWN, search.total());
         assertTrue(search.advanced() > 0, "the search builds kernels");
-        assertTrue(tasks.size() >= 4, tasks.toString());
-        for (Task t : tasks.subList(2, tasks.size())) {
+        assertTrue(tasks.size() >= 5, tasks.toString());
+        for (Task t : tasks.subList(3, tasks.size())) {
             assertTrue(t.name().equals("checking headroom") || t.name().equals("predicting the error"), t.name());
             assertEquals(t.total(), t.advanced(), t.toString());
         }
-        assertEquals(new Task("checking headroom", calibration.size(), calibration.size()), tasks.get(2));
+        assertEquals(new Task("checking headroom", calibration.size(), calibration.size()), tasks.get(3));
         assertEquals(new Task("predicting the error", 16, 16), tasks.get(tasks.size() - 1));
     }
 
