@@ -22,9 +22,12 @@ import me.tongfei.progressbar.ProgressBarStyle;
  * quiet side.
  *
  * <p>A finished bar is cleared, leaving the line to what the command prints next: a command that
- * evaluates a hundred images would otherwise leave two hundred finished bars. Tasks of unknown
- * size ({@link Progress#UNKNOWN}) show their count and elapsed time. Thread-safe as the interface
- * asks: the library's counter takes concurrent steps, and its own thread redraws the bar.
+ * evaluates a hundred images would otherwise leave two hundred finished bars. A line printed on
+ * standard error while a bar is drawn (the trainer's epoch lines) overwrites the bar from the
+ * line's start, and the bar redraws below it; only a line shorter than the bar leaves the bar's
+ * tail beside it. Tasks of unknown size ({@link Progress#UNKNOWN}) show their count and elapsed
+ * time. Thread-safe as the interface asks: the library's counter takes concurrent steps, and its
+ * own thread redraws the bar.
  */
 final class ProgressBars implements Progress {
 
@@ -100,7 +103,7 @@ final class ProgressBars implements Progress {
     }
 
     /**
-     * One line of standard error, redrawn in place after a carriage return and blanked when the
+     * One line of standard error, redrawn in place between carriage returns and blanked when the
      * bar is done. The library's own console consumer prints a line break when it closes, which
      * would leave an empty line behind every cleared bar; it is kept only to ask the terminal's
      * width.
@@ -131,8 +134,10 @@ final class ProgressBars implements Progress {
         public synchronized void accept(String rendered) {
             int max = getMaxRenderedLength();
             String s = rendered.length() > max ? rendered.substring(0, max) : rendered;
-            // spaces over what a longer previous drawing left on the line
-            err.print('\r' + s + " ".repeat(Math.max(0, drawn - s.length())));
+            // spaces over what a longer previous drawing left on the line; the cursor goes back to
+            // the line's start, so that a line the command prints meanwhile overwrites the bar
+            // instead of running on after it (the bar redraws on the next line)
+            err.print('\r' + s + " ".repeat(Math.max(0, drawn - s.length())) + '\r');
             err.flush();
             drawn = s.length();
         }

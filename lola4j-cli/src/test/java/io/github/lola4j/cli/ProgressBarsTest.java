@@ -88,4 +88,18 @@ class ProgressBarsTest {
             assertTrue(line.length() <= 100, "at most the width: " + line);
         }
     }
+
+    /** A line printed while a bar is drawn starts at the line's start, not after the bar. */
+    @Test
+    void theCursorWaitsAtTheStartOfTheBar() throws InterruptedException {
+        ProgressBars p = new ProgressBars(err, 100);
+        p.start("training", 10);
+        p.advance(4);
+        Thread.sleep(600); // the library redraws every 250 ms
+        err.print("epoch 1/2\n");
+        p.done();
+        String t = text();
+        int epoch = t.indexOf("epoch 1/2");
+        assertTrue(epoch > 0 && t.contains("training") && t.charAt(epoch - 1) == '\r', t);
+    }
 }
