@@ -7,7 +7,7 @@
  * {@link io.github.lola4j.math.Simd}).
  */
 module io.github.lola4j.ckks {
-    requires io.github.lola4j.format;
+    requires transitive io.github.lola4j.format;
     requires JTransforms;
 
     exports io.github.lola4j.ckks;

@@ -11,4 +11,5 @@ module io.github.lola4j.cli {
     requires java.desktop;
     requires java.management;
     requires jdk.management;
+    requires me.tongfei.progressbar;
 }

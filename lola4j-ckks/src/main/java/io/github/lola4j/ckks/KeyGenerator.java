@@ -1,5 +1,6 @@
 package io.github.lola4j.ckks;
 
+import io.github.lola4j.format.Progress;
 import io.github.lola4j.math.Modulus;
 import io.github.lola4j.math.Sampler;
 import io.github.lola4j.ring.RnsPoly;
@@ -7,6 +8,7 @@ import io.github.lola4j.ring.RnsRing;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -151,14 +153,41 @@ public final class KeyGenerator {
      * @return the keys
      */
     public EvaluationKeys evaluationKeys(SecretKey sk, KeyRequirements requirements) {
+        return evaluationKeys(sk, requirements, Progress.none());
+    }
+
+    /**
+     * Generates exactly the evaluation keys a computation requires, reporting one unit per key (the
+     * relinearization key and each Galois key): a plan with a hundred rotations takes tens of
+     * seconds. The keys are those {@link #evaluationKeys(SecretKey, KeyRequirements)} would draw
+     * from the same randomness.
+     *
+     * @param sk           the secret key
+     * @param requirements what the computation needs
+     * @param progress     where to report, as the task "generating keys"
+     * @return the keys
+     */
+    public EvaluationKeys evaluationKeys(SecretKey sk, KeyRequirements requirements, Progress progress) {
         check(sk);
-        RelinearizationKey rlk = requirements.needsRelinearization()
-                ? relinearizationKey(sk, requirements.relinearizationLevel(params)) : null;
-        List<GaloisKey> gks = new ArrayList<>();
-        for (java.util.Map.Entry<Long, Integer> g : requirements.galoisLevels(params).entrySet()) {
-            gks.add(galoisKey(sk, g.getKey(), g.getValue()));
+        Objects.requireNonNull(progress, "progress");
+        Map<Long, Integer> galois = requirements.galoisLevels(params);
+        boolean relinearize = requirements.needsRelinearization();
+        progress.start("generating keys", galois.size() + (relinearize ? 1 : 0));
+        try {
+            RelinearizationKey rlk = null;
+            if (relinearize) {
+                rlk = relinearizationKey(sk, requirements.relinearizationLevel(params));
+                progress.advance(1);
+            }
+            List<GaloisKey> gks = new ArrayList<>();
+            for (Map.Entry<Long, Integer> g : galois.entrySet()) {
+                gks.add(galoisKey(sk, g.getKey(), g.getValue()));
+                progress.advance(1);
+            }
+            return new EvaluationKeys(params, rlk, gks);
+        } finally {
+            progress.done();
         }
-        return new EvaluationKeys(params, rlk, gks);
     }
 
     /** g^-1 mod 2N for an odd g (setup only). */

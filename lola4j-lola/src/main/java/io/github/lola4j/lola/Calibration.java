@@ -1,5 +1,6 @@
 package io.github.lola4j.lola;
 
+import io.github.lola4j.format.Progress;
 import io.github.lola4j.nn.InputNormalization;
 import io.github.lola4j.nn.Network;
 import io.github.lola4j.nn.Shape;
@@ -23,19 +24,27 @@ final class Calibration {
         this.margin = margin;
     }
 
+    /** The ranges on the options' inputs, reported to the options' progress one unit per input. */
     static Calibration run(Network net, List<Stage> stages, CompileOptions o) {
         List<double[]> in = inputs(net.inputShape(), net.info().normalization(), o);
         boolean synthetic = o.calibration().isEmpty();
         double[] max = new double[net.layers().size()];
         double margin = Double.POSITIVE_INFINITY;
-        for (double[] x : in) {
-            double[][] acts = net.activations(x);
-            for (int l = 0; l < max.length; l++) {
-                for (double v : acts[l + 1]) {
-                    max[l] = Math.max(max[l], Math.abs(v));
+        Progress progress = o.progress();
+        progress.start("measuring value ranges", in.size());
+        try {
+            for (double[] x : in) {
+                double[][] acts = net.activations(x);
+                for (int l = 0; l < max.length; l++) {
+                    for (double v : acts[l + 1]) {
+                        max[l] = Math.max(max[l], Math.abs(v));
+                    }
                 }
+                margin = Math.min(margin, Tensor.topTwoGap(acts[acts.length - 1]));
+                progress.advance(1);
             }
-            margin = Math.min(margin, Tensor.topTwoGap(acts[acts.length - 1]));
+        } finally {
+            progress.done();
         }
         return new Calibration(in, max, synthetic, margin);
     }

@@ -12,6 +12,7 @@ import io.github.lola4j.ckks.SecretKey;
 import io.github.lola4j.format.Envelope;
 import io.github.lola4j.format.EnvelopeReader;
 import io.github.lola4j.format.EnvelopeWriter;
+import io.github.lola4j.format.Progress;
 import io.github.lola4j.nn.InputNormalization;
 import io.github.lola4j.nn.Shape;
 import io.github.lola4j.ring.RnsPoly;
@@ -266,10 +267,26 @@ public final class ClientPlan {
      *                                  parameters, or a batch plan (use {@link #encryptBatch})
      */
     public EncryptedTensor encryptInput(double[] values, PublicKey pk, SecureRandom random) {
+        return encryptInput(values, pk, random, Progress.none());
+    }
+
+    /**
+     * Lays an input out and encrypts it with the public key, reporting one unit per ciphertext (a
+     * convolution representation has hundreds); the ciphertexts are those the call without a
+     * progress draws from the same randomness.
+     *
+     * @param values   the network input
+     * @param pk       the client's public key
+     * @param random   the randomness of the encryption
+     * @param progress where to report, as the task "encrypting"
+     * @return the encrypted input
+     * @throws IllegalArgumentException as {@link #encryptInput(double[], PublicKey, SecureRandom)}
+     */
+    public EncryptedTensor encryptInput(double[] values, PublicKey pk, SecureRandom random, Progress progress) {
         requireLatency("encryptInput");
         checkInput(values, "encryptInput");
         requireKeyParams(pk.parameters(), "encryptInput: the public key");
-        return encryptSlots(input.pack(values), new Encryptor(pk, random));
+        return encryptSlots(input.pack(values), new Encryptor(pk, random), progress);
     }
 
     /**
@@ -284,10 +301,24 @@ public final class ClientPlan {
      * @throws IllegalArgumentException as {@link #encryptInput(double[], PublicKey, SecureRandom)}
      */
     public EncryptedTensor encryptInput(double[] values, SecretKey sk, SecureRandom random) {
+        return encryptInput(values, sk, random, Progress.none());
+    }
+
+    /**
+     * Lays an input out and encrypts it with the secret key, reporting one unit per ciphertext.
+     *
+     * @param values   the network input
+     * @param sk       the client's secret key
+     * @param random   the randomness of the encryption
+     * @param progress where to report, as the task "encrypting"
+     * @return the encrypted input
+     * @throws IllegalArgumentException as {@link #encryptInput(double[], PublicKey, SecureRandom)}
+     */
+    public EncryptedTensor encryptInput(double[] values, SecretKey sk, SecureRandom random, Progress progress) {
         requireLatency("encryptInput");
         checkInput(values, "encryptInput");
         requireKeyParams(sk.parameters(), "encryptInput: the secret key");
-        return encryptSlots(input.pack(values), new Encryptor(sk, random));
+        return encryptSlots(input.pack(values), new Encryptor(sk, random), progress);
     }
 
     /**
@@ -300,8 +331,23 @@ public final class ClientPlan {
      * @throws IllegalArgumentException on a latency plan, too many or malformed inputs
      */
     public EncryptedTensor encryptBatch(List<double[]> inputs, PublicKey pk, SecureRandom random) {
+        return encryptBatch(inputs, pk, random, Progress.none());
+    }
+
+    /**
+     * Encrypts a batch of inputs with the public key, reporting one unit per ciphertext (one per
+     * input feature).
+     *
+     * @param inputs   at most {@link #batchSize()} inputs
+     * @param pk       the public key
+     * @param random   the randomness
+     * @param progress where to report, as the task "encrypting"
+     * @return the encrypted batch
+     * @throws IllegalArgumentException on a latency plan, too many or malformed inputs
+     */
+    public EncryptedTensor encryptBatch(List<double[]> inputs, PublicKey pk, SecureRandom random, Progress progress) {
         requireKeyParams(pk.parameters(), "encryptBatch: the public key");
-        return encryptSlots(input.pack(batchSlots(inputs)), new Encryptor(pk, random));
+        return encryptSlots(input.pack(batchSlots(inputs)), new Encryptor(pk, random), progress);
     }
 
     /**
@@ -314,8 +360,22 @@ public final class ClientPlan {
      * @throws IllegalArgumentException on a latency plan, too many or malformed inputs
      */
     public EncryptedTensor encryptBatch(List<double[]> inputs, SecretKey sk, SecureRandom random) {
+        return encryptBatch(inputs, sk, random, Progress.none());
+    }
+
+    /**
+     * Encrypts a batch with the secret key, reporting one unit per ciphertext.
+     *
+     * @param inputs   at most {@link #batchSize()} inputs
+     * @param sk       the secret key
+     * @param random   the randomness
+     * @param progress where to report, as the task "encrypting"
+     * @return the encrypted batch
+     * @throws IllegalArgumentException on a latency plan, too many or malformed inputs
+     */
+    public EncryptedTensor encryptBatch(List<double[]> inputs, SecretKey sk, SecureRandom random, Progress progress) {
         requireKeyParams(sk.parameters(), "encryptBatch: the secret key");
-        return encryptSlots(input.pack(batchSlots(inputs)), new Encryptor(sk, random));
+        return encryptSlots(input.pack(batchSlots(inputs)), new Encryptor(sk, random), progress);
     }
 
     private void requireLatency(String op) {
@@ -341,10 +401,17 @@ public final class ClientPlan {
         return all;
     }
 
-    private EncryptedTensor encryptSlots(double[][] slots, Encryptor enc) {
+    private EncryptedTensor encryptSlots(double[][] slots, Encryptor enc, Progress progress) {
+        Objects.requireNonNull(progress, "progress");
         List<Ciphertext> cts = new ArrayList<>(slots.length);
-        for (double[] s : slots) {
-            cts.add(enc.encrypt(encoder.encode(s, params.maxLevel(), params.defaultScale())));
+        progress.start("encrypting", slots.length);
+        try {
+            for (double[] s : slots) {
+                cts.add(enc.encrypt(encoder.encode(s, params.maxLevel(), params.defaultScale())));
+                progress.advance(1);
+            }
+        } finally {
+            progress.done();
         }
         return new EncryptedTensor(input, cts, fingerprint);
     }

@@ -2,6 +2,7 @@ package io.github.lola4j.lola;
 
 import io.github.lola4j.ckks.CkksParameters;
 import io.github.lola4j.ckks.SecurityLevel;
+import io.github.lola4j.format.Progress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -35,6 +36,7 @@ public final class CompileOptions {
     private int beamWidth = 16;
     private boolean maskOutput;
     private boolean precisionCheck = true;
+    private Progress progress = Progress.none();
 
     private CompileOptions() {
     }
@@ -56,6 +58,7 @@ public final class CompileOptions {
         o.beamWidth = beamWidth;
         o.maskOutput = maskOutput;
         o.precisionCheck = precisionCheck;
+        o.progress = progress;
         return o;
     }
 
@@ -268,6 +271,24 @@ public final class CompileOptions {
     /** Whether the output is masked. */
     public boolean maskedOutput() {
         return maskOutput;
+    }
+
+    /**
+     * Where the compiler reports its phases, as the tasks {@link LolaCompiler} lists; the plan is
+     * the same with any progress.
+     *
+     * @param progress the progress ({@link Progress#none()} by default)
+     * @return the options
+     */
+    public CompileOptions withProgress(Progress progress) {
+        CompileOptions o = copy();
+        o.progress = Objects.requireNonNull(progress, "progress");
+        return o;
+    }
+
+    /** Where the compiler reports its phases. */
+    public Progress progress() {
+        return progress;
     }
 
     /** How many partial plans the search keeps per stage. */

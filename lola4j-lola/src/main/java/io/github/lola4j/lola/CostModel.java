@@ -11,6 +11,7 @@ import io.github.lola4j.ckks.KeyRequirements;
 import io.github.lola4j.ckks.Plaintext;
 import io.github.lola4j.ckks.SecretKey;
 import io.github.lola4j.ckks.SecurityLevel;
+import io.github.lola4j.format.Progress;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,6 +31,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
@@ -357,9 +359,33 @@ public final class CostModel {
      * @return the model
      */
     public static CostModel measure(int[] ringDegrees, PrintStream progress) {
-        Map<Integer, Map<OpCounts.Op, TreeMap<Integer, Double>>> t = new TreeMap<>();
+        return measure(ringDegrees, progress, Progress.none());
+    }
+
+    /**
+     * Measures the times on this machine as {@link #measure(int[], PrintStream)}, reporting one
+     * unit per ring degree and limb count measured (the three default degrees take about two
+     * minutes).
+     *
+     * @param ringDegrees the degrees to measure
+     * @param lines       where to print each limb count's times, or null
+     * @param progress    where to report, as the task "measuring operation times"
+     * @return the model
+     */
+    public static CostModel measure(int[] ringDegrees, PrintStream lines, Progress progress) {
+        Objects.requireNonNull(progress, "progress");
+        long total = 0;
         for (int n : ringDegrees) {
-            t.put(n, measureDegree(n, progress));
+            total += sampleLimbs(n).length;
+        }
+        Map<Integer, Map<OpCounts.Op, TreeMap<Integer, Double>>> t = new TreeMap<>();
+        progress.start("measuring operation times", total);
+        try {
+            for (int n : ringDegrees) {
+                t.put(n, measureDegree(n, lines, progress));
+            }
+        } finally {
+            progress.done();
         }
         String host;
         try {
@@ -388,7 +414,7 @@ public final class CostModel {
         return out.stream().mapToInt(Integer::intValue).toArray();
     }
 
-    private static Map<OpCounts.Op, TreeMap<Integer, Double>> measureDegree(int n, PrintStream progress) {
+    private static Map<OpCounts.Op, TreeMap<Integer, Double>> measureDegree(int n, PrintStream lines, Progress progress) {
         int[] limbs = sampleLimbs(n);
         int maxLimbs = limbs[limbs.length - 1];
         // The primes the compiler picks at this degree: about 28 bits at N <= 8192 (below 2^30, the 64-bit
@@ -460,10 +486,11 @@ public final class CostModel {
                     : time(() -> ev.multiplyConstAndSum(xs2, cs)) / terms);
             out.get(OpCounts.Op.ADDITION).put(l, time(() -> ev.add(x, x)));
             out.get(OpCounts.Op.RESCALE).put(l, level == 0 ? time(() -> ev.add(x, x)) : time(() -> ev.rescale(x)));
-            if (progress != null) {
-                progress.printf(Locale.ROOT, "  N = %d, %2d limbs: rotation %.2f ms, hoisted step %.2f ms, product %.3f ms%n", n, l,
+            if (lines != null) {
+                lines.printf(Locale.ROOT, "  N = %d, %2d limbs: rotation %.2f ms, hoisted step %.2f ms, product %.3f ms%n", n, l,
                         rot * 1e3, step * 1e3, out.get(OpCounts.Op.PLAIN_PRODUCT).get(l) * 1e3);
             }
+            progress.advance(1);
         }
         return out;
     }

@@ -1,6 +1,7 @@
 package io.github.lola4j.lola;
 
 import io.github.lola4j.ckks.CkksParameters;
+import io.github.lola4j.format.Progress;
 import io.github.lola4j.nn.GraphNetwork;
 import io.github.lola4j.nn.Network;
 import java.util.ArrayList;
@@ -43,6 +44,14 @@ import java.util.Objects;
  *
  * <p>A network that cannot fit is refused with an {@link IllegalArgumentException} naming the layer
  * and what is missing: depth, range or slots.
+ *
+ * <p>Progress ({@link CompileOptions#withProgress}): the phases are reported as tasks in turn,
+ * "preparing layers" (one unit per layer), "measuring value ranges" (one unit per calibration
+ * input), "searching plans" (one unit per kernel built, where the search's time goes; the total is
+ * {@link Progress#UNKNOWN}, as the pruning decides it), then for each candidate finished (usually
+ * one) "checking headroom" (one unit per plaintext twin run on a calibration input; again after
+ * each raise of the first prime) and, with the precision check, "predicting the error" (one unit
+ * per noise-model run).
  */
 public final class LolaCompiler {
 
@@ -66,7 +75,7 @@ public final class LolaCompiler {
         Objects.requireNonNull(net, "net");
         Objects.requireNonNull(options, "options");
         CostModel model = options.costModel() != null ? options.costModel() : CostModel.load();
-        List<Stage> stages = Stage.of(net);
+        List<Stage> stages = Stage.of(net, options.progress());
         Calibration cal = Calibration.run(net, stages, options);
         int[] degrees = options.parameters() != null ? new int[] {options.parameters().ringDegree()} : options.ringDegrees().clone();
         Arrays.sort(degrees);
@@ -74,54 +83,60 @@ public final class LolaCompiler {
         List<Candidate> found = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         String slotFailure = null;
-        for (int n : degrees) {
-            int slots = n / 2;
-            if (!covers(model, n)) {
-                notes.add("N = " + n + ": the cost model has no times for it");
-                continue;
-            }
-            int batch = options.batchSize() < 0 ? slots : options.batchSize();
-            if (options.batchSize() > slots) {
-                notes.add("N = " + n + ": a batch of " + options.batchSize() + " exceeds " + slots + " slots");
-                continue;
-            }
-            PlanSearch search = new PlanSearch(stages, slots, n, model, options, batch);
-            List<Integer> depths = new ArrayList<>();
-            int least = minDepth[0] + (options.maskedOutput() ? 1 : 0);
-            if (options.parameters() != null) {
-                depths.add(-1);
-            } else {
-                for (int d = least; d <= least + 2; d++) {
-                    depths.add(d);
-                }
-            }
-            for (int depth : depths) {
-                CkksParameters params = options.parameters() != null ? options.parameters()
-                        : Parameters.choose(n, depth, cal.outputBits(options.rangeMargin()), 0, options);
-                if (params == null) {
-                    notes.add(String.format(Locale.ROOT, "N = %d, depth %d: no %s chain with a scale of at least 2^%d", n, depth,
-                            options.security(), options.minScaleBits()));
+        // how many kernels the pruned search builds is known only when it ends
+        options.progress().start("searching plans", Progress.UNKNOWN);
+        try {
+            for (int n : degrees) {
+                int slots = n / 2;
+                if (!covers(model, n)) {
+                    notes.add("N = " + n + ": the cost model has no times for it");
                     continue;
                 }
-                double bound = Double.POSITIVE_INFINITY;
-                for (Candidate c : found) {
-                    bound = Math.min(bound, c.secondsPerImage() * (batch > 0 ? batch : 1));
+                int batch = options.batchSize() < 0 ? slots : options.batchSize();
+                if (options.batchSize() > slots) {
+                    notes.add("N = " + n + ": a batch of " + options.batchSize() + " exceeds " + slots + " slots");
+                    continue;
                 }
-                long t0 = System.nanoTime();
-                PlanSearch.Result r = search.run(params.maxLevel(), depth, bound);
-                if (Boolean.getBoolean("lola4j.debugCompile")) {
-                    System.err.printf("N=%d depth=%d: %.2f s, %s%n", n, depth, (System.nanoTime() - t0) / 1e9,
-                            r.best == null ? r.why : r.best.seconds * 1e3 + " ms");
-                }
-                if (r.best == null) {
-                    if (r.emptyAt >= 0) {
-                        slotFailure = stages.get(r.emptyAt).label + " at N = " + n;
+                PlanSearch search = new PlanSearch(stages, slots, n, model, options, batch);
+                List<Integer> depths = new ArrayList<>();
+                int least = minDepth[0] + (options.maskedOutput() ? 1 : 0);
+                if (options.parameters() != null) {
+                    depths.add(-1);
+                } else {
+                    for (int d = least; d <= least + 2; d++) {
+                        depths.add(d);
                     }
-                    notes.add("N = " + n + ", depth " + depth + ": no plan (" + r.why + ")");
-                    continue;
                 }
-                found.add(new Candidate(n, depth, params, r.best, batch));
+                for (int depth : depths) {
+                    CkksParameters params = options.parameters() != null ? options.parameters()
+                            : Parameters.choose(n, depth, cal.outputBits(options.rangeMargin()), 0, options);
+                    if (params == null) {
+                        notes.add(String.format(Locale.ROOT, "N = %d, depth %d: no %s chain with a scale of at least 2^%d", n, depth,
+                                options.security(), options.minScaleBits()));
+                        continue;
+                    }
+                    double bound = Double.POSITIVE_INFINITY;
+                    for (Candidate c : found) {
+                        bound = Math.min(bound, c.secondsPerImage() * (batch > 0 ? batch : 1));
+                    }
+                    long t0 = System.nanoTime();
+                    PlanSearch.Result r = search.run(params.maxLevel(), depth, bound);
+                    if (Boolean.getBoolean("lola4j.debugCompile")) {
+                        System.err.printf("N=%d depth=%d: %.2f s, %s%n", n, depth, (System.nanoTime() - t0) / 1e9,
+                                r.best == null ? r.why : r.best.seconds * 1e3 + " ms");
+                    }
+                    if (r.best == null) {
+                        if (r.emptyAt >= 0) {
+                            slotFailure = stages.get(r.emptyAt).label + " at N = " + n;
+                        }
+                        notes.add("N = " + n + ", depth " + depth + ": no plan (" + r.why + ")");
+                        continue;
+                    }
+                    found.add(new Candidate(n, depth, params, r.best, batch));
+                }
             }
+        } finally {
+            options.progress().done();
         }
         if (found.isEmpty()) {
             throw refusal(net, stages, cal, options, minDepth, slotFailure, notes);
@@ -195,12 +210,18 @@ public final class LolaCompiler {
                 }
                 runs = List.of(all);
             }
-            for (double[] x : runs) {
-                Plan.TwinRun run = plan.runTwin(x);
-                if (run.minHeadroom() < headroom) {
-                    headroom = run.minHeadroom();
-                    where = run.minHeadroomAt();
+            options.progress().start("checking headroom", runs.size());
+            try {
+                for (double[] x : runs) {
+                    Plan.TwinRun run = plan.runTwin(x);
+                    if (run.minHeadroom() < headroom) {
+                        headroom = run.minHeadroom();
+                        where = run.minHeadroomAt();
+                    }
+                    options.progress().advance(1);
                 }
+            } finally {
+                options.progress().done();
             }
             if (headroom >= options.headroomBits()) {
                 return precision(plan.withHeadroom(headroom), runs, cal, options);
@@ -239,8 +260,15 @@ public final class LolaCompiler {
             return plan;
         }
         double predicted = 0;
-        for (int k = 0; k < Math.min(NOISE_RUNS, runs.size()); k++) {
-            predicted = Math.max(predicted, plan.predictedError(runs.get(k)));
+        int count = Math.min(NOISE_RUNS, runs.size());
+        options.progress().start("predicting the error", count);
+        try {
+            for (int k = 0; k < count; k++) {
+                predicted = Math.max(predicted, plan.predictedError(runs.get(k)));
+                options.progress().advance(1);
+            }
+        } finally {
+            options.progress().done();
         }
         return plan.withPrecision(predicted, cal.margin);
     }

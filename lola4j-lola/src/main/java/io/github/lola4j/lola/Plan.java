@@ -8,6 +8,7 @@ import io.github.lola4j.ckks.KeyRequirements;
 import io.github.lola4j.ckks.PublicKey;
 import io.github.lola4j.ckks.SecretKey;
 import io.github.lola4j.format.Envelope;
+import io.github.lola4j.format.Progress;
 import io.github.lola4j.nn.ModelFormat;
 import io.github.lola4j.nn.Network;
 import io.github.lola4j.nn.Tensor;
@@ -590,7 +591,23 @@ public final class Plan {
      * @throws IllegalStateException    when a key the plan needs is missing (naming the rotation)
      */
     public EncryptedTensor evaluate(EncryptedTensor x, EvaluationKeys keys, Parallelism parallelism) {
-        return evaluate(x, keys, parallelism, false).output();
+        return evaluate(x, keys, parallelism, false, Progress.none()).output();
+    }
+
+    /**
+     * Evaluates the network on an encrypted input, reporting one unit per step of the plan (the
+     * steps' times are those of {@link #report()}); the result is the same as without a progress.
+     *
+     * @param x           the encrypted input (of this plan)
+     * @param keys        the evaluation keys (at least {@link #keyRequirements()})
+     * @param parallelism the threads
+     * @param progress    where to report, as the task "evaluating"
+     * @return the encrypted result, at level 0
+     * @throws IllegalArgumentException as {@link #evaluate(EncryptedTensor, EvaluationKeys, Parallelism)}
+     * @throws IllegalStateException    as {@link #evaluate(EncryptedTensor, EvaluationKeys, Parallelism)}
+     */
+    public EncryptedTensor evaluate(EncryptedTensor x, EvaluationKeys keys, Parallelism parallelism, Progress progress) {
+        return evaluate(x, keys, parallelism, false, Objects.requireNonNull(progress, "progress")).output();
     }
 
     /** An evaluation with every step's result and the rotation steps actually used. */
@@ -598,7 +615,7 @@ public final class Plan {
     }
 
     Trace evaluateTrace(EncryptedTensor x, EvaluationKeys keys, Parallelism parallelism) {
-        return evaluate(x, keys, parallelism, true);
+        return evaluate(x, keys, parallelism, true, Progress.none());
     }
 
     /**
@@ -606,22 +623,29 @@ public final class Plan {
      * outlives the step that reads it (the input above all: lola-cifar's 768 ciphertexts, 576 MiB,
      * would otherwise stay reachable through every later step; its caller may have let it go).
      */
-    private Trace evaluate(EncryptedTensor x, EvaluationKeys keys, Parallelism parallelism, boolean keepSteps) {
+    private Trace evaluate(EncryptedTensor x, EvaluationKeys keys, Parallelism parallelism, boolean keepSteps,
+            Progress progress) {
         Objects.requireNonNull(parallelism, "parallelism");
         client.checkTensor(x, input, params.maxLevel(), "evaluate");
         checkKeys(keys);
         CipherSlots ops = new CipherSlots(params, keys, encoder, parallelism);
         List<Ciphertext> cur = x.ciphertexts();
         List<EncryptedTensor> trace = new ArrayList<>();
-        for (PlanStep s : steps) {
-            if (s.kernel() != null) {
-                cur = s.kernel().apply(ops, cur);
+        progress.start("evaluating", steps.size());
+        try {
+            for (PlanStep s : steps) {
+                if (s.kernel() != null) {
+                    cur = s.kernel().apply(ops, cur);
+                }
+                // built either way: the tensor checks the step's ciphertext count, levels and scales
+                EncryptedTensor t = new EncryptedTensor(s.out(), cur, fingerprint);
+                if (keepSteps) {
+                    trace.add(t);
+                }
+                progress.advance(1);
             }
-            // built either way: the tensor checks the step's ciphertext count, levels and scales
-            EncryptedTensor t = new EncryptedTensor(s.out(), cur, fingerprint);
-            if (keepSteps) {
-                trace.add(t);
-            }
+        } finally {
+            progress.done();
         }
         List<Ciphertext> out = new ArrayList<>(cur.size());
         for (Ciphertext c : cur) {

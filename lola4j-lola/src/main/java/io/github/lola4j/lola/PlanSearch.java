@@ -341,6 +341,9 @@ final class PlanSearch {
             double ratio = model.hoistRatio(n, Math.max(0, level - 1));
             k = KernelFactory.build(c, st, p.repr, p.alpha, p.beta, slots, ratio, limit);
             kernels.put(key, new Built(k, limit));
+            // the search's unit of progress: building kernels is what its time goes to (most of
+            // lola-cifar's minute: the dozen diagonal candidates of its second convolution, seconds each)
+            options.progress().advance(1);
         }
         if (k == null) {
             return;

@@ -1,5 +1,6 @@
 package io.github.lola4j.lola;
 
+import io.github.lola4j.format.Progress;
 import io.github.lola4j.nn.AvgPool;
 import io.github.lola4j.nn.Conv2d;
 import io.github.lola4j.nn.Layer;
@@ -78,6 +79,23 @@ final class Stage {
      * @return its stages, in order
      */
     static List<Stage> of(Network net) {
+        return of(net, Progress.none());
+    }
+
+    /**
+     * The stages, reported as the task "preparing layers", a unit per layer (the affine maps of
+     * lola-cifar's convolutions take seconds).
+     */
+    static List<Stage> of(Network net, Progress progress) {
+        progress.start("preparing layers", net.layers().size());
+        try {
+            return stages(net, progress);
+        } finally {
+            progress.done();
+        }
+    }
+
+    private static List<Stage> stages(Network net, Progress progress) {
         List<Stage> out = new ArrayList<>();
         List<Layer> layers = net.layers();
         int i = 0;
@@ -91,6 +109,7 @@ final class Stage {
                 out.add(new Stage(Kind.ACTIVATION, i, i, net.inputShape(i), net.outputShape(i), l + " (layer " + i + ")", null,
                         null, null, a, b, c, beforeLinear, false));
                 i++;
+                progress.advance(1);
                 continue;
             }
             int j = i;
@@ -108,6 +127,7 @@ final class Stage {
                 }
                 label.append(label.length() == 0 ? "" : " + ").append(lj);
                 j++;
+                progress.advance(1);
             }
             String where = j - 1 == i ? " (layer " + i + ")" : " (layers " + i + "-" + (j - 1) + ")";
             out.add(new Stage(Kind.LINEAR, i, j - 1, net.inputShape(i), net.outputShape(j - 1), label + where, map,

@@ -1,5 +1,6 @@
 package io.github.lola4j.nn;
 
+import io.github.lola4j.format.Progress;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -97,6 +98,7 @@ public final class Trainer {
     private final boolean fast;
     private final PrintStream log;
     private final Duration progressInterval;
+    private final Progress progress;
     private final Path checkpoint;
     private final Duration checkpointInterval;
     private final Path resume;
@@ -130,6 +132,7 @@ public final class Trainer {
         this.fast = b.fast;
         this.log = b.log;
         this.progressInterval = b.progressInterval;
+        this.progress = b.progress;
         this.checkpoint = b.checkpoint;
         this.checkpointInterval = b.checkpointInterval;
         this.resume = b.resume;
@@ -174,6 +177,7 @@ public final class Trainer {
         private boolean flip;
         private PrintStream log;
         private Duration progressInterval = Duration.ofSeconds(30);
+        private Progress progress = Progress.none();
         private Path checkpoint;
         private Duration checkpointInterval = Duration.ofMinutes(10);
         private Path resume;
@@ -414,6 +418,19 @@ public final class Trainer {
         }
 
         /**
+         * Where each batch is reported, besides the lines of {@link #log}: the task "training", one
+         * unit per batch of every epoch (on a resumed run, of those still to do). The weights are
+         * the same with any progress.
+         *
+         * @param v the progress ({@link Progress#none()} by default)
+         * @return this builder
+         */
+        public Builder progress(Progress v) {
+            this.progress = v;
+            return this;
+        }
+
+        /**
          * Validates and builds.
          *
          * @return the trainer
@@ -435,6 +452,7 @@ public final class Trainer {
             check(initStd > 0 && Double.isFinite(initStd), "initStd", initStd, "> 0");
             check(progressInterval != null && !progressInterval.isNegative() && !progressInterval.isZero(),
                     "progressInterval", progressInterval, "positive");
+            check(progress != null, "progress", null, "a Progress (Progress.none() for none)");
             check(checkpointInterval != null && !checkpointInterval.isNegative() && !checkpointInterval.isZero(),
                     "checkpointInterval", checkpointInterval, "positive");
             return new Trainer(this);
@@ -489,6 +507,7 @@ public final class Trainer {
             }
             state = new TrainingCheckpoint.State();
         }
+        progress.start("training", totalSteps - state.step);
         try (BatchRunner runner = new BatchRunner(model, threads, batchSize, shift, flip, seed, activationPenalty, fast)) {
             int[] order = new int[n];
             long runStart = System.nanoTime();
@@ -517,6 +536,7 @@ public final class Trainer {
                     opt.step(br.gradient, to - from, lr);
                     state.step++;
                     stepsThisRun++;
+                    progress.advance(1);
                     long now = System.nanoTime();
                     if (log != null && now - lastProgress >= progressInterval.toNanos() && b + 1 < stepsPerEpoch) {
                         lastProgress = now;
@@ -569,6 +589,8 @@ public final class Trainer {
                 }
             }
             return new Result(model.toNetwork(), state.history, state.seconds + (System.nanoTime() - t0) / 1e9);
+        } finally {
+            progress.done();
         }
     }
 
