@@ -45,7 +45,9 @@ final class CalibrateCommand implements Command {
             }
         }
         Path file = o.has("out") ? Path.of(o.get("out", "")) : CostModel.userTable();
-        CostModel m = CostModel.measure(n, err);
+        // under a bar the per-limb lines would fight it for the line; the fit's table comes after either way
+        io.github.lola4j.format.Progress p = o.progress();
+        CostModel m = CostModel.measure(n, p == io.github.lola4j.format.Progress.none() ? err : null, p);
         m.write(file);
         out.println("wrote " + file + " (" + m.source() + ")");
         // each operation's times against a least-squares curve in the limb count: a measurement

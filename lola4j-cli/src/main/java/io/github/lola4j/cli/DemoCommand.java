@@ -109,7 +109,7 @@ final class DemoCommand implements Command {
         KeyGenerator kg = new KeyGenerator(plan.parameters(), rnd);
         SecretKey sk = kg.secretKey();
         PublicKey pk = kg.publicKey(sk);
-        EvaluationKeys evk = kg.evaluationKeys(sk, plan.keyRequirements());
+        EvaluationKeys evk = kg.evaluationKeys(sk, plan.keyRequirements(), o.progress());
         double keygen = seconds(t0);
         CkksSerializer ser = new CkksSerializer(plan.parameters());
         long keyBytes = ser.toBytes(evk).length;

@@ -7,6 +7,7 @@ import io.github.lola4j.ckks.PublicKey;
 import io.github.lola4j.ckks.SecretKey;
 import io.github.lola4j.lola.EncryptedTensor;
 import io.github.lola4j.lola.Plan;
+import io.github.lola4j.format.Progress;
 import io.github.lola4j.lola.PlanReport;
 import io.github.lola4j.lola.PrecisionLedger;
 import io.github.lola4j.models.ModelRegistry;
@@ -154,7 +155,7 @@ final class InferCommand implements Command {
         KeyGenerator kg = new KeyGenerator(plan.parameters(), rnd);
         SecretKey sk = kg.secretKey();
         PublicKey pk = kg.publicKey(sk);
-        EvaluationKeys evk = kg.evaluationKeys(sk, plan.keyRequirements());
+        EvaluationKeys evk = kg.evaluationKeys(sk, plan.keyRequirements(), o.progress());
         double keygen = (System.nanoTime() - t0) / 1e9;
         CkksSerializer ser = new CkksSerializer(plan.parameters());
         // Serialized before the weights are encoded: the byte buffers (a few times the keys' size) are garbage by then.
@@ -183,7 +184,6 @@ final class InferCommand implements Command {
             double smallestMargin = Double.POSITIVE_INFINITY;
             long inBytes = 0;
             long outBytes = 0;
-            long lastProgress = System.nanoTime();
             // The first evaluations run in the interpreter and the C1 compiler; timing them would mix
             // the JIT's warm-up into the server latency of the first images (measured: 200-400 ms
             // for the first ten lola evaluations, 65 ms once compiled).
@@ -198,12 +198,15 @@ final class InferCommand implements Command {
                     for (int b = 0; b < Math.min(perRound, count); b++) {
                         xs.add(test.input(offset + b));
                     }
-                    first = plan.clientPlan().encryptBatch(xs, pk, rnd);
+                    first = plan.clientPlan().encryptBatch(xs, pk, rnd, o.progress());
                 } else {
                     first = plan.clientPlan().encryptInput(test.input(offset), pk, rnd);
                 }
-                cold = Lola.evaluationSeconds(plan, first, evk, par, warmup).get(0);
+                cold = Lola.evaluationSeconds(plan, first, evk, par, warmup, batch ? o.progress() : Progress.none()).get(0);
             }
+            // one bar over the images in latency mode; a batch's encryption and evaluation report their own
+            Progress images = batch ? Progress.none() : o.progress();
+            images.start("classifying", count);
             for (int k = 0; k < count; k += perRound) {
                 int m = Math.min(perRound, count - k);
                 List<double[]> xs = new ArrayList<>(m);
@@ -211,10 +214,13 @@ final class InferCommand implements Command {
                     xs.add(test.input(offset + k + b));
                 }
                 long a = System.nanoTime();
-                EncryptedTensor ex = batch ? (symmetric ? plan.clientPlan().encryptBatch(xs, sk, rnd) : plan.clientPlan().encryptBatch(xs, pk, rnd))
+                // a batch's encryption and evaluation take seconds each: they report their own progress
+                Progress inner = batch ? o.progress() : Progress.none();
+                EncryptedTensor ex = batch ? (symmetric ? plan.clientPlan().encryptBatch(xs, sk, rnd, inner)
+                        : plan.clientPlan().encryptBatch(xs, pk, rnd, inner))
                         : symmetric ? plan.clientPlan().encryptInput(xs.get(0), sk, rnd) : plan.clientPlan().encryptInput(xs.get(0), pk, rnd);
                 long b0 = System.nanoTime();
-                EncryptedTensor ey = plan.evaluate(ex, evk, par);
+                EncryptedTensor ey = plan.evaluate(ex, evk, par, inner);
                 long c = System.nanoTime();
                 double[][] scores = rangeCheck
                         ? (batch ? plan.clientPlan().decryptBatch(ey, sk, m) : new double[][] {plan.clientPlan().decryptOutput(ey, sk)})
@@ -276,13 +282,9 @@ final class InferCommand implements Command {
                         disagreements.add(dj);
                     }
                 }
-                if (System.nanoTime() - lastProgress > 2_000_000_000L || k + m == count) {
-                    err.printf(Locale.ROOT, "\r%d / %d images, agreement %d, median %.3f s   ", k + m, count, agree,
-                            Stats.quantile(server, 0.5));
-                    lastProgress = System.nanoTime();
-                }
+                images.advance(m);
             }
-            err.println();
+            images.done();
             double serverTotal = 0;
             for (double t : server) {
                 serverTotal += t;

@@ -95,6 +95,7 @@ final class Lola {
         if (!cal.isEmpty()) {
             opt = opt.withCalibration(cal);
         }
+        opt = opt.withProgress(o.progress());
         if (o.given("masked-output")) {
             opt = opt.withMaskedOutput();
         }
@@ -137,10 +138,16 @@ final class Lola {
 
     /** The server's time, in seconds, of each of runs evaluations of x. */
     static List<Double> evaluationSeconds(Plan plan, EncryptedTensor x, EvaluationKeys evk, Parallelism par, int runs) {
+        return evaluationSeconds(plan, x, evk, par, runs, io.github.lola4j.format.Progress.none());
+    }
+
+    /** The same, each evaluation reporting its steps (a batch's take seconds each). */
+    static List<Double> evaluationSeconds(Plan plan, EncryptedTensor x, EvaluationKeys evk, Parallelism par, int runs,
+            io.github.lola4j.format.Progress progress) {
         List<Double> t = new ArrayList<>(runs);
         for (int r = 0; r < runs; r++) {
             long a = System.nanoTime();
-            plan.evaluate(x, evk, par);
+            plan.evaluate(x, evk, par, progress);
             t.add((System.nanoTime() - a) / 1e9);
         }
         return t;

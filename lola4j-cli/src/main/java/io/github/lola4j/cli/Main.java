@@ -104,8 +104,14 @@ public final class Main {
             out.println(spec.help());
             return 0;
         }
+        options.progress(ProgressBars.create(err, options.has("quiet")));
         try {
-            return cmd.run(options, out, err);
+            try {
+                return cmd.run(options, out, err);
+            } finally {
+                // a bar a failure left open is closed before the message is printed under it
+                options.progress().done();
+            }
         } catch (UsageException e) {
             err.println("lola4j " + cmd.name() + ": " + e.getMessage());
             err.println(spec.shortUsage());

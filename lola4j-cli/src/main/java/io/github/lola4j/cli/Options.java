@@ -17,6 +17,7 @@ import picocli.CommandLine.Model.OptionSpec;
 final class Options {
     private final Map<String, String> values = new LinkedHashMap<>();
     private boolean help;
+    private io.github.lola4j.format.Progress progress = io.github.lola4j.format.Progress.none();
     /** The names the command declared: reading another is a bug in the command (checked under -ea). */
     private final Set<String> declared = new java.util.HashSet<>();
 
@@ -85,6 +86,17 @@ final class Options {
             spec.flag(f);
         }
         return parse(args, spec);
+    }
+
+    /** Where long operations report: bars on a terminal unless {@code --quiet}, else nothing. */
+    io.github.lola4j.format.Progress progress() {
+        return progress;
+    }
+
+    /** Sets {@link #progress()}; Main does, from the terminal and {@code --quiet}. */
+    Options progress(io.github.lola4j.format.Progress p) {
+        this.progress = java.util.Objects.requireNonNull(p, "progress");
+        return this;
     }
 
     /** Whether {@code -h}, {@code --help} or {@code -?} was given. */

@@ -101,6 +101,7 @@ final class Spec {
         for (String k : options.keySet()) {
             s.add(k.substring(2));
         }
+        s.add("quiet");
         return s;
     }
 
@@ -114,6 +115,8 @@ final class Spec {
         for (OptionSpec o : options.values()) {
             spec.addOption(OptionSpec.builder(o).build());
         }
+        spec.addOption(OptionSpec.builder("-q", "--quiet").arity("0").type(boolean.class)
+                .description("no progress bars (they are drawn on a terminal only)").build());
         spec.addOption(OptionSpec.builder("-h", "--help", "-?").usageHelp(true).description("print this help and exit")
                 .build());
         spec.optionsCaseInsensitive(true);

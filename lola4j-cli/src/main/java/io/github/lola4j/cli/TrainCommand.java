@@ -141,7 +141,7 @@ final class TrainCommand implements Command {
             trainer = Trainer.builder().epochs(epochs).seed(seed).threads(threads).batchSize(batch).learningRate(lr)
                     .finalLearningRate(finalLr).warmupEpochs(warmup).weightDecay(weightDecay).clipNorm(clip)
                     .activationPenalty(actPenalty).shift(shift).flip(flip).initStd(initStd).fast(fast)
-                    .checkpoint(checkpoint, Duration.ofMinutes(checkpointMinutes)).resume(resume).log(err).build();
+                    .checkpoint(checkpoint, Duration.ofMinutes(checkpointMinutes)).resume(resume).log(err).progress(o.progress()).build();
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }

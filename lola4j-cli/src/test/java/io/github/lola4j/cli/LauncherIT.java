@@ -92,6 +92,16 @@ class LauncherIT {
         Run ok = run(List.of(script.toString(), "-qec", LAUNCHER.toAbsolutePath() + " --version", "/dev/null"), Map.of());
         assertEquals(0, ok.code, ok.out + ok.err);
         assertTrue(ok.out.contains("lola4j ") && !ok.out.contains("WARNING: Using incubator modules"), ok.out);
+        // progress bars on a terminal (the compile's phases, key generation), none with --quiet
+        String plan = LAUNCHER.toAbsolutePath() + " infer --model lola-small --ring-degree 8192 --count 3 --warmup 1";
+        Run bars = run(List.of(script.toString(), "-qec", plan, "/dev/null"), Map.of());
+        assertEquals(0, bars.code, bars.out + bars.err);
+        assertTrue(bars.out.contains("searching plans") && bars.out.contains("generating keys 100%")
+                && bars.out.contains("classifying 100%") && bars.out.contains("agreement 3 / 3"), bars.out);
+        Run quiet = run(List.of(script.toString(), "-qec", plan + " --quiet", "/dev/null"), Map.of());
+        assertEquals(0, quiet.code, quiet.out + quiet.err);
+        assertTrue(quiet.out.contains("agreement 3 / 3") && !quiet.out.contains("searching plans")
+                && !quiet.out.contains("generating keys"), quiet.out);
         Run bad = run(List.of(script.toString(), "-qec", LAUNCHER.toAbsolutePath() + " deom", "/dev/null"), Map.of());
         assertEquals(2, bad.code, bad.out + bad.err);
         assertTrue(bad.out.contains("did you mean demo?") && !bad.out.contains("WARNING: Using incubator"), bad.out);
