@@ -24,9 +24,13 @@ final class CalibrateCommand implements Command {
                         "rescale, addition) at each limb count, single thread, and writes the table the compiler then",
                         "prefers to the one built into the jar. Takes about two minutes for the three default degrees;",
                         "run it on a quiet machine. Then prints each operation's least-squares curve in the limb count",
-                        "and warns when a measurement lies more than 15 % from it (a busy machine).")
+                        "with the residual of each measurement, and the machine's load.")
                 .option("ring-degree", "N,...", "the ring degrees (default 8192,16384,32768)")
-                .option("out", "FILE", "where to write (default " + CostModel.userTable() + ")");
+                .option("out", "FILE", "where to write (default " + CostModel.userTable() + ")")
+                .flag("force", "write the table even when the machine was busy or a measurement is far from its curve")
+                .footer("A table measured on a busy machine (load average above the core count, at the start or the end)",
+                        "or with a measurement more than 15 % from its curve is not written unless --force: every later",
+                        "plan would take its times. exit code: 0 when written, 1 when refused, 2 on a usage error.");
     }
 
 
@@ -45,28 +49,46 @@ final class CalibrateCommand implements Command {
             }
         }
         Path file = o.has("out") ? Path.of(o.get("out", "")) : CostModel.userTable();
+        double loadBefore = MachineLoad.now();
         // under a bar the per-limb lines would fight it for the line; the fit's table comes after either way
         io.github.lola4j.format.Progress p = o.progress();
         CostModel m = CostModel.measure(n, p == io.github.lola4j.format.Progress.none() ? err : null, p);
-        m.write(file);
-        out.println("wrote " + file + " (" + m.source() + ")");
+        double load = Math.max(loadBefore, MachineLoad.now());
         // each operation's times against a least-squares curve in the limb count: a measurement
         // far from it was most likely taken while something else ran
-        out.println("least-squares curves, t(l) = a + b l + c l^2 in the limb count l:");
+        out.println("least-squares curves, t(l) = a + b l + c l^2 in the limb count l, and each measurement's residual:");
         int noisy = 0;
         if (m.fits().isEmpty()) {
             out.println("  none: a curve needs at least four limb counts, and these ring degrees allow fewer");
         }
         for (CostFit f : m.fits()) {
             out.println("  " + f.describe());
+            StringBuilder r = new StringBuilder("      residuals:");
+            double[] res = f.relativeResiduals();
+            for (int i = 0; i < res.length; i++) {
+                r.append(String.format(Locale.ROOT, " %d limbs %+.1f %%%s", f.limbs()[i], 100 * res[i], i + 1 < res.length ? "," : ""));
+            }
+            out.println(r);
             if (f.noisy()) {
                 noisy++;
             }
         }
-        if (noisy > 0) {
-            err.printf(Locale.ROOT, "warning: %d operation(s) have a measurement more than %.0f %% from their curve: the machine"
-                    + " was probably busy; run calibrate again on a quiet machine%n", noisy, 100 * CostFit.NOISY_DEVIATION);
+        out.println("machine   " + MachineLoad.describe(load) + " (the highest of the start and the end)");
+        boolean busy = MachineLoad.busy(load);
+        if (busy || noisy > 0) {
+            String why = (busy ? "the machine was busy (" + MachineLoad.describe(load) + ")" : "")
+                    + (busy && noisy > 0 ? " and " : "") + (noisy > 0 ? String.format(Locale.ROOT,
+                            "%d operation(s) have a measurement more than %.0f %% from their curve", noisy, 100 * CostFit.NOISY_DEVIATION)
+                            : "");
+            if (!o.has("force")) {
+                err.println("lola4j calibrate: not written: " + why + "; such a table would mislead every later plan. Run it"
+                        + " again on a quiet machine, or pass --force to write it anyway");
+                return 1;
+            }
+            err.println("warning: " + why + "; written anyway (--force)");
         }
+        m.write(file);
+        out.println("wrote " + file + " (" + m.source() + ")");
         return 0;
     }
 }

@@ -160,6 +160,8 @@ final class DemoCommand implements Command {
         out.printf(Locale.ROOT, "warm      the first evaluations above ran while the JIT compiled the kernels; once compiled the"
                 + " server takes %s per image (median of %d more evaluations; `infer` measures many images)%n",
                 ms((long) (warm * 1e9)), WARM_RUNS);
+        out.printf(Locale.ROOT, "          the plan above predicted %.0f ms: ", plan.predictedSeconds() * 1e3);
+        out.print(MachineLoad.explainPrediction(plan.report().costModel(), threads, MachineLoad.now(), java.time.LocalDate.now()));
         return 0;
     }
 

@@ -207,6 +207,7 @@ final class InferCommand implements Command {
             // one bar over the images in latency mode; a batch's encryption and evaluation report their own
             Progress images = batch ? Progress.none() : o.progress();
             images.start("classifying", count);
+            double loadBefore = MachineLoad.now();
             for (int k = 0; k < count; k += perRound) {
                 int m = Math.min(perRound, count - k);
                 List<double[]> xs = new ArrayList<>(m);
@@ -317,6 +318,9 @@ final class InferCommand implements Command {
                         + " predicted %.3f s%n", Stats.quantile(server, 0.5), Stats.quantile(server, 0.9), threads, single,
                         plan.predictedSeconds());
             }
+            // the load after the timed runs: the 1-minute average covers the end of the run, the start was sampled before
+            double load = Math.max(loadBefore, MachineLoad.now());
+            out.print(MachineLoad.explainPrediction(report.costModel(), threads, load, java.time.LocalDate.now()));
             if (cold != null) {
                 out.printf(Locale.ROOT, "          first evaluation %.3f s (the first of %d untimed warm-up evaluations%s)%n", cold,
                         warmup, batch ? " of the first batch" : "");
@@ -375,6 +379,9 @@ final class InferCommand implements Command {
                 j.put("images_per_second", count / serverTotal);
                 j.put("warmup", warmup);
                 j.put("predicted_latency_s", plan.predictedSeconds());
+                j.put("cost_table", report.costModel());
+                j.put("load_average", load >= 0 ? load : null);
+                j.put("busy", MachineLoad.busy(load));
                 j.put("threads", threads);
                 j.put("encrypt_s", Stats.quantile(enc, 0.5));
                 j.put("decrypt_s", Stats.quantile(dec, 0.5));

@@ -289,7 +289,27 @@ class LolaCommandsTest {
     @Test
     void calibrateWritesATableTheCompilerReads() throws Exception {
         Path f = tmp.resolve("costs.tsv");
-        CliTestSupport.Run r = CliTestSupport.run("calibrate", "--ring-degree", "1024", "--out", f.toString());
+        java.util.function.DoubleSupplier real = MachineLoad.loadAverage;
+        CliTestSupport.Run r;
+        try {
+            // the test JVM itself loads the machine: the refusal is tested below with a load it is told
+            MachineLoad.loadAverage = () -> 0.25;
+            r = CliTestSupport.run("calibrate", "--ring-degree", "1024", "--out", f.toString());
+            assertTrue(r.out().contains("machine   load average 0.25 on "), r.out());
+            Path busy = tmp.resolve("busy.tsv");
+            MachineLoad.loadAverage = () -> MachineLoad.cores() + 1.5;
+            CliTestSupport.Run refused = CliTestSupport.run("calibrate", "--ring-degree", "1024", "--out", busy.toString());
+            assertEquals(1, refused.code(), refused.err());
+            assertTrue(refused.err().contains("lola4j calibrate: not written: the machine was busy (load average "
+                    + String.format(java.util.Locale.ROOT, "%.2f", MachineLoad.cores() + 1.5)) && refused.err().contains("--force"),
+                    refused.err());
+            assertTrue(Files.notExists(busy), "a refused table is not written");
+            CliTestSupport.Run forced = CliTestSupport.run("calibrate", "--ring-degree", "1024", "--out", busy.toString(), "--force");
+            assertEquals(0, forced.code(), forced.err());
+            assertTrue(Files.isRegularFile(busy) && forced.err().contains("written anyway (--force)"), forced.err());
+        } finally {
+            MachineLoad.loadAverage = real;
+        }
         assertEquals(0, r.code(), r.err());
         assertTrue(Files.isRegularFile(f));
         CostModel m = CostModel.read(f);
