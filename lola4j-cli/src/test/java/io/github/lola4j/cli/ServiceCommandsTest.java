@@ -235,7 +235,10 @@ class ServiceCommandsTest {
         assertEquals("lola4j client: a.png: no such file (--image)", missing.err().strip());
         CliTestSupport.Run tls = CliTestSupport.run("serve", "--port", "0", "--tls-keystore", tmp.resolve("none.p12").toString());
         assertTrue(tls.code() == 2 || tls.code() == 3, tls.err());
-        assertEquals(3, CliTestSupport.run("serve", "--port", "0", "--models", tmp.resolve("missing.model").toString()).code());
+        CliTestSupport.Run nosuch = CliTestSupport.run("serve", "--port", "0", "--models", tmp.resolve("missing.model").toString());
+        assertEquals(3, nosuch.code(), nosuch.err());
+        assertTrue(nosuch.err().startsWith("lola4j serve: " + tmp.resolve("missing.model") + ": neither a shipped model")
+                && !nosuch.err().contains("Exception"), nosuch.err());
         assertEquals(2, CliTestSupport.run("serve", "--port", "99999").code());
         // plain HTTP on an address other machines reach needs TLS or an explicit --insecure
         CliTestSupport.Run open = CliTestSupport.run("serve", "--port", "0", "--bind", "0.0.0.0", "--models", "lola-small");
