@@ -73,7 +73,7 @@ record TestSet(LabeledImages images, String where, Dataset dataset, boolean embe
         boolean download = o.declares("no-download") && !o.has("no-download");
         DataLocator locator = setup.apply(DataLocator.builder(dataset).testSetOnly()
                 .dataDirectory(o.has("data") ? Path.of(o.get("data", "")) : null)
-                .download(download).progress(err)).build();
+                .download(download).progress(o.given("quiet") ? null : err).downloadProgress(o.progress())).build();
         // a wrong explicit folder throws here, before any fallback: it is never replaced by the sample
         Optional<DataLocator.Location> local = locator.locateLocally();
         DataLocator.Location where;

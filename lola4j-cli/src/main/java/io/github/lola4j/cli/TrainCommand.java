@@ -158,7 +158,7 @@ final class TrainCommand implements Command {
         DataLocator locator = DataLocator.builder(dataset)
                 .dataDirectory(o.has("data") ? Path.of(o.get("data", "")) : null)
                 .download(!o.has("no-download"))
-                .progress(err)
+                .progress(o.has("quiet") ? null : err).downloadProgress(o.progress())
                 .build();
         DataLocator.Location where = locator.locate();
         err.println("data: " + where);

@@ -1,5 +1,6 @@
 package io.github.lola4j.data;
 
+import io.github.lola4j.format.Progress;
 import io.github.lola4j.nn.LabeledImages;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -98,6 +99,7 @@ public final class DataLocator {
     private final List<URI> mirrors;
     private final boolean download;
     private final PrintStream progress;
+    private final Progress bars;
     private final Duration timeout;
     private final boolean testSetOnly;
 
@@ -109,6 +111,7 @@ public final class DataLocator {
         this.mirrors = b.mirrors;
         this.download = b.download;
         this.progress = b.progress;
+        this.bars = b.bars;
         this.timeout = b.timeout;
         this.testSetOnly = b.testSetOnly;
     }
@@ -133,6 +136,7 @@ public final class DataLocator {
         private List<URI> mirrors;
         private boolean download = true;
         private PrintStream progress;
+        private Progress bars = Progress.none();
         private Duration timeout = Duration.ofSeconds(30);
         private boolean testSetOnly;
 
@@ -207,6 +211,18 @@ public final class DataLocator {
         }
 
         /**
+         * Where downloads report instead of the text bar of {@link #progress(PrintStream)}: a task
+         * per file, a unit per byte (default {@link Progress#none()}: the text bar, if any).
+         *
+         * @param bars the progress
+         * @return this builder
+         */
+        public Builder downloadProgress(Progress bars) {
+            this.bars = Objects.requireNonNull(bars, "bars");
+            return this;
+        }
+
+        /**
          * The network timeout (default 30 s).
          *
          * @param timeout connect and per-request timeout, positive
@@ -261,7 +277,7 @@ public final class DataLocator {
     }
 
     private DatasetCache cache() {
-        return new DatasetCache(DatasetCache.defaultRoot(home), mirrors, progress, timeout);
+        return new DatasetCache(DatasetCache.defaultRoot(home), mirrors, progress, timeout).withProgress(bars);
     }
 
     /**

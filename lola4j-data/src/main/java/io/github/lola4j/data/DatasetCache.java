@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import io.github.lola4j.format.Progress;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -46,6 +47,7 @@ public final class DatasetCache {
     private final List<URI> mirrors;
     private final PrintStream progress;
     private final Duration timeout;
+    private final Progress bars;
 
     /**
      * Creates a cache.
@@ -62,6 +64,27 @@ public final class DatasetCache {
         this.mirrors = mirrors == null ? null : List.copyOf(mirrors);
         this.progress = progress;
         this.timeout = Objects.requireNonNull(timeout, "timeout");
+        this.bars = Progress.none();
+    }
+
+    private DatasetCache(DatasetCache c, Progress bars) {
+        this.root = c.root;
+        this.mirrors = c.mirrors;
+        this.progress = c.progress;
+        this.timeout = c.timeout;
+        this.bars = bars;
+    }
+
+    /**
+     * The same cache, reporting each download to {@code bars} (a task per file, a unit per byte)
+     * instead of drawing its own text bar: a command line's bars look alike and stay quiet when
+     * asked to.
+     *
+     * @param bars where downloads report; {@link Progress#none()} for the text bar (or silence)
+     * @return the cache
+     */
+    public DatasetCache withProgress(Progress bars) {
+        return new DatasetCache(this, Objects.requireNonNull(bars, "bars"));
     }
 
     /**
@@ -416,7 +439,10 @@ public final class DatasetCache {
     }
 
     private void copyWithProgress(InputStream in, Path part, String label, long total) throws IOException {
-        ProgressBar bar = new ProgressBar(progress, label, total);
+        if (bars != Progress.none()) {
+            bars.start("downloading " + label, total > 0 ? total : Progress.UNKNOWN);
+        }
+        ProgressBar bar = new ProgressBar(bars != Progress.none() ? null : progress, label, total);
         byte[] buf = new byte[1 << 16];
         long done = 0;
         try (OutputStream out = Files.newOutputStream(part)) {
@@ -428,9 +454,11 @@ public final class DatasetCache {
                 }
                 out.write(buf, 0, n);
                 bar.update(done);
+                bars.advance(n);
             }
         } finally {
             bar.finish(done);
+            bars.done();
         }
         if (total >= 0 && done != total) {
             throw new IOException("connection closed after " + done + " of " + total + " bytes");

@@ -142,9 +142,37 @@ class DatasetCacheTest {
     void testSetOnlyDownloadsOnlyTheTestFiles() throws IOException {
         serveReal("good", Dataset.FILES.toArray(new String[0]));
         Path home = tmp.resolve("home");
+        // the command line's bars instead of the text bar: a task per file, a unit per byte, and nothing on the text stream
+        List<String> events = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        long[] advanced = new long[1];
+        io.github.lola4j.format.Progress bars = new io.github.lola4j.format.Progress() {
+            @Override
+            public void start(String task, long total) {
+                events.add(task + " " + total);
+            }
+
+            @Override
+            public synchronized void advance(long units) {
+                advanced[0] += units;
+            }
+
+            @Override
+            public void done() {
+                events.add("done " + advanced[0]);
+                advanced[0] = 0;
+            }
+        };
+        java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream();
         DataLocator locator = DataLocator.builder(Dataset.MNIST).environment(k -> null).homeDirectory(home)
-                .mirrors(List.of(base("good"))).timeout(Duration.ofSeconds(20)).testSetOnly().build();
+                .mirrors(List.of(base("good"))).timeout(Duration.ofSeconds(20)).testSetOnly()
+                .progress(new java.io.PrintStream(text, true, java.nio.charset.StandardCharsets.UTF_8)).downloadProgress(bars)
+                .build();
         DataLocator.Location first = locator.locate();
+        long images = Files.size(TestData.MNIST.resolve("t10k-images-idx3-ubyte.gz"));
+        long labels = Files.size(TestData.MNIST.resolve("t10k-labels-idx1-ubyte.gz"));
+        assertEquals(List.of("downloading t10k-images-idx3-ubyte.gz " + images, "done " + images,
+                "downloading t10k-labels-idx1-ubyte.gz " + labels, "done " + labels), events);
+        assertEquals(0, text.size(), "no text bar beside the bars");
         assertEquals(DataLocator.Origin.DOWNLOAD, first.origin());
         try (Stream<Path> s = Files.list(first.directory())) {
             assertEquals(List.of("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
