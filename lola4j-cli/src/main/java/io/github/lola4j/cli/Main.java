@@ -23,7 +23,7 @@ public final class Main {
     static List<Command> commands() {
         return List.of(new DemoCommand(), new PlanCommand(), new InferCommand(), new CalibrateCommand(), new SelftestCommand(),
                 new TrainCommand(), new EvalCommand(), new ServeCommand(), new ClientCommand(), ConvertCommand.importer(),
-                ConvertCommand.exporter());
+                ConvertCommand.exporter(), new KeygenCommand(), new EncryptCommand(), new EvaluateCommand(), new DecryptCommand());
     }
 
     /**

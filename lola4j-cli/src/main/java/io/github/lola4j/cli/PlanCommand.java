@@ -39,6 +39,8 @@ final class PlanCommand implements Command {
                 .option("max-input-ciphertexts", "N", "the most ciphertexts the client may send (default 1024; the",
                         "convolution representation needs one per kernel tap and output ciphertext, e.g. 768)")
                 .option("out", "FILE", "also write the compiled plan (model included) for serve --models FILE")
+                .option("client-plan", "FILE", "also write the client's plan (parameters, layouts, keys needed; no weights) for",
+                        "keygen, encrypt and decrypt")
                 .option("encrypt-from", "NODE", "split an .onnx model: the client runs the nodes before NODE in plaintext",
                         "(ReLU, max pooling, branches...) and encrypts NODE's input; the rest is",
                         "planned. NODE may also name the value the client encrypts")
@@ -111,6 +113,12 @@ final class PlanCommand implements Command {
             java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             err.println("plan written to " + file + " (" + Lola.bytes(java.nio.file.Files.size(file)) + "; serve --models "
                     + file + " hosts it without compiling)");
+        }
+        if (o.has("client-plan")) {
+            java.nio.file.Path file = java.nio.file.Path.of(o.get("client-plan", ""));
+            Pipeline.writeAtomically(file, true, "--client-plan", false, s -> plan.clientPlan().write(s));
+            err.println("client plan written to " + file + " (" + Lola.bytes(java.nio.file.Files.size(file)) + "; for keygen,"
+                    + " encrypt and decrypt: no weights)");
         }
         if (o.has("json")) {
             out.println(Json.write(report));

@@ -1,0 +1,103 @@
+package io.github.lola4j.cli;
+
+import io.github.lola4j.ckks.SecretKey;
+import io.github.lola4j.format.Progress;
+import io.github.lola4j.lola.ClientPlan;
+import io.github.lola4j.lola.EncryptedTensor;
+import io.github.lola4j.nn.Shape;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * {@code encrypt}: images in, a tensor file out, with the secret key (half the bytes of a
+ * public-key encryption, and less noise). A latency plan gives one tensor per image, a batch plan
+ * one per batch of up to its batch size; the file holds them one after another, in image order.
+ */
+final class EncryptCommand implements Command {
+
+    @Override
+    public Spec spec() {
+        return Spec.of("encrypt", "pipeline step 2 (client): images to a file of encrypted tensors")
+                .synopsis("lola4j encrypt --plan FILE --secret-key FILE --images FILE|DIR --out FILE [options]")
+                .description("Normalises each image as the model expects and encrypts it with the secret key. A latency plan",
+                        "gives one tensor per image, a batch plan one tensor per batch (up to its batch size, one image per",
+                        "slot); the tensors follow each other in the file, in image order, for lola4j evaluate.")
+                .option("plan", "FILE", "a plan file (lola4j plan --out) or a client plan file (lola4j plan --client-plan)")
+                .option("secret-key", "FILE", "the secret key of lola4j keygen (mode 600)")
+                .option("images", "FILE|DIR", "an IDX file of N x rows x cols bytes (MNIST's t10k-images-idx3-ubyte[.gz]), a",
+                        "folder of image files (PNG, JPEG, ...: converted as client --image converts them, in name order),",
+                        "or a text file with one image per line, its pixels separated by commas or spaces (CSV)")
+                .option("pixel-range", "255|1", "a text file's white: 255 for bytes (default), 1 for values in [0, 1] (PyTorch's",
+                        "ToTensor); values must be whole steps of range/255, exactly what the model's bytes were")
+                .option("offset", "I", "the first image to encrypt (default 0)")
+                .option("count", "N", "how many images (default: all from the offset)")
+                .option("out", "FILE", "the tensor file to write (replaced whole, or not at all on a failure)")
+                .footer("exit code: 0, 2 on a usage error, 3 when a file cannot be read or written.");
+    }
+
+    @Override
+    public int run(Options o, PrintStream out, PrintStream err) throws Exception {
+        ClientPlan plan = Pipeline.clientPlan(KeygenCommand.required(o, "plan"));
+        Path target = KeygenCommand.required(o, "out");
+        Path images = KeygenCommand.required(o, "images");
+        if (plan.clientPart().isPresent()) {
+            throw new UsageException("the plan starts with a part the client runs in plaintext (a split ONNX model); encrypt"
+                    + " does not run it: use lola4j client");
+        }
+        Shape in = plan.inputShape();
+        if (in.rank() != 3 || in.dim(0) != 1) {
+            throw new UsageException("the plan takes " + in + " inputs; encrypt reads greyscale images (1 x rows x cols)");
+        }
+        String range = o.get("pixel-range", "255");
+        if (!range.equals("255") && !range.equals("1")) {
+            throw new UsageException("option --pixel-range expects 255 or 1, got '" + range + "'");
+        }
+        SecretKey sk = Pipeline.readSecretKey(KeygenCommand.required(o, "secret-key"), plan);
+        int rows = in.dim(1);
+        int cols = in.dim(2);
+        List<byte[]> all = Pipeline.images(images, rows, cols, Double.parseDouble(range));
+        int offset = o.getInt("offset", 0, 0, Integer.MAX_VALUE);
+        if (offset >= all.size()) {
+            throw new UsageException("--offset " + offset + " is past the " + all.size() + " images of " + images);
+        }
+        int count = o.getInt("count", all.size() - offset, 1, Integer.MAX_VALUE);
+        if ((long) offset + count > all.size()) {
+            throw new UsageException("--offset " + offset + " --count " + count + " goes past the " + all.size() + " images of "
+                    + images);
+        }
+        List<double[]> xs = new ArrayList<>(count);
+        for (int i = offset; i < offset + count; i++) {
+            xs.add(plan.normalization().apply(Pipeline.one(all.get(i), rows, cols), 0));
+        }
+        int per = plan.isBatch() ? plan.batchSize() : 1;
+        SecureRandom rnd = new SecureRandom();
+        Progress progress = o.progress();
+        long t0 = System.nanoTime();
+        List<EncryptedTensor> tensors = new ArrayList<>();
+        progress.start("encrypting", count);
+        try {
+            for (int k = 0; k < count; k += per) {
+                List<double[]> part = xs.subList(k, Math.min(count, k + per));
+                tensors.add(plan.isBatch() ? plan.encryptBatch(part, sk, rnd) : plan.encryptInput(part.get(0), sk, rnd));
+                progress.advance(part.size());
+            }
+        } finally {
+            progress.done();
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        Pipeline.writeAtomically(target, true, "--out", false, s -> {
+            for (EncryptedTensor t : tensors) {
+                plan.writeTensor(s, t);
+            }
+        });
+        out.printf(Locale.ROOT, "encrypted %d image%s (%d to %d of %s) into %d tensor%s, %s, in %.2f s: %s%n", count,
+                count > 1 ? "s" : "", offset, offset + count - 1, images, tensors.size(), tensors.size() > 1 ? "s" : "",
+                Lola.bytes(Files.size(target)), seconds, target);
+        return 0;
+    }
+}

@@ -1,0 +1,274 @@
+package io.github.lola4j.cli;
+
+import io.github.lola4j.ckks.CkksSerializer;
+import io.github.lola4j.ckks.EvaluationKeys;
+import io.github.lola4j.ckks.SecretKey;
+import io.github.lola4j.data.DigitImages;
+import io.github.lola4j.data.IdxArray;
+import io.github.lola4j.lola.ClientPlan;
+import io.github.lola4j.lola.Plan;
+import io.github.lola4j.nn.LabeledImages;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * What the step commands (keygen, encrypt, evaluate, decrypt) share: reading a plan, the secret
+ * key's private file, the evaluation keys, and the images a pipeline hands over.
+ *
+ * <p>Files are written whole or not at all (a temporary file in the same folder, then a rename),
+ * and an existing file is replaced only where the command says so: a pipeline re-run must not
+ * leave a half-written tensor behind, nor silently replace a secret key that other data is
+ * encrypted under.
+ */
+final class Pipeline {
+
+    /** rw-------: the secret key is the owner's only. */
+    static final Set<PosixFilePermission> PRIVATE = PosixFilePermissions.fromString("rw-------");
+
+    private Pipeline() {
+    }
+
+    /**
+     * A client plan from a plan file ({@code plan --out}) or a client plan file ({@code plan
+     * --client-plan}): the client needs only the second, which holds no weights.
+     */
+    static ClientPlan clientPlan(Path file) throws IOException {
+        if (Plan.isPlanFile(file)) {
+            return serverPlan(file).clientPlan();
+        }
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
+            return ClientPlan.read(in);
+        } catch (IOException e) {
+            throw new IOException(file + ": neither a plan file (lola4j plan --out) nor a client plan file (lola4j plan"
+                    + " --client-plan): " + e.getMessage(), e);
+        }
+    }
+
+    /** The server's plan: only a plan file ({@code plan --out}) holds the weights it evaluates with. */
+    static Plan serverPlan(Path file) throws IOException {
+        if (!Plan.isPlanFile(file)) {
+            throw new IOException(file + ": not a plan file; write one with lola4j plan --model NAME --out FILE (a client plan"
+                    + " file has no weights to evaluate with)");
+        }
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
+            return Plan.read(in);
+        } catch (IOException e) {
+            throw new IOException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Writes {@code content} to {@code target} whole or not at all.
+     *
+     * @param target   the file
+     * @param replace  whether an existing file may be replaced
+     * @param option   the option that names the file, for the message
+     * @param owner    whether the file is the owner's only (rw-------), set before any byte is
+     *                 written, so that no moment exists when others could read a secret
+     */
+    static void writeAtomically(Path target, boolean replace, String option, boolean owner, Writer content) throws IOException {
+        if (!replace && Files.exists(target)) {
+            throw new FileAlreadyExistsException(target.toString(), null, "exists; " + option + " names a file this command"
+                    + " creates (pass --force to replace it)");
+        }
+        Path dir = target.toAbsolutePath().getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new java.nio.file.NoSuchFileException(String.valueOf(dir), null, "no such folder (" + option + " " + target + ")");
+        }
+        boolean posix = Files.getFileStore(dir).supportsFileAttributeView(PosixFileAttributeView.class);
+        if (owner && !posix) {
+            throw new IOException(target + ": this file system cannot make a file its owner's only; put the secret key on one"
+                    + " that can (" + option + ")");
+        }
+        Path tmp = owner ? Files.createTempFile(dir, ".lola4j-", ".part", PosixFilePermissions.asFileAttribute(PRIVATE))
+                : Files.createTempFile(dir, ".lola4j-", ".part");
+        try {
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp))) {
+                content.write(out);
+            }
+            if (!owner && posix) {
+                // a temporary file is created rw-------; a tensor or a key for the server is the usual rw-r--r--
+                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
+            }
+            try {
+                if (replace) {
+                    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } else {
+                    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+                }
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** What writeAtomically writes. */
+    interface Writer {
+        void write(OutputStream out) throws IOException;
+    }
+
+    /**
+     * Reads the secret key, refusing a file others may read (as ssh refuses such a private key):
+     * a key that leaked can decrypt every result, and the user should know now.
+     */
+    static SecretKey readSecretKey(Path file, ClientPlan plan) throws IOException {
+        if (Files.getFileStore(file.toAbsolutePath().getParent()).supportsFileAttributeView(PosixFileAttributeView.class)) {
+            Set<PosixFilePermission> p = Files.getPosixFilePermissions(file);
+            for (PosixFilePermission x : p) {
+                if (!PRIVATE.contains(x)) {
+                    throw new IOException(String.format(Locale.ROOT, "%s: the secret key is readable or writable by others"
+                            + " (mode %s): chmod 600 %s, and make new keys if others may have read it", file,
+                            PosixFilePermissions.toString(p), file));
+                }
+            }
+        }
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
+            return new CkksSerializer(plan.parameters()).readSecretKey(in);
+        } catch (IOException e) {
+            throw new IOException(file + ": not a secret key of this plan's parameters: " + e.getMessage(), e);
+        }
+    }
+
+    /** Reads evaluation keys of the plan's parameters. */
+    static EvaluationKeys readEvaluationKeys(Path file, Plan plan) throws IOException {
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
+            return new CkksSerializer(plan.parameters()).readEvaluationKeys(in);
+        } catch (IOException e) {
+            throw new IOException(file + ": not evaluation keys of this plan's parameters: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The images of {@code --images}: an IDX file of unsigned bytes (N x rows x cols, gzipped or
+     * not, as MNIST's), a folder of image files (PNG, JPEG, ... converted as {@code client
+     * --image} converts them, in name order), or a text file with one image per line, its pixel
+     * values separated by commas or spaces (CSV or plain text), in the range {@code range} states.
+     *
+     * @param source the file or folder
+     * @param rows   the plan's image height
+     * @param cols   the plan's image width
+     * @param range  the value of a white pixel in a text file: 255 (bytes) or 1 ([0, 1], as
+     *               PyTorch's ToTensor gives)
+     * @return the images as bytes, one array per image
+     */
+    static List<byte[]> images(Path source, int rows, int cols, double range) throws IOException {
+        if (Files.isDirectory(source)) {
+            List<Path> files;
+            try (Stream<Path> s = Files.list(source)) {
+                files = s.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList();
+            }
+            if (files.isEmpty()) {
+                throw new IOException("--images " + source + ": the folder holds no image files");
+            }
+            List<byte[]> out = new ArrayList<>(files.size());
+            for (Path f : files) {
+                out.add(DigitImages.read(f, rows, cols));
+            }
+            return out;
+        }
+        if (!Files.isRegularFile(source)) {
+            throw new java.nio.file.NoSuchFileException(source.toString(), null, "no such file or folder (--images)");
+        }
+        byte[] head = new byte[4];
+        try (InputStream in = Files.newInputStream(source)) {
+            int n = in.readNBytes(head, 0, 4);
+            boolean gzip = n >= 2 && (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b;
+            boolean idx = n == 4 && head[0] == 0 && head[1] == 0 && (head[2] & 0xff) == IdxArray.TYPE_UNSIGNED_BYTE;
+            if (gzip || idx) {
+                return idxImages(IdxArray.read(source), source, rows, cols);
+            }
+        }
+        return textImages(source, rows, cols, range);
+    }
+
+    private static List<byte[]> idxImages(IdxArray a, Path source, int rows, int cols) throws IOException {
+        if (a.rank() != 3 || a.dim(1) != rows || a.dim(2) != cols) {
+            throw new IOException(String.format(Locale.ROOT, "--images %s: an IDX array of %s, expected N x %d x %d images",
+                    source, java.util.Arrays.toString(a.dims()), rows, cols));
+        }
+        byte[] data = a.data();
+        int size = rows * cols;
+        List<byte[]> out = new ArrayList<>(a.dim(0));
+        for (int i = 0; i < a.dim(0); i++) {
+            out.add(java.util.Arrays.copyOfRange(data, i * size, (i + 1) * size));
+        }
+        return out;
+    }
+
+    /**
+     * One image per non-empty line. A value must be a whole number of steps of range/255 (within
+     * 1e-6 of one): the model's normalisation is defined on bytes, and rounding anything else
+     * would silently change the input.
+     */
+    private static List<byte[]> textImages(Path source, int rows, int cols, double range) throws IOException {
+        List<byte[]> out = new ArrayList<>();
+        int size = rows * cols;
+        int lineNo = 0;
+        try (var r = Files.newBufferedReader(source, StandardCharsets.UTF_8)) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                lineNo++;
+                String t = line.strip();
+                if (t.isEmpty()) {
+                    continue;
+                }
+                String[] f = t.split("[,\\s]+");
+                if (f.length != size) {
+                    throw new IOException(String.format(Locale.ROOT, "--images %s line %d: %d values, expected %d (%d x %d"
+                            + " pixels, one image per line)", source, lineNo, f.length, size, rows, cols));
+                }
+                byte[] px = new byte[size];
+                for (int k = 0; k < size; k++) {
+                    double v;
+                    try {
+                        v = Double.parseDouble(f[k]);
+                    } catch (NumberFormatException e) {
+                        throw new IOException(String.format(Locale.ROOT, "--images %s line %d, value %d: '%s' is not a"
+                                + " number", source, lineNo, k + 1, f[k]));
+                    }
+                    double b = v * 255 / range;
+                    long q = Math.round(b);
+                    if (!(v >= 0 && v <= range) || Math.abs(b - q) > 1e-6 * 255) {
+                        throw new IOException(String.format(Locale.ROOT, "--images %s line %d, value %d: %s is not a pixel"
+                                + " of [0, %s] in steps of %s/255 (--pixel-range %s)", source, lineNo, k + 1, f[k],
+                                fmt(range), fmt(range), fmt(range)));
+                    }
+                    px[k] = (byte) q;
+                }
+                out.add(px);
+            }
+        }
+        if (out.isEmpty()) {
+            throw new IOException("--images " + source + ": no images (one per line expected)");
+        }
+        return out;
+    }
+
+    private static String fmt(double x) {
+        return x == Math.rint(x) ? String.valueOf((long) x) : String.valueOf(x);
+    }
+
+    /** One image of bytes as the one-image set a network's normalisation reads. */
+    static LabeledImages one(byte[] pixels, int rows, int cols) {
+        return DigitImages.asLabeledImages("image", pixels, rows, cols, 0);
+    }
+}

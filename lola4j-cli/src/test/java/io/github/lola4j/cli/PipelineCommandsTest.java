@@ -1,0 +1,148 @@
+package io.github.lola4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.lola4j.data.Dataset;
+import io.github.lola4j.data.Mnist;
+import io.github.lola4j.models.ModelRegistry;
+import io.github.lola4j.nn.LabeledImages;
+import io.github.lola4j.nn.Network;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Locale;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The step commands in one process: batch plans, text input, and what each refuses. */
+class PipelineCommandsTest {
+
+    @TempDir
+    static Path dir;
+    private static Path plan;
+    private static Path client;
+    private static Path sk;
+    private static Path evk;
+    private static Network net;
+    private static LabeledImages test;
+
+    @BeforeAll
+    static void keys() throws Exception {
+        plan = dir.resolve("batch.plan");
+        client = dir.resolve("batch.client");
+        CliTestSupport.Run p = CliTestSupport.run("plan", "--model", "lola-small", "--batch", "--ring-degree", "8192", "--out",
+                plan.toString(), "--client-plan", client.toString());
+        assertEquals(0, p.code(), p.err());
+        sk = dir.resolve("secret.key");
+        evk = dir.resolve("eval.keys");
+        CliTestSupport.Run k = CliTestSupport.run("keygen", "--plan", client.toString(), "--secret-key", sk.toString(),
+                "--evaluation-keys", evk.toString());
+        assertEquals(0, k.code(), k.err());
+        net = ModelRegistry.load("lola-small");
+        test = Mnist.loadTestSet(Path.of(CliTestSupport.MNIST), Dataset.MNIST);
+    }
+
+    /** A batch plan: pixels as text in [0, 1], one batch partly filled, predictions as the plaintext network's. */
+    @Test
+    void aBatchOfTextImagesInZeroOneDecryptsToThePlaintextPredictions() throws Exception {
+        int n = 7;
+        StringBuilder csv = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            for (int r = 0; r < 28; r++) {
+                for (int c = 0; c < 28; c++) {
+                    csv.append(r + c == 0 ? "" : ",").append(test.pixel(i, r, c) / 255.0);
+                }
+            }
+            csv.append('\n');
+        }
+        Path images = Files.writeString(dir.resolve("pixels.csv"), csv);
+        Path x = dir.resolve("x.tensor");
+        Path y = dir.resolve("y.tensor");
+        Path out = dir.resolve("p.json");
+        CliTestSupport.Run e = CliTestSupport.run("encrypt", "--plan", client.toString(), "--secret-key", sk.toString(), "--images",
+                images.toString(), "--pixel-range", "1", "--out", x.toString());
+        assertEquals(0, e.code(), e.err());
+        assertTrue(e.out().contains("encrypted 7 images") && e.out().contains("into 1 tensor,"), e.out());
+        CliTestSupport.Run v = CliTestSupport.run("evaluate", "--plan", plan.toString(), "--evaluation-keys", evk.toString(),
+                "--in", x.toString(), "--out", y.toString());
+        assertEquals(0, v.code(), v.err());
+        CliTestSupport.Run noCount = CliTestSupport.run("decrypt", "--plan", client.toString(), "--secret-key", sk.toString(),
+                "--in", y.toString());
+        assertEquals(2, noCount.code(), noCount.err());
+        assertTrue(noCount.err().contains("--count N is required for a batch plan"), noCount.err());
+        CliTestSupport.Run d = CliTestSupport.run("decrypt", "--plan", client.toString(), "--secret-key", sk.toString(), "--in",
+                y.toString(), "--count", String.valueOf(n), "--out", out.toString());
+        assertEquals(0, d.code(), d.err());
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.toFile());
+        assertEquals("lola-small", json.get("model").asText());
+        assertEquals(n, json.get("images").size());
+        for (int i = 0; i < n; i++) {
+            var row = json.get("images").get(i);
+            assertEquals(net.predict(net.input(test, i)), row.get("prediction").asInt(), "image " + i);
+            double[] plain = net.forward(net.input(test, i));
+            for (int c = 0; c < plain.length; c++) {
+                assertEquals(plain[c], row.get("scores").get(c).asDouble(), 1e-3, "image " + i + " score " + c);
+            }
+        }
+    }
+
+    /** The secret key: created 600, never replaced silently, refused when others may read it, never accepted by evaluate. */
+    @Test
+    void theSecretKeyStaysPrivate() throws Exception {
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(sk)));
+        byte[] before = Files.readAllBytes(sk);
+        CliTestSupport.Run again = CliTestSupport.run("keygen", "--plan", client.toString(), "--secret-key", sk.toString(),
+                "--evaluation-keys", dir.resolve("other.keys").toString());
+        assertEquals(2, again.code(), again.err());
+        assertTrue(again.err().contains(sk + " exists; pass --force"), again.err());
+        assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(sk)), "the key was not touched");
+
+        Path shared = dir.resolve("shared.key");
+        Files.write(shared, before);
+        Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rw-r--r--"));
+        CliTestSupport.Run open = CliTestSupport.run("decrypt", "--plan", client.toString(), "--secret-key", shared.toString(),
+                "--in", dir.resolve("none.tensor").toString(), "--count", "1");
+        assertEquals(3, open.code(), open.err());
+        assertTrue(open.err().contains("readable or writable by others (mode rw-r--r--): chmod 600 " + shared), open.err());
+
+        CliTestSupport.Run server = CliTestSupport.run("evaluate", "--plan", plan.toString(), "--evaluation-keys", evk.toString(),
+                "--secret-key", sk.toString(), "--in", "x", "--out", "y");
+        assertEquals(2, server.code(), server.err());
+        assertTrue(server.err().startsWith("lola4j evaluate: unknown option --secret-key"), server.err());
+        CliTestSupport.Run same = CliTestSupport.run("keygen", "--plan", client.toString(), "--secret-key", "k", "--evaluation-keys",
+                "./k");
+        assertEquals(2, same.code(), same.err());
+    }
+
+    /** Bad input: named, nothing written. */
+    @Test
+    void badInputIsNamedAndNothingIsWritten() throws Exception {
+        Path bad = Files.writeString(dir.resolve("bad.csv"), "0,".repeat(783) + "0.5\n");
+        Path x = dir.resolve("never.tensor");
+        CliTestSupport.Run e = CliTestSupport.run("encrypt", "--plan", client.toString(), "--secret-key", sk.toString(), "--images",
+                bad.toString(), "--out", x.toString());
+        assertEquals(3, e.code(), e.err());
+        assertTrue(e.err().contains("line 1, value 784: 0.5 is not a pixel of [0, 255] in steps of 255/255"), e.err());
+        assertTrue(Files.notExists(x));
+        Path empty = Files.createFile(dir.resolve("empty.tensor"));
+        CliTestSupport.Run v = CliTestSupport.run("evaluate", "--plan", plan.toString(), "--evaluation-keys", evk.toString(),
+                "--in", empty.toString(), "--out", x.toString());
+        assertEquals(3, v.code(), v.err());
+        assertTrue(v.err().contains(empty + ": no tensors (an empty file)"), v.err());
+        // evaluation keys where the tensor should be: named, with the tensor's position
+        CliTestSupport.Run w = CliTestSupport.run("evaluate", "--plan", plan.toString(), "--evaluation-keys", evk.toString(),
+                "--in", evk.toString(), "--out", x.toString());
+        assertEquals(3, w.code(), w.err());
+        assertTrue(w.err().contains(evk + ", tensor 1: "), w.err());
+        assertTrue(Files.notExists(x));
+        List<String> files;
+        try (var s = Files.list(dir)) {
+            files = s.map(p -> p.getFileName().toString()).filter(f -> f.endsWith(".part")).toList();
+        }
+        assertEquals(List.of(), files, "no temporary file left behind");
+        assertTrue(String.format(Locale.ROOT, "%s", x).endsWith("never.tensor"));
+    }
+}
