@@ -1,18 +1,16 @@
 package io.github.lola4j.cli;
 
 import io.github.lola4j.ckks.EvaluationKeys;
+import io.github.lola4j.data.CalibrationInputs;
 import io.github.lola4j.data.DataLocator;
 import io.github.lola4j.data.Dataset;
-import io.github.lola4j.data.Mnist;
 import io.github.lola4j.lola.CompileOptions;
 import io.github.lola4j.lola.EncryptedTensor;
 import io.github.lola4j.lola.InputLayout;
 import io.github.lola4j.lola.LolaCompiler;
 import io.github.lola4j.lola.Plan;
-import io.github.lola4j.nn.LabeledImages;
 import io.github.lola4j.nn.Network;
 import io.github.lola4j.ring.Parallelism;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,44 +23,22 @@ final class Lola {
     private Lola() {
     }
 
-    /** How many test images calibrate a network that is not of MNIST's shape. */
-    static final int CALIBRATION_IMAGES = 100;
-
     /**
-     * The calibration inputs: the 100 MNIST images embedded in the jar for a network of 28x28
-     * images (so that demo, plan and infer compile the identical plan, with or without data); for
-     * other networks (CIFAR-10) the first 100 test images of the model's data set when they are
-     * found locally ({@code --data}, {@code LOLA4J_DATA}, the cache; never a download), so that
-     * the value ranges are those of real images; none (synthetic inputs) otherwise.
+     * The calibration inputs of the library's policy ({@link CalibrationInputs}: the embedded MNIST
+     * sample for a network of 28x28 images, else the first 100 local test images of the model's
+     * data set, else none, never a download), with the test set looked for where {@code --data}
+     * and {@code --dataset} say.
      */
     static List<double[]> calibration(Network net, Options o) {
-        LabeledImages sample = Mnist.embeddedSample();
-        if (!net.fits(sample)) {
-            sample = localTestImages(net, o);
-            if (sample == null) {
-                return List.of();
-            }
-        }
-        List<double[]> out = new ArrayList<>();
-        for (int i = 0; i < Math.min(CALIBRATION_IMAGES, sample.count()); i++) {
-            out.add(net.input(sample, i));
-        }
-        return out;
-    }
-
-    private static LabeledImages localTestImages(Network net, Options o) {
+        Dataset d;
         try {
-            Dataset d = Dataset.byId(o.get("dataset", net.info().dataset()));
-            var where = DataLocator.builder(d).testSetOnly().dataDirectory(o.given("data") ? Path.of(o.get("data", "")) : null)
-                    .download(false).build().locateLocally();
-            if (where.isEmpty()) {
-                return null;
-            }
-            LabeledImages test = d.loadTestSet(where.get().directory());
-            return net.fits(test) ? test : null;
-        } catch (IOException | IllegalArgumentException e) {
-            return null;
+            d = Dataset.byId(o.get("dataset", net.info().dataset()));
+        } catch (IllegalArgumentException e) {
+            // a data set lola4j reads no images of (a deep-features head's): the policy's other steps
+            return CalibrationInputs.of(net).inputs();
         }
+        return CalibrationInputs.of(net, DataLocator.builder(d).testSetOnly()
+                .dataDirectory(o.given("data") ? Path.of(o.get("data", "")) : null).download(false).build()).inputs();
     }
 
     /** Compile options from the shared command-line options. */
@@ -92,9 +68,7 @@ final class Lola {
         if (o.given("max-input-ciphertexts")) {
             opt = opt.withMaxInputCiphertexts(o.getInt("max-input-ciphertexts", 64, 1, 1 << 16));
         }
-        if (!cal.isEmpty()) {
-            opt = opt.withCalibration(cal);
-        }
+        opt = opt.withCalibration(cal); // none: the compiler's synthetic inputs
         opt = opt.withProgress(o.progress());
         if (o.given("masked-output")) {
             opt = opt.withMaskedOutput();

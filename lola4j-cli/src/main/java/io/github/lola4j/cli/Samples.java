@@ -1,5 +1,6 @@
 package io.github.lola4j.cli;
 
+import io.github.lola4j.data.CalibrationInputs;
 import io.github.lola4j.data.DataLocator;
 import io.github.lola4j.data.Caltech101;
 import io.github.lola4j.nn.LabeledFeatures;
@@ -95,7 +96,7 @@ interface Samples {
                         set.where(), scale, prefix.nodeCount()),
                 () -> {
                     List<double[]> cal = new ArrayList<>();
-                    for (int i = 0; i < Math.min(Lola.CALIBRATION_IMAGES, images.count()); i++) {
+                    for (int i = 0; i < Math.min(CalibrationInputs.COUNT, images.count()); i++) {
                         cal.add(prefix.run(images.image(i, scale)));
                     }
                     return cal;
@@ -168,7 +169,7 @@ interface Samples {
         return new Of(test.count(), test::features, test::label, source, () -> {
             // training images' features, spread over the classes: real value ranges, no test image
             List<double[]> cal = new ArrayList<>();
-            int n = Math.min(Lola.CALIBRATION_IMAGES, train.count());
+            int n = Math.min(CalibrationInputs.COUNT, train.count());
             for (int i = 0; i < n; i++) {
                 cal.add(train.features(i * train.count() / n));
             }

@@ -23,7 +23,13 @@
  * reproduced bit for bit, and a centre crop); its images feed a feature extractor, not a network
  * of their own size.
  *
- * <p>This package imports nothing from the cryptographic packages; from {@code nn} it uses only
- * {@link io.github.lola4j.nn.LabeledImages}, the type its loaders return.
+ * <p>{@link io.github.lola4j.data.CalibrationInputs} is the one policy here about networks: which
+ * images a network's compilation is calibrated on by default (the embedded sample, else a local test
+ * set, else none), as the command line does. It lives here because it reads data sets, which the
+ * compiler's module never does.
+ *
+ * <p>This package imports nothing from the cryptographic packages; from {@code nn} it uses
+ * {@link io.github.lola4j.nn.LabeledImages}, the type its loaders return, and, for the calibration
+ * inputs, {@link io.github.lola4j.nn.Network}'s shape and normalization.
  */
 package io.github.lola4j.data;

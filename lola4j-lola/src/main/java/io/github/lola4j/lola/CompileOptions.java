@@ -184,15 +184,17 @@ public final class CompileOptions {
     }
 
     /**
-     * Inputs the value ranges are measured on (network inputs, already preprocessed).
+     * Inputs the value ranges are measured on (network inputs, already preprocessed). The inputs
+     * the command line calibrates on are {@code io.github.lola4j.data.CalibrationInputs.of(net).inputs()}
+     * (module lola4j-data): pass them to get the plan {@code lola4j plan} prints.
      *
-     * @param inputs at least one; each of the network's input size (checked when compiling)
+     * @param inputs each of the network's input size (checked when compiling); none means what
+     *               not calling this means, synthetic inputs ({@link #calibration()}), so that a
+     *               calibration policy that found no data needs no special case
      * @return the options
      */
     public CompileOptions withCalibration(List<double[]> inputs) {
-        if (inputs.isEmpty()) {
-            throw new IllegalArgumentException("calibration: at least one input is needed");
-        }
+        // an empty list is CalibrationInputs' answer when no data is found: the default, not an error
         CompileOptions o = copy();
         List<double[]> c = new ArrayList<>();
         for (double[] x : inputs) {

@@ -2,6 +2,7 @@ package io.github.lola4j.nn;
 
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Objects;
 
 /**
  * How a model turns raw pixels (0..255) into its input values: per channel {@code c}, pixel
@@ -13,11 +14,27 @@ import java.util.Locale;
  * same one before encrypting, so plaintext and encrypted predictions see identical inputs. A
  * convolution's zero padding is zero in the <em>normalized</em> space, in plaintext and encrypted
  * alike. Instances are immutable.
+ *
+ * <p>Pixels come in as a data set's bytes ({@link #apply(LabeledImages, int)}) or as an array of
+ * values whose range the caller states ({@link #apply(double[], Shape, double)}): 0..255
+ * ({@link #BYTE_PIXELS}) or [0, 1] as {@code p / 255} ({@link #UNIT_PIXELS}, what PyTorch's
+ * {@code ToTensor} and Keras' {@code x / 255} give). Either way the model's own map is applied, so
+ * a caller never writes the scale by hand: an MNIST model takes {@code p / 256}, and [0, 1] pixels
+ * fed as they are would be 255/256 of what it was trained on, 0.4 % off with no error.
  */
 public final class InputNormalization {
 
     /** The most channels a normalization may describe. */
     public static final int MAX_CHANNELS = 255;
+
+    /** The {@code pixelMax} of 8-bit pixel values 0..255, as image files and the data sets hold them. */
+    public static final double BYTE_PIXELS = 255;
+
+    /**
+     * The {@code pixelMax} of pixels in [0, 1] as {@code p / 255}: PyTorch's {@code ToTensor},
+     * Keras' {@code x / 255}.
+     */
+    public static final double UNIT_PIXELS = 1;
 
     private final double[] scale;
     private final double[] offset;
@@ -230,6 +247,72 @@ public final class InputNormalization {
         double[] out = new double[images.imageSize()];
         apply(images, i, out);
         return out;
+    }
+
+    /**
+     * One image's normalized values from pixel values in a stated range: each value {@code v} in
+     * [0, {@code pixelMax}] stands for the 8-bit pixel {@code p = v * (255 / pixelMax)}, which becomes
+     * {@code p * scale(c) + offset(c)} as in {@link #apply(LabeledImages, int)}.
+     *
+     * <p>The results are bit for bit those of the {@link LabeledImages} path for 0..255 values with
+     * {@link #BYTE_PIXELS} (the factor {@code 255 / 255} is exactly 1), and for {@code p / 255}
+     * computed in {@code double} with {@link #UNIT_PIXELS} ({@code (p / 255) * 255} rounds back to
+     * {@code p} exactly for every p in 0..255). Values that were rounded to {@code float} first
+     * (a PyTorch tensor) carry that rounding, a relative 2<sup>-24</sup>; no map can undo it
+     * without assuming the pixels were whole numbers.
+     *
+     * @param pixels   the image, channel-major ({@code c * rows * cols + r * cols + col}), as many
+     *                 values as {@code shape} holds; not modified
+     * @param shape    the network input's shape, {@code channels x rows x cols}
+     * @param pixelMax the value that stands for a full pixel, 255: {@link #BYTE_PIXELS} for 0..255,
+     *                 {@link #UNIT_PIXELS} for [0, 1]; finite and positive
+     * @return a new array of {@code shape.size()} values
+     * @throws IllegalArgumentException naming the parameter: when {@code pixelMax} is not finite and
+     *                                  positive, {@code shape} is not of rank 3 or has channels this
+     *                                  normalization does not describe, {@code pixels} has another
+     *                                  length, or a value (named by its index) is not finite or lies
+     *                                  outside [0, pixelMax]
+     */
+    public double[] apply(double[] pixels, Shape shape, double pixelMax) {
+        Objects.requireNonNull(pixels, "pixels");
+        Objects.requireNonNull(shape, "shape");
+        if (!(pixelMax > 0) || !Double.isFinite(pixelMax)) {
+            throw new IllegalArgumentException("pixelMax must be finite and positive (255 for pixels 0..255, 1 for [0, 1]),"
+                    + " got " + pixelMax);
+        }
+        if (shape.rank() != 3) {
+            throw new IllegalArgumentException("shape: " + shape + " is not an image shape (channels x rows x cols)");
+        }
+        int channels = shape.dim(0);
+        requireChannels(channels, "shape " + shape);
+        if (pixels.length != shape.size()) {
+            throw new IllegalArgumentException("pixels: " + pixels.length + " values, the input " + shape + " takes "
+                    + shape.size() + " (channels x rows x cols)");
+        }
+        double toByte = 255 / pixelMax; // exactly 1 for 0..255, so those pixels keep their bits
+        int plane = pixels.length / channels;
+        double[] out = new double[pixels.length];
+        for (int c = 0, k = 0; c < channels; c++) {
+            double s = scale(c);
+            double o = offset(c);
+            for (int e = 0; e < plane; e++, k++) {
+                double v = pixels[k];
+                if (!(v >= 0 && v <= pixelMax)) {
+                    throw new IllegalArgumentException(outOfRange(k, v, pixelMax));
+                }
+                out[k] = v * toByte * s + o;
+            }
+        }
+        return out;
+    }
+
+    private static String outOfRange(int k, double v, double pixelMax) {
+        if (!Double.isFinite(v)) {
+            return "pixels[" + k + "] is " + v + ", expected a finite value in [0, " + pixelMax + "]";
+        }
+        // the likely mix-up: 0..255 values stated as [0, 1]
+        String hint = pixelMax < BYTE_PIXELS && v > pixelMax && v <= BYTE_PIXELS ? "; pixels of 0..255 take pixelMax 255" : "";
+        return "pixels[" + k + "] = " + v + " is outside [0, " + pixelMax + "], the stated range" + hint;
     }
 
     /**

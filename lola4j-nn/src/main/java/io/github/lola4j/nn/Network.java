@@ -232,6 +232,23 @@ public final class Network {
     }
 
     /**
+     * One image given as pixel values in a stated range, preprocessed for this network: the
+     * model's normalization applied by {@link InputNormalization#apply(double[], Shape, double)}.
+     *
+     * @param pixels   channel-major, {@code inputShape().size()} values in [0, {@code pixelMax}]
+     * @param pixelMax the value that stands for a full pixel (255):
+     *                 {@link InputNormalization#BYTE_PIXELS} for 0..255 values,
+     *                 {@link InputNormalization#UNIT_PIXELS} for [0, 1] as {@code p / 255}
+     * @return the input, {@code inputShape().size()} values
+     * @throws IllegalArgumentException when the input is not an image, the length differs, a value
+     *                                  is not finite or out of range (naming its index), or
+     *                                  {@code pixelMax} is not finite and positive
+     */
+    public double[] input(double[] pixels, double pixelMax) {
+        return info.normalization().apply(pixels, input, pixelMax);
+    }
+
+    /**
      * Whether the images fit this network's input {@code channels x rows x cols}.
      *
      * @param images the data set
