@@ -33,7 +33,7 @@ final class EncryptCommand implements Command {
                         "folder of image files (PNG, JPEG, ...: converted as client --image converts them, in name order),",
                         "or a text file with one image per line, its pixels separated by commas or spaces (CSV)")
                 .option("pixel-range", "255|1", "a text file's white: 255 for bytes (default), 1 for values in [0, 1] (PyTorch's",
-                        "ToTensor); values must be whole steps of range/255, exactly what the model's bytes were")
+                        "ToTensor); p/255 in [0, 1] gives exactly the doubles of the byte p")
                 .option("offset", "I", "the first image to encrypt (default 0)")
                 .option("count", "N", "how many images (default: all from the offset)")
                 .option("out", "FILE", "the tensor file to write (replaced whole, or not at all on a failure)")
@@ -60,7 +60,7 @@ final class EncryptCommand implements Command {
         SecretKey sk = Pipeline.readSecretKey(KeygenCommand.required(o, "secret-key"), plan);
         int rows = in.dim(1);
         int cols = in.dim(2);
-        List<byte[]> all = Pipeline.images(images, rows, cols, Double.parseDouble(range));
+        List<Pipeline.Raw> all = Pipeline.images(images, rows, cols, Double.parseDouble(range));
         int offset = o.getInt("offset", 0, 0, Integer.MAX_VALUE);
         if (offset >= all.size()) {
             throw new UsageException("--offset " + offset + " is past the " + all.size() + " images of " + images);
@@ -72,7 +72,14 @@ final class EncryptCommand implements Command {
         }
         List<double[]> xs = new ArrayList<>(count);
         for (int i = offset; i < offset + count; i++) {
-            xs.add(plan.normalization().apply(Pipeline.one(all.get(i), rows, cols), 0));
+            Pipeline.Raw raw = all.get(i);
+            try {
+                // the model's own map from the stated range: bytes give exactly the doubles infer feeds
+                xs.add(plan.normalization().apply(raw.pixels(), in, raw.pixelMax()));
+            } catch (IllegalArgumentException e) {
+                throw new java.io.IOException("--images " + images + (raw.where().isEmpty() ? ", image " + (i + 1)
+                        : " " + raw.where()) + ": " + e.getMessage(), e);
+            }
         }
         int per = plan.isBatch() ? plan.batchSize() : 1;
         SecureRandom rnd = new SecureRandom();

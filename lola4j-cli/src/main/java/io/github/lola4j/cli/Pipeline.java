@@ -7,7 +7,6 @@ import io.github.lola4j.data.DigitImages;
 import io.github.lola4j.data.IdxArray;
 import io.github.lola4j.lola.ClientPlan;
 import io.github.lola4j.lola.Plan;
-import io.github.lola4j.nn.LabeledImages;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -167,10 +166,10 @@ final class Pipeline {
      * @param rows   the plan's image height
      * @param cols   the plan's image width
      * @param range  the value of a white pixel in a text file: 255 (bytes) or 1 ([0, 1], as
-     *               PyTorch's ToTensor gives)
-     * @return the images as bytes, one array per image
+     *               PyTorch's ToTensor gives); IDX files and image files are bytes, 0..255
+     * @return the images' raw pixels, one array per image, each with the range it is in
      */
-    static List<byte[]> images(Path source, int rows, int cols, double range) throws IOException {
+    static List<Raw> images(Path source, int rows, int cols, double range) throws IOException {
         if (Files.isDirectory(source)) {
             List<Path> files;
             try (Stream<Path> s = Files.list(source)) {
@@ -179,9 +178,9 @@ final class Pipeline {
             if (files.isEmpty()) {
                 throw new IOException("--images " + source + ": the folder holds no image files");
             }
-            List<byte[]> out = new ArrayList<>(files.size());
+            List<Raw> out = new ArrayList<>(files.size());
             for (Path f : files) {
-                out.add(DigitImages.read(f, rows, cols));
+                out.add(Raw.ofBytes(DigitImages.read(f, rows, cols)));
             }
             return out;
         }
@@ -200,27 +199,26 @@ final class Pipeline {
         return textImages(source, rows, cols, range);
     }
 
-    private static List<byte[]> idxImages(IdxArray a, Path source, int rows, int cols) throws IOException {
+    private static List<Raw> idxImages(IdxArray a, Path source, int rows, int cols) throws IOException {
         if (a.rank() != 3 || a.dim(1) != rows || a.dim(2) != cols) {
             throw new IOException(String.format(Locale.ROOT, "--images %s: an IDX array of %s, expected N x %d x %d images",
                     source, java.util.Arrays.toString(a.dims()), rows, cols));
         }
         byte[] data = a.data();
         int size = rows * cols;
-        List<byte[]> out = new ArrayList<>(a.dim(0));
+        List<Raw> out = new ArrayList<>(a.dim(0));
         for (int i = 0; i < a.dim(0); i++) {
-            out.add(java.util.Arrays.copyOfRange(data, i * size, (i + 1) * size));
+            out.add(Raw.ofBytes(java.util.Arrays.copyOfRange(data, i * size, (i + 1) * size)));
         }
         return out;
     }
 
     /**
-     * One image per non-empty line. A value must be a whole number of steps of range/255 (within
-     * 1e-6 of one): the model's normalisation is defined on bytes, and rounding anything else
-     * would silently change the input.
+     * One image per non-empty line, its values as given: the model's own map takes them from the
+     * stated range (InputNormalization.apply), which checks each against it.
      */
-    private static List<byte[]> textImages(Path source, int rows, int cols, double range) throws IOException {
-        List<byte[]> out = new ArrayList<>();
+    private static List<Raw> textImages(Path source, int rows, int cols, double range) throws IOException {
+        List<Raw> out = new ArrayList<>();
         int size = rows * cols;
         int lineNo = 0;
         try (var r = Files.newBufferedReader(source, StandardCharsets.UTF_8)) {
@@ -236,25 +234,16 @@ final class Pipeline {
                     throw new IOException(String.format(Locale.ROOT, "--images %s line %d: %d values, expected %d (%d x %d"
                             + " pixels, one image per line)", source, lineNo, f.length, size, rows, cols));
                 }
-                byte[] px = new byte[size];
+                double[] px = new double[size];
                 for (int k = 0; k < size; k++) {
-                    double v;
                     try {
-                        v = Double.parseDouble(f[k]);
+                        px[k] = Double.parseDouble(f[k]);
                     } catch (NumberFormatException e) {
                         throw new IOException(String.format(Locale.ROOT, "--images %s line %d, value %d: '%s' is not a"
                                 + " number", source, lineNo, k + 1, f[k]));
                     }
-                    double b = v * 255 / range;
-                    long q = Math.round(b);
-                    if (!(v >= 0 && v <= range) || Math.abs(b - q) > 1e-6 * 255) {
-                        throw new IOException(String.format(Locale.ROOT, "--images %s line %d, value %d: %s is not a pixel"
-                                + " of [0, %s] in steps of %s/255 (--pixel-range %s)", source, lineNo, k + 1, f[k],
-                                fmt(range), fmt(range), fmt(range)));
-                    }
-                    px[k] = (byte) q;
                 }
-                out.add(px);
+                out.add(new Raw(px, range, "line " + lineNo));
             }
         }
         if (out.isEmpty()) {
@@ -263,12 +252,22 @@ final class Pipeline {
         return out;
     }
 
-    private static String fmt(double x) {
-        return x == Math.rint(x) ? String.valueOf((long) x) : String.valueOf(x);
+    /**
+     * One image's raw pixels, in the range that stands for white, and where it came from (for
+     * the message when a value does not fit).
+     *
+     * @param pixels   the values
+     * @param pixelMax white: 255 for bytes, 1 for [0, 1]
+     * @param where    "line 3", or empty
+     */
+    record Raw(double[] pixels, double pixelMax, String where) {
+        static Raw ofBytes(byte[] b) {
+            double[] px = new double[b.length];
+            for (int i = 0; i < b.length; i++) {
+                px[i] = b[i] & 0xff;
+            }
+            return new Raw(px, 255, "");
+        }
     }
 
-    /** One image of bytes as the one-image set a network's normalisation reads. */
-    static LabeledImages one(byte[] pixels, int rows, int cols) {
-        return DigitImages.asLabeledImages("image", pixels, rows, cols, 0);
-    }
 }
