@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.github.lola4j.ckks.EvaluationKeys;
 import io.github.lola4j.ckks.KeyGenerator;
 import io.github.lola4j.ckks.PublicKey;
@@ -24,6 +28,7 @@ import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,7 +38,8 @@ import org.junit.jupiter.api.Test;
  * A batch tensor carries its image count: from encryptBatch through the tensor stream and the
  * evaluation to decryptBatch(y, sk), with no count beside it; streams of the previous version
  * (no count) still read, and a forged count is refused before anything is read or allocated from
- * it.
+ * it. The plan report gives the input's size after either encryption, as the client plan computes
+ * it and as the stream measures.
  */
 class BatchTensorTest {
 
@@ -275,5 +281,41 @@ class BatchTensorTest {
         assertTrue(y.toString().contains("image count unknown"), y.toString());
         assertEquals(COUNT, client.decryptBatch(y, sk, COUNT).length);
         assertThrows(IllegalArgumentException.class, () -> client.decryptBatch(y, sk));
+    }
+
+    /**
+     * The report gives the input's size after a public-key and after a secret-key encryption, in
+     * its text and in the record components the CLI's JSON writes (snake_case, as its mapper
+     * names them), each equal to what the client plan computes (and the streams above measure).
+     */
+    @Test
+    void theReportGivesBothInputSizesNamingTheirEncryption() throws IOException {
+        PlanReport r = plan.report();
+        assertEquals(client.inputBytes(false), r.inputBytes());
+        assertEquals(client.inputBytes(true), r.inputBytesSeeded());
+        assertEquals(client.outputBytes(), r.outputBytes());
+        assertTrue(r.inputBytesSeeded() < r.inputBytes(), "seeded is smaller");
+        String traffic = Arrays.stream(r.toString().split("\n")).filter(l -> l.startsWith("traffic")).findFirst().orElseThrow();
+        assertTrue(traffic.contains(PlanReport.bytes(client.inputBytes(false)) + " public-key encrypted"), traffic);
+        assertTrue(traffic.contains(PlanReport.bytes(client.inputBytes(true)) + " secret-key encrypted (seeded)"), traffic);
+        assertTrue(traffic.contains(PlanReport.bytes(client.outputBytes())), traffic);
+
+        ObjectMapper mapper = JsonMapper.builder().propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE).build();
+        JsonNode j = mapper.readTree(mapper.writeValueAsString(r));
+        assertEquals(client.inputBytes(false), j.get("input_bytes").asLong());
+        assertEquals(client.inputBytes(true), j.get("input_bytes_seeded").asLong());
+        assertEquals(client.outputBytes(), j.get("output_bytes").asLong());
+        assertEquals(client.inputRepresentation().ciphertexts(), j.get("input_ciphertexts").asInt());
+
+        // the constructor of earlier releases still builds a report; it does not know the seeded size
+        PlanReport old = new PlanReport(r.model(), r.inputShape(), r.outputs(), r.ringDegree(), r.slots(), r.primeBits(),
+                r.specialPrimeBits(), r.dnum(), r.scaleBits(), r.log2QP(), r.securityBits(), r.depth(), r.relinearization(),
+                r.rotationSteps(), r.evaluationKeyBytes(), r.evaluationKeyMemory(), r.inputCiphertexts(), r.inputBytes(),
+                r.outputCiphertexts(), r.outputBytes(), r.rotations(), r.hoistedRotations(), r.plainProducts(), r.constProducts(),
+                r.cipherProducts(), r.predictedSeconds(), r.peakMemoryBytes(), r.batch(), r.costModel(), r.calibration(),
+                r.headroomBits(), r.predictedError(), r.calibrationMargin(), r.alternatives(), r.steps());
+        assertEquals(-1, old.inputBytesSeeded());
+        String oldTraffic = Arrays.stream(old.toString().split("\n")).filter(l -> l.startsWith("traffic")).findFirst().orElseThrow();
+        assertTrue(oldTraffic.contains("public-key encrypted") && !oldTraffic.contains("secret-key"), oldTraffic);
     }
 }

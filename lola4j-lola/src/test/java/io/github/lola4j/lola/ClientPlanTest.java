@@ -331,6 +331,19 @@ class ClientPlanTest {
         return out.toByteArray();
     }
 
+    /** The latency plan's report: both input sizes, each naming its encryption, as the client plan computes them. */
+    @Test
+    void theReportGivesBothInputSizes() {
+        PlanReport r = plan.report();
+        ClientPlan c = plan.clientPlan();
+        assertEquals(c.inputBytes(false), r.inputBytes());
+        assertEquals(c.inputBytes(true), r.inputBytesSeeded());
+        assertEquals(c.outputBytes(), r.outputBytes());
+        assertTrue(r.toString().contains("traffic   input " + c.inputRepresentation().ciphertexts() + " ciphertexts ("
+                + PlanReport.bytes(c.inputBytes(false)) + " public-key encrypted, " + PlanReport.bytes(c.inputBytes(true))
+                + " secret-key encrypted (seeded)), output 1 ciphertext (" + PlanReport.bytes(c.outputBytes()) + ")"), r.toString());
+    }
+
     /**
      * A result decrypted under another secret key than the one behind the evaluation keys is
      * refused, in latency and batch mode, instead of being returned as confident wrong scores.
