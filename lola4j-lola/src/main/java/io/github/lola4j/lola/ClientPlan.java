@@ -28,6 +28,7 @@ import java.io.PushbackInputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -43,20 +44,24 @@ import java.util.Objects;
  * plan. It also writes and reads encrypted tensors in the tensor format:
  *
  * <pre>
- *   an {@link Envelope} of kind encrypted tensor, version 3, the plan's fingerprint in its header,
- *     whose payload is the ciphertext count u32 (32 bytes in all)
+ *   an {@link Envelope} of kind encrypted tensor, version 4, the plan's fingerprint in its header,
+ *     whose payload is the ciphertext count u32 and the image count u32 (36 bytes in all)
  *   then each ciphertext as a {@link CkksSerializer} object (an envelope of its own)
- *   then the stream digest: SHA-256 of the 32 header bytes and each ciphertext's CRC32C in order (32 bytes)
+ *   then the stream digest: SHA-256 of the 36 header bytes and each ciphertext's CRC32C in order (32 bytes)
  * </pre>
  *
- * Tensors of earlier releases, whose 22-byte header was big-endian {@code magic "L4JTENS1" |
- * version u16 = 2 | plan fingerprint u64 | ciphertexts u32}, are read too.
+ * The image count (1 in latency mode, 1 to the batch size in batch mode) is what
+ * {@link #decryptBatch(EncryptedTensor, SecretKey)} returns scores for. Tensors of version 3 (the
+ * same without the image count: a 32-byte header) and of earlier releases (a 22-byte big-endian
+ * header, {@code magic "L4JTENS1" | version u16 = 2 | plan fingerprint u64 | ciphertexts u32}) are
+ * read too; in a batch plan they do not record their image count, and a batch tensor that does not
+ * is written in version 3, so that the stream never claims a count it was not given.
  *
- * written and read as a stream (no buffering of the whole tensor). Each ciphertext's CRC32C covers
- * its bytes; the digest binds their order and count, so ciphertexts swapped, duplicated or taken
- * from another tensor of the same plan are refused before anything is evaluated. (It is not a
- * signature: whoever can change the stream can recompute it; TLS protects the stream.)
- * Immutable and thread-safe.
+ * <p>Tensors are written and read as a stream (no buffering of the whole tensor). Each
+ * ciphertext's CRC32C covers its bytes; the digest binds their order and count, so ciphertexts
+ * swapped, duplicated or taken from another tensor of the same plan are refused before anything is
+ * evaluated. (It is not a signature: whoever can change the stream can recompute it; TLS protects
+ * the stream.) Immutable and thread-safe.
  */
 public final class ClientPlan {
 
@@ -69,8 +74,10 @@ public final class ClientPlan {
     /** The magic of the tensor header before the envelope (version 2), still read. */
     static final byte[] LEGACY_TENSOR_MAGIC = "L4JTENS1".getBytes(StandardCharsets.US_ASCII);
     static final int LEGACY_TENSOR_VERSION = 2;
-    /** Version 3 (2026-12-07): the header is an envelope. */
-    static final int TENSOR_VERSION = 3;
+    /** Version 3 (2026-12-07): the header is an envelope; still read, and written for a batch tensor of unknown image count. */
+    static final int TENSOR_VERSION_NO_IMAGES = 3;
+    /** Version 4 (2026-12-07): the header's payload holds the image count after the ciphertext count. */
+    static final int TENSOR_VERSION = 4;
     private static final int MAX_BODY = 64 << 20;
 
     private final String modelName;
@@ -250,7 +257,8 @@ public final class ClientPlan {
         return TENSOR_HEADER + TENSOR_DIGEST + output.ciphertexts() * CkksSerializer.ciphertextSize(params, 0, false);
     }
 
-    private static final int TENSOR_HEADER = Envelope.HEADER_BYTES + 4 + Envelope.TRAILER_BYTES;
+    private static final int TENSOR_HEADER = Envelope.HEADER_BYTES + 8 + Envelope.TRAILER_BYTES;
+    private static final int TENSOR_HEADER_NO_IMAGES = Envelope.HEADER_BYTES + 4 + Envelope.TRAILER_BYTES;
     private static final int LEGACY_TENSOR_HEADER = 8 + 2 + 8 + 4;
     private static final int TENSOR_DIGEST = 32;
 
@@ -286,7 +294,7 @@ public final class ClientPlan {
         requireLatency("encryptInput");
         checkInput(values, "encryptInput");
         requireKeyParams(pk.parameters(), "encryptInput: the public key");
-        return encryptSlots(input.pack(values), new Encryptor(pk, random), progress);
+        return encryptSlots(input.pack(values), new Encryptor(pk, random), progress, 1);
     }
 
     /**
@@ -318,7 +326,7 @@ public final class ClientPlan {
         requireLatency("encryptInput");
         checkInput(values, "encryptInput");
         requireKeyParams(sk.parameters(), "encryptInput: the secret key");
-        return encryptSlots(input.pack(values), new Encryptor(sk, random), progress);
+        return encryptSlots(input.pack(values), new Encryptor(sk, random), progress, 1);
     }
 
     /**
@@ -327,7 +335,7 @@ public final class ClientPlan {
      * @param inputs at most {@link #batchSize()} inputs, each of the input shape's size
      * @param pk     the public key
      * @param random the randomness
-     * @return the encrypted batch
+     * @return the encrypted batch, recording {@code inputs.size()} images
      * @throws IllegalArgumentException on a latency plan, too many or malformed inputs
      */
     public EncryptedTensor encryptBatch(List<double[]> inputs, PublicKey pk, SecureRandom random) {
@@ -342,12 +350,12 @@ public final class ClientPlan {
      * @param pk       the public key
      * @param random   the randomness
      * @param progress where to report, as the task "encrypting"
-     * @return the encrypted batch
+     * @return the encrypted batch, recording {@code inputs.size()} images
      * @throws IllegalArgumentException on a latency plan, too many or malformed inputs
      */
     public EncryptedTensor encryptBatch(List<double[]> inputs, PublicKey pk, SecureRandom random, Progress progress) {
         requireKeyParams(pk.parameters(), "encryptBatch: the public key");
-        return encryptSlots(input.pack(batchSlots(inputs)), new Encryptor(pk, random), progress);
+        return encryptSlots(input.pack(batchSlots(inputs)), new Encryptor(pk, random), progress, inputs.size());
     }
 
     /**
@@ -356,7 +364,7 @@ public final class ClientPlan {
      * @param inputs at most {@link #batchSize()} inputs
      * @param sk     the secret key
      * @param random the randomness
-     * @return the encrypted batch
+     * @return the encrypted batch, recording {@code inputs.size()} images
      * @throws IllegalArgumentException on a latency plan, too many or malformed inputs
      */
     public EncryptedTensor encryptBatch(List<double[]> inputs, SecretKey sk, SecureRandom random) {
@@ -370,12 +378,12 @@ public final class ClientPlan {
      * @param sk       the secret key
      * @param random   the randomness
      * @param progress where to report, as the task "encrypting"
-     * @return the encrypted batch
+     * @return the encrypted batch, recording {@code inputs.size()} images
      * @throws IllegalArgumentException on a latency plan, too many or malformed inputs
      */
     public EncryptedTensor encryptBatch(List<double[]> inputs, SecretKey sk, SecureRandom random, Progress progress) {
         requireKeyParams(sk.parameters(), "encryptBatch: the secret key");
-        return encryptSlots(input.pack(batchSlots(inputs)), new Encryptor(sk, random), progress);
+        return encryptSlots(input.pack(batchSlots(inputs)), new Encryptor(sk, random), progress, inputs.size());
     }
 
     private void requireLatency(String op) {
@@ -401,7 +409,7 @@ public final class ClientPlan {
         return all;
     }
 
-    private EncryptedTensor encryptSlots(double[][] slots, Encryptor enc, Progress progress) {
+    private EncryptedTensor encryptSlots(double[][] slots, Encryptor enc, Progress progress, int images) {
         Objects.requireNonNull(progress, "progress");
         List<Ciphertext> cts = new ArrayList<>(slots.length);
         progress.start("encrypting", slots.length);
@@ -413,7 +421,7 @@ public final class ClientPlan {
         } finally {
             progress.done();
         }
-        return new EncryptedTensor(input, cts, fingerprint);
+        return new EncryptedTensor(input, cts, fingerprint, images);
     }
 
     void checkInput(double[] values, String op) {
@@ -478,14 +486,49 @@ public final class ClientPlan {
     }
 
     /**
-     * Decrypts the scores of a batch, with the range check of {@link #decryptOutput}.
+     * Decrypts the scores of every image a batch result holds, with the range check of
+     * {@link #decryptOutput}. The count is the tensor's ({@link EncryptedTensor#images()}):
+     * {@link #encryptBatch} records it, {@link Plan#evaluate} carries it to the result and the
+     * tensor stream keeps it, so no count travels beside the tensor.
+     *
+     * @param y  the encrypted result
+     * @param sk the secret key
+     * @return one array of scores per image, in the order the images were encrypted
+     * @throws IllegalArgumentException  on a latency plan, a tensor that does not record its image
+     *                                   count (read from a tensor stream of version 3 or earlier:
+     *                                   pass the count to {@link #decryptBatch(EncryptedTensor,
+     *                                   SecretKey, int)}), or a tensor or key of another plan
+     * @throws ResultOutOfRangeException when a decrypted slot lies beyond the range
+     */
+    public double[][] decryptBatch(EncryptedTensor y, SecretKey sk) {
+        return decryptBatch(y, sk, recordedImages(y), true);
+    }
+
+    /**
+     * Decrypts the scores of every image a batch result holds, without the range check (research
+     * on raw values only).
+     *
+     * @param y  the encrypted result
+     * @param sk the secret key
+     * @return one array of scores per image, whatever they are
+     * @throws IllegalArgumentException as {@link #decryptBatch(EncryptedTensor, SecretKey)}
+     */
+    public double[][] decryptBatchUnchecked(EncryptedTensor y, SecretKey sk) {
+        return decryptBatch(y, sk, recordedImages(y), false);
+    }
+
+    /**
+     * Decrypts the scores of the first images of a batch, with the range check of
+     * {@link #decryptOutput}: for a tensor that does not record its image count (one read from a
+     * tensor stream of version 3 or earlier), or to keep fewer images than it holds.
      *
      * @param y     the encrypted result
      * @param sk    the secret key
-     * @param count how many inputs the batch held
+     * @param count how many images to decrypt, from the first: at most the batch size, and at most
+     *              the tensor's {@link EncryptedTensor#images()} when it records them
      * @return count arrays of scores
-     * @throws IllegalArgumentException  on a latency plan, a count outside [1, batchSize], or a
-     *                                   tensor or key of another plan
+     * @throws IllegalArgumentException  on a latency plan, a count outside [1, batchSize] or above
+     *                                   the tensor's image count, or a tensor or key of another plan
      * @throws ResultOutOfRangeException when a decrypted slot lies beyond the range
      */
     public double[][] decryptBatch(EncryptedTensor y, SecretKey sk, int count) {
@@ -493,24 +536,43 @@ public final class ClientPlan {
     }
 
     /**
-     * Decrypts the scores of a batch without the range check (research on raw values only).
+     * Decrypts the scores of the first images of a batch without the range check (research on raw
+     * values only).
      *
      * @param y     the encrypted result
      * @param sk    the secret key
-     * @param count how many inputs the batch held
+     * @param count how many images to decrypt, as {@link #decryptBatch(EncryptedTensor, SecretKey, int)}
      * @return count arrays of scores, whatever they are
-     * @throws IllegalArgumentException as {@link #decryptBatch}
+     * @throws IllegalArgumentException as {@link #decryptBatch(EncryptedTensor, SecretKey, int)}
      */
     public double[][] decryptBatchUnchecked(EncryptedTensor y, SecretKey sk, int count) {
         return decryptBatch(y, sk, count, false);
     }
 
-    private double[][] decryptBatch(EncryptedTensor y, SecretKey sk, int count, boolean checked) {
+    /** The image count a batch tensor records; refuses a latency plan first (its message is the useful one). */
+    private int recordedImages(EncryptedTensor y) {
+        requireBatchOutput();
+        return Objects.requireNonNull(y, "y").images().orElseThrow(() -> new IllegalArgumentException(
+                "decryptBatch: the tensor does not record how many images it holds (it was read from a tensor stream of"
+                        + " version 3 or earlier, or built without the count); pass the count: decryptBatch(y, sk, count)"));
+    }
+
+    private void requireBatchOutput() {
         if (!isBatch()) {
             throw new IllegalArgumentException("decryptBatch: this plan evaluates one image; use decryptOutput");
         }
+    }
+
+    private double[][] decryptBatch(EncryptedTensor y, SecretKey sk, int count, boolean checked) {
+        requireBatchOutput();
         if (count < 1 || count > batchSize()) {
             throw new IllegalArgumentException("decryptBatch: count must be in [1, " + batchSize() + "], got " + count);
+        }
+        java.util.OptionalInt held = Objects.requireNonNull(y, "y").images();
+        if (held.isPresent() && count > held.getAsInt()) {
+            // the slots past the batch's images hold the scores of zero inputs: plausible and wrong
+            throw new IllegalArgumentException("decryptBatch: count " + count + " is more than the " + held.getAsInt()
+                    + " image" + (held.getAsInt() == 1 ? "" : "s") + " the tensor holds");
         }
         double[] all = decrypt(y, sk, checked);
         double[][] out = new double[count][outputSize];
@@ -580,8 +642,21 @@ public final class ClientPlan {
     }
 
     /**
+     * Refuses a tensor that records more images than the plan evaluates at once (the public
+     * constructor takes any count of at least 1).
+     */
+    private void checkImages(EncryptedTensor x, String op) {
+        java.util.OptionalInt images = x.images();
+        if (images.isPresent() && images.getAsInt() > batchSize()) {
+            throw new IllegalArgumentException(op + ": the tensor holds " + images.getAsInt() + " images, "
+                    + (isBatch() ? "more than the plan's batch size " + batchSize() : "a latency plan evaluates one"));
+        }
+    }
+
+    /**
      * Checks that a tensor belongs to this plan, has the expected layout, degree 1, the parameters'
-     * primes, and (for level &ge; 0) that level and the default scale.
+     * primes, at most the images the plan evaluates at once, and (for level &ge; 0) that level and
+     * the default scale.
      */
     void checkTensor(EncryptedTensor x, Representation expected, int level, String op) {
         if (x.planFingerprint() != fingerprint) {
@@ -591,6 +666,7 @@ public final class ClientPlan {
         if (!x.representation().equals(expected) || x.ciphertexts().size() != expected.ciphertexts()) {
             throw new IllegalArgumentException(op + ": expected " + expected.describe() + ", got " + x.representation().describe());
         }
+        checkImages(x, op);
         for (int i = 0; i < x.ciphertexts().size(); i++) {
             Ciphertext c = x.ciphertexts().get(i);
             RnsPoly p = c.poly(0);
@@ -620,21 +696,32 @@ public final class ClientPlan {
     // ------------------------------------------------------------------ tensor format
 
     /**
-     * Writes an encrypted tensor of this plan in the tensor format. Fresh secret-key encryptions
-     * keep their seeds (half the bytes).
+     * Writes an encrypted tensor of this plan in the tensor format, with its image count (version
+     * 4). Fresh secret-key encryptions keep their seeds (half the bytes). A batch tensor that does
+     * not record its image count (read from a stream of version 3 or earlier) is written in version
+     * 3, which has no such field, so that the stream never claims a count it was not given; a
+     * latency tensor always holds one image.
      *
      * @param out the stream (not closed)
      * @param x   the tensor (of this plan)
      * @throws IOException              when the stream fails
-     * @throws IllegalArgumentException when the tensor belongs to another plan
+     * @throws IllegalArgumentException when the tensor belongs to another plan or holds more images
+     *                                  than the plan's batch size
      */
     public void writeTensor(OutputStream out, EncryptedTensor x) throws IOException {
         if (x.planFingerprint() != fingerprint) {
             throw new IllegalArgumentException("writeTensor: the tensor belongs to another plan");
         }
+        checkImages(x, "writeTensor");
+        int images = isBatch() ? x.images().orElse(0) : 1;
         ByteArrayOutputStream header = new ByteArrayOutputStream(TENSOR_HEADER);
-        EnvelopeWriter w = EnvelopeWriter.begin(header, Envelope.Kind.ENCRYPTED_TENSOR, TENSOR_VERSION, fingerprint, 4);
+        EnvelopeWriter w = images > 0
+                ? EnvelopeWriter.begin(header, Envelope.Kind.ENCRYPTED_TENSOR, TENSOR_VERSION, fingerprint, 8)
+                : EnvelopeWriter.begin(header, Envelope.Kind.ENCRYPTED_TENSOR, TENSOR_VERSION_NO_IMAGES, fingerprint, 4);
         w.u32(x.ciphertexts().size());
+        if (images > 0) {
+            w.u32(images);
+        }
         w.finish();
         StreamDigest digest = new StreamDigest(header.toByteArray());
         header.writeTo(out);
@@ -648,13 +735,15 @@ public final class ClientPlan {
     }
 
     /**
-     * Reads an encrypted input of this plan: the layout, fingerprint, parameters, top level and
-     * default scale are all checked before it is returned.
+     * Reads an encrypted input of this plan: the layout, fingerprint, image count, parameters, top
+     * level and default scale are all checked before it is returned.
      *
      * @param in the stream (not closed; nothing past the tensor is read)
-     * @return the tensor, in the input representation
+     * @return the tensor, in the input representation, with its image count (in a batch plan,
+     *         unknown for a stream of version 3 or earlier)
      * @throws IOException when the stream is truncated or corrupted, belongs to another plan or
-     *                     parameter set, or its ciphertexts are not fresh inputs
+     *                     parameter set, records an image count outside [1, batchSize], or its
+     *                     ciphertexts are not fresh inputs
      */
     public EncryptedTensor readInput(InputStream in) throws IOException {
         return readTensor(in, input, params.maxLevel(), "input");
@@ -671,25 +760,38 @@ public final class ClientPlan {
         return readTensor(in, output, -1, "output");
     }
 
-    /** A tensor's header as read: its bytes (the stream digest starts with them), fingerprint and ciphertext count. */
-    private record TensorHeader(byte[] bytes, long fingerprint, long count) {
+    /**
+     * A tensor's header as read: its bytes (the stream digest starts with them), fingerprint,
+     * ciphertext count, and image count (-1 for a version without it; any other value is as read,
+     * unchecked: a u32).
+     */
+    private record TensorHeader(byte[] bytes, long fingerprint, long count, long images) {
     }
 
-    /** Reads a tensor's header, in the envelope or in the 22-byte big-endian form of earlier releases. */
+    /** Reads a tensor's header, in the envelope (version 4 or 3) or in the 22-byte big-endian form of earlier releases. */
     private static TensorHeader readTensorHeader(PushbackInputStream in, String what) throws IOException {
         if (Envelope.startsWithEnvelope(in)) {
-            byte[] header = new byte[TENSOR_HEADER];
+            // The envelope's header says the version, and the version how long the payload is.
+            byte[] header = new byte[Envelope.HEADER_BYTES];
+            DataInputStream d = new DataInputStream(in);
             try {
-                new DataInputStream(in).readFully(header);
+                d.readFully(header);
+                int version = (header[4] & 0xFF) | (header[5] & 0xFF) << 8;
+                int length = version == TENSOR_VERSION ? TENSOR_HEADER
+                        : version == TENSOR_VERSION_NO_IMAGES ? TENSOR_HEADER_NO_IMAGES : Envelope.HEADER_BYTES;
+                header = Arrays.copyOf(header, length);
+                d.readFully(header, Envelope.HEADER_BYTES, length - Envelope.HEADER_BYTES);
             } catch (EOFException e) {
                 throw new EOFException("encrypted " + what + " truncated in its header");
             }
             EnvelopeReader r = EnvelopeReader.begin(new ByteArrayInputStream(header), "encrypted " + what, Envelope.Kind.ENCRYPTED_TENSOR);
-            r.requireVersion(TENSOR_VERSION);
-            r.expectPayload(4, "the ciphertext count");
+            r.requireVersion(TENSOR_VERSION_NO_IMAGES, TENSOR_VERSION);
+            boolean withImages = r.version() == TENSOR_VERSION;
+            r.expectPayload(withImages ? 8 : 4, withImages ? "the ciphertext and image counts" : "the ciphertext count");
             long count = r.u32("the ciphertext count");
+            long images = withImages ? r.u32("the image count") : -1;
             r.finish();
-            return new TensorHeader(header, r.fingerprint(), count);
+            return new TensorHeader(header, r.fingerprint(), count, images);
         }
         byte[] header = new byte[LEGACY_TENSOR_HEADER];
         DataInputStream d = new DataInputStream(new ByteArrayInputStream(header));
@@ -703,11 +805,11 @@ public final class ClientPlan {
             int version = d.readUnsignedShort();
             if (version != LEGACY_TENSOR_VERSION) {
                 throw new IOException("encrypted tensor version " + version + " is not supported (this library reads versions "
-                        + LEGACY_TENSOR_VERSION + " and " + TENSOR_VERSION
+                        + LEGACY_TENSOR_VERSION + ", " + TENSOR_VERSION_NO_IMAGES + " and " + TENSOR_VERSION
                         + (version == 1 ? "; version 1 lacks the stream digest: encrypt the input again" : "") + ")");
             }
             long fp = d.readLong();
-            return new TensorHeader(header, fp, d.readInt() & 0xFFFFFFFFL);
+            return new TensorHeader(header, fp, d.readInt() & 0xFFFFFFFFL, -1);
         } catch (EOFException e) {
             throw new EOFException("encrypted " + what + " truncated in its header");
         }
@@ -726,6 +828,13 @@ public final class ClientPlan {
         if (count != expected.ciphertexts()) {
             throw new IOException("the encrypted " + what + " has " + count
                     + " ciphertexts, the plan's " + expected.describe() + " has " + expected.ciphertexts());
+        }
+        // Checked before any ciphertext is read: decryptBatch allocates and returns this many score arrays.
+        long images = h.images();
+        if (images != -1 && (images < 1 || images > batchSize())) {
+            throw new IOException("the encrypted " + what + " says it holds " + images + " images"
+                    + (images > Integer.MAX_VALUE ? " (" + (int) images + " as a signed 32-bit integer)" : "") + ", expected 1 to "
+                    + batchSize() + (isBatch() ? " (the plan's batch size)" : " (a latency plan evaluates one image)"));
         }
         List<Ciphertext> cts = new ArrayList<>(expected.ciphertexts());
         StreamDigest digest = new StreamDigest(header);
@@ -749,7 +858,9 @@ public final class ClientPlan {
                     + " reordered, duplicated or mixed from another tensor, or a damaged digest)");
         }
         try {
-            EncryptedTensor x = new EncryptedTensor(expected, cts, fingerprint);
+            // a stream without the count holds one image in a latency plan, an unknown number in a batch plan
+            EncryptedTensor x = images != -1 ? new EncryptedTensor(expected, cts, fingerprint, (int) images)
+                    : isBatch() ? new EncryptedTensor(expected, cts, fingerprint) : new EncryptedTensor(expected, cts, fingerprint, 1);
             checkTensor(x, expected, level, "encrypted " + what);
             return x;
         } catch (IllegalArgumentException e) {

@@ -585,9 +585,10 @@ public final class Plan {
      * @param keys        the evaluation keys (at least {@link #keyRequirements()})
      * @param parallelism the threads: kernels run independent ciphertexts, rotations and products in
      *                    parallel, the evaluator splits each operation over limbs
-     * @return the encrypted result, at level 0
+     * @return the encrypted result, at level 0, holding the input's {@linkplain EncryptedTensor#images() images}
      * @throws IllegalArgumentException when the input belongs to another plan or other parameters,
-     *                                  or has the wrong number of ciphertexts, level or scale
+     *                                  has the wrong number of ciphertexts, level or scale, or more
+     *                                  images than the plan's batch size
      * @throws IllegalStateException    when a key the plan needs is missing (naming the rotation)
      */
     public EncryptedTensor evaluate(EncryptedTensor x, EvaluationKeys keys, Parallelism parallelism) {
@@ -638,7 +639,7 @@ public final class Plan {
                     cur = s.kernel().apply(ops, cur);
                 }
                 // built either way: the tensor checks the step's ciphertext count, levels and scales
-                EncryptedTensor t = new EncryptedTensor(s.out(), cur, fingerprint);
+                EncryptedTensor t = x.successor(s.out(), cur);
                 if (keepSteps) {
                     trace.add(t);
                 }
@@ -651,7 +652,8 @@ public final class Plan {
         for (Ciphertext c : cur) {
             out.add(c.level() == 0 ? c : ops.dropToLevel(c, 0));
         }
-        return new Trace(trace, new EncryptedTensor(output, out, fingerprint), ops.usedSteps());
+        // the result holds the input's images: the decryption takes their count from it
+        return new Trace(trace, x.successor(output, out), ops.usedSteps());
     }
 
     private void checkKeys(EvaluationKeys k) {

@@ -11,7 +11,8 @@ import java.util.Locale;
 /**
  * What a plan does and costs, before any key exists: per step the layers, the kernel, the
  * representations in and out, the level and scale, the operations and the predicted time; in total
- * the parameters, the exact key set with its size, the input and output ciphertext sizes, the
+ * the parameters, the exact key set with its size, the sizes of the encrypted input (after a
+ * public-key and after a secret-key encryption) and of the result, the
  * predicted latency and the memory an evaluation needs. Immutable; {@link #toString()} renders it
  * as text, and the record accessors give every figure to tools (the CLI's JSON).
  *
@@ -32,9 +33,14 @@ import java.util.Locale;
  * @param evaluationKeyBytes    the serialized size of the keys (seeded form)
  * @param evaluationKeyMemory   their size in memory
  * @param inputCiphertexts      ciphertexts the client sends
- * @param inputBytes            their serialized size (public-key encryption)
+ * @param inputBytes            the encrypted input's size in the tensor format after a public-key
+ *                              encryption ({@code ClientPlan.inputBytes(false)}): what the client
+ *                              uploads per evaluation (per image in latency mode, per batch in batch mode)
+ * @param inputBytesSeeded      the same after a secret-key encryption, whose uniform halves travel
+ *                              as seeds ({@code ClientPlan.inputBytes(true)}, about half); -1 when
+ *                              not known (a report made with the constructor without it)
  * @param outputCiphertexts     ciphertexts the server returns
- * @param outputBytes           their serialized size
+ * @param outputBytes           the encrypted result's size in the tensor format ({@code ClientPlan.outputBytes()})
  * @param rotations             key switches of rotations in all (hoisted steps included)
  * @param hoistedRotations      of which hoisted
  * @param plainProducts         ciphertext-plaintext products
@@ -56,7 +62,7 @@ import java.util.Locale;
 public record PlanReport(String model, String inputShape, int outputs, int ringDegree, int slots, int[] primeBits,
         int[] specialPrimeBits, int dnum, int scaleBits, double log2QP, int securityBits, int depth, boolean relinearization,
         List<Integer> rotationSteps, long evaluationKeyBytes, long evaluationKeyMemory, int inputCiphertexts, long inputBytes,
-        int outputCiphertexts, long outputBytes, long rotations, long hoistedRotations, long plainProducts, long constProducts,
+        long inputBytesSeeded, int outputCiphertexts, long outputBytes, long rotations, long hoistedRotations, long plainProducts, long constProducts,
         long cipherProducts, double predictedSeconds, long peakMemoryBytes, int batch, String costModel, String calibration,
         double headroomBits, double predictedError, double calibrationMargin, List<String> alternatives, List<Step> steps) {
 
@@ -99,6 +105,59 @@ public record PlanReport(String model, String inputShape, int outputs, int ringD
         steps = List.copyOf(steps);
     }
 
+    /**
+     * A report without the input's secret-key size ({@link #inputBytesSeeded()} is -1): the
+     * constructor of the earlier releases, kept for their callers.
+     *
+     * @param model               the network's name
+     * @param inputShape          the network's input shape
+     * @param outputs             the number of scores
+     * @param ringDegree          N
+     * @param slots               N / 2
+     * @param primeBits           bits of q_0 .. q_L
+     * @param specialPrimeBits    bits of the special primes
+     * @param dnum                key-switching digits
+     * @param scaleBits           log2 of the default scale
+     * @param log2QP              the total modulus
+     * @param securityBits        the security level (0 for none)
+     * @param depth               the levels consumed
+     * @param relinearization     whether a relinearization key is needed
+     * @param rotationSteps       the exact rotation steps
+     * @param evaluationKeyBytes  the serialized size of the keys (seeded form)
+     * @param evaluationKeyMemory their size in memory
+     * @param inputCiphertexts    ciphertexts the client sends
+     * @param inputBytes          their size after a public-key encryption
+     * @param outputCiphertexts   ciphertexts the server returns
+     * @param outputBytes         their size
+     * @param rotations           key switches of rotations in all
+     * @param hoistedRotations    of which hoisted
+     * @param plainProducts       ciphertext-plaintext products
+     * @param constProducts       ciphertext-constant products
+     * @param cipherProducts      ciphertext-ciphertext products
+     * @param predictedSeconds    the predicted single-thread server time
+     * @param peakMemoryBytes     an estimate of the evaluation's memory
+     * @param batch               images per evaluation in batch mode, 1 otherwise
+     * @param costModel           the source of the operation times
+     * @param calibration         what the value ranges were measured on
+     * @param headroomBits        the smallest headroom
+     * @param predictedError      the noise model's bound on the scores' error (NaN when not computed)
+     * @param calibrationMargin   the smallest gap between the two largest scores (NaN when unknown)
+     * @param alternatives        the other candidates
+     * @param steps               the steps
+     */
+    public PlanReport(String model, String inputShape, int outputs, int ringDegree, int slots, int[] primeBits,
+            int[] specialPrimeBits, int dnum, int scaleBits, double log2QP, int securityBits, int depth, boolean relinearization,
+            List<Integer> rotationSteps, long evaluationKeyBytes, long evaluationKeyMemory, int inputCiphertexts, long inputBytes,
+            int outputCiphertexts, long outputBytes, long rotations, long hoistedRotations, long plainProducts, long constProducts,
+            long cipherProducts, double predictedSeconds, long peakMemoryBytes, int batch, String costModel, String calibration,
+            double headroomBits, double predictedError, double calibrationMargin, List<String> alternatives, List<Step> steps) {
+        this(model, inputShape, outputs, ringDegree, slots, primeBits, specialPrimeBits, dnum, scaleBits, log2QP, securityBits,
+                depth, relinearization, rotationSteps, evaluationKeyBytes, evaluationKeyMemory, inputCiphertexts, inputBytes, -1,
+                outputCiphertexts, outputBytes, rotations, hoistedRotations, plainProducts, constProducts, cipherProducts,
+                predictedSeconds, peakMemoryBytes, batch, costModel, calibration, headroomBits, predictedError, calibrationMargin,
+                alternatives, steps);
+    }
+
     static PlanReport of(Plan plan) {
         CkksParameters p = plan.parameters();
         int[] q = new int[p.maxLevel() + 1];
@@ -128,15 +187,16 @@ public record PlanReport(String model, String inputShape, int outputs, int ringD
         }
         int inCts = plan.inputRepresentation().ciphertexts();
         int outCts = plan.outputRepresentation().ciphertexts();
-        long inBytes = inCts * CkksSerializer.ciphertextSize(p, p.maxLevel(), false);
-        long outBytes = outCts * CkksSerializer.ciphertextSize(p, 0, false);
+        // the tensor streams' sizes, header and digest included: what travels, as the client plan computes it
+        ClientPlan client = plan.clientPlan();
         int security = p.securityLevel() == SecurityLevel.BITS_128 ? 128 : p.securityLevel() == SecurityLevel.BITS_192 ? 192
                 : p.securityLevel() == SecurityLevel.BITS_256 ? 256 : 0;
         Plan.CompileInfo info = plan.compileInfo();
         return new PlanReport(plan.network().info().name(), plan.network().inputShape().toString(),
                 plan.network().outputShape().size(), p.ringDegree(), p.slots(), q, s, p.dnum(),
                 (int) Math.round(log2(p.defaultScale())), p.log2QP(), security, plan.depth(), req.needsRelinearization(),
-                new ArrayList<>(req.rotations()), keyBytes, memory.evaluationKeys(), inCts, inBytes, outCts, outBytes, all.keySwitchRotations(),
+                new ArrayList<>(req.rotations()), keyBytes, memory.evaluationKeys(), inCts, client.inputBytes(false),
+                client.inputBytes(true), outCts, client.outputBytes(), all.keySwitchRotations(),
                 all.total(OpCounts.Op.HOISTED_ROTATION), all.total(OpCounts.Op.PLAIN_PRODUCT), all.constProducts(),
                 all.cipherProducts(), plan.predictedSeconds(), memory.total(),
                 plan.batchSize(), info.costModel(), info.calibration(), info.headroomBits(), info.predictedError(), info.margin(),
@@ -147,7 +207,8 @@ public record PlanReport(String model, String inputShape, int outputs, int ringD
         return Math.log(x) / Math.log(2);
     }
 
-    private static String bytes(long b) {
+    /** A size as the report prints it (tests compare against it). */
+    static String bytes(long b) {
         if (b >= 1L << 30) {
             return String.format(Locale.ROOT, "%.2f GiB", b / (double) (1L << 30));
         }
@@ -178,9 +239,11 @@ public record PlanReport(String model, String inputShape, int outputs, int ringD
                 relinearization ? "relinearization + " : "", rotationSteps.size(), bytes(evaluationKeyBytes),
                 bytes(evaluationKeyMemory)));
         sb.append("          rotation steps ").append(rotationSteps).append('\n');
-        sb.append(String.format(Locale.ROOT, "traffic   input %d ciphertext%s (%s), output %d ciphertext%s (%s)%n", inputCiphertexts,
-                inputCiphertexts > 1 ? "s" : "", bytes(inputBytes), outputCiphertexts, outputCiphertexts > 1 ? "s" : "",
-                bytes(outputBytes)));
+        // Both input sizes, each saying its encryption: the secret-key one travels seeded, about half.
+        sb.append(String.format(Locale.ROOT, "traffic   input %d ciphertext%s (%s public-key encrypted%s), output %d ciphertext%s (%s)%n",
+                inputCiphertexts, inputCiphertexts > 1 ? "s" : "", bytes(inputBytes),
+                inputBytesSeeded >= 0 ? ", " + bytes(inputBytesSeeded) + " secret-key encrypted (seeded)" : "", outputCiphertexts,
+                outputCiphertexts > 1 ? "s" : "", bytes(outputBytes)));
         sb.append(String.format(Locale.ROOT, "steps     %-4s %-5s %-8s %-7s %-6s %-6s %-6s %-9s %s%n", "#", "level", "rot+hst", "P", "K",
                 "C", "ms", "repr out", "kernel"));
         for (Step s : steps) {

@@ -40,6 +40,8 @@ class ClientPlanTest {
     private static SecretKey sk;
     private static EvaluationKeys evk;
     private static final SecureRandom RND = new SecureRandom();
+    /** The envelope around a tensor's ciphertext and image counts (version 4). */
+    private static final int TENSOR_HEADER = Envelope.HEADER_BYTES + 8 + Envelope.TRAILER_BYTES;
 
     @BeforeAll
     static void compile() throws IOException {
@@ -151,8 +153,9 @@ class ClientPlanTest {
         // a header announcing one ciphertext more, under a valid checksum
         ByteArrayOutputStream forged = new ByteArrayOutputStream();
         io.github.lola4j.format.EnvelopeWriter w = io.github.lola4j.format.EnvelopeWriter.begin(forged,
-                Envelope.Kind.ENCRYPTED_TENSOR, ClientPlan.TENSOR_VERSION, c.fingerprint(), 4);
+                Envelope.Kind.ENCRYPTED_TENSOR, ClientPlan.TENSOR_VERSION, c.fingerprint(), 8);
         w.u32(c.inputRepresentation().ciphertexts() + 1);
+        w.u32(1);
         w.finish();
         byte[] count = up.clone();
         System.arraycopy(forged.toByteArray(), 0, count, 0, forged.size());
@@ -186,7 +189,7 @@ class ClientPlanTest {
         assertTrue(c.inputRepresentation().ciphertexts() >= 2, "the test needs an input of several ciphertexts");
         byte[] a = tensorBytes(c, c.encryptInput(net.input(sample, 0), sk, RND));
         byte[] b = tensorBytes(c, c.encryptInput(net.input(sample, 1), sk, RND));
-        int header = 32; // the envelope around the ciphertext count
+        int header = TENSOR_HEADER;
         int one = (int) io.github.lola4j.ckks.CkksSerializer.ciphertextSize(c.parameters(), c.parameters().maxLevel(), true);
         assertEquals(header + c.inputRepresentation().ciphertexts() * one + 32, a.length, "the layout this test splices");
         byte[] swapped = a.clone();
@@ -232,7 +235,7 @@ class ClientPlanTest {
         // the same ciphertexts behind the old header, with the stream digest over that header
         double[] x = net.input(sample, 2);
         byte[] now = tensorBytes(c, c.encryptInput(x, sk, RND));
-        int header = 32;
+        int header = TENSOR_HEADER;
         int one = (int) io.github.lola4j.ckks.CkksSerializer.ciphertextSize(c.parameters(), c.parameters().maxLevel(), true);
         int count = c.inputRepresentation().ciphertexts();
         java.nio.ByteBuffer h = java.nio.ByteBuffer.allocate(22);
@@ -254,12 +257,91 @@ class ClientPlanTest {
         legacy.write(md.digest());
         byte[] oldTensor = legacy.toByteArray();
         EncryptedTensor in = c.readInput(new ByteArrayInputStream(oldTensor));
+        assertEquals(java.util.OptionalInt.of(1), in.images(), "a latency tensor holds one image");
         double[] scores = c.decryptOutput(plan.evaluate(in, evk), sk);
         assertEquals(Tensor.argmax(net.forward(x)), Tensor.argmax(scores));
         // a version-1 tensor (no stream digest) is refused with the reason
         oldTensor[9] = 1;
         IOException e = assertThrows(IOException.class, () -> c.readInput(new ByteArrayInputStream(oldTensor)));
         assertTrue(e.getMessage().contains("version 1") && e.getMessage().contains("stream digest"), e.getMessage());
+    }
+
+    /**
+     * A latency tensor holds one image, whatever version of the stream it came from; a stream
+     * claiming more is refused, and the batch decryption points to decryptOutput.
+     */
+    @Test
+    void latencyTensorsHoldOneImage() throws IOException {
+        ClientPlan c = plan.clientPlan();
+        double[] x = net.input(sample, 3);
+        EncryptedTensor in = c.encryptInput(x, sk, RND);
+        assertEquals(java.util.OptionalInt.of(1), in.images());
+        byte[] up = tensorBytes(c, in);
+        EncryptedTensor y = plan.evaluate(c.readInput(new ByteArrayInputStream(up)), evk);
+        assertEquals(java.util.OptionalInt.of(1), y.images());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.decryptBatch(y, sk));
+        assertTrue(e.getMessage().contains("use decryptOutput"), e.getMessage());
+
+        // version 3, the header without the image count: one image, written again in version 4
+        int count = c.inputRepresentation().ciphertexts();
+        ByteArrayOutputStream v3 = new ByteArrayOutputStream();
+        io.github.lola4j.format.EnvelopeWriter w = io.github.lola4j.format.EnvelopeWriter.begin(v3,
+                Envelope.Kind.ENCRYPTED_TENSOR, ClientPlan.TENSOR_VERSION_NO_IMAGES, c.fingerprint(), 4);
+        w.u32(count);
+        w.finish();
+        byte[] old = withHeader(up, v3.toByteArray(), count);
+        EncryptedTensor read = c.readInput(new ByteArrayInputStream(old));
+        assertEquals(java.util.OptionalInt.of(1), read.images());
+        assertArrayEquals(up, tensorBytes(c, read), "read from version 3, written in version 4");
+        assertEquals(Tensor.argmax(net.forward(x)), Tensor.argmax(c.decryptOutput(plan.evaluate(read, evk), sk)));
+
+        // a version-4 header claiming two images, under a valid checksum and stream digest
+        ByteArrayOutputStream two = new ByteArrayOutputStream();
+        w = io.github.lola4j.format.EnvelopeWriter.begin(two, Envelope.Kind.ENCRYPTED_TENSOR, ClientPlan.TENSOR_VERSION,
+                c.fingerprint(), 8);
+        w.u32(count);
+        w.u32(2);
+        w.finish();
+        byte[] forged = withHeader(up, two.toByteArray(), count);
+        IOException io = assertThrows(IOException.class, () -> c.readInput(new ByteArrayInputStream(forged)));
+        assertTrue(io.getMessage().contains("holds 2 images, expected 1 to 1 (a latency plan evaluates one image)"),
+                io.getMessage());
+        EncryptedTensor twoImages = new EncryptedTensor(in.representation(), in.ciphertexts(), in.planFingerprint(), 2);
+        e = assertThrows(IllegalArgumentException.class, () -> plan.evaluate(twoImages, evk));
+        assertTrue(e.getMessage().contains("holds 2 images, a latency plan evaluates one"), e.getMessage());
+    }
+
+    /** A version-4 tensor's ciphertexts behind another header, the stream digest recomputed over it. */
+    private static byte[] withHeader(byte[] tensor, byte[] header, int count) throws IOException {
+        java.security.MessageDigest md;
+        try {
+            md = java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        int one = (tensor.length - TENSOR_HEADER - 32) / count;
+        md.update(header);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(header);
+        out.write(tensor, TENSOR_HEADER, count * one);
+        for (int k = 0; k < count; k++) {
+            md.update(tensor, TENSOR_HEADER + (k + 1) * one - 4, 4);
+        }
+        out.write(md.digest());
+        return out.toByteArray();
+    }
+
+    /** The latency plan's report: both input sizes, each naming its encryption, as the client plan computes them. */
+    @Test
+    void theReportGivesBothInputSizes() {
+        PlanReport r = plan.report();
+        ClientPlan c = plan.clientPlan();
+        assertEquals(c.inputBytes(false), r.inputBytes());
+        assertEquals(c.inputBytes(true), r.inputBytesSeeded());
+        assertEquals(c.outputBytes(), r.outputBytes());
+        assertTrue(r.toString().contains("traffic   input " + c.inputRepresentation().ciphertexts() + " ciphertexts ("
+                + PlanReport.bytes(c.inputBytes(false)) + " public-key encrypted, " + PlanReport.bytes(c.inputBytes(true))
+                + " secret-key encrypted (seeded)), output 1 ciphertext (" + PlanReport.bytes(c.outputBytes()) + ")"), r.toString());
     }
 
     /**

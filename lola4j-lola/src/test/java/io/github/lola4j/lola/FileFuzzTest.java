@@ -266,14 +266,15 @@ class FileFuzzTest {
     private static void tensors(int mutants, long seed) {
         ClientPlan c = densePlan.clientPlan();
         ClientPlan cc = convPlan.clientPlan();
-        // The tensor header and the first ciphertext's header are where the counts are.
+        // The tensor header (36 bytes: the envelope around the ciphertext and image counts) and the
+        // first ciphertext's header (24 bytes, then level, degree, flags and scale) are where the counts are.
         new Mutator.Campaign<>("tensor (input, " + cc.inputRepresentation().ciphertexts() + " ciphertexts)", inputTensor,
                 b -> cc.readInput(new ByteArrayInputStream(b)), x -> tensorBytes(cc, x), PER_MUTANT)
-                .raw(mutants / 2, seed, 0, 22 + 24 + 11)
+                .raw(mutants / 2, seed, 0, 36 + 24 + 11)
                 .finish();
         new Mutator.Campaign<>("tensor (output)", outputTensor, b -> c.readOutput(new ByteArrayInputStream(b)),
                 x -> tensorBytes(c, x), PER_MUTANT)
-                .raw(mutants - mutants / 2, seed + 1_000_000, 0, 22 + 24 + 11)
+                .raw(mutants - mutants / 2, seed + 1_000_000, 0, 36 + 24 + 11)
                 .finish();
     }
 
