@@ -30,7 +30,8 @@ final class DecryptCommand implements Command {
                 .option("secret-key", "FILE", "the secret key of lola4j keygen (mode 600)")
                 .option("in", "FILE", "the encrypted results (lola4j evaluate)")
                 .option("out", "FILE", "where the predictions go: .json for JSON, else CSV (default: standard output)")
-                .option("count", "N", "batch plans: how many images were encrypted (the last batch may be partly filled)")
+                .option("count", "N", "how many images were encrypted: checked against the results, needed only for results of",
+                        "batch plans written by an earlier release (they do not record it)")
                 .footer("exit code: 0, 2 on a usage error, 3 when a file cannot be read or written, 4 when a result does not",
                         "decrypt to values a correct evaluation can give (other keys, corrupted, overflowed).");
     }
@@ -42,21 +43,35 @@ final class DecryptCommand implements Command {
         List<EncryptedTensor> results = EvaluateCommand.readAll(KeygenCommand.required(o, "in"), plan, false);
         List<double[]> scores = new ArrayList<>();
         if (plan.isBatch()) {
+            // each tensor records how many images it holds; --count is for tensors of earlier releases, which do not
+            int total = 0;
+            boolean known = true;
+            for (EncryptedTensor y : results) {
+                known &= y.images().isPresent();
+                total += y.images().orElse(0);
+            }
             int per = plan.batchSize();
-            long most = (long) results.size() * per;
-            if (!o.has("count")) {
-                throw new UsageException("--count N is required for a batch plan: the results hold up to " + most
-                        + " images and the last batch may be partly filled");
-            }
-            int count = o.getInt("count", 1, 1, Integer.MAX_VALUE);
-            if (count > most || count <= most - per) {
-                throw new UsageException(String.format(Locale.ROOT, "--count %d does not fit %d results of up to %d images"
-                        + " (between %d and %d)", count, results.size(), per, most - per + 1, most));
-            }
-            for (int b = 0; b < results.size(); b++) {
-                int m = (int) Math.min(per, count - (long) b * per);
-                for (double[] s : plan.decryptBatch(results.get(b), sk, m)) {
-                    scores.add(s);
+            if (known) {
+                if (o.has("count") && o.getInt("count", 1, 1, Integer.MAX_VALUE) != total) {
+                    throw new UsageException("--count " + o.get("count", "") + " but the results hold " + total + " images");
+                }
+                for (EncryptedTensor y : results) {
+                    scores.addAll(java.util.Arrays.asList(plan.decryptBatch(y, sk)));
+                }
+            } else {
+                long most = (long) results.size() * per;
+                if (!o.has("count")) {
+                    throw new UsageException("these results do not record how many images they hold (written by an earlier"
+                            + " release): pass --count N, the number of images encrypted");
+                }
+                int count = o.getInt("count", 1, 1, Integer.MAX_VALUE);
+                if (count > most || count <= most - per) {
+                    throw new UsageException(String.format(Locale.ROOT, "--count %d does not fit %d results of up to %d images"
+                            + " (between %d and %d)", count, results.size(), per, most - per + 1, most));
+                }
+                for (int b = 0; b < results.size(); b++) {
+                    int m = (int) Math.min(per, count - (long) b * per);
+                    scores.addAll(java.util.Arrays.asList(plan.decryptBatch(results.get(b), sk, m)));
                 }
             }
         } else {

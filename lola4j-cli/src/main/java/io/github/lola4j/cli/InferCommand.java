@@ -8,6 +8,7 @@ import io.github.lola4j.ckks.SecretKey;
 import io.github.lola4j.lola.EncryptedTensor;
 import io.github.lola4j.lola.Plan;
 import io.github.lola4j.format.Progress;
+import io.github.lola4j.lola.ClientPlan;
 import io.github.lola4j.lola.PlanReport;
 import io.github.lola4j.lola.PrecisionLedger;
 import io.github.lola4j.models.ModelRegistry;
@@ -327,9 +328,13 @@ final class InferCommand implements Command {
             }
             out.printf(Locale.ROOT, "client    keys %.2f s, encrypt %.3f s, decrypt %.4f s (medians per %s)%n", keygen,
                     Stats.quantile(enc, 0.5), Stats.quantile(dec, 0.5), batch ? "batch" : "image");
-            out.printf(Locale.ROOT, "traffic   evaluation keys %s once; per " + (batch ? "batch" : "image")
-                    + " %s up (%d ciphertexts), %s down%n",
-                    Lola.bytes(keyBytes), Lola.bytes(inBytes), plan.inputRepresentation().ciphertexts(), Lola.bytes(outBytes));
+            // the tensor stream's sizes (what a file or an upload holds), naming the encryption used and giving the other
+            ClientPlan cpl = plan.clientPlan();
+            out.printf(Locale.ROOT, "traffic   evaluation keys %s once; per %s %s up (%d ciphertexts, %s encryption; %s with"
+                    + " %s), %s down%n", Lola.bytes(keyBytes), batch ? "batch of up to " + perRound + " images" : "image",
+                    Lola.bytes(cpl.inputBytes(symmetric)), plan.inputRepresentation().ciphertexts(),
+                    symmetric ? "secret-key" : "public-key", Lola.bytes(cpl.inputBytes(!symmetric)),
+                    symmetric ? "public-key encryption" : "--symmetric", Lola.bytes(cpl.outputBytes()));
             if (plot != null) {
                 double[] ms = new double[server.size()];
                 for (int k = 0; k < ms.length; k++) {
@@ -388,6 +393,8 @@ final class InferCommand implements Command {
                 j.put("keygen_s", keygen);
                 j.put("evaluation_key_bytes", keyBytes);
                 j.put("input_ciphertext_bytes", inBytes);
+                j.put("input_bytes", plan.clientPlan().inputBytes(false));
+                j.put("input_bytes_seeded", plan.clientPlan().inputBytes(true));
                 j.put("output_ciphertext_bytes", outBytes);
                 j.put("input_ciphertexts", plan.inputRepresentation().ciphertexts());
                 j.put("rotations", report.rotations());

@@ -69,12 +69,13 @@ class PipelineCommandsTest {
         CliTestSupport.Run v = CliTestSupport.run("evaluate", "--plan", plan.toString(), "--evaluation-keys", evk.toString(),
                 "--in", x.toString(), "--out", y.toString());
         assertEquals(0, v.code(), v.err());
-        CliTestSupport.Run noCount = CliTestSupport.run("decrypt", "--plan", client.toString(), "--secret-key", sk.toString(),
-                "--in", y.toString());
-        assertEquals(2, noCount.code(), noCount.err());
-        assertTrue(noCount.err().contains("--count N is required for a batch plan"), noCount.err());
+        // the tensors record how many images they hold: no count needed, a wrong one refused
+        CliTestSupport.Run wrong = CliTestSupport.run("decrypt", "--plan", client.toString(), "--secret-key", sk.toString(),
+                "--in", y.toString(), "--count", "8");
+        assertEquals(2, wrong.code(), wrong.err());
+        assertTrue(wrong.err().contains("--count 8 but the results hold 7 images"), wrong.err());
         CliTestSupport.Run d = CliTestSupport.run("decrypt", "--plan", client.toString(), "--secret-key", sk.toString(), "--in",
-                y.toString(), "--count", String.valueOf(n), "--out", out.toString());
+                y.toString(), "--out", out.toString());
         assertEquals(0, d.code(), d.err());
         var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.toFile());
         assertEquals("lola-small", json.get("model").asText());
@@ -120,12 +121,12 @@ class PipelineCommandsTest {
     /** Bad input: named, nothing written. */
     @Test
     void badInputIsNamedAndNothingIsWritten() throws Exception {
-        Path bad = Files.writeString(dir.resolve("bad.csv"), "0,".repeat(783) + "0.5\n");
+        Path bad = Files.writeString(dir.resolve("bad.csv"), "0,".repeat(783) + "300\n");
         Path x = dir.resolve("never.tensor");
         CliTestSupport.Run e = CliTestSupport.run("encrypt", "--plan", client.toString(), "--secret-key", sk.toString(), "--images",
                 bad.toString(), "--out", x.toString());
         assertEquals(3, e.code(), e.err());
-        assertTrue(e.err().contains("line 1, value 784: 0.5 is not a pixel of [0, 255] in steps of 255/255"), e.err());
+        assertTrue(e.err().contains("bad.csv line 1: pixels[783] = 300.0 is outside [0, 255.0], the stated range"), e.err());
         assertTrue(Files.notExists(x));
         Path empty = Files.createFile(dir.resolve("empty.tensor"));
         CliTestSupport.Run v = CliTestSupport.run("evaluate", "--plan", plan.toString(), "--evaluation-keys", evk.toString(),
