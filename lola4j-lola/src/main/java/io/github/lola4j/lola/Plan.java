@@ -783,9 +783,14 @@ public final class Plan {
         return PlanFile.read(in);
     }
 
-    /** Rebuilds a plan from what a file stores. */
+    /**
+     * Rebuilds a plan from what a file stores. Its steps are priced with the built-in cost table,
+     * never with a file of the reader's home folder: reading a plan gives the same plan wherever
+     * it is read. When the plan was compiled with another table, the report says so (the file's
+     * record of that table is kept as it was, so that the plan writes back the same bytes).
+     */
     static Plan rebuild(Network net, CkksParameters params, List<Choice> choices, CompileInfo info) {
-        return assemble(net, params, choices, null, CostModel.load(), info, true);
+        return assemble(net, params, choices, null, CostModel.builtIn(), info, true);
     }
 
     @Override

@@ -199,7 +199,7 @@ public record PlanReport(String model, String inputShape, int outputs, int ringD
                 client.inputBytes(true), outCts, client.outputBytes(), all.keySwitchRotations(),
                 all.total(OpCounts.Op.HOISTED_ROTATION), all.total(OpCounts.Op.PLAIN_PRODUCT), all.constProducts(),
                 all.cipherProducts(), plan.predictedSeconds(), memory.total(),
-                plan.batchSize(), info.costModel(), info.calibration(), info.headroomBits(), info.predictedError(), info.margin(),
+                plan.batchSize(), pricedWith(plan, info), info.calibration(), info.headroomBits(), info.predictedError(), info.margin(),
                 info.alternatives(), steps);
     }
 
@@ -286,6 +286,15 @@ public record PlanReport(String model, String inputShape, int outputs, int ringD
             "          n1: baby-step size; b baby: input rotations (hoisted where a ciphertext has 2 or more)",
             "          g giant groups: one rotation each, step 0 none; fold f: f rotate-and-adds sum the partials",
             "          CKKS line: Q, P = bits of the ciphertext and special primes; dnum = key-switching digits", "");
+
+    /**
+     * The table the predicted times come from: the one the plan was compiled with, or, for a plan
+     * read from a file and compiled with another table, the built-in one that priced it here.
+     */
+    private static String pricedWith(Plan plan, Plan.CompileInfo info) {
+        String here = plan.costModel().source();
+        return here.equals(info.costModel()) ? here : here + "; the plan was compiled with " + info.costModel();
+    }
 
     private static String shortKind(String repr) {
         int sp = repr.indexOf(' ');

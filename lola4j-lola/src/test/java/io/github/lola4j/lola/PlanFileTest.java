@@ -195,4 +195,51 @@ class PlanFileTest {
         java.nio.file.Files.write(empty, new byte[0]);
         assertFalse(Plan.isPlanFile(empty));
     }
+
+    /**
+     * A plan compiled with another cost table is priced with the built-in one when read, wherever
+     * it is read (never with a table in the reader's home folder), and its report says so; the
+     * file's record of the table is kept, so the plan writes back the same bytes.
+     */
+    @Test
+    void aReadPlanIsPricedWithTheBuiltInTableAndSaysWhichItWasCompiledWith(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws IOException {
+        // a table twice as slow as the built-in one, as a busy machine's calibrate would write
+        java.nio.file.Path table = dir.resolve("slow.tsv");
+        StringBuilder t = new StringBuilder("# measured on a slow machine\n");
+        for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of(
+                "lola4j-lola/src/main/resources/io/github/lola4j/lola/cost-model.tsv"))) {
+            String[] f = line.strip().split("\\s+");
+            if (line.startsWith("#") || f.length != 4) {
+                continue;
+            }
+            t.append(f[0]).append('\t').append(f[1]).append('\t').append(f[2]).append('\t').append(2 * Double.parseDouble(f[3]))
+                    .append('\n');
+        }
+        java.nio.file.Files.writeString(table, t);
+        CostModel slow = CostModel.read(table);
+        Network net = io.github.lola4j.models.ModelRegistry.load("lola-small");
+        Plan compiled = LolaCompiler.compile(net, CompileOptions.lowLatency().withCalibration(CompilerTest.inputs(net, 8, 1))
+                .withCostModel(slow).withRingDegrees(8192));
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        compiled.write(out);
+        String home = System.getProperty("user.home");
+        Plan read;
+        try {
+            // a home whose cost table is the slow one: reading must not take it
+            java.nio.file.Path cache = dir.resolve(".cache/lola4j");
+            java.nio.file.Files.createDirectories(cache);
+            java.nio.file.Files.copy(table, cache.resolve("cost-model.tsv"));
+            System.setProperty("user.home", dir.toString());
+            read = Plan.read(new java.io.ByteArrayInputStream(out.toByteArray()));
+        } finally {
+            System.setProperty("user.home", home);
+        }
+        assertEquals(compiled.predictedSeconds() / 2, read.predictedSeconds(), 1e-6 * compiled.predictedSeconds());
+        assertTrue(read.report().costModel().startsWith(CostModel.builtIn().source() + "; the plan was compiled with "
+                + table), read.report().costModel());
+        java.io.ByteArrayOutputStream again = new java.io.ByteArrayOutputStream();
+        read.write(again);
+        assertArrayEquals(out.toByteArray(), again.toByteArray());
+    }
 }
