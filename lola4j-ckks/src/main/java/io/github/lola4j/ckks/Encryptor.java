@@ -13,7 +13,13 @@ import java.util.Objects;
  * <p>Public-key encryption works over Q and P and divides by P at the end (as SEAL and Lattigo
  * do), so the u e noise term shrinks by P and a fresh ciphertext carries little more than rounding
  * noise. Secret-key encryption stores the seed of its uniform half c_1, which halves its
- * serialized size. Thread-safe.
+ * serialized size.
+ *
+ * <p>Each encryption draws one 32-byte seed from the {@code SecureRandom} and expands all its
+ * randomness (the uniform half or the ternary u, and the errors) from it with AES-256-CTR. A caller
+ * that encrypts many plaintexts on several threads draws those seeds itself, in order, and passes
+ * each to {@link #encryptWithSeed}: the ciphertexts then do not depend on the scheduling, and equal
+ * those of {@link #encrypt} calls in the same order on the same {@code SecureRandom}. Thread-safe.
  */
 public final class Encryptor {
 
@@ -55,16 +61,49 @@ public final class Encryptor {
      * @return the ciphertext
      */
     public Ciphertext encrypt(Plaintext pt) {
+        checkPlaintext(pt);
+        return encryptChecked(pt, sampler.newSeed());
+    }
+
+    /**
+     * Encrypts a plaintext with randomness expanded from a seed instead of drawn from this
+     * encryptor's {@code SecureRandom}: what {@link #encrypt} does with the next seed of its
+     * {@code SecureRandom}. For encrypting on several threads with results independent of the
+     * scheduling: draw one seed per plaintext from a {@code SecureRandom} on one thread, in a fixed
+     * order, then encrypt anywhere.
+     *
+     * <p>The seed is the whole secret randomness of this ciphertext: it must be fresh from a
+     * {@code SecureRandom} and used once. Reusing a seed for two plaintexts under one key reveals
+     * their difference.
+     *
+     * @param pt   the plaintext (of this encryptor's parameter set)
+     * @param seed 32 bytes fresh from a {@code SecureRandom} (not modified, not retained)
+     * @return the ciphertext
+     * @throws IllegalArgumentException if the plaintext belongs to another parameter set or the seed
+     *                                  is not 32 bytes
+     */
+    public Ciphertext encryptWithSeed(Plaintext pt, byte[] seed) {
+        checkPlaintext(pt);
+        return encryptChecked(pt, seed);
+    }
+
+    private void checkPlaintext(Plaintext pt) {
         int level = pt.level();
         int n = params.ringDegree();
         if (pt.poly().ringDegree() != n || !pt.poly().ring().sameAs(params.ringQ().atLevel(level))) {
             throw new IllegalArgumentException("the plaintext belongs to another parameter set");
         }
+    }
+
+    private Ciphertext encryptChecked(Plaintext pt, byte[] taskSeed) {
+        Sampler task = Sampler.expanding(taskSeed);
+        int level = pt.level();
+        int n = params.ringDegree();
         if (sk != null) {
             RnsRing q = params.ringQ().atLevel(level);
-            byte[] seed = sampler.newSeed();
+            byte[] seed = task.newSeed();
             RnsPoly c1 = KeyGenerator.uniform(q, seed, 0);
-            RnsPoly c0 = RnsPoly.fromSigned(q, sampler.gaussian(n), true);
+            RnsPoly c0 = RnsPoly.fromSigned(q, task.gaussian(n), true);
             RnsPoly as = new RnsPoly(q, true);
             c1.mul(sk.poly().prefixView(level + 1), as);
             c0.sub(as, c0);
@@ -75,7 +114,7 @@ public final class Encryptor {
         }
         KeySwitcher ks = params.keySwitcher();
         RnsRing qp = ks.ringQP(level);
-        RnsPoly u = RnsPoly.fromSigned(qp, sampler.ternary(n), true);
+        RnsPoly u = RnsPoly.fromSigned(qp, task.ternary(n), true);
         RnsPoly[] keyParts = {ks.restrictToLevel(pk.b(), level), ks.restrictToLevel(pk.a(), level)};
         RnsRing q = params.ringQ().atLevel(level);
         RnsPoly[] c = new RnsPoly[2];
@@ -85,7 +124,7 @@ public final class Encryptor {
             RnsPoly acc = new RnsPoly(qp, true);
             keyParts[k].mul(u, acc);
             c[k] = new RnsPoly(q, true);
-            ks.modDown(acc, sampler.gaussian(n), c[k], Parallelism.sequential());
+            ks.modDown(acc, task.gaussian(n), c[k], Parallelism.sequential());
         }
         c[0].add(pt.poly(), c[0]);
         return new Ciphertext(c, pt.scale());

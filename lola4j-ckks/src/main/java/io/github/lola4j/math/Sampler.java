@@ -13,6 +13,11 @@ import java.util.Objects;
  * usual construction of a cryptographic PRG and much faster than drawing every word from the
  * {@code SecureRandom}. Thread-safe when the {@code SecureRandom} is (the JDK's are).
  *
+ * <p>A sampler can also be {@linkplain #expanding(byte[]) expanded from one seed}: it then takes
+ * its per-call seeds from that seed's AES-256-CTR stream instead. That is how a parallel task gets
+ * randomness of its own that does not depend on which thread runs it or when: the caller draws one
+ * seed per task from its {@code SecureRandom}, in a fixed order, on its own thread.
+ *
  * <p>Small distributions are returned as signed integers ({@code long[]}); callers turn them into
  * residues per prime, which keeps one polynomial consistent across all its RNS limbs.
  */
@@ -26,7 +31,12 @@ public final class Sampler {
     /** CDT of |x| for the folded Gaussian, scaled to 2^63: P(|x| &le; k) * 2^63. */
     private static final long[] CDT = buildCdt();
 
+    /** The domain of an expanding sampler's seed stream (0-3 are the distributions' own). */
+    private static final long SEED_STREAM = 4;
+
     private final SecureRandom random;
+    /** The source of per-call seeds of an expanding sampler, else null. */
+    private final SeedExpander seeds;
 
     /**
      * Creates a sampler.
@@ -36,6 +46,30 @@ public final class Sampler {
      */
     public Sampler(SecureRandom random) {
         this.random = Objects.requireNonNull(random, "random");
+        this.seeds = null;
+    }
+
+    private Sampler(SeedExpander seeds) {
+        this.random = null;
+        this.seeds = seeds;
+    }
+
+    /**
+     * A sampler whose randomness is all expanded from one seed: the same seed gives the same
+     * draws, in the same distributions as a sampler over a {@code SecureRandom}. Not thread-safe:
+     * one per task.
+     *
+     * <p>The seed must be fresh from a {@code SecureRandom} (for instance {@link #newSeed()} of
+     * the caller's sampler) and used for one sampler only: everything this sampler draws is a
+     * function of it. The per-call seeds come from the seed's own stream (domain 4), so a seed a
+     * ciphertext or key publishes reveals neither the task seed nor the other draws.
+     *
+     * @param seed exactly {@link SeedExpander#SEED_BYTES} bytes (not modified, not retained)
+     * @return the sampler
+     * @throws IllegalArgumentException if the seed is not 32 bytes
+     */
+    public static Sampler expanding(byte[] seed) {
+        return new Sampler(new SeedExpander(seed, SEED_STREAM));
     }
 
     private static long[] buildCdt() {
@@ -56,13 +90,23 @@ public final class Sampler {
     }
 
     /**
-     * A fresh seed from the {@code SecureRandom}.
+     * A fresh seed from the {@code SecureRandom} (or, for an {@linkplain #expanding(byte[])
+     * expanding} sampler, the next 32 bytes of its seed's stream).
      *
      * @return 32 random bytes
      */
     public byte[] newSeed() {
         byte[] seed = new byte[SeedExpander.SEED_BYTES];
-        random.nextBytes(seed);
+        if (seeds == null) {
+            random.nextBytes(seed);
+        } else {
+            for (int i = 0; i < seed.length; i += 8) {
+                long w = seeds.nextLong();
+                for (int k = 0; k < 8; k++) {
+                    seed[i + k] = (byte) (w >>> (8 * k));
+                }
+            }
+        }
         return seed;
     }
 

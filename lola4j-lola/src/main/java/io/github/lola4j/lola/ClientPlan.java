@@ -13,8 +13,10 @@ import io.github.lola4j.format.Envelope;
 import io.github.lola4j.format.EnvelopeReader;
 import io.github.lola4j.format.EnvelopeWriter;
 import io.github.lola4j.format.Progress;
+import io.github.lola4j.math.SeedExpander;
 import io.github.lola4j.nn.InputNormalization;
 import io.github.lola4j.nn.Shape;
+import io.github.lola4j.ring.Parallelism;
 import io.github.lola4j.ring.RnsPoly;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -291,10 +293,34 @@ public final class ClientPlan {
      * @throws IllegalArgumentException as {@link #encryptInput(double[], PublicKey, SecureRandom)}
      */
     public EncryptedTensor encryptInput(double[] values, PublicKey pk, SecureRandom random, Progress progress) {
+        return encryptInput(values, pk, random, Parallelism.sequential(), progress);
+    }
+
+    /**
+     * Lays an input out and encrypts it with the public key, encoding and encrypting the ciphertexts
+     * as independent tasks of {@code parallelism} and reporting one unit per ciphertext.
+     *
+     * <p>The ciphertexts do not depend on the parallelism: one 32-byte seed per ciphertext is drawn
+     * from {@code random} on the calling thread, in ciphertext order, and each task expands its own
+     * (see {@link Encryptor#encryptWithSeed}). A seeded {@code random} gives byte-identical
+     * ciphertexts on one thread or many, those of the calls without a parallelism.
+     *
+     * @param values      the network input
+     * @param pk          the client's public key
+     * @param random      the randomness of the encryption (read on the calling thread only)
+     * @param parallelism where the ciphertexts are encrypted ({@link Parallelism#sequential()}: the
+     *                    calling thread)
+     * @param progress    where to report, as the task "encrypting" (advanced from the pool's
+     *                    threads)
+     * @return the encrypted input
+     * @throws IllegalArgumentException as {@link #encryptInput(double[], PublicKey, SecureRandom)}
+     */
+    public EncryptedTensor encryptInput(double[] values, PublicKey pk, SecureRandom random, Parallelism parallelism,
+            Progress progress) {
         requireLatency("encryptInput");
         checkInput(values, "encryptInput");
         requireKeyParams(pk.parameters(), "encryptInput: the public key");
-        return encryptSlots(input.pack(values), new Encryptor(pk, random), progress, 1);
+        return encryptSlots(input.pack(values), new Encryptor(pk, random), random, parallelism, progress, 1);
     }
 
     /**
@@ -323,10 +349,29 @@ public final class ClientPlan {
      * @throws IllegalArgumentException as {@link #encryptInput(double[], PublicKey, SecureRandom)}
      */
     public EncryptedTensor encryptInput(double[] values, SecretKey sk, SecureRandom random, Progress progress) {
+        return encryptInput(values, sk, random, Parallelism.sequential(), progress);
+    }
+
+    /**
+     * Lays an input out and encrypts it with the secret key, the ciphertexts as independent tasks of
+     * {@code parallelism}; byte-identical for every parallelism, as
+     * {@link #encryptInput(double[], PublicKey, SecureRandom, Parallelism, Progress)} explains.
+     *
+     * @param values      the network input
+     * @param sk          the client's secret key
+     * @param random      the randomness of the encryption (read on the calling thread only)
+     * @param parallelism where the ciphertexts are encrypted
+     * @param progress    where to report, as the task "encrypting" (advanced from the pool's
+     *                    threads)
+     * @return the encrypted input
+     * @throws IllegalArgumentException as {@link #encryptInput(double[], PublicKey, SecureRandom)}
+     */
+    public EncryptedTensor encryptInput(double[] values, SecretKey sk, SecureRandom random, Parallelism parallelism,
+            Progress progress) {
         requireLatency("encryptInput");
         checkInput(values, "encryptInput");
         requireKeyParams(sk.parameters(), "encryptInput: the secret key");
-        return encryptSlots(input.pack(values), new Encryptor(sk, random), progress, 1);
+        return encryptSlots(input.pack(values), new Encryptor(sk, random), random, parallelism, progress, 1);
     }
 
     /**
@@ -354,8 +399,28 @@ public final class ClientPlan {
      * @throws IllegalArgumentException on a latency plan, too many or malformed inputs
      */
     public EncryptedTensor encryptBatch(List<double[]> inputs, PublicKey pk, SecureRandom random, Progress progress) {
+        return encryptBatch(inputs, pk, random, Parallelism.sequential(), progress);
+    }
+
+    /**
+     * Encrypts a batch of inputs with the public key, the ciphertexts (one per input feature) as
+     * independent tasks of {@code parallelism}; byte-identical for every parallelism, as
+     * {@link #encryptInput(double[], PublicKey, SecureRandom, Parallelism, Progress)} explains.
+     *
+     * @param inputs      at most {@link #batchSize()} inputs
+     * @param pk          the public key
+     * @param random      the randomness (read on the calling thread only)
+     * @param parallelism where the ciphertexts are encrypted
+     * @param progress    where to report, as the task "encrypting" (advanced from the pool's
+     *                    threads)
+     * @return the encrypted batch, recording {@code inputs.size()} images
+     * @throws IllegalArgumentException on a latency plan, too many or malformed inputs
+     */
+    public EncryptedTensor encryptBatch(List<double[]> inputs, PublicKey pk, SecureRandom random, Parallelism parallelism,
+            Progress progress) {
         requireKeyParams(pk.parameters(), "encryptBatch: the public key");
-        return encryptSlots(input.pack(batchSlots(inputs)), new Encryptor(pk, random), progress, inputs.size());
+        return encryptSlots(input.pack(batchSlots(inputs)), new Encryptor(pk, random), random, parallelism, progress,
+                inputs.size());
     }
 
     /**
@@ -382,8 +447,28 @@ public final class ClientPlan {
      * @throws IllegalArgumentException on a latency plan, too many or malformed inputs
      */
     public EncryptedTensor encryptBatch(List<double[]> inputs, SecretKey sk, SecureRandom random, Progress progress) {
+        return encryptBatch(inputs, sk, random, Parallelism.sequential(), progress);
+    }
+
+    /**
+     * Encrypts a batch with the secret key, the ciphertexts as independent tasks of
+     * {@code parallelism}; byte-identical for every parallelism, as
+     * {@link #encryptInput(double[], PublicKey, SecureRandom, Parallelism, Progress)} explains.
+     *
+     * @param inputs      at most {@link #batchSize()} inputs
+     * @param sk          the secret key
+     * @param random      the randomness (read on the calling thread only)
+     * @param parallelism where the ciphertexts are encrypted
+     * @param progress    where to report, as the task "encrypting" (advanced from the pool's
+     *                    threads)
+     * @return the encrypted batch, recording {@code inputs.size()} images
+     * @throws IllegalArgumentException on a latency plan, too many or malformed inputs
+     */
+    public EncryptedTensor encryptBatch(List<double[]> inputs, SecretKey sk, SecureRandom random, Parallelism parallelism,
+            Progress progress) {
         requireKeyParams(sk.parameters(), "encryptBatch: the secret key");
-        return encryptSlots(input.pack(batchSlots(inputs)), new Encryptor(sk, random), progress, inputs.size());
+        return encryptSlots(input.pack(batchSlots(inputs)), new Encryptor(sk, random), random, parallelism, progress,
+                inputs.size());
     }
 
     private void requireLatency(String op) {
@@ -409,19 +494,27 @@ public final class ClientPlan {
         return all;
     }
 
-    private EncryptedTensor encryptSlots(double[][] slots, Encryptor enc, Progress progress, int images) {
+    private EncryptedTensor encryptSlots(double[][] slots, Encryptor enc, SecureRandom random, Parallelism parallelism,
+            Progress progress, int images) {
+        Objects.requireNonNull(parallelism, "parallelism");
         Objects.requireNonNull(progress, "progress");
-        List<Ciphertext> cts = new ArrayList<>(slots.length);
+        // One seed per ciphertext, drawn here in ciphertext order: the tasks never touch random, so
+        // the ciphertexts are those of enc.encrypt in a loop, whatever the scheduling.
+        byte[][] seeds = new byte[slots.length][SeedExpander.SEED_BYTES];
+        for (byte[] seed : seeds) {
+            random.nextBytes(seed);
+        }
+        Ciphertext[] cts = new Ciphertext[slots.length];
         progress.start("encrypting", slots.length);
         try {
-            for (double[] s : slots) {
-                cts.add(enc.encrypt(encoder.encode(s, params.maxLevel(), params.defaultScale())));
+            parallelism.forEach(slots.length, i -> {
+                cts[i] = enc.encryptWithSeed(encoder.encode(slots[i], params.maxLevel(), params.defaultScale()), seeds[i]);
                 progress.advance(1);
-            }
+            });
         } finally {
             progress.done();
         }
-        return new EncryptedTensor(input, cts, fingerprint, images);
+        return new EncryptedTensor(input, List.of(cts), fingerprint, images);
     }
 
     void checkInput(double[] values, String op) {
