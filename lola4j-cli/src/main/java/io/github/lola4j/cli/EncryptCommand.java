@@ -36,6 +36,8 @@ final class EncryptCommand implements Command {
                         "ToTensor); p/255 in [0, 1] gives exactly the doubles of the byte p")
                 .option("offset", "I", "the first image to encrypt (default 0)")
                 .option("count", "N", "how many images (default: all from the offset)")
+                .option("threads", "T", "threads encrypting (default: available processors; the same ciphertexts from the same"
+                        + " randomness whatever the count)")
                 .option("out", "FILE", "the tensor file to write (replaced whole, or not at all on a failure)")
                 .footer("exit code: 0, 2 on a usage error, 3 when a file cannot be read or written.");
     }
@@ -86,15 +88,22 @@ final class EncryptCommand implements Command {
         Progress progress = o.progress();
         long t0 = System.nanoTime();
         List<EncryptedTensor> tensors = new ArrayList<>();
+        int threads = o.getInt("threads", Runtime.getRuntime().availableProcessors(), 1, 4096);
+        java.util.concurrent.ForkJoinPool pool = new java.util.concurrent.ForkJoinPool(threads);
+        io.github.lola4j.ring.Parallelism par = threads > 1 ? io.github.lola4j.ring.Parallelism.of(pool)
+                : io.github.lola4j.ring.Parallelism.sequential();
+        // a batch reports its ciphertexts (hundreds, seconds); images in latency mode one by one
         progress.start("encrypting", count);
         try {
             for (int k = 0; k < count; k += per) {
                 List<double[]> part = xs.subList(k, Math.min(count, k + per));
-                tensors.add(plan.isBatch() ? plan.encryptBatch(part, sk, rnd) : plan.encryptInput(part.get(0), sk, rnd));
+                tensors.add(plan.isBatch() ? plan.encryptBatch(part, sk, rnd, par, Progress.none())
+                        : plan.encryptInput(part.get(0), sk, rnd, par, Progress.none()));
                 progress.advance(part.size());
             }
         } finally {
             progress.done();
+            pool.shutdown();
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         Pipeline.writeAtomically(target, true, "--out", false, s -> {

@@ -28,6 +28,8 @@ final class KeygenCommand implements Command {
                 .option("plan", "FILE", "a plan file (lola4j plan --out) or a client plan file (lola4j plan --client-plan)")
                 .option("secret-key", "FILE", "where the secret key goes (created; an existing file is kept unless --force)")
                 .option("evaluation-keys", "FILE", "where the evaluation keys go")
+                .option("threads", "T", "threads generating the keys (default: available processors; the keys are the same"
+                        + " whatever the count)")
                 .flag("force", "replace existing key files (data encrypted under the old key can no longer be decrypted)")
                 .footer("exit code: 0, 2 on a usage error, 3 when a file cannot be read or written.");
     }
@@ -51,9 +53,17 @@ final class KeygenCommand implements Command {
         }
         ClientPlan plan = Pipeline.clientPlan(planFile);
         long t0 = System.nanoTime();
+        int threads = o.getInt("threads", Runtime.getRuntime().availableProcessors(), 1, 4096);
         KeyGenerator kg = new KeyGenerator(plan.parameters(), new SecureRandom());
         SecretKey sk = kg.secretKey();
-        EvaluationKeys evk = kg.evaluationKeys(sk, plan.keyRequirements(), o.progress());
+        java.util.concurrent.ForkJoinPool pool = new java.util.concurrent.ForkJoinPool(threads);
+        EvaluationKeys evk;
+        try {
+            evk = kg.evaluationKeys(sk, plan.keyRequirements(), threads > 1 ? io.github.lola4j.ring.Parallelism.of(pool)
+                    : io.github.lola4j.ring.Parallelism.sequential(), o.progress());
+        } finally {
+            pool.shutdown();
+        }
         double seconds = (System.nanoTime() - t0) / 1e9;
         CkksSerializer ser = new CkksSerializer(plan.parameters());
         Pipeline.writeAtomically(skFile, force, "--secret-key", true, s -> ser.writeSecretKey(s, sk));
