@@ -32,7 +32,7 @@ final class Lola {
     static List<double[]> calibration(Network net, Options o) {
         Dataset d;
         try {
-            d = Dataset.byId(o.get("dataset", net.info().dataset()));
+            d = Dataset.byId(o.given("dataset") ? o.get("dataset", "") : net.info().dataset());
         } catch (IllegalArgumentException e) {
             // a data set lola4j reads no images of (a deep-features head's): the policy's other steps
             return CalibrationInputs.of(net).inputs();
