@@ -1,5 +1,6 @@
 package io.github.lola4j.ckks;
 
+import io.github.lola4j.testkit.SeededRandom;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -17,13 +18,6 @@ class KeyGenerationProgressTest {
 
     private static final CkksParameters PARAMS = CkksContext.params("logN=10/L=2/P=1/scale=30/insecure");
 
-    /** A SecureRandom whose stream is fixed by the seed: tests only, so that two runs draw alike. */
-    private static SecureRandom seeded(long seed) throws NoSuchAlgorithmException {
-        SecureRandom r = SecureRandom.getInstance("SHA1PRNG");
-        r.setSeed(seed);
-        return r;
-    }
-
     private static byte[] bytes(EvaluationKeys keys) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         new CkksSerializer(PARAMS).write(out, keys);
@@ -31,7 +25,7 @@ class KeyGenerationProgressTest {
     }
 
     private static EvaluationKeys generate(KeyRequirements req, io.github.lola4j.format.Progress progress) throws Exception {
-        KeyGenerator kg = new KeyGenerator(PARAMS, seeded(29));
+        KeyGenerator kg = new KeyGenerator(PARAMS, SeededRandom.of(29));
         SecretKey sk = kg.secretKey();
         return progress == null ? kg.evaluationKeys(sk, req) : kg.evaluationKeys(sk, req, progress);
     }

@@ -1,5 +1,6 @@
 package io.github.lola4j.ckks;
 
+import io.github.lola4j.testkit.SeededRandom;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -47,13 +48,6 @@ class ParallelClientTest {
         four.shutdown();
     }
 
-    /** A SecureRandom whose stream is fixed by the seed: tests only, so that two runs draw alike. */
-    private static SecureRandom seeded(long seed) throws NoSuchAlgorithmException {
-        SecureRandom r = SecureRandom.getInstance("SHA1PRNG");
-        r.setSeed(seed);
-        return r;
-    }
-
     private static byte[] bytes(EvaluationKeys keys) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         new CkksSerializer(PARAMS).write(out, keys);
@@ -68,14 +62,14 @@ class ParallelClientTest {
 
     /** The secret key and the keys of REQ, all from seed 29, on a parallelism. */
     private static Object[] generate(Parallelism par, RecordingProgress progress) throws Exception {
-        KeyGenerator kg = new KeyGenerator(PARAMS, seeded(29));
+        KeyGenerator kg = new KeyGenerator(PARAMS, SeededRandom.of(29));
         SecretKey sk = kg.secretKey();
         return new Object[] {sk, kg.evaluationKeys(sk, REQ, par, progress)};
     }
 
     @Test
     void evaluationKeysAreTheSameOnEveryThreadCount() throws Exception {
-        KeyGenerator kg = new KeyGenerator(PARAMS, seeded(29));
+        KeyGenerator kg = new KeyGenerator(PARAMS, SeededRandom.of(29));
         byte[] reference = bytes(kg.evaluationKeys(kg.secretKey(), REQ));
         for (Parallelism par : List.of(Parallelism.sequential(), Parallelism.of(two), Parallelism.of(four))) {
             RecordingProgress p = new RecordingProgress();
@@ -83,7 +77,7 @@ class ParallelClientTest {
             assertArrayEquals(reference, bytes(keys), "parallel: " + par.isParallel());
             assertEquals(List.of(new RecordingProgress.Task("generating keys", 6, 6)), p.tasks());
         }
-        KeyGenerator other = new KeyGenerator(PARAMS, seeded(30));
+        KeyGenerator other = new KeyGenerator(PARAMS, SeededRandom.of(30));
         assertFalse(Arrays.equals(reference, bytes(other.evaluationKeys(other.secretKey(), REQ))),
                 "another seed gives other keys");
     }
@@ -96,7 +90,7 @@ class ParallelClientTest {
         Encoder encoder = new Encoder(PARAMS);
         Decryptor dec = new Decryptor(sk);
         double[] x = CkksContext.get(NAME).randomValues(3);
-        Ciphertext ct = new Encryptor(sk, seeded(4)).encrypt(encoder.encode(x));
+        Ciphertext ct = new Encryptor(sk, SeededRandom.of(4)).encrypt(encoder.encode(x));
         int slots = PARAMS.slots();
 
         double[] sq = encoder.decode(dec.decrypt(eval.rescale(eval.multiplyRelin(ct, ct))));
@@ -113,7 +107,7 @@ class ParallelClientTest {
 
     @Test
     void encryptWithSeedIsEncryptWithTheNextSeed() throws Exception {
-        KeyGenerator kg = new KeyGenerator(PARAMS, seeded(7));
+        KeyGenerator kg = new KeyGenerator(PARAMS, SeededRandom.of(7));
         SecretKey sk = kg.secretKey();
         PublicKey pk = kg.publicKey(sk);
         Encoder encoder = new Encoder(PARAMS);
@@ -121,13 +115,13 @@ class ParallelClientTest {
         double[] x = CkksContext.get(NAME).randomValues(8);
         Plaintext pt = encoder.encode(x);
         for (boolean secret : new boolean[] {true, false}) {
-            SecureRandom drawn = seeded(9);
+            SecureRandom drawn = SeededRandom.of(9);
             byte[] s1 = new byte[32];
             byte[] s2 = new byte[32];
             drawn.nextBytes(s1);
             drawn.nextBytes(s2);
-            Encryptor byRandom = secret ? new Encryptor(sk, seeded(9)) : new Encryptor(pk, seeded(9));
-            Encryptor bySeed = secret ? new Encryptor(sk, seeded(99)) : new Encryptor(pk, seeded(99));
+            Encryptor byRandom = secret ? new Encryptor(sk, SeededRandom.of(9)) : new Encryptor(pk, SeededRandom.of(9));
+            Encryptor bySeed = secret ? new Encryptor(sk, SeededRandom.of(99)) : new Encryptor(pk, SeededRandom.of(99));
             Ciphertext c1 = bySeed.encryptWithSeed(pt, s1);
             assertArrayEquals(bytes(byRandom.encrypt(pt)), bytes(c1), "first, secret key: " + secret);
             assertArrayEquals(bytes(byRandom.encrypt(pt)), bytes(bySeed.encryptWithSeed(pt, s2)),
@@ -138,7 +132,7 @@ class ParallelClientTest {
                 assertEquals(x[i], back[i], 1e-4, "slot " + i + ", secret key: " + secret);
             }
         }
-        assertThrows(IllegalArgumentException.class, () -> new Encryptor(sk, seeded(1)).encryptWithSeed(pt, new byte[16]));
+        assertThrows(IllegalArgumentException.class, () -> new Encryptor(sk, SeededRandom.of(1)).encryptWithSeed(pt, new byte[16]));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.github.lola4j.lola;
 
+import io.github.lola4j.testkit.SeededRandom;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -61,13 +62,6 @@ class ParallelEncryptionTest {
         four.shutdown();
     }
 
-    /** A SecureRandom whose stream is fixed by the seed: tests only, so that two runs draw alike. */
-    private static SecureRandom seeded(long seed) throws NoSuchAlgorithmException {
-        SecureRandom r = SecureRandom.getInstance("SHA1PRNG");
-        r.setSeed(seed);
-        return r;
-    }
-
     private static byte[] bytes(ClientPlan c, EncryptedTensor x) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         c.writeTensor(out, x);
@@ -98,18 +92,18 @@ class ParallelEncryptionTest {
         ClientPlan c = LolaCompiler.compile(net, CompileOptions.lowLatency().withCalibration(images)).clientPlan();
         int cts = c.inputRepresentation().ciphertexts();
         assertTrue(cts > 1, "lola-small's input representation takes several ciphertexts");
-        KeyGenerator kg = new KeyGenerator(c.parameters(), seeded(11));
+        KeyGenerator kg = new KeyGenerator(c.parameters(), SeededRandom.of(11));
         SecretKey sk = kg.secretKey();
         PublicKey pk = kg.publicKey(sk);
         double[] x = images.get(0);
-        byte[] publicRef = bytes(c, c.encryptInput(x, pk, seeded(12)));
-        byte[] secretRef = bytes(c, c.encryptInput(x, sk, seeded(13)));
+        byte[] publicRef = bytes(c, c.encryptInput(x, pk, SeededRandom.of(12)));
+        byte[] secretRef = bytes(c, c.encryptInput(x, sk, SeededRandom.of(13)));
 
         for (Parallelism par : parallelisms) {
             String what = "parallel: " + par.isParallel();
             RecordingProgress p = new RecordingProgress();
-            EncryptedTensor byPk = c.encryptInput(x, pk, seeded(12), par, p);
-            EncryptedTensor bySk = c.encryptInput(x, sk, seeded(13), par, p);
+            EncryptedTensor byPk = c.encryptInput(x, pk, SeededRandom.of(12), par, p);
+            EncryptedTensor bySk = c.encryptInput(x, sk, SeededRandom.of(13), par, p);
             assertArrayEquals(publicRef, bytes(c, byPk), "public key, " + what);
             assertArrayEquals(secretRef, bytes(c, bySk), "secret key, " + what);
             assertEquals(List.of(new Task("encrypting", cts, cts), new Task("encrypting", cts, cts)), p.tasks());
@@ -122,12 +116,12 @@ class ParallelEncryptionTest {
     void aBatchIsTheSameOnEveryThreadCountAndDecrypts() throws Exception {
         ClientPlan c = LolaCompiler.compile(net, CompileOptions.batch().withBatchSize(4)).clientPlan();
         int cts = c.inputRepresentation().ciphertexts();
-        KeyGenerator kg = new KeyGenerator(c.parameters(), seeded(14));
+        KeyGenerator kg = new KeyGenerator(c.parameters(), SeededRandom.of(14));
         SecretKey sk = kg.secretKey();
         PublicKey pk = kg.publicKey(sk);
         List<double[]> xs = images.subList(0, 3);
-        byte[] publicRef = bytes(c, c.encryptBatch(xs, pk, seeded(15)));
-        byte[] secretRef = bytes(c, c.encryptBatch(xs, sk, seeded(16)));
+        byte[] publicRef = bytes(c, c.encryptBatch(xs, pk, SeededRandom.of(15)));
+        byte[] secretRef = bytes(c, c.encryptBatch(xs, sk, SeededRandom.of(16)));
         int n = c.inputShape().size();
         double[] slots = new double[n * c.batchSize()];
         for (int b = 0; b < xs.size(); b++) {
@@ -140,8 +134,8 @@ class ParallelEncryptionTest {
         for (Parallelism par : parallelisms.subList(1, 3)) {
             String what = "parallel: " + par.isParallel();
             RecordingProgress p = new RecordingProgress();
-            EncryptedTensor byPk = c.encryptBatch(xs, pk, seeded(15), par, p);
-            EncryptedTensor bySk = c.encryptBatch(xs, sk, seeded(16), par, p);
+            EncryptedTensor byPk = c.encryptBatch(xs, pk, SeededRandom.of(15), par, p);
+            EncryptedTensor bySk = c.encryptBatch(xs, sk, SeededRandom.of(16), par, p);
             assertArrayEquals(publicRef, bytes(c, byPk), "public key, " + what);
             assertArrayEquals(secretRef, bytes(c, bySk), "secret key, " + what);
             assertEquals(List.of(new Task("encrypting", cts, cts), new Task("encrypting", cts, cts)), p.tasks());

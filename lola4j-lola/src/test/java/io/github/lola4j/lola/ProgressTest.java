@@ -1,5 +1,6 @@
 package io.github.lola4j.lola;
 
+import io.github.lola4j.testkit.SeededRandom;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -49,13 +50,6 @@ class ProgressTest {
         plan = LolaCompiler.compile(net, options);
     }
 
-    /** A SecureRandom whose stream is fixed by the seed: tests only, so that two runs draw alike. */
-    private static SecureRandom seeded(long seed) throws NoSuchAlgorithmException {
-        SecureRandom r = SecureRandom.getInstance("SHA1PRNG");
-        r.setSeed(seed);
-        return r;
-    }
-
     private static byte[] bytes(Plan p) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         p.write(out);
@@ -98,16 +92,16 @@ class ProgressTest {
         ClientPlan c = plan.clientPlan();
         int cts = c.inputRepresentation().ciphertexts();
         assertTrue(cts > 1, "lola-small's convolution representation takes several ciphertexts");
-        KeyGenerator kg = new KeyGenerator(c.parameters(), seeded(1));
+        KeyGenerator kg = new KeyGenerator(c.parameters(), SeededRandom.of(1));
         SecretKey sk = kg.secretKey();
         PublicKey pk = kg.publicKey(sk);
         double[] x = calibration.get(0);
 
         RecordingProgress p = new RecordingProgress();
-        byte[] reported = bytes(c, c.encryptInput(x, pk, seeded(2), p));
-        assertArrayEquals(bytes(c, c.encryptInput(x, pk, seeded(2))), reported, "public-key encryption");
-        reported = bytes(c, c.encryptInput(x, sk, seeded(3), p));
-        assertArrayEquals(bytes(c, c.encryptInput(x, sk, seeded(3))), reported, "secret-key encryption");
+        byte[] reported = bytes(c, c.encryptInput(x, pk, SeededRandom.of(2), p));
+        assertArrayEquals(bytes(c, c.encryptInput(x, pk, SeededRandom.of(2))), reported, "public-key encryption");
+        reported = bytes(c, c.encryptInput(x, sk, SeededRandom.of(3), p));
+        assertArrayEquals(bytes(c, c.encryptInput(x, sk, SeededRandom.of(3))), reported, "secret-key encryption");
         assertEquals(List.of(new Task("encrypting", cts, cts), new Task("encrypting", cts, cts)), p.tasks());
     }
 
@@ -116,26 +110,26 @@ class ProgressTest {
         Plan batch = LolaCompiler.compile(net, CompileOptions.batch().withBatchSize(4));
         ClientPlan c = batch.clientPlan();
         int cts = c.inputRepresentation().ciphertexts();
-        KeyGenerator kg = new KeyGenerator(c.parameters(), seeded(4));
+        KeyGenerator kg = new KeyGenerator(c.parameters(), SeededRandom.of(4));
         SecretKey sk = kg.secretKey();
         PublicKey pk = kg.publicKey(sk);
         List<double[]> xs = calibration.subList(0, 3);
 
         RecordingProgress p = new RecordingProgress();
-        byte[] reported = bytes(c, c.encryptBatch(xs, pk, seeded(5), p));
+        byte[] reported = bytes(c, c.encryptBatch(xs, pk, SeededRandom.of(5), p));
         // a batch of 784 ciphertexts a time: the secret-key one only counted
-        assertArrayEquals(bytes(c, c.encryptBatch(xs, pk, seeded(5))), reported, "public-key encryption");
-        c.encryptBatch(xs, sk, seeded(6), p);
+        assertArrayEquals(bytes(c, c.encryptBatch(xs, pk, SeededRandom.of(5))), reported, "public-key encryption");
+        c.encryptBatch(xs, sk, SeededRandom.of(6), p);
         assertEquals(List.of(new Task("encrypting", cts, cts), new Task("encrypting", cts, cts)), p.tasks());
     }
 
     @Test
     void evaluationReportsEachStepAndGivesTheSameResult() throws Exception {
         ClientPlan c = plan.clientPlan();
-        KeyGenerator kg = new KeyGenerator(c.parameters(), seeded(7));
+        KeyGenerator kg = new KeyGenerator(c.parameters(), SeededRandom.of(7));
         SecretKey sk = kg.secretKey();
         EvaluationKeys evk = kg.evaluationKeys(sk, plan.keyRequirements());
-        EncryptedTensor x = c.encryptInput(calibration.get(1), sk, seeded(8));
+        EncryptedTensor x = c.encryptInput(calibration.get(1), sk, SeededRandom.of(8));
 
         RecordingProgress p = new RecordingProgress();
         byte[] reported = bytes(c, plan.evaluate(x, evk, Parallelism.sequential(), p));
