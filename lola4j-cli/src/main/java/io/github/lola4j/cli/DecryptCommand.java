@@ -38,9 +38,9 @@ final class DecryptCommand implements Command {
 
     @Override
     public int run(Options o, PrintStream out, PrintStream err) throws Exception {
-        ClientPlan plan = Pipeline.clientPlan(KeygenCommand.required(o, "plan"));
-        SecretKey sk = Pipeline.readSecretKey(KeygenCommand.required(o, "secret-key"), plan);
-        List<EncryptedTensor> results = EvaluateCommand.readAll(KeygenCommand.required(o, "in"), plan, false);
+        ClientPlan plan = Pipeline.clientPlan(Pipeline.required(o, "plan"));
+        SecretKey sk = Pipeline.readSecretKey(Pipeline.required(o, "secret-key"), plan);
+        List<EncryptedTensor> results = EvaluateCommand.readAll(Pipeline.required(o, "in"), plan, false);
         List<double[]> scores = new ArrayList<>();
         if (plan.isBatch()) {
             // each tensor records how many images it holds; --count is for tensors of earlier releases, which do not

@@ -10,6 +10,7 @@ import io.github.lola4j.data.Dataset;
 import io.github.lola4j.data.Mnist;
 import io.github.lola4j.lola.EncryptedTensor;
 import io.github.lola4j.lola.Plan;
+import io.github.lola4j.lola.PlanReport;
 import io.github.lola4j.math.Simd;
 import io.github.lola4j.models.ModelRegistry;
 import io.github.lola4j.nn.LabeledImages;
@@ -96,7 +97,8 @@ final class DemoCommand implements Command {
         long t0 = System.nanoTime();
         Plan plan = io.github.lola4j.lola.LolaCompiler.compile(net, Lola.options(net, o, images.calibration()));
         double compile = seconds(t0);
-        out.print(plan.report());
+        PlanReport report = plan.report();
+        out.print(report);
         out.printf(Locale.ROOT, "compiled in %.2f s%n", compile);
         out.printf(Locale.ROOT, "NTT kernels: %s%n%n", Simd.description());
         if (!o.has("no-memory-check")) {
@@ -161,7 +163,7 @@ final class DemoCommand implements Command {
                 + " server takes %s per image (median of %d more evaluations; `infer` measures many images)%n",
                 ms((long) (warm * 1e9)), WARM_RUNS);
         out.printf(Locale.ROOT, "          the plan above predicted %.0f ms: ", plan.predictedSeconds() * 1e3);
-        out.print(MachineLoad.explainPrediction(plan.report().costModel(), threads, MachineLoad.now(), java.time.LocalDate.now()));
+        out.print(MachineLoad.explainPrediction(report.costModel(), threads, MachineLoad.now(), java.time.LocalDate.now()));
         return 0;
     }
 

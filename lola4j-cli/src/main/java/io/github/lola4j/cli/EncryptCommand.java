@@ -44,9 +44,9 @@ final class EncryptCommand implements Command {
 
     @Override
     public int run(Options o, PrintStream out, PrintStream err) throws Exception {
-        ClientPlan plan = Pipeline.clientPlan(KeygenCommand.required(o, "plan"));
-        Path target = KeygenCommand.required(o, "out");
-        Path images = KeygenCommand.required(o, "images");
+        ClientPlan plan = Pipeline.clientPlan(Pipeline.required(o, "plan"));
+        Path target = Pipeline.required(o, "out");
+        Path images = Pipeline.required(o, "images");
         if (plan.clientPart().isPresent()) {
             throw new UsageException("the plan starts with a part the client runs in plaintext (a split ONNX model); encrypt"
                     + " does not run it: use lola4j client");
@@ -59,7 +59,7 @@ final class EncryptCommand implements Command {
         if (!range.equals("255") && !range.equals("1")) {
             throw new UsageException("option --pixel-range expects 255 or 1, got '" + range + "'");
         }
-        SecretKey sk = Pipeline.readSecretKey(KeygenCommand.required(o, "secret-key"), plan);
+        SecretKey sk = Pipeline.readSecretKey(Pipeline.required(o, "secret-key"), plan);
         int rows = in.dim(1);
         int cols = in.dim(2);
         List<Pipeline.Raw> all = Pipeline.images(images, rows, cols, Double.parseDouble(range));

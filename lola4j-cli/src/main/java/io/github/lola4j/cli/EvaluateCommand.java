@@ -40,11 +40,11 @@ final class EvaluateCommand implements Command {
 
     @Override
     public int run(Options o, PrintStream out, PrintStream err) throws Exception {
-        Plan plan = Pipeline.serverPlan(KeygenCommand.required(o, "plan"));
-        Path inFile = KeygenCommand.required(o, "in");
-        Path target = KeygenCommand.required(o, "out");
+        Plan plan = Pipeline.serverPlan(Pipeline.required(o, "plan"));
+        Path inFile = Pipeline.required(o, "in");
+        Path target = Pipeline.required(o, "out");
         int threads = o.getInt("threads", Runtime.getRuntime().availableProcessors(), 1, 4096);
-        EvaluationKeys evk = Pipeline.readEvaluationKeys(KeygenCommand.required(o, "evaluation-keys"), plan);
+        EvaluationKeys evk = Pipeline.readEvaluationKeys(Pipeline.required(o, "evaluation-keys"), plan);
         ClientPlan cp = plan.clientPlan();
         List<EncryptedTensor> inputs = readAll(inFile, cp, true);
         plan.prepare();

@@ -36,9 +36,9 @@ final class KeygenCommand implements Command {
 
     @Override
     public int run(Options o, PrintStream out, PrintStream err) throws Exception {
-        Path planFile = required(o, "plan");
-        Path skFile = required(o, "secret-key");
-        Path evkFile = required(o, "evaluation-keys");
+        Path planFile = Pipeline.required(o, "plan");
+        Path skFile = Pipeline.required(o, "secret-key");
+        Path evkFile = Pipeline.required(o, "evaluation-keys");
         if (skFile.toAbsolutePath().normalize().equals(evkFile.toAbsolutePath().normalize())) {
             throw new UsageException("--secret-key and --evaluation-keys name the same file: the secret key must not go where"
                     + " the server's keys go");
@@ -71,13 +71,5 @@ final class KeygenCommand implements Command {
         out.printf(Locale.ROOT, "keys      %s: secret key %s (mode 600, keep it here), evaluation keys %s (%s, for the server)"
                 + " in %.2f s%n", plan.modelName(), skFile, evkFile, Lola.bytes(Files.size(evkFile)), seconds);
         return 0;
-    }
-
-    /** A file option the command cannot run without. */
-    static Path required(Options o, String name) {
-        if (!o.has(name)) {
-            throw new UsageException("--" + name + " FILE is required");
-        }
-        return Path.of(o.get(name, ""));
     }
 }

@@ -44,6 +44,14 @@ final class Pipeline {
     private Pipeline() {
     }
 
+    /** A file option the command cannot run without. */
+    static Path required(Options o, String name) {
+        if (!o.has(name)) {
+            throw new UsageException("--" + name + " FILE is required");
+        }
+        return Path.of(o.get(name, ""));
+    }
+
     /**
      * A client plan from a plan file ({@code plan --out}) or a client plan file ({@code plan
      * --client-plan}): the client needs only the second, which holds no weights.

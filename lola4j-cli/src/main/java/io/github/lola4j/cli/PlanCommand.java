@@ -47,10 +47,7 @@ final class PlanCommand implements Command {
                 .option("client-part", "FILE", "with --encrypt-from, write the client's part as an ONNX model")
                 .option("pixel-scale", "S", "an .onnx model takes pixels times S (1/255 for PyTorch's ToTensor; default 1),",
                         "or its client part with --encrypt-from (--out records it with the part)")
-                .option("data", "DIR", "where the data set's test images for calibrating value ranges are (default",
-                        "$LOLA4J_DATA, then the cache; never downloads)")
-                .option("dataset", "ID", "calibrate on this data set's test images (mnist, fashion-mnist, cifar10;",
-                        "default: the one recorded in the model)")
+                .calibrationData()
                 .option("plot", "FILE.png", "also draw the predicted time of each step as a bar chart (PNG, 800 x 500;",
                         "docs/lola.md, \"Charts\")")
                 .flag("json", "end with one line of JSON: the whole report (snake_case keys)")
@@ -106,11 +103,7 @@ final class PlanCommand implements Command {
                 Lola.bytes(plan.runMemoryBytes(Runtime.getRuntime().availableProcessors())));
         if (o.has("out")) {
             java.nio.file.Path file = java.nio.file.Path.of(o.get("out", ""));
-            java.nio.file.Path tmp = file.resolveSibling(file.getFileName() + ".part");
-            try (java.io.OutputStream f = new java.io.BufferedOutputStream(java.nio.file.Files.newOutputStream(tmp))) {
-                plan.write(f);
-            }
-            java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Pipeline.writeAtomically(file, true, "--out", false, plan::write);
             err.println("plan written to " + file + " (" + Lola.bytes(java.nio.file.Files.size(file)) + "; serve --models "
                     + file + " hosts it without compiling)");
         }

@@ -85,10 +85,7 @@ final class ServeCommand implements Command {
                 .option("ring-degree", "N,...", "the ring degrees the compiler may choose from")
                 .option("max-input-ciphertexts", "N", "the most ciphertexts the client may send (default 1024; the",
                         "convolution representation needs one per kernel tap and output ciphertext, e.g. 768)")
-                .option("data", "DIR", "where the data set's test images for calibrating value ranges are (default",
-                        "$LOLA4J_DATA, then the cache; never downloads)")
-                .option("dataset", "ID", "calibrate on this data set's test images (mnist, fashion-mnist, cifar10;",
-                        "default: the one recorded in the model)")
+                .calibrationData()
                 .footer("A body must arrive at 32 KiB/s or faster; headers over 8 KiB get 431, bodies over the model's",
                         "limits 413 at once (docs/service.md, \"Limits\").",
                         "",

@@ -78,6 +78,17 @@ final class Spec {
         return add(OptionSpec.builder("--" + name).arity("0").type(boolean.class).description(paragraph(description)).build());
     }
 
+    /**
+     * {@code --data} and {@code --dataset} as the commands that compile read them: only where the
+     * test images that calibrate the value ranges are (CalibrationInputs; never a download).
+     */
+    Spec calibrationData() {
+        return option("data", "DIR", "where the data set's test images for calibrating value ranges are (default",
+                "$LOLA4J_DATA, then the cache; never downloads)")
+                .option("dataset", "ID", "calibrate on this data set's test images (mnist, fashion-mnist, cifar10;",
+                        "default: the one recorded in the model)");
+    }
+
     private Spec add(OptionSpec o) {
         if (options.putIfAbsent(o.longestName(), o) != null) {
             throw new IllegalStateException("option " + o.longestName() + " declared twice in " + name);
