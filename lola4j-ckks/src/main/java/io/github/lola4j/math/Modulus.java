@@ -34,6 +34,7 @@ public final class Modulus {
     private final int shiftOut;   // k + 1
     private final long qInv64;    // q^-1 mod 2^64, for Montgomery reduction
     private final long floor64;   // floor(2^64 / q) < 2^63, for reductions of 63-bit values
+    private final long pow64;     // 2^64 mod q, for Shoup companions
 
     /**
      * Creates the modulus q.
@@ -62,6 +63,7 @@ public final class Modulus {
         }
         this.qInv64 = x;
         this.floor64 = floorShiftDiv(1, 64, q);
+        this.pow64 = -(floor64 * q); // 2^64 - floor64 q, in [0, q)
     }
 
     /** floor(2^e / d) for e &le; 122 and odd d &gt; 2^(e/2 - 1), computed by long division on bits (setup only). */
@@ -277,7 +279,11 @@ public final class Modulus {
         if (w < 0 || w >= q) {
             throw new IllegalArgumentException("Shoup constant must be in [0, q), got " + w);
         }
-        return floorShiftDiv(w, 64, q);
+        // w 2^64 = Q q + R with Q < 2^64 (as w < q) and R = w (2^64 mod q) mod q; Q q = w 2^64 - R is
+        // divisible by the odd q, so Q = -R q^-1 mod 2^64 exactly: two products and a reduction where
+        // a bit-by-bit division took 64 steps (the NTT tables of a parameter set need 2 N of these
+        // per prime, which made reading a plan wait for them).
+        return -mul(w, pow64) * qInv64;
     }
 
     /**
