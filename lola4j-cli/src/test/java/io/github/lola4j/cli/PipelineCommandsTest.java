@@ -90,6 +90,32 @@ class PipelineCommandsTest {
         }
     }
 
+    /** plan --prepared: evaluate reads the encodings instead of making them, and answers with the same bytes. */
+    @Test
+    void aPreparedPlanEvaluatesToTheSameBytes() throws Exception {
+        Path prepared = dir.resolve("batch.prepared");
+        CliTestSupport.Run p = CliTestSupport.run("plan", "--model", "lola-small", "--batch", "--ring-degree", "8192", "--out",
+                prepared.toString(), "--prepared");
+        assertEquals(0, p.code(), p.err());
+        assertTrue(p.err().contains("prepared plan written to " + prepared), p.err());
+        assertTrue(Files.size(prepared) > Files.size(plan), Files.size(prepared) + " bytes: the encodings are in the file");
+        CliTestSupport.Run alone = CliTestSupport.run("plan", "--model", "lola-small", "--prepared");
+        assertEquals(2, alone.code());
+        assertTrue(alone.err().contains("--prepared goes with --out FILE"), alone.err());
+        Path x = dir.resolve("prep-x.tensor");
+        CliTestSupport.Run e = CliTestSupport.run("encrypt", "--plan", client.toString(), "--secret-key", sk.toString(), "--images",
+                CliTestSupport.MNIST + "/t10k-images-idx3-ubyte.gz", "--count", "3", "--out", x.toString());
+        assertEquals(0, e.code(), e.err());
+        Path y1 = dir.resolve("prep-y1.tensor");
+        Path y2 = dir.resolve("prep-y2.tensor");
+        assertEquals(0, CliTestSupport.run("evaluate", "--plan", plan.toString(), "--evaluation-keys", evk.toString(), "--in",
+                x.toString(), "--out", y1.toString()).code());
+        CliTestSupport.Run v = CliTestSupport.run("evaluate", "--plan", prepared.toString(), "--evaluation-keys", evk.toString(),
+                "--in", x.toString(), "--out", y2.toString());
+        assertEquals(0, v.code(), v.err());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(Files.readAllBytes(y1), Files.readAllBytes(y2));
+    }
+
     /** The secret key: created 600, never replaced silently, refused when others may read it, never accepted by evaluate. */
     @Test
     void theSecretKeyStaysPrivate() throws Exception {

@@ -71,6 +71,8 @@ public final class Envelope {
         CLIENT_PLAN(33, "client plan"),
         /** The header of an encrypted tensor; its ciphertexts and stream digest follow it. */
         ENCRYPTED_TENSOR(34, "encrypted tensor"),
+        /** A plan with its weights encoded; its plaintexts and stream digest follow it. */
+        PREPARED_PLAN(35, "prepared plan"),
         /** A client's record of its secret key, key id and keys digest. */
         CLIENT_KEYS(48, "client key record");
 

@@ -123,7 +123,7 @@ class EnvelopeTest {
 
     @Test
     void kindCodesAreFixed() {
-        int[] codes = {1, 2, 3, 4, 5, 6, 7, 8, 16, 17, 18, 32, 33, 34, 48};
+        int[] codes = {1, 2, 3, 4, 5, 6, 7, 8, 16, 17, 18, 32, 33, 34, 35, 48};
         assertEquals(codes.length, Envelope.Kind.values().length);
         for (int i = 0; i < codes.length; i++) {
             assertEquals(codes[i], Envelope.Kind.values()[i].code());

@@ -1,7 +1,6 @@
 package io.github.lola4j.lola;
 
 import io.github.lola4j.ckks.CkksParameters;
-import io.github.lola4j.ckks.Encoder;
 import io.github.lola4j.ckks.KeyRequirements;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -47,17 +46,30 @@ final class CountingSlots implements SlotOps<CountingSlots.Value> {
     private final OpCounts counts = new OpCounts();
     private final TreeMap<Integer, Integer> steps = new TreeMap<>();   // step -> highest level it rotates at
     private final Map<WeightVector, TreeSet<Integer>> plaintexts = new IdentityHashMap<>();
-    private final Encoder encoder;
+    private final Encodings encodings;   // null: count only
     private int relinearizationLevel = -1;
+
+    /**
+     * Where a preparing simulator gets each weight vector's encoding: made by the encoder
+     * ({@link Plan#prepare()}), or read from a prepared plan's file.
+     */
+    interface Encodings {
+        /**
+         * The encoding of w at a level and exact scale, cached in w afterwards.
+         *
+         * @param products whether the {@linkplain io.github.lola4j.ckks.Plaintext#productForm() product form}
+         */
+        void provide(WeightVector w, int level, double scale, boolean products);
+    }
 
     CountingSlots(int slots, LevelChain chain) {
         this(slots, chain, null);
     }
 
-    private CountingSlots(int slots, LevelChain chain, Encoder encoder) {
+    private CountingSlots(int slots, LevelChain chain, Encodings encodings) {
         this.slots = slots;
         this.chain = chain;
-        this.encoder = encoder;
+        this.encodings = encodings;
     }
 
     /**
@@ -65,8 +77,8 @@ final class CountingSlots implements SlotOps<CountingSlots.Value> {
      * run uses it at ({@link Plan#prepare()}): afterwards an evaluation finds every plaintext cached.
      * Its scales follow the evaluator's arithmetic operation for operation, so the cache keys match.
      */
-    static CountingSlots preparing(CkksParameters params, Encoder encoder) {
-        return new CountingSlots(params.slots(), LevelChain.of(params), encoder);
+    static CountingSlots preparing(CkksParameters params, Encodings encodings) {
+        return new CountingSlots(params.slots(), LevelChain.of(params), encodings);
     }
 
     /** The operations recorded so far (live). */
@@ -189,8 +201,8 @@ final class CountingSlots implements SlotOps<CountingSlots.Value> {
         requireDegree1(x0, "multiplyPlainAndSum");
         for (WeightVector w : ws) {
             useWeight(w, x0.level);
-            if (encoder != null) {
-                w.encodeForProducts(encoder, x0.level, prime(x0.level));
+            if (encodings != null) {
+                encodings.provide(w, x0.level, prime(x0.level), true);
             }
         }
         counts.add(OpCounts.Op.PLAIN_PRODUCT, x0.level, xs.size());
@@ -256,8 +268,8 @@ final class CountingSlots implements SlotOps<CountingSlots.Value> {
     @Override
     public Value addPlain(Value x, WeightVector w) {
         useWeight(w, x.level);
-        if (encoder != null) {
-            w.encode(encoder, x.level, x.scale);
+        if (encodings != null) {
+            encodings.provide(w, x.level, x.scale, false);
         }
         counts.add(OpCounts.Op.ADDITION, x.level, 1);
         return x;

@@ -16,6 +16,7 @@ import io.github.lola4j.ring.Parallelism;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.PushbackInputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -516,21 +517,43 @@ public final class Plan {
 
     /**
      * Encodes every plaintext operand of every step at its level, so that the first evaluation is
-     * as fast as the later ones (a server calls this once after loading the plan).
+     * as fast as the later ones (a server calls this once after loading the plan). A plan read
+     * from a {@linkplain #writePrepared prepared file} has them all already, and this returns at
+     * once.
      */
     public void prepare() {
+        prepare((w, level, scale, products) -> {
+            if (products) {
+                w.encodeForProducts(encoder, level, scale);
+            } else {
+                w.encode(encoder, level, scale);
+            }
+        });
+    }
+
+    /**
+     * Runs the steps' kernels on a simulator that asks {@code encodings} for every plaintext
+     * operand, in the order the evaluation uses them: always the same order for the same plan,
+     * which is what lets a prepared file store them as a plain sequence.
+     */
+    void prepare(CountingSlots.Encodings encodings) {
         int degree = 1;
         for (PlanStep s : steps) {
             if (s.kernel() == null) {
                 continue;
             }
-            CountingSlots p = CountingSlots.preparing(params, encoder);
+            CountingSlots p = CountingSlots.preparing(params, encodings);
             List<CountingSlots.Value> in = new ArrayList<>();
             for (int q = 0; q < s.in().ciphertexts(); q++) {
                 in.add(new CountingSlots.Value(s.start().level(), s.start().scale(), degree));
             }
             degree = s.kernel().apply(p, in).get(0).degree();
         }
+    }
+
+    /** The encoder of the plan's parameters (for a prepared file's plaintexts). */
+    Encoder encoder() {
+        return encoder;
     }
 
     // ------------------------------------------------------------------ client
@@ -757,8 +780,22 @@ public final class Plan {
     }
 
     /**
-     * Whether a file holds a plan (as {@link #write} writes it, or as earlier releases did), from
-     * its first bytes; nothing else is checked: {@link #read} does that.
+     * Writes the plan {@linkplain #prepare() prepared}: the plan file of {@link #write}, then every
+     * encoded weight in the order the evaluation uses them, closed by a digest. A server that
+     * reads it skips the encoding ({@link #prepare()}'s work), at the price of a file as large as
+     * the encodings ({@link #memoryEstimate(int)}'s encoded weights: 19 MiB for lola, 4 GiB for
+     * lola-cifar). Prepares the plan first if it is not yet.
+     *
+     * @param out the stream (not closed)
+     * @throws IOException when it fails
+     */
+    public void writePrepared(OutputStream out) throws IOException {
+        PreparedPlanFile.write(this, out);
+    }
+
+    /**
+     * Whether a file holds a plan (as {@link #write} or {@link #writePrepared} writes it, or as
+     * earlier releases did), from its first bytes; nothing else is checked: {@link #read} does that.
      *
      * @param file the file
      * @return true for a plan file, false for anything else (a model file, say)
@@ -767,12 +804,14 @@ public final class Plan {
     public static boolean isPlanFile(Path file) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
             byte[] head = in.readNBytes(PlanFile.LEGACY_MAGIC.length);
-            return Envelope.kindOf(head) == Envelope.Kind.PLAN || Arrays.equals(head, PlanFile.LEGACY_MAGIC);
+            Envelope.Kind kind = Envelope.kindOf(head);
+            return kind == Envelope.Kind.PLAN || kind == Envelope.Kind.PREPARED_PLAN || Arrays.equals(head, PlanFile.LEGACY_MAGIC);
         }
     }
 
     /**
-     * Reads a plan written by {@link #write}.
+     * Reads a plan written by {@link #write}, or a prepared one written by {@link #writePrepared}
+     * (then with its encodings in place: {@link #prepare()} has nothing left to do).
      *
      * @param in the stream (not closed)
      * @return the plan
@@ -780,7 +819,13 @@ public final class Plan {
      *                     contents do not rebuild to the plan it names
      */
     public static Plan read(InputStream in) throws IOException {
-        return PlanFile.read(in);
+        PushbackInputStream s = new PushbackInputStream(in, Envelope.HEADER_BYTES);
+        byte[] head = s.readNBytes(8);
+        s.unread(head);
+        if (Envelope.kindOf(head) == Envelope.Kind.PREPARED_PLAN) {
+            return PreparedPlanFile.read(s);
+        }
+        return PlanFile.read(s);
     }
 
     /**

@@ -106,8 +106,7 @@ final class WeightVector {
 
     /** The encoding at a level and scale, made on first use. */
     Plaintext encode(Encoder encoder, int level, double scale) {
-        return encoded.computeIfAbsent(new Key(level, Double.doubleToLongBits(scale), false),
-                k -> encoder.encode(values(), level, scale));
+        return encoding(level, scale, false, () -> encoder.encode(values(), level, scale));
     }
 
     /**
@@ -115,8 +114,18 @@ final class WeightVector {
      * {@link #encode}, which matters for layers of thousands of diagonals), made on first use.
      */
     Plaintext encodeForProducts(Encoder encoder, int level, double scale) {
-        return encoded.computeIfAbsent(new Key(level, Double.doubleToLongBits(scale), true),
-                k -> encoder.encode(values(), level, scale).productForm());
+        return encoding(level, scale, true, () -> encoder.encode(values(), level, scale).productForm());
+    }
+
+    /**
+     * The cached encoding for a level, scale and form, or the one {@code make} gives, cached: a
+     * prepared plan read from a file supplies its stored encodings this way instead of encoding.
+     *
+     * @param products whether it is the {@linkplain Plaintext#productForm() product form}
+     * @param make     called at most once, only when nothing is cached for the key
+     */
+    Plaintext encoding(int level, double scale, boolean products, Supplier<Plaintext> make) {
+        return encoded.computeIfAbsent(new Key(level, Double.doubleToLongBits(scale), products), k -> make.get());
     }
 
     /** Drops cached encodings (they are rebuilt on demand). */
