@@ -23,7 +23,6 @@ import java.security.SecureRandom;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ForkJoinPool;
 
 /**
  * {@code demo}: the whole picture in under a minute: compile the LoLa network, show its plan,
@@ -123,11 +122,10 @@ final class DemoCommand implements Command {
         out.printf(Locale.ROOT, "images    %s%n%n", images.source());
         out.printf(Locale.ROOT, "%-6s %-6s %-10s %-6s %-10s %-10s %-10s %s%n", "image", "label", "encrypted", "plain", "encrypt",
                 "evaluate", "decrypt", "upload / download");
-        ForkJoinPool pool = new ForkJoinPool(threads);
         int agree = 0;
         double warm = Double.NaN;
-        try {
-            Parallelism par = threads > 1 ? Parallelism.of(pool) : Parallelism.sequential();
+        try (Threads pool = Threads.of(threads)) {
+            Parallelism par = pool.parallelism();
             for (int i = 0; i < count; i++) {
                 double[] x = images.input(i);
                 long a = System.nanoTime();
@@ -154,8 +152,6 @@ final class DemoCommand implements Command {
                     warm = Stats.quantile(Lola.evaluationSeconds(plan, ex, evk, par, WARM_RUNS), 0.5);
                 }
             }
-        } finally {
-            pool.shutdown();
         }
         out.printf(Locale.ROOT, "%n%d / %d encrypted predictions equal the plaintext network's (%d server threads,"
                 + " 128-bit security; the server saw only ciphertexts and evaluation keys)%n", agree, count, threads);

@@ -24,7 +24,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ForkJoinPool;
 import org.apache.commons.math3.stat.descriptive.DescriptiveStatistics;
 
 /**
@@ -164,9 +163,8 @@ final class InferCommand implements Command {
         plan.prepare();
         boolean symmetric = o.has("symmetric");
         boolean rangeCheck = !o.has("no-range-check");
-        ForkJoinPool pool = new ForkJoinPool(threads);
-        try {
-            Parallelism par = threads > 1 ? Parallelism.of(pool) : Parallelism.sequential();
+        try (Threads pool = Threads.of(threads)) {
+            Parallelism par = pool.parallelism();
             List<Double> server = new ArrayList<>();
             List<Double> enc = new ArrayList<>();
             List<Double> dec = new ArrayList<>();
@@ -407,8 +405,6 @@ final class InferCommand implements Command {
                 j.put("predicted_peak_memory_bytes", report.peakMemoryBytes());
                 out.println(Json.write(j));
             }
-        } finally {
-            pool.shutdown();
         }
         return 0;
     }
