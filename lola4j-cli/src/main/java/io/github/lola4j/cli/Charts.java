@@ -7,7 +7,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -29,9 +28,10 @@ import org.knowm.xchart.style.Styler;
  * and headroom per step, and a histogram of measured latencies.
  *
  * <p>Every method takes plain data and one path, validates the data before it touches the file
- * system, renders the whole image in memory, then writes it to {@code FILE.part} in the same folder
- * and renames that over {@code FILE}: a failure leaves no file and no partial file behind, and a
- * reader never sees half an image. The path is used as given (no extension is added). Sizes: each
+ * system, renders the whole image in memory, then writes it with {@link Pipeline#writeAtomically}: to
+ * a temporary file of its own in the same folder, renamed over {@code FILE}. A failure leaves no file
+ * and no partial file behind, a reader never sees half an image, and two processes plotting to one
+ * path do not write into one temporary file. The path is used as given (no extension is added). Sizes: each
  * chart, or each panel of a combined chart, is {@link #WIDTH} x {@link #HEIGHT} pixels; panels stack
  * from top to bottom.
  */
@@ -391,17 +391,10 @@ final class Charts {
         }
         checkFolder(png);
         Path file = png.toAbsolutePath();
-        Path part = file.resolveSibling(file.getFileName() + ".part");
         try {
-            Files.write(part, bytes.toByteArray());
-            // a rename within one folder: the old file or the new one, never a mix
-            Files.move(part, file, StandardCopyOption.ATOMIC_MOVE);
+            // the pipeline's writer: a unique temporary file, removed on failure, renamed over the old chart
+            Pipeline.writeAtomically(file, true, "--plot", false, bytes::writeTo);
         } catch (IOException e) {
-            try {
-                Files.deleteIfExists(part);
-            } catch (IOException again) {
-                e.addSuppressed(again);
-            }
             String why = Files.isDirectory(file) ? "it is a folder" : e.getMessage();
             throw new IOException("--plot: cannot write " + file + ": " + why, e);
         }

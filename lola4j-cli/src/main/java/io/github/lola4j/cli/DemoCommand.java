@@ -8,6 +8,7 @@ import io.github.lola4j.ckks.SecretKey;
 import io.github.lola4j.data.DataLocator;
 import io.github.lola4j.data.Dataset;
 import io.github.lola4j.data.Mnist;
+import io.github.lola4j.format.Progress;
 import io.github.lola4j.lola.EncryptedTensor;
 import io.github.lola4j.lola.Plan;
 import io.github.lola4j.lola.PlanReport;
@@ -23,7 +24,6 @@ import java.security.SecureRandom;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ForkJoinPool;
 
 /**
  * {@code demo}: the whole picture in under a minute: compile the LoLa network, show its plan,
@@ -51,7 +51,8 @@ final class DemoCommand implements Command {
                         "$LOLA4J_DATA, ~/.cache/lola4j/mnist; never downloads), else the 100 images embedded in the jar.")
                 .option("model", "NAME|PATH", "a shipped model (" + String.join(", ", ModelRegistry.names()) + ") or a model file (lola4j or .onnx)")
                 .option("count", "K", "images to classify (default 5)")
-                .option("threads", "T", "server threads (default: available processors)")
+                .option("threads", "T", "threads evaluating (server), generating the keys and encrypting (client);",
+                        "default: available processors (the keys and ciphertexts do not depend on it)")
                 .option("data", "DIR", "folder with the MNIST files")
                 .option("dataset", "ID", "mnist, fashion-mnist or cifar10 (default: the model's); with a CIFAR-10",
                         "model pass --data with the CIFAR-10 files")
@@ -106,32 +107,33 @@ final class DemoCommand implements Command {
             MemoryPreflight.check(name(), net.info().name(), plan, threads, "--no-memory-check");
         }
 
-        SecureRandom rnd = new SecureRandom();
-        t0 = System.nanoTime();
-        KeyGenerator kg = new KeyGenerator(plan.parameters(), rnd);
-        SecretKey sk = kg.secretKey();
-        PublicKey pk = kg.publicKey(sk);
-        EvaluationKeys evk = kg.evaluationKeys(sk, plan.keyRequirements(), o.progress());
-        double keygen = seconds(t0);
-        CkksSerializer ser = new CkksSerializer(plan.parameters());
-        long keyBytes = ser.toBytes(evk).length;
-        out.printf(Locale.ROOT, "client    keys in %.2f s: secret key (stays here), public key, evaluation keys %s%n", keygen,
-                Lola.bytes(keyBytes));
-        t0 = System.nanoTime();
-        plan.prepare();
-        out.printf(Locale.ROOT, "server    weights encoded for the plan's levels in %.2f s%n", seconds(t0));
-        out.printf(Locale.ROOT, "images    %s%n%n", images.source());
-        out.printf(Locale.ROOT, "%-6s %-6s %-10s %-6s %-10s %-10s %-10s %s%n", "image", "label", "encrypted", "plain", "encrypt",
-                "evaluate", "decrypt", "upload / download");
-        ForkJoinPool pool = new ForkJoinPool(threads);
         int agree = 0;
         double warm = Double.NaN;
-        try {
-            Parallelism par = threads > 1 ? Parallelism.of(pool) : Parallelism.sequential();
+        try (Threads pool = Threads.of(threads)) {
+            Parallelism par = pool.parallelism();
+            SecureRandom rnd = new SecureRandom();
+            t0 = System.nanoTime();
+            KeyGenerator kg = new KeyGenerator(plan.parameters(), rnd);
+            SecretKey sk = kg.secretKey();
+            PublicKey pk = kg.publicKey(sk);
+            // on the pool, as keygen makes them: the keys do not depend on the thread count
+            EvaluationKeys evk = kg.evaluationKeys(sk, plan.keyRequirements(), par, o.progress());
+            double keygen = seconds(t0);
+            CkksSerializer ser = new CkksSerializer(plan.parameters());
+            long keyBytes = ser.toBytes(evk).length;
+            out.printf(Locale.ROOT, "client    keys in %.2f s (%d thread%s): secret key (stays here), public key, evaluation"
+                    + " keys %s%n", keygen, threads, threads > 1 ? "s" : "", Lola.bytes(keyBytes));
+            t0 = System.nanoTime();
+            plan.prepare();
+            out.printf(Locale.ROOT, "server    weights encoded for the plan's levels in %.2f s%n", seconds(t0));
+            out.printf(Locale.ROOT, "images    %s%n%n", images.source());
+            out.printf(Locale.ROOT, "%-6s %-6s %-10s %-6s %-10s %-10s %-10s %s%n", "image", "label", "encrypted", "plain", "encrypt",
+                    "evaluate", "decrypt", "upload / download");
             for (int i = 0; i < count; i++) {
                 double[] x = images.input(i);
                 long a = System.nanoTime();
-                EncryptedTensor ex = plan.clientPlan().encryptInput(x, pk, rnd);
+                // on the pool too (the ciphertexts are those of one thread): the encrypt column is --threads' time
+                EncryptedTensor ex = plan.clientPlan().encryptInput(x, pk, rnd, par, Progress.none());
                 long b = System.nanoTime();
                 EncryptedTensor ey = plan.evaluate(ex, evk, par);
                 long c = System.nanoTime();
@@ -154,11 +156,10 @@ final class DemoCommand implements Command {
                     warm = Stats.quantile(Lola.evaluationSeconds(plan, ex, evk, par, WARM_RUNS), 0.5);
                 }
             }
-        } finally {
-            pool.shutdown();
         }
-        out.printf(Locale.ROOT, "%n%d / %d encrypted predictions equal the plaintext network's (%d server threads,"
-                + " 128-bit security; the server saw only ciphertexts and evaluation keys)%n", agree, count, threads);
+        out.printf(Locale.ROOT, "%n%d / %d encrypted predictions equal the plaintext network's (%d thread%s for the client's"
+                + " keys and encryption and the server's evaluation, 128-bit security; the server saw only ciphertexts and"
+                + " evaluation keys)%n", agree, count, threads, threads > 1 ? "s" : "");
         out.printf(Locale.ROOT, "warm      the first evaluations above ran while the JIT compiled the kernels; once compiled the"
                 + " server takes %s per image (median of %d more evaluations; `infer` measures many images)%n",
                 ms((long) (warm * 1e9)), WARM_RUNS);

@@ -89,21 +89,17 @@ final class EncryptCommand implements Command {
         long t0 = System.nanoTime();
         List<EncryptedTensor> tensors = new ArrayList<>();
         int threads = o.getInt("threads", Runtime.getRuntime().availableProcessors(), 1, 4096);
-        java.util.concurrent.ForkJoinPool pool = new java.util.concurrent.ForkJoinPool(threads);
-        io.github.lola4j.ring.Parallelism par = threads > 1 ? io.github.lola4j.ring.Parallelism.of(pool)
-                : io.github.lola4j.ring.Parallelism.sequential();
         // a batch reports its ciphertexts (hundreds, seconds); images in latency mode one by one
         progress.start("encrypting", count);
-        try {
+        try (Threads pool = Threads.of(threads)) {
             for (int k = 0; k < count; k += per) {
                 List<double[]> part = xs.subList(k, Math.min(count, k + per));
-                tensors.add(plan.isBatch() ? plan.encryptBatch(part, sk, rnd, par, Progress.none())
-                        : plan.encryptInput(part.get(0), sk, rnd, par, Progress.none()));
+                tensors.add(plan.isBatch() ? plan.encryptBatch(part, sk, rnd, pool.parallelism(), Progress.none())
+                        : plan.encryptInput(part.get(0), sk, rnd, pool.parallelism(), Progress.none()));
                 progress.advance(part.size());
             }
         } finally {
             progress.done();
-            pool.shutdown();
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         Pipeline.writeAtomically(target, true, "--out", false, s -> {

@@ -4,7 +4,6 @@ import io.github.lola4j.ckks.EvaluationKeys;
 import io.github.lola4j.lola.ClientPlan;
 import io.github.lola4j.lola.EncryptedTensor;
 import io.github.lola4j.lola.Plan;
-import io.github.lola4j.ring.Parallelism;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,7 +13,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ForkJoinPool;
 
 /**
  * {@code evaluate}: the server's step. It takes the plan, the evaluation keys and a tensor file,
@@ -49,18 +47,15 @@ final class EvaluateCommand implements Command {
         List<EncryptedTensor> inputs = readAll(inFile, cp, true);
         plan.prepare();
         List<EncryptedTensor> results = new ArrayList<>(inputs.size());
-        ForkJoinPool pool = new ForkJoinPool(threads);
         long t0 = System.nanoTime();
-        try {
-            Parallelism par = threads > 1 ? Parallelism.of(pool) : Parallelism.sequential();
+        try (Threads pool = Threads.of(threads)) {
             o.progress().start("evaluating", inputs.size());
             for (EncryptedTensor x : inputs) {
-                results.add(plan.evaluate(x, evk, par));
+                results.add(plan.evaluate(x, evk, pool.parallelism()));
                 o.progress().advance(1);
             }
         } finally {
             o.progress().done();
-            pool.shutdown();
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         Pipeline.writeAtomically(target, true, "--out", false, s -> {

@@ -24,7 +24,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ForkJoinPool;
 import org.apache.commons.math3.stat.descriptive.DescriptiveStatistics;
 
 /**
@@ -53,7 +52,8 @@ final class InferCommand implements Command {
                         + ") or a model file, lola4j or .onnx (default lola)")
                 .option("count", "K", "how many test images (default 20)")
                 .option("offset", "O", "the first test image (default 0)")
-                .option("threads", "T", "server threads (default: available processors)")
+                .option("threads", "T", "threads evaluating (server), generating the keys and encrypting (client);",
+                        "default: available processors (the keys and ciphertexts do not depend on it)")
                 .option("warmup", "W", "untimed evaluations of the first image (the first batch in batch mode)",
                         "before the timed ones (default 10; 1 in batch mode): the JIT compiles the",
                         "kernels during the first few; the first one is reported as latency_cold_s")
@@ -151,22 +151,22 @@ final class InferCommand implements Command {
         boolean batch = plan.isBatch();
         // A batch evaluation takes seconds: one untimed batch is enough for the JIT.
         int warmup = warmupGiven >= 0 ? warmupGiven : batch ? 1 : 10;
-        SecureRandom rnd = new SecureRandom();
-        long t0 = System.nanoTime();
-        KeyGenerator kg = new KeyGenerator(plan.parameters(), rnd);
-        SecretKey sk = kg.secretKey();
-        PublicKey pk = kg.publicKey(sk);
-        EvaluationKeys evk = kg.evaluationKeys(sk, plan.keyRequirements(), o.progress());
-        double keygen = (System.nanoTime() - t0) / 1e9;
-        CkksSerializer ser = new CkksSerializer(plan.parameters());
-        // Serialized before the weights are encoded: the byte buffers (a few times the keys' size) are garbage by then.
-        long keyBytes = ser.toBytes(evk).length;
-        plan.prepare();
-        boolean symmetric = o.has("symmetric");
-        boolean rangeCheck = !o.has("no-range-check");
-        ForkJoinPool pool = new ForkJoinPool(threads);
-        try {
-            Parallelism par = threads > 1 ? Parallelism.of(pool) : Parallelism.sequential();
+        try (Threads pool = Threads.of(threads)) {
+            Parallelism par = pool.parallelism();
+            SecureRandom rnd = new SecureRandom();
+            long t0 = System.nanoTime();
+            KeyGenerator kg = new KeyGenerator(plan.parameters(), rnd);
+            SecretKey sk = kg.secretKey();
+            PublicKey pk = kg.publicKey(sk);
+            // on the pool, as keygen makes them: the keys do not depend on the thread count
+            EvaluationKeys evk = kg.evaluationKeys(sk, plan.keyRequirements(), par, o.progress());
+            double keygen = (System.nanoTime() - t0) / 1e9;
+            CkksSerializer ser = new CkksSerializer(plan.parameters());
+            // Serialized before the weights are encoded: the byte buffers (a few times the keys' size) are garbage by then.
+            long keyBytes = ser.toBytes(evk).length;
+            plan.prepare();
+            boolean symmetric = o.has("symmetric");
+            boolean rangeCheck = !o.has("no-range-check");
             List<Double> server = new ArrayList<>();
             List<Double> enc = new ArrayList<>();
             List<Double> dec = new ArrayList<>();
@@ -199,9 +199,9 @@ final class InferCommand implements Command {
                     for (int b = 0; b < Math.min(perRound, count); b++) {
                         xs.add(test.input(offset + b));
                     }
-                    first = plan.clientPlan().encryptBatch(xs, pk, rnd, o.progress());
+                    first = plan.clientPlan().encryptBatch(xs, pk, rnd, par, o.progress());
                 } else {
-                    first = plan.clientPlan().encryptInput(test.input(offset), pk, rnd);
+                    first = plan.clientPlan().encryptInput(test.input(offset), pk, rnd, par, Progress.none());
                 }
                 cold = Lola.evaluationSeconds(plan, first, evk, par, warmup, batch ? o.progress() : Progress.none()).get(0);
             }
@@ -218,9 +218,12 @@ final class InferCommand implements Command {
                 long a = System.nanoTime();
                 // a batch's encryption and evaluation take seconds each: they report their own progress
                 Progress inner = batch ? o.progress() : Progress.none();
-                EncryptedTensor ex = batch ? (symmetric ? plan.clientPlan().encryptBatch(xs, sk, rnd, inner)
-                        : plan.clientPlan().encryptBatch(xs, pk, rnd, inner))
-                        : symmetric ? plan.clientPlan().encryptInput(xs.get(0), sk, rnd) : plan.clientPlan().encryptInput(xs.get(0), pk, rnd);
+                // on the pool too (the ciphertexts are those of one thread): the encryption times below
+                // are those of --threads threads
+                EncryptedTensor ex = batch ? (symmetric ? plan.clientPlan().encryptBatch(xs, sk, rnd, par, inner)
+                        : plan.clientPlan().encryptBatch(xs, pk, rnd, par, inner))
+                        : symmetric ? plan.clientPlan().encryptInput(xs.get(0), sk, rnd, par, inner)
+                        : plan.clientPlan().encryptInput(xs.get(0), pk, rnd, par, inner);
                 long b0 = System.nanoTime();
                 EncryptedTensor ey = plan.evaluate(ex, evk, par, inner);
                 long c = System.nanoTime();
@@ -299,8 +302,9 @@ final class InferCommand implements Command {
             } else {
                 // The first image encrypted again rather than kept through the run: lola-cifar's input
                 // is about 0.6 GiB, and the default heap has no room for a second one.
-                EncryptedTensor again = symmetric ? plan.clientPlan().encryptInput(test.input(offset), sk, rnd)
-                        : plan.clientPlan().encryptInput(test.input(offset), pk, rnd);
+                EncryptedTensor again = symmetric
+                        ? plan.clientPlan().encryptInput(test.input(offset), sk, rnd, par, Progress.none())
+                        : plan.clientPlan().encryptInput(test.input(offset), pk, rnd, par, Progress.none());
                 single = Stats.quantile(Lola.evaluationSeconds(plan, again, evk, Parallelism.sequential(), Math.min(3, count)), 0.5);
             }
             out.printf(Locale.ROOT, "model     %s, %d test images from %d (%s)%n", net.info().name(), count, offset, where);
@@ -326,8 +330,10 @@ final class InferCommand implements Command {
                 out.printf(Locale.ROOT, "          first evaluation %.3f s (the first of %d untimed warm-up evaluations%s)%n", cold,
                         warmup, batch ? " of the first batch" : "");
             }
-            out.printf(Locale.ROOT, "client    keys %.2f s, encrypt %.3f s, decrypt %.4f s (medians per %s)%n", keygen,
-                    Stats.quantile(enc, 0.5), Stats.quantile(dec, 0.5), batch ? "batch" : "image");
+            // keys and encryption ran on the pool, decryption on the calling thread: say so, as the server's line does
+            out.printf(Locale.ROOT, "client    keys %.2f s, encrypt %.3f s, decrypt %.4f s (medians per %s; keys and"
+                    + " encryption on %d thread%s)%n", keygen, Stats.quantile(enc, 0.5), Stats.quantile(dec, 0.5),
+                    batch ? "batch" : "image", threads, threads > 1 ? "s" : "");
             // the tensor stream's sizes (what a file or an upload holds), naming the encryption used and giving the other
             ClientPlan cpl = plan.clientPlan();
             out.printf(Locale.ROOT, "traffic   evaluation keys %s once; per %s %s up (%d ciphertexts, %s encryption; %s with"
@@ -407,8 +413,6 @@ final class InferCommand implements Command {
                 j.put("predicted_peak_memory_bytes", report.peakMemoryBytes());
                 out.println(Json.write(j));
             }
-        } finally {
-            pool.shutdown();
         }
         return 0;
     }

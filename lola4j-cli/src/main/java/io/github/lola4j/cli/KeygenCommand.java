@@ -56,13 +56,9 @@ final class KeygenCommand implements Command {
         int threads = o.getInt("threads", Runtime.getRuntime().availableProcessors(), 1, 4096);
         KeyGenerator kg = new KeyGenerator(plan.parameters(), new SecureRandom());
         SecretKey sk = kg.secretKey();
-        java.util.concurrent.ForkJoinPool pool = new java.util.concurrent.ForkJoinPool(threads);
         EvaluationKeys evk;
-        try {
-            evk = kg.evaluationKeys(sk, plan.keyRequirements(), threads > 1 ? io.github.lola4j.ring.Parallelism.of(pool)
-                    : io.github.lola4j.ring.Parallelism.sequential(), o.progress());
-        } finally {
-            pool.shutdown();
+        try (Threads pool = Threads.of(threads)) {
+            evk = kg.evaluationKeys(sk, plan.keyRequirements(), pool.parallelism(), o.progress());
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         CkksSerializer ser = new CkksSerializer(plan.parameters());

@@ -260,6 +260,17 @@ class ChartsTest {
         assertEquals(List.of(), leftovers(dir));
     }
 
+    /** The temporary file is the chart's own: a FILE.part of another writer (a second process) is not touched. */
+    @Test
+    void anotherWritersPartFileIsLeftAlone(@TempDir Path dir) throws IOException {
+        Path png = dir.resolve("x.png");
+        Path theirs = Files.writeString(dir.resolve("x.png.part"), "another process's half-written chart");
+        Charts.latencyHistogram(new double[] {1, 2, 3}, png);
+        assertEquals(Charts.HEIGHT, read(png).getHeight());
+        assertEquals("another process's half-written chart", Files.readString(theirs));
+        assertEquals(List.of(theirs), leftovers(dir));
+    }
+
     @Test
     void emptyOrBadDataFailsNamingIt(@TempDir Path dir) {
         Path png = dir.resolve("x.png");
