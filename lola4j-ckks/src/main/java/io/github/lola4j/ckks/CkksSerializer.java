@@ -1,6 +1,7 @@
 package io.github.lola4j.ckks;
 
 import io.github.lola4j.format.Envelope;
+import io.github.lola4j.ring.Parallelism;
 import io.github.lola4j.ring.RnsPoly;
 import io.github.lola4j.ring.RnsRing;
 import java.io.ByteArrayOutputStream;
@@ -10,6 +11,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -481,6 +483,21 @@ public final class CkksSerializer {
      *                      increasing) or fails
      */
     public EvaluationKeys readEvaluationKeys(InputStream in) throws IOException {
+        return readEvaluationKeys(in, Parallelism.sequential());
+    }
+
+    /**
+     * Reads an evaluation key set, expanding the seeded keys' uniform halves on the given threads
+     * (each key digit a task: the expansion, not the reading, is most of the time of a seeded
+     * set). The keys are the same whatever the parallelism.
+     *
+     * @param in          the stream (not closed)
+     * @param parallelism where the expansions run
+     * @return the keys
+     * @throws EOFException if the stream ends before the object does
+     * @throws IOException  as {@link #readEvaluationKeys(InputStream)}
+     */
+    public EvaluationKeys readEvaluationKeys(InputStream in, Parallelism parallelism) throws IOException {
         WireReader r = WireReader.begin(in, "readEvaluationKeys", Envelope.Kind.EVALUATION_KEYS, params);
         int relinFlags = r.u8("the relinearization key's flags");
         KeyLayout relinLayout = relinFlags == WireFormat.RELIN_ABSENT ? null
@@ -518,14 +535,24 @@ public final class CkksSerializer {
             galois[i] = readSwitchingBody(r, layouts[i], "the Galois key " + elements[i]);
         }
         r.finish();
+        List<SwitchingBody> bodies = new ArrayList<>(galois.length + 1);
+        if (relin != null) {
+            bodies.add(relin);
+        }
+        bodies.addAll(Arrays.asList(galois));
+        List<int[]> digits = new ArrayList<>();
+        for (int k = 0; k < bodies.size(); k++) {
+            for (int j = 0; bodies.get(k).seed != null && j < bodies.get(k).a.length; j++) {
+                digits.add(new int[] {k, j});
+            }
+        }
+        parallelism.forEach(digits.size(), t -> bodies.get(digits.get(t)[0]).expand(digits.get(t)[1]));
         RelinearizationKey rlk = null;
         if (relin != null) {
-            relin.expand();
             rlk = new RelinearizationKey(params, relin.b, relin.a, relin.seed);
         }
         List<GaloisKey> gks = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            galois[i].expand();
             gks.add(new GaloisKey(params, elements[i], galois[i].b, galois[i].a, galois[i].seed));
         }
         return new EvaluationKeys(params, rlk, gks);
@@ -858,13 +885,16 @@ public final class CkksSerializer {
             this.level = level;
         }
 
-        /** Expands the a_j of a seeded key (digit j from stream j), after the checksum passed. */
+        /** Expands the a_j of a seeded key, after the checksum passed (nothing for a full key). */
         void expand() {
-            if (seed != null) {
-                for (int j = 0; j < a.length; j++) {
-                    a[j] = KeyGenerator.uniform(params.keySwitcher().ringQP(level), seed, j);
-                }
+            for (int j = 0; seed != null && j < a.length; j++) {
+                expand(j);
             }
+        }
+
+        /** Expands a_j of a seeded key (digit j from stream j). */
+        void expand(int j) {
+            a[j] = KeyGenerator.uniform(params.keySwitcher().ringQP(level), seed, j);
         }
     }
 

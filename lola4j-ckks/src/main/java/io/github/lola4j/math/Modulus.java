@@ -124,7 +124,7 @@ public final class Modulus {
     public void mul(long[] x, long[] y, long[] z) {
         checkLengths(x, y, z);
         Kernels kernels = Simd.KERNELS;
-        if (kernels != null && Simd.ready()) {
+        if (kernels != null && Simd.use(z.length)) {
             kernels.mul(this, x, y, z);
         } else {
             mulScalar(x, y, z);
@@ -150,7 +150,7 @@ public final class Modulus {
     public void mulAdd(long[] x, long[] y, long[] z) {
         checkLengths(x, y, z);
         Kernels kernels = Simd.KERNELS;
-        if (kernels != null && Simd.ready()) {
+        if (kernels != null && Simd.use(z.length)) {
             kernels.mulAdd(this, x, y, z);
         } else {
             mulAddScalar(x, y, z);

@@ -79,7 +79,7 @@ public final class Ntt {
     public static void forwardLazy(long[] a, NttTables tables) {
         checkLength(a, tables);
         Kernels kernel = Simd.KERNELS;
-        if (kernel != null && tables.n >= 16 && Simd.ready()) {
+        if (kernel != null && tables.n >= 16 && Simd.use(tables.n)) {
             kernel.forwardLazy(a, tables);
         } else {
             forwardLazyScalar(a, tables);
@@ -237,7 +237,7 @@ public final class Ntt {
     public static void inverseLazy(long[] a, NttTables tables) {
         checkLength(a, tables);
         Kernels kernel = Simd.KERNELS;
-        if (kernel != null && tables.n >= 16 && Simd.ready()) {
+        if (kernel != null && tables.n >= 16 && Simd.use(tables.n)) {
             kernel.inverseLazy(a, tables);
         } else {
             inverseLazyScalar(a, tables);

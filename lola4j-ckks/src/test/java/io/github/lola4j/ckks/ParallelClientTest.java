@@ -67,6 +67,26 @@ class ParallelClientTest {
         return new Object[] {sk, kg.evaluationKeys(sk, REQ, par, progress)};
     }
 
+    /** A seeded key set read with its expansions spread over threads holds the polynomials one thread expands. */
+    @Test
+    void seededKeysReadTheSameOnEveryThreadCount() throws Exception {
+        KeyGenerator kg = new KeyGenerator(PARAMS, SeededRandom.of(31));
+        byte[] seeded = bytes(kg.evaluationKeys(kg.secretKey(), REQ));
+        CkksSerializer full = new CkksSerializer(PARAMS, CkksSerializer.Form.FULL);
+        byte[] reference = null;
+        for (Parallelism par : List.of(Parallelism.sequential(), Parallelism.of(two), Parallelism.of(four))) {
+            EvaluationKeys keys = new CkksSerializer(PARAMS).readEvaluationKeys(new java.io.ByteArrayInputStream(seeded), par);
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            full.write(out, keys);
+            if (reference == null) {
+                reference = out.toByteArray();
+                assertTrue(reference.length > seeded.length * 3 / 2, "written in full: the expanded halves are compared");
+            } else {
+                assertArrayEquals(reference, out.toByteArray(), "parallel: " + par.isParallel());
+            }
+        }
+    }
+
     @Test
     void evaluationKeysAreTheSameOnEveryThreadCount() throws Exception {
         KeyGenerator kg = new KeyGenerator(PARAMS, SeededRandom.of(29));

@@ -4,6 +4,7 @@ import io.github.lola4j.ckks.EvaluationKeys;
 import io.github.lola4j.lola.ClientPlan;
 import io.github.lola4j.lola.EncryptedTensor;
 import io.github.lola4j.lola.Plan;
+import io.github.lola4j.ring.Parallelism;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -42,13 +43,16 @@ final class EvaluateCommand implements Command {
         Path inFile = Pipeline.required(o, "in");
         Path target = Pipeline.required(o, "out");
         int threads = o.getInt("threads", Runtime.getRuntime().availableProcessors(), 1, 4096);
-        EvaluationKeys evk = Pipeline.readEvaluationKeys(Pipeline.required(o, "evaluation-keys"), plan);
         ClientPlan cp = plan.clientPlan();
-        List<EncryptedTensor> inputs = readAll(inFile, cp, true);
-        plan.prepare();
-        List<EncryptedTensor> results = new ArrayList<>(inputs.size());
-        long t0 = System.nanoTime();
+        List<EncryptedTensor> results;
+        long t0;
         try (Threads pool = Threads.of(threads)) {
+            // the seeded keys' and ciphertexts' expansions are most of the reading: spread over the threads too
+            EvaluationKeys evk = Pipeline.readEvaluationKeys(Pipeline.required(o, "evaluation-keys"), plan, pool.parallelism());
+            List<EncryptedTensor> inputs = readAll(inFile, cp, true, pool.parallelism());
+            plan.prepare(); // nothing to do for a prepared plan (plan --prepared)
+            results = new ArrayList<>(inputs.size());
+            t0 = System.nanoTime();
             o.progress().start("evaluating", inputs.size());
             for (EncryptedTensor x : inputs) {
                 results.add(plan.evaluate(x, evk, pool.parallelism()));
@@ -63,8 +67,8 @@ final class EvaluateCommand implements Command {
                 cp.writeTensor(s, y);
             }
         });
-        out.printf(Locale.ROOT, "evaluated %d tensor%s in %.2f s (%d thread%s): %s, %s%n", inputs.size(),
-                inputs.size() > 1 ? "s" : "", seconds, threads, threads > 1 ? "s" : "", target, Lola.bytes(Files.size(target)));
+        out.printf(Locale.ROOT, "evaluated %d tensor%s in %.2f s (%d thread%s): %s, %s%n", results.size(),
+                results.size() > 1 ? "s" : "", seconds, threads, threads > 1 ? "s" : "", target, Lola.bytes(Files.size(target)));
         return 0;
     }
 
@@ -73,6 +77,11 @@ final class EvaluateCommand implements Command {
      * results. An empty file is an error: a pipeline that lost its data must not succeed.
      */
     static List<EncryptedTensor> readAll(Path file, ClientPlan plan, boolean inputs) throws IOException {
+        return readAll(file, plan, inputs, Parallelism.sequential());
+    }
+
+    /** {@link #readAll(Path, ClientPlan, boolean)}, an input's ciphertexts decoded on the given threads. */
+    static List<EncryptedTensor> readAll(Path file, ClientPlan plan, boolean inputs, Parallelism parallelism) throws IOException {
         List<EncryptedTensor> all = new ArrayList<>();
         try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
             while (true) {
@@ -82,7 +91,7 @@ final class EvaluateCommand implements Command {
                 }
                 in.reset();
                 try {
-                    all.add(inputs ? plan.readInput(in) : plan.readOutput(in));
+                    all.add(inputs ? plan.readInput(in, parallelism) : plan.readOutput(in));
                 } catch (IOException e) {
                     throw new IOException(file + ", tensor " + (all.size() + 1) + ": " + e.getMessage(), e);
                 }

@@ -7,6 +7,7 @@ import io.github.lola4j.data.DigitImages;
 import io.github.lola4j.data.IdxArray;
 import io.github.lola4j.lola.ClientPlan;
 import io.github.lola4j.lola.Plan;
+import io.github.lola4j.ring.Parallelism;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -156,9 +157,9 @@ final class Pipeline {
     }
 
     /** Reads evaluation keys of the plan's parameters. */
-    static EvaluationKeys readEvaluationKeys(Path file, Plan plan) throws IOException {
+    static EvaluationKeys readEvaluationKeys(Path file, Plan plan, Parallelism parallelism) throws IOException {
         try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
-            return new CkksSerializer(plan.parameters()).readEvaluationKeys(in);
+            return new CkksSerializer(plan.parameters()).readEvaluationKeys(in, parallelism);
         } catch (IOException e) {
             throw new IOException(file + ": not evaluation keys of this plan's parameters: " + e.getMessage(), e);
         }

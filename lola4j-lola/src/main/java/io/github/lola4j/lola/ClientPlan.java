@@ -839,7 +839,22 @@ public final class ClientPlan {
      *                     ciphertexts are not fresh inputs
      */
     public EncryptedTensor readInput(InputStream in) throws IOException {
-        return readTensor(in, input, params.maxLevel(), "input");
+        return readTensor(in, input, params.maxLevel(), "input", Parallelism.sequential());
+    }
+
+    /**
+     * {@link #readInput(InputStream)}, with the ciphertexts decoded on the given threads: their
+     * bytes are read in order, then each is checked, unpacked and (when seeded) expanded as a task,
+     * which is most of the time of reading a tensor. The tensor is the same whatever the
+     * parallelism, and so is the first error reported.
+     *
+     * @param in          the stream (not closed; nothing past the tensor is read)
+     * @param parallelism where the ciphertexts are decoded
+     * @return the tensor
+     * @throws IOException as {@link #readInput(InputStream)}
+     */
+    public EncryptedTensor readInput(InputStream in, Parallelism parallelism) throws IOException {
+        return readTensor(in, input, params.maxLevel(), "input", parallelism);
     }
 
     /**
@@ -850,7 +865,7 @@ public final class ClientPlan {
      * @throws IOException as {@link #readInput}
      */
     public EncryptedTensor readOutput(InputStream in) throws IOException {
-        return readTensor(in, output, -1, "output");
+        return readTensor(in, output, -1, "output", Parallelism.sequential());
     }
 
     /**
@@ -908,7 +923,8 @@ public final class ClientPlan {
         }
     }
 
-    private EncryptedTensor readTensor(InputStream stream, Representation expected, int level, String what) throws IOException {
+    private EncryptedTensor readTensor(InputStream stream, Representation expected, int level, String what, Parallelism parallelism)
+            throws IOException {
         PushbackInputStream in = new PushbackInputStream(stream, 4);
         TensorHeader h = readTensorHeader(in, what);
         byte[] header = h.bytes();
@@ -929,16 +945,21 @@ public final class ClientPlan {
                     + (images > Integer.MAX_VALUE ? " (" + (int) images + " as a signed 32-bit integer)" : "") + ", expected 1 to "
                     + batchSize() + (isBatch() ? " (the plan's batch size)" : " (a latency plan evaluates one image)"));
         }
-        List<Ciphertext> cts = new ArrayList<>(expected.ciphertexts());
+        List<Ciphertext> cts;
         StreamDigest digest = new StreamDigest(header);
-        TailIn tap = new TailIn(in);
-        for (int i = 0; i < expected.ciphertexts(); i++) {
-            try {
-                cts.add(serializer.readCiphertext(tap));
-            } catch (IOException e) {
-                throw new IOException("encrypted " + what + ", ciphertext " + i + ": " + e.getMessage(), e);
+        if (parallelism.isParallel() && expected.ciphertexts() > 1) {
+            cts = readCiphertexts(in, expected.ciphertexts(), what, digest, parallelism);
+        } else {
+            cts = new ArrayList<>(expected.ciphertexts());
+            TailIn tap = new TailIn(in);
+            for (int i = 0; i < expected.ciphertexts(); i++) {
+                try {
+                    cts.add(serializer.readCiphertext(tap));
+                } catch (IOException e) {
+                    throw new IOException("encrypted " + what + ", ciphertext " + i + ": " + e.getMessage(), e);
+                }
+                digest.add(tap.tail.lastFour());
             }
-            digest.add(tap.tail.lastFour());
         }
         byte[] stored = new byte[TENSOR_DIGEST];
         try {
@@ -959,6 +980,71 @@ public final class ClientPlan {
         } catch (IllegalArgumentException e) {
             throw new IOException(e.getMessage(), e);
         }
+    }
+
+    /**
+     * The ciphertexts of a tensor, their bytes read in order and decoded in parallel. Each object's
+     * length comes from its envelope header and is checked against the largest ciphertext of the
+     * parameter set before anything is allocated; the serializer then checks everything else, as
+     * it does reading from the stream. The first failing ciphertext in order is the one reported.
+     */
+    private List<Ciphertext> readCiphertexts(InputStream in, int count, String what, StreamDigest digest, Parallelism parallelism)
+            throws IOException {
+        long largest = CkksSerializer.ciphertextSize(params, params.maxLevel(), false);
+        byte[][] objects = new byte[count][];
+        DataInputStream d = new DataInputStream(in);
+        for (int i = 0; i < count; i++) {
+            byte[] head = new byte[Envelope.HEADER_BYTES];
+            int got = d.readNBytes(head, 0, head.length);
+            if (got < head.length) {
+                try {
+                    serializer.readCiphertext(new ByteArrayInputStream(head, 0, got));
+                } catch (IOException e) {
+                    throw new IOException("encrypted " + what + ", ciphertext " + i + ": " + e.getMessage(), e);
+                }
+                throw new EOFException("encrypted " + what + ", ciphertext " + i + ": truncated in its header");
+            }
+            long payload = java.nio.ByteBuffer.wrap(head).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong(16);
+            long size = Envelope.HEADER_BYTES + payload + Envelope.TRAILER_BYTES;
+            if (payload < 0 || size > largest) {
+                // let the serializer name what is wrong with the header (magic, kind, length)
+                try {
+                    serializer.readCiphertext(new java.io.SequenceInputStream(new ByteArrayInputStream(head), in));
+                } catch (IOException e) {
+                    throw new IOException("encrypted " + what + ", ciphertext " + i + ": " + e.getMessage(), e);
+                }
+                throw new IOException("encrypted " + what + ", ciphertext " + i + ": " + payload + " payload bytes, more than a"
+                        + " ciphertext of this parameter set holds");
+            }
+            byte[] object = Arrays.copyOf(head, (int) size);
+            got = d.readNBytes(object, head.length, object.length - head.length);
+            if (got < object.length - head.length) {
+                // the serializer says where in the object the stream ended, as when reading from the stream
+                try {
+                    serializer.readCiphertext(new ByteArrayInputStream(object, 0, head.length + got));
+                } catch (IOException e) {
+                    throw new IOException("encrypted " + what + ", ciphertext " + i + ": " + e.getMessage(), e);
+                }
+                throw new EOFException("encrypted " + what + ", ciphertext " + i + ": truncated (" + size + " bytes announced)");
+            }
+            objects[i] = object;
+            digest.add(Arrays.copyOfRange(object, object.length - Envelope.TRAILER_BYTES, object.length));
+        }
+        Ciphertext[] cts = new Ciphertext[count];
+        IOException[] errors = new IOException[count];
+        parallelism.forEach(count, i -> {
+            try {
+                cts[i] = serializer.readCiphertext(new ByteArrayInputStream(objects[i]));
+            } catch (IOException e) {
+                errors[i] = e;
+            }
+        });
+        for (int i = 0; i < count; i++) {
+            if (errors[i] != null) {
+                throw new IOException("encrypted " + what + ", ciphertext " + i + ": " + errors[i].getMessage(), errors[i]);
+            }
+        }
+        return new ArrayList<>(Arrays.asList(cts));
     }
 
     // ------------------------------------------------------------------ files

@@ -112,6 +112,45 @@ class ParallelEncryptionTest {
         }
     }
 
+    /**
+     * A tensor read on several threads is the tensor one thread reads (seeded and public-key
+     * ciphertexts), and a damaged, truncated or reordered one is refused naming the same ciphertext.
+     */
+    @Test
+    void aTensorReadsTheSameOnEveryThreadCount() throws Exception {
+        ClientPlan c = LolaCompiler.compile(net, CompileOptions.lowLatency().withCalibration(images)).clientPlan();
+        KeyGenerator kg = new KeyGenerator(c.parameters(), SeededRandom.of(17));
+        SecretKey sk = kg.secretKey();
+        for (EncryptedTensor x : List.of(c.encryptInput(images.get(1), sk, SeededRandom.of(18)),
+                c.encryptInput(images.get(2), kg.publicKey(sk), SeededRandom.of(19)))) {
+            byte[] b = bytes(c, x);
+            int third = b.length / 3;
+            byte[] flipped = b.clone();
+            flipped[third] ^= 0x04;
+            byte[] cut = java.util.Arrays.copyOf(b, b.length - 100);
+            byte[] tail = java.util.Arrays.copyOf(b, b.length); // the digest's last byte
+            tail[b.length - 1] ^= 0x01;
+            String[] sequential = new String[3];
+            for (Parallelism par : parallelisms) {
+                EncryptedTensor back = c.readInput(new java.io.ByteArrayInputStream(b), par);
+                assertArrayEquals(b, bytes(c, back), "parallel: " + par.isParallel());
+                int k = 0;
+                for (byte[] bad : List.of(flipped, cut, tail)) {
+                    IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
+                            () -> c.readInput(new java.io.ByteArrayInputStream(bad), par));
+                    if (sequential[k] == null) {
+                        sequential[k] = e.getMessage();
+                    } else {
+                        assertEquals(sequential[k], e.getMessage(), "parallel: " + par.isParallel());
+                    }
+                    k++;
+                }
+            }
+            assertTrue(sequential[0].contains("ciphertext "), sequential[0]);
+            assertTrue(sequential[2].contains("stream digest"), sequential[2]);
+        }
+    }
+
     @Test
     void aBatchIsTheSameOnEveryThreadCountAndDecrypts() throws Exception {
         ClientPlan c = LolaCompiler.compile(net, CompileOptions.batch().withBatchSize(4)).clientPlan();
