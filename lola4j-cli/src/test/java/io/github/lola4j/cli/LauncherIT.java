@@ -72,6 +72,28 @@ class LauncherIT {
         return Long.parseLong(line.substring("max heap ".length()).replace(" bytes", "").trim());
     }
 
+    /**
+     * The class-data archive the build recorded beside the jar: the launcher's JVM loads lola4j's
+     * classes from it, and with LOLA4J_CDS=off from the jar; either way the command works and no
+     * CDS message reaches the user, even when the archive does not fit (a rebuilt jar, say).
+     */
+    @Test
+    void startsWithTheClassDataArchive() throws Exception {
+        Path jsa = LAUNCHER.resolveSibling("lola4j.jsa");
+        assertTrue(Files.isRegularFile(jsa) && Files.size(jsa) > 1 << 20, jsa + " was not recorded by the build");
+        String log = "-Xlog:class+load=info";
+        Run with = run(List.of(LAUNCHER.toString(), "--version"), Map.of("LOLA4J_JAVA_OPTS", log));
+        assertEquals(0, with.code, with.out + with.err);
+        long shared = with.out.lines().filter(l -> l.contains("io.github.lola4j.") && l.contains("shared objects file")).count();
+        assertTrue(shared > 10, "lola4j classes from the archive: " + shared);
+        Run without = run(List.of(LAUNCHER.toString(), "--version"), Map.of("LOLA4J_JAVA_OPTS", log, "LOLA4J_CDS", "off"));
+        assertEquals(0, without.code, without.out + without.err);
+        assertTrue(without.out.lines().noneMatch(l -> l.contains("io.github.lola4j.") && l.contains("shared objects file (top)")),
+                "LOLA4J_CDS=off still used the archive");
+        Run quiet = run(List.of(LAUNCHER.toString(), "--version"), Map.of());
+        assertTrue(!quiet.err.contains("cds") && !quiet.out.contains("cds"), quiet.out + quiet.err);
+    }
+
     /** Followed through a symbolic link (~/bin/lola4j), it still finds the jar. */
     @Test
     void worksThroughASymbolicLink(@TempDir Path dir) throws Exception {
