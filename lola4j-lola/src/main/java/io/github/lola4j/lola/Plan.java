@@ -551,11 +551,6 @@ public final class Plan {
         }
     }
 
-    /** The encoder of the plan's parameters (for a prepared file's plaintexts). */
-    Encoder encoder() {
-        return encoder;
-    }
-
     // ------------------------------------------------------------------ client
 
     /**
@@ -781,10 +776,10 @@ public final class Plan {
 
     /**
      * Writes the plan {@linkplain #prepare() prepared}: the plan file of {@link #write}, then every
-     * encoded weight in the order the evaluation uses them, closed by a digest. A server that
+     * encoded weight in the order the evaluation uses them, closed by a checksum. A server that
      * reads it skips the encoding ({@link #prepare()}'s work), at the price of a file as large as
-     * the encodings ({@link #memoryEstimate(int)}'s encoded weights: 19 MiB for lola, 4 GiB for
-     * lola-cifar). Prepares the plan first if it is not yet.
+     * the encodings (their residues as 8-byte words: 20 MiB for lola, about 4 GiB for lola-cifar).
+     * Prepares the plan first if it is not yet.
      *
      * @param out the stream (not closed)
      * @throws IOException when it fails
