@@ -91,22 +91,26 @@ final class EncryptCommand implements Command {
         int threads = o.getInt("threads", Runtime.getRuntime().availableProcessors(), 1, 4096);
         // a batch reports its ciphertexts (hundreds, seconds); images in latency mode one by one
         progress.start("encrypting", count);
+        double seconds;
         try (Threads pool = Threads.of(threads)) {
-            for (int k = 0; k < count; k += per) {
-                List<double[]> part = xs.subList(k, Math.min(count, k + per));
-                tensors.add(plan.isBatch() ? plan.encryptBatch(part, sk, rnd, pool.parallelism(), Progress.none())
-                        : plan.encryptInput(part.get(0), sk, rnd, pool.parallelism(), Progress.none()));
-                progress.advance(part.size());
+            try {
+                for (int k = 0; k < count; k += per) {
+                    List<double[]> part = xs.subList(k, Math.min(count, k + per));
+                    tensors.add(plan.isBatch() ? plan.encryptBatch(part, sk, rnd, pool.parallelism(), Progress.none())
+                            : plan.encryptInput(part.get(0), sk, rnd, pool.parallelism(), Progress.none()));
+                    progress.advance(part.size());
+                }
+            } finally {
+                progress.done();
             }
-        } finally {
-            progress.done();
+            seconds = (System.nanoTime() - t0) / 1e9;
+            // writing checks each seeded ciphertext's seed against its c_1 again: on the threads too
+            Pipeline.writeAtomically(target, true, "--out", false, s -> {
+                for (EncryptedTensor t : tensors) {
+                    plan.writeTensor(s, t, pool.parallelism());
+                }
+            });
         }
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        Pipeline.writeAtomically(target, true, "--out", false, s -> {
-            for (EncryptedTensor t : tensors) {
-                plan.writeTensor(s, t);
-            }
-        });
         out.printf(Locale.ROOT, "encrypted %d image%s (%d to %d of %s) into %d tensor%s, %s, in %.2f s: %s%n", count,
                 count > 1 ? "s" : "", offset, offset + count - 1, images, tensors.size(), tensors.size() > 1 ? "s" : "",
                 Lola.bytes(Files.size(target)), seconds, target);

@@ -802,6 +802,22 @@ public final class ClientPlan {
      *                                  than the plan's batch size
      */
     public void writeTensor(OutputStream out, EncryptedTensor x) throws IOException {
+        writeTensor(out, x, Parallelism.sequential());
+    }
+
+    /**
+     * {@link #writeTensor(OutputStream, EncryptedTensor)}, with the ciphertexts serialized on the
+     * given threads (a seeded ciphertext's seed is expanded again and checked against its c_1
+     * before it is written: most of the time of writing a secret-key encryption), then written in
+     * order. The bytes are the same whatever the parallelism.
+     *
+     * @param out         the stream (not closed)
+     * @param x           the tensor (of this plan)
+     * @param parallelism where the ciphertexts are serialized
+     * @throws IOException              when the stream fails
+     * @throws IllegalArgumentException as {@link #writeTensor(OutputStream, EncryptedTensor)}
+     */
+    public void writeTensor(OutputStream out, EncryptedTensor x, Parallelism parallelism) throws IOException {
         if (x.planFingerprint() != fingerprint) {
             throw new IllegalArgumentException("writeTensor: the tensor belongs to another plan");
         }
@@ -818,10 +834,20 @@ public final class ClientPlan {
         w.finish();
         StreamDigest digest = new StreamDigest(header.toByteArray());
         header.writeTo(out);
-        TailOut tap = new TailOut(out);
-        for (Ciphertext c : x.ciphertexts()) {
-            serializer.write(tap, c);
-            digest.add(tap.tail.lastFour());
+        List<Ciphertext> cts = x.ciphertexts();
+        if (parallelism.isParallel() && cts.size() > 1) {
+            byte[][] objects = new byte[cts.size()][];
+            parallelism.forEach(cts.size(), i -> objects[i] = serializer.toBytes(cts.get(i)));
+            for (byte[] o : objects) {
+                out.write(o);
+                digest.add(Arrays.copyOfRange(o, o.length - Envelope.TRAILER_BYTES, o.length));
+            }
+        } else {
+            TailOut tap = new TailOut(out);
+            for (Ciphertext c : cts) {
+                serializer.write(tap, c);
+                digest.add(tap.tail.lastFour());
+            }
         }
         out.write(digest.finish());
         out.flush();

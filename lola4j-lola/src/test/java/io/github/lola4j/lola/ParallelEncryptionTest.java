@@ -113,7 +113,7 @@ class ParallelEncryptionTest {
     }
 
     /**
-     * A tensor read on several threads is the tensor one thread reads (seeded and public-key
+     * A tensor read or written on several threads is what one thread reads or writes (seeded and public-key
      * ciphertexts), and a damaged, truncated or reordered one is refused naming the same ciphertext.
      */
     @Test
@@ -134,6 +134,9 @@ class ParallelEncryptionTest {
             for (Parallelism par : parallelisms) {
                 EncryptedTensor back = c.readInput(new java.io.ByteArrayInputStream(b), par);
                 assertArrayEquals(b, bytes(c, back), "parallel: " + par.isParallel());
+                ByteArrayOutputStream written = new ByteArrayOutputStream();
+                c.writeTensor(written, x, par);
+                assertArrayEquals(b, written.toByteArray(), "written, parallel: " + par.isParallel());
                 int k = 0;
                 for (byte[] bad : List.of(flipped, cut, tail)) {
                     IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
