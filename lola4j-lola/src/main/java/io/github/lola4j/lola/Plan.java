@@ -565,6 +565,33 @@ public final class Plan {
     }
 
     /**
+     * Reads an encrypted input of this plan, as a server receives it ({@link ClientPlan#readInput(InputStream,
+     * Parallelism)}: every check is made before it is returned, the ciphertexts decoded on the given threads).
+     *
+     * @param in          the stream (not closed; nothing past the tensor is read)
+     * @param parallelism where the ciphertexts are decoded
+     * @return the tensor, with its image count
+     * @throws IOException when the stream is truncated or corrupted, or belongs to another plan or parameter set
+     */
+    public EncryptedTensor readInput(InputStream in, Parallelism parallelism) throws IOException {
+        return client.readInput(in, parallelism);
+    }
+
+    /**
+     * Writes an encrypted result of this plan, as a server sends it ({@link ClientPlan#writeTensor(OutputStream,
+     * EncryptedTensor, Parallelism)}).
+     *
+     * @param out         the stream (not closed)
+     * @param y           the result of {@link #evaluate}
+     * @param parallelism where the ciphertexts are serialized
+     * @throws IOException              when the stream fails
+     * @throws IllegalArgumentException when the tensor belongs to another plan
+     */
+    public void writeOutput(OutputStream out, EncryptedTensor y, Parallelism parallelism) throws IOException {
+        client.writeTensor(out, y, parallelism);
+    }
+
+    /**
      * Encrypts an input tensor with the public key, after checking its shape against the network's:
      * a tensor of the right size in the wrong shape (channels last instead of first, say) would
      * otherwise be encrypted, evaluated and answered without complaint. Flat values go through
