@@ -69,12 +69,14 @@ final class ClientCommand implements Command {
                 .option("trust-store", "FILE", "trust the certificates of this PKCS#12/JKS file (a private or self-signed",
                         "server); its password from $LOLA4J_TRUST_PASSWORD (default: none)")
                 .option("timeout", "S", "the longest one request may take (default 300)")
+                .option("threads", "T", "threads generating the keys and encrypting the input (default: available",
+                        "processors; the keys and ciphertexts do not depend on it)")
                 .flag("allow-insecure", "accept a plan whose parameters skip the 128-bit security check (tests only)")
                 .flag("no-memory-check", "skip the check of the plan's memory estimate against the heap before the keys",
                         "are made")
                 .flag("json", "end with one line of JSON: model, server, prediction, label, scores, latency_s",
                         "(encrypt + round trip + decrypt), server_s, encrypt_s, network_s,",
-                        "decrypt_s, setup_s, keygen_s, register_s, cached_keys, bytes_sent and",
+                        "decrypt_s, setup_s, keygen_s, register_s, threads, cached_keys, bytes_sent and",
                         "bytes_received (the request bodies of this run: key upload and input; the",
                         "plan and the result)")
                 .footer("exit code: 0 on success, 2 on a usage error, 3 when the server, the image or the data cannot be",
@@ -105,6 +107,7 @@ final class ClientCommand implements Command {
             tls = TlsContexts.client(Path.of(o.get("trust-store", "")), env.getOrDefault("LOLA4J_TRUST_PASSWORD", "").toCharArray());
         }
         int timeout = o.getInt("timeout", 300, 1, 86_400);
+        int threads = o.getInt("threads", Runtime.getRuntime().availableProcessors(), 1, 4096);
         PredictionClient client;
         try {
             client = new PredictionClient(server, tls, Duration.ofSeconds(timeout));
@@ -128,96 +131,106 @@ final class ClientCommand implements Command {
                 return 3;
             }
         }
-        long t0 = System.nanoTime();
-        ClientSession session = ClientSession.open(client, model, cache, new SecureRandom(), o.has("allow-insecure"));
-        double setup = (System.nanoTime() - t0) * 1e-9;
-        ClientPlan plan = session.plan();
-        // a split model: the server's plan names the part this client runs on its image first
-        io.github.lola4j.onnx.OnnxGraph prefix = null;
-        io.github.lola4j.lola.ClientPart part = plan.clientPart().orElse(null);
-        if (part != null) {
-            prefix = io.github.lola4j.onnx.OnnxGraph.fromBytes(part.model(), "the client part of model '" + model + "'");
-            if (prefix.inputDims().length != 3) {
-                throw new java.io.IOException("the client part of model '" + model + "' takes "
-                        + java.util.Arrays.toString(prefix.inputDims()) + ", not an image");
-            }
-        }
-        Shape shape = prefix != null ? Shape.of(prefix.inputDims()) : plan.inputShape();
-        boolean deepFeatures = prefix == null && shape.rank() == 1 && shape.size() == DEEP_FEATURES && o.has("image");
-        if (shape.rank() != 3 && !deepFeatures) {
-            throw new UsageException("model '" + model + "' takes " + shape + ", not an image"
-                    + (shape.rank() == 1 && shape.size() == DEEP_FEATURES ? " (a deep-features head: give --image FILE, the"
-                    + " client extracts its features)" : ""));
-        }
-        double[] input;
+        double setup;
+        ClientPlan plan;
         Integer label = null;
         String source;
-        if (deepFeatures) {
-            // the deep-features row: the image never leaves the client, nor do its features in the clear
-            Path file = Path.of(o.get("image", ""));
-            java.awt.image.BufferedImage img;
-            try {
-                img = javax.imageio.ImageIO.read(file.toFile());
-            } catch (java.io.IOException e) {
-                throw new java.io.IOException(file + ": not a readable image (" + e.getMessage() + ")", e);
+        ClientSession.Setup s;
+        ClientSession.Result r;
+        try (Threads pool = Threads.of(threads)) {
+            long t0 = System.nanoTime();
+            // the keys and the input's ciphertexts on the pool (the same bytes whatever --threads is)
+            ClientSession session = ClientSession.open(client, model, cache, new SecureRandom(), pool.parallelism(),
+                    o.has("allow-insecure"));
+            setup = (System.nanoTime() - t0) * 1e-9;
+            plan = session.plan();
+            // a split model: the server's plan names the part this client runs on its image first
+            io.github.lola4j.onnx.OnnxGraph prefix = null;
+            io.github.lola4j.lola.ClientPart part = plan.clientPart().orElse(null);
+            if (part != null) {
+                prefix = io.github.lola4j.onnx.OnnxGraph.fromBytes(part.model(), "the client part of model '" + model + "'");
+                if (prefix.inputDims().length != 3) {
+                    throw new java.io.IOException("the client part of model '" + model + "' takes "
+                            + java.util.Arrays.toString(prefix.inputDims()) + ", not an image");
+                }
             }
-            if (img == null) {
-                throw new java.io.IOException(file + ": not a readable image (JPEG, PNG, GIF or BMP expected)");
+            Shape shape = prefix != null ? Shape.of(prefix.inputDims()) : plan.inputShape();
+            boolean deepFeatures = prefix == null && shape.rank() == 1 && shape.size() == DEEP_FEATURES && o.has("image");
+            if (shape.rank() != 3 && !deepFeatures) {
+                throw new UsageException("model '" + model + "' takes " + shape + ", not an image"
+                        + (shape.rank() == 1 && shape.size() == DEEP_FEATURES ? " (a deep-features head: give --image FILE, the"
+                        + " client extracts its features)" : ""));
             }
-            long x0 = System.nanoTime();
-            io.github.lola4j.onnx.PooledFeatures extractor = DeepFeatures.extractor(o.has("data") ? Path.of(o.get("data", ""))
-                    : null, env::get, Path.of(System.getProperty("user.home")));
-            input = extractor.extract(io.github.lola4j.data.Caltech101.normalize(
-                    io.github.lola4j.data.Caltech101.preprocess(img, file.toString())));
-            source = String.format(Locale.ROOT, "%s through SqueezeNet 1.1 on this machine (%.3f s, loading included): %d"
-                    + " features", file, (System.nanoTime() - x0) / 1e9, input.length);
-        } else if (o.has("image")) {
-            if (shape.dim(0) != 1) {
-                throw new UsageException("model '" + model + "' takes " + shape + ": --image converts to a greyscale"
-                        + " digit; use --mnist-index I with --dataset for colour models");
+            double[] input;
+            if (deepFeatures) {
+                // the deep-features row: the image never leaves the client, nor do its features in the clear
+                Path file = Path.of(o.get("image", ""));
+                java.awt.image.BufferedImage img;
+                try {
+                    img = javax.imageio.ImageIO.read(file.toFile());
+                } catch (java.io.IOException e) {
+                    throw new java.io.IOException(file + ": not a readable image (" + e.getMessage() + ")", e);
+                }
+                if (img == null) {
+                    throw new java.io.IOException(file + ": not a readable image (JPEG, PNG, GIF or BMP expected)");
+                }
+                long x0 = System.nanoTime();
+                io.github.lola4j.onnx.PooledFeatures extractor = DeepFeatures.extractor(o.has("data") ? Path.of(o.get("data", ""))
+                        : null, env::get, Path.of(System.getProperty("user.home")));
+                input = extractor.extract(io.github.lola4j.data.Caltech101.normalize(
+                        io.github.lola4j.data.Caltech101.preprocess(img, file.toString())));
+                source = String.format(Locale.ROOT, "%s through SqueezeNet 1.1 on this machine (%.3f s, loading included): %d"
+                        + " features", file, (System.nanoTime() - x0) / 1e9, input.length);
+            } else if (o.has("image")) {
+                if (shape.dim(0) != 1) {
+                    throw new UsageException("model '" + model + "' takes " + shape + ": --image converts to a greyscale"
+                            + " digit; use --mnist-index I with --dataset for colour models");
+                }
+                Path file = Path.of(o.get("image", ""));
+                byte[] pixels = DigitImages.read(file, shape.dim(1), shape.dim(2));
+                DigitImages.doubts(pixels, shape.dim(1), shape.dim(2)).ifPresent(w -> err.println("lola4j client: warning: " + file
+                        + ": " + w));
+                LabeledImages one = DigitImages.asLabeledImages(file.getFileName().toString(), pixels, shape.dim(1),
+                        shape.dim(2), 0);
+                input = prefix != null ? prefix.run(one.image(0, part.pixelScale())) : plan.normalization().apply(one, 0);
+                source = file.toString();
+            } else {
+                LabeledImages test = TestSet.load(o, o.get("dataset", "mnist"), err).images();
+                int i = o.getInt("mnist-index", 0, 0, Integer.MAX_VALUE);
+                if (i >= test.count()) {
+                    throw new UsageException("--mnist-index " + i + " is outside the " + test.count() + " test images");
+                }
+                if (test.channels() != shape.dim(0) || test.rows() != shape.dim(1) || test.cols() != shape.dim(2)) {
+                    throw new UsageException("model '" + model + "' takes " + shape + ", the data set has " + test.channels()
+                            + "x" + test.rows() + "x" + test.cols() + " images");
+                }
+                try {
+                    input = prefix != null ? prefix.run(test.image(i, part.pixelScale())) : plan.normalization().apply(test, i);
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException(e.getMessage());
+                }
+                label = test.label(i);
+                source = test.name() + " image " + i;
             }
-            Path file = Path.of(o.get("image", ""));
-            byte[] pixels = DigitImages.read(file, shape.dim(1), shape.dim(2));
-            DigitImages.doubts(pixels, shape.dim(1), shape.dim(2)).ifPresent(w -> err.println("lola4j client: warning: " + file
-                    + ": " + w));
-            LabeledImages one = DigitImages.asLabeledImages(file.getFileName().toString(), pixels, shape.dim(1),
-                    shape.dim(2), 0);
-            input = prefix != null ? prefix.run(one.image(0, part.pixelScale())) : plan.normalization().apply(one, 0);
-            source = file.toString();
-        } else {
-            LabeledImages test = TestSet.load(o, o.get("dataset", "mnist"), err).images();
-            int i = o.getInt("mnist-index", 0, 0, Integer.MAX_VALUE);
-            if (i >= test.count()) {
-                throw new UsageException("--mnist-index " + i + " is outside the " + test.count() + " test images");
+            if (prefix != null) {
+                source += String.format(Locale.ROOT, ", through the server's client part (%d nodes, pixels times %s, SHA-256 %s...)"
+                        + " in plaintext on this machine", prefix.nodeCount(), part.pixelScale(), part.sha256().substring(0, 16));
             }
-            if (test.channels() != shape.dim(0) || test.rows() != shape.dim(1) || test.cols() != shape.dim(2)) {
-                throw new UsageException("model '" + model + "' takes " + shape + ", the data set has " + test.channels()
-                        + "x" + test.rows() + "x" + test.cols() + " images");
-            }
-            try {
-                input = prefix != null ? prefix.run(test.image(i, part.pixelScale())) : plan.normalization().apply(test, i);
-            } catch (IllegalArgumentException e) {
-                throw new UsageException(e.getMessage());
-            }
-            label = test.label(i);
-            source = test.name() + " image " + i;
+            s = session.setup();
+            r = session.predict(input);
         }
-        if (prefix != null) {
-            source += String.format(Locale.ROOT, ", through the server's client part (%d nodes, pixels times %s, SHA-256 %s...)"
-                    + " in plaintext on this machine", prefix.nodeCount(), part.pixelScale(), part.sha256().substring(0, 16));
-        }
-        ClientSession.Setup s = session.setup();
-        ClientSession.Result r = session.predict(input);
         double latency = r.encryptSeconds() + r.seconds() + r.decryptSeconds();
         long sent = r.bytesSent() + s.keyBytesSent();
         long received = s.planBytes() + r.bytesReceived();
         out.printf(Locale.ROOT, "server   %s, model %s (N=%d, %d rotation keys)%n", client.server(), model,
                 plan.parameters().ringDegree(), plan.keyRequirements().rotations().size());
         out.printf(Locale.ROOT, "setup    %.3f s: plan %.3f s, %s, %s%n", setup, s.planSeconds(),
-                s.cachedKeys() ? "secret key from the cache" : String.format(Locale.ROOT, "keys generated in %.3f s", s.keygenSeconds()),
+                s.cachedKeys() ? "secret key from the cache" : String.format(Locale.ROOT, "keys generated in %.3f s on %d thread%s",
+                        s.keygenSeconds(), threads, threads > 1 ? "s" : ""),
                 s.keyBytesSent() > 0 ? String.format(Locale.ROOT, "evaluation keys registered (%s in %.3f s)",
                         Lola.bytes(s.keyBytesSent()), s.registerSeconds()) : "key id from the cache");
-        out.printf(Locale.ROOT, "encrypt  %.3f s (%s sent)%n", r.encryptSeconds(), Lola.bytes(r.bytesSent()));
+        out.printf(Locale.ROOT, "encrypt  %.3f s on %d thread%s (%s sent)%n", r.encryptSeconds(), threads, threads > 1 ? "s" : "",
+                Lola.bytes(r.bytesSent()));
         out.printf(Locale.ROOT, "server   %.3f s round trip, %.3f s evaluating%s%n", r.seconds(), r.serverSeconds(),
                 r.reregistered() ? " (the server had forgotten the keys: registered again)" : "");
         out.printf(Locale.ROOT, "decrypt  %.3f s (%s received)%n", r.decryptSeconds(), Lola.bytes(r.bytesReceived()));
@@ -240,6 +253,7 @@ final class ClientCommand implements Command {
             j.put("setup_s", setup);
             j.put("keygen_s", s.keygenSeconds());
             j.put("register_s", s.registerSeconds());
+            j.put("threads", threads);
             j.put("cached_keys", s.cachedKeys());
             j.put("reregistered", r.reregistered());
             j.put("bytes_sent", sent);

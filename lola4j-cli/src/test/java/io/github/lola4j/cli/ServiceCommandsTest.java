@@ -126,9 +126,13 @@ class ServiceCommandsTest {
             String keys = tmp.resolve("keys").toString();
 
             CliTestSupport.Run first = CliTestSupport.run("client", "--server", url, "--model", "lola-small", "--mnist-index",
-                    Integer.toString(index), "--data", CliTestSupport.MNIST, "--keys", keys, "--json");
+                    Integer.toString(index), "--data", CliTestSupport.MNIST, "--keys", keys, "--threads", "2", "--json");
             assertEquals(0, first.code(), first.err());
             JsonNode j = JSON.readTree(first.lastLine());
+            // the times printed say the threads they ran on
+            assertEquals(2, j.get("threads").asInt(), first.lastLine());
+            assertTrue(first.out().matches("(?s).*keys generated in [0-9.]+ s on 2 threads.*"), first.out());
+            assertTrue(first.out().matches("(?s).*encrypt +[0-9.]+ s on 2 threads.*"), first.out());
             for (String f : new String[] {"prediction", "label", "latency_s", "server_s", "bytes_sent", "bytes_received"}) {
                 assertTrue(j.hasNonNull(f), f + " in " + first.lastLine());
             }
@@ -228,6 +232,8 @@ class ServiceCommandsTest {
         assertEquals(2, CliTestSupport.run("client", "--server", "http://127.0.0.1:1", "--model", "lola", "--image", "a.png",
                 "--mnist-index", "1").code());
         assertEquals(2, CliTestSupport.run("client", "--server", "ftp://x", "--model", "lola", "--image", "a.png").code());
+        assertEquals(2, CliTestSupport.run("client", "--server", "http://127.0.0.1:1", "--model", "lola", "--image", "a.png",
+                "--threads", "0").code());
         // a missing image is found before any server is asked (MainTest has the unreachable server)
         CliTestSupport.Run missing = CliTestSupport.run("client", "--server", "http://127.0.0.1:1", "--model", "lola", "--image",
                 "a.png", "--no-cache");

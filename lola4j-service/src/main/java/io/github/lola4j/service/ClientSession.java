@@ -5,9 +5,11 @@ import io.github.lola4j.ckks.EvaluationKeys;
 import io.github.lola4j.ckks.KeyGenerator;
 import io.github.lola4j.ckks.SecretKey;
 import io.github.lola4j.ckks.SecurityLevel;
+import io.github.lola4j.format.Progress;
 import io.github.lola4j.lola.ClientPlan;
 import io.github.lola4j.lola.EncryptedTensor;
 import io.github.lola4j.lola.ResultOutOfRangeException;
+import io.github.lola4j.ring.Parallelism;
 import java.io.IOException;
 import java.security.SecureRandom;
 import java.util.Objects;
@@ -21,6 +23,11 @@ import java.util.Optional;
  * has forgotten the keys (expired, restarted) or holds other keys under the id, it registers them
  * again and retries once. Not thread-safe: use one session per thread (sessions of several threads
  * or processes may share one cache folder).
+ *
+ * <p>A session opened with a {@link Parallelism} generates its evaluation keys (at opening and at a
+ * re-registration) and encrypts each input on it; everything else (the server calls, the cache, the
+ * decryption, every draw from the session's {@code SecureRandom}) runs on the calling thread. The
+ * keys, the ciphertexts and so the predictions do not depend on the thread count.
  */
 public final class ClientSession {
 
@@ -69,22 +76,27 @@ public final class ClientSession {
     private final ClientPlan plan;
     private final ClientKeyCache cache;
     private final SecureRandom random;
+    private final Parallelism parallelism;
     private Setup setup;
     /** The secret key, key id and keys digest: replaced only whole, so they always belong together. */
     private ClientKeyCache.Entry keys;
 
-    private ClientSession(PredictionClient client, String model, ClientPlan plan, ClientKeyCache cache, SecureRandom random) {
+    private ClientSession(PredictionClient client, String model, ClientPlan plan, ClientKeyCache cache, SecureRandom random,
+            Parallelism parallelism) {
         this.client = client;
         this.model = model;
         this.plan = plan;
         this.cache = cache;
         this.random = random;
+        this.parallelism = parallelism;
     }
 
     /**
      * Opens a session: fetches the model's client plan, takes the keys from the cache or makes and
      * registers them. With a cache, this happens under the entry's lock, so that processes and
      * threads sharing the cache neither register twice nor mix one's secret key with another's id.
+     * Keys are generated and inputs encrypted on the calling thread; see
+     * {@link #open(PredictionClient, String, ClientKeyCache, SecureRandom, Parallelism, boolean)}.
      *
      * @param client        the server connection
      * @param model         the model name
@@ -96,7 +108,32 @@ public final class ClientSession {
      */
     public static ClientSession open(PredictionClient client, String model, ClientKeyCache cache, SecureRandom random,
             boolean allowInsecure) throws IOException {
+        return open(client, model, cache, random, Parallelism.sequential(), allowInsecure);
+    }
+
+    /**
+     * Opens a session as {@link #open(PredictionClient, String, ClientKeyCache, SecureRandom, boolean)}
+     * does, generating the evaluation keys (each key a task) and encrypting every input of
+     * {@link #predict} (each ciphertext a task) on {@code parallelism}. The seeds of those tasks are
+     * drawn from {@code random} on the calling thread in a fixed order, so a session on any number of
+     * threads uploads the same keys and sends the same ciphertexts as a sequential one with the same
+     * randomness, and gets the same predictions. The session keeps {@code parallelism} for
+     * {@link #predict}: its pool, which the caller owns, must stay open while the session is used.
+     *
+     * @param client        the server connection
+     * @param model         the model name
+     * @param cache         where keys persist between runs, or null to keep them in memory only
+     * @param random        the randomness of keys and encryptions (read on the calling thread only)
+     * @param parallelism   where keys are generated and inputs encrypted ({@link Parallelism#sequential()}:
+     *                      the calling thread)
+     * @param allowInsecure accept a plan whose parameters skip the 128-bit security check (tests only)
+     * @return the session
+     * @throws IOException on a network failure, an error answer, an insecure plan or an unreadable cache
+     */
+    public static ClientSession open(PredictionClient client, String model, ClientKeyCache cache, SecureRandom random,
+            Parallelism parallelism, boolean allowInsecure) throws IOException {
         Objects.requireNonNull(random, "random");
+        Objects.requireNonNull(parallelism, "parallelism");
         long t0 = System.nanoTime();
         PredictionClient.FetchedPlan fetched = client.fetchPlan(model);
         ClientPlan plan = fetched.plan();
@@ -108,7 +145,7 @@ public final class ClientSession {
             throw new IOException("model '" + model + "' is a batch plan; a session sends one input at a time");
         }
         double planSeconds = (System.nanoTime() - t0) * 1e-9;
-        ClientSession s = new ClientSession(client, model, plan, cache, random);
+        ClientSession s = new ClientSession(client, model, plan, cache, random, parallelism);
         Registered r;
         if (cache == null) {
             r = s.makeAndRegister(null);
@@ -139,7 +176,7 @@ public final class ClientSession {
         long k0 = System.nanoTime();
         KeyGenerator kg = new KeyGenerator(plan.parameters(), random);
         SecretKey sk = existing != null ? existing : kg.secretKey();
-        EvaluationKeys evk = kg.evaluationKeys(sk, plan.keyRequirements());
+        EvaluationKeys evk = kg.evaluationKeys(sk, plan.keyRequirements(), parallelism, Progress.none());
         double keygen = (System.nanoTime() - k0) * 1e-9;
         long r0 = System.nanoTime();
         PredictionClient.Registration reg = client.registerKeys(model, evk);
@@ -198,9 +235,10 @@ public final class ClientSession {
     }
 
     /**
-     * Encrypts an input, has the server evaluate it, and decrypts the scores. When the server no
-     * longer knows the key id (expired, restarted: 404) or holds other keys under it than this
-     * session's (409), the keys are registered again and the request repeated once.
+     * Encrypts an input (on the session's parallelism), has the server evaluate it, and decrypts the
+     * scores (on the calling thread). When the server no longer knows the key id (expired, restarted:
+     * 404) or holds other keys under it than this session's (409), the keys are registered again
+     * (generated on the session's parallelism) and the request repeated once.
      *
      * @param input the network input, preprocessed ({@code plan().inputShape().size()} values)
      * @return the scores and the costs
@@ -211,7 +249,7 @@ public final class ClientSession {
     public Result predict(double[] input) throws IOException {
         ClientKeyCache.Entry k = keys;
         long t0 = System.nanoTime();
-        EncryptedTensor x = plan.encryptInput(input, k.secretKey(), random);
+        EncryptedTensor x = plan.encryptInput(input, k.secretKey(), random, parallelism, Progress.none());
         double encrypt = (System.nanoTime() - t0) * 1e-9;
         long extra = 0;
         boolean again = false;
