@@ -10,7 +10,7 @@
  * only metadata and errors. The wire protocol, its limits and the threat model are in
  * {@code docs/service.md}.
  *
- * <p>The server is the JDK's {@code com.sun.net.httpserver} (no extra dependency, TLS through
- * {@code HttpsServer}); the client is {@code java.net.http.HttpClient}.
+ * <p>The server runs on Jetty 12 (TLS through its {@code SslContextFactory} with the caller's
+ * {@code SSLContext}); the client is {@code java.net.http.HttpClient}.
  */
 package io.github.lola4j.service;
