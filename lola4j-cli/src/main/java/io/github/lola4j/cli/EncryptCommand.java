@@ -24,14 +24,22 @@ final class EncryptCommand implements Command {
     public Spec spec() {
         return Spec.of("encrypt", "pipeline step 2 (client): images to a file of encrypted tensors")
                 .synopsis("lola4j encrypt --plan FILE --secret-key FILE --images FILE|DIR --out FILE [options]")
-                .description("Normalises each image as the model expects and encrypts it with the secret key. A latency plan",
-                        "gives one tensor per image, a batch plan one tensor per batch (up to its batch size, one image per",
-                        "slot); the tensors follow each other in the file, in image order, for lola4j evaluate.")
+                .description("Normalises each image as the model expects (per channel for a colour model) and encrypts it",
+                        "with the secret key. A latency plan gives one tensor per image, a batch plan one tensor per",
+                        "batch (up to its batch size, one image per slot); the tensors follow each other in the file, in",
+                        "image order, for lola4j evaluate. A plan whose model starts with a part the client runs in",
+                        "plaintext (a split ONNX model) is refused: use lola4j client.")
                 .option("plan", "FILE", "a plan file (lola4j plan --out) or a client plan file (lola4j plan --client-plan)")
                 .option("secret-key", "FILE", "the secret key of lola4j keygen (mode 600)")
-                .option("images", "FILE|DIR", "an IDX file of N x rows x cols bytes (MNIST's t10k-images-idx3-ubyte[.gz]), a",
-                        "folder of image files (PNG, JPEG, ...: converted as client --image converts them, in name order),",
-                        "or a text file with one image per line, its pixels separated by commas or spaces (CSV)")
+                .option("images", "FILE|DIR", "for a greyscale plan (1 x rows x cols): an IDX file of N x rows x cols bytes",
+                        "(MNIST's t10k-images-idx3-ubyte[.gz]), a folder of image files (PNG, JPEG, ...: converted",
+                        "as client --image converts them, in name order), or a text file with one image per line,",
+                        "its pixels separated by commas or spaces (CSV). For a colour plan (C x rows x cols, e.g. 3x32x32):",
+                        "a text file of C*rows*cols values a line, channel by channel (a CHW tensor",
+                        "flattened, as PyTorch does), a folder of colour image files (R, G, B; another size is",
+                        "resized to cover rows x cols and centre-cropped; a greyscale file is refused), or",
+                        "CIFAR-10 binary records in a file named *.bin or *.bin.gz (each a label byte, unused,",
+                        "then C*rows*cols pixel bytes; the size must be a whole number of records)")
                 .option("pixel-range", "255|1", "a text file's white: 255 for bytes (default), 1 for values in [0, 1] (PyTorch's",
                         "ToTensor); p/255 in [0, 1] gives exactly the doubles of the byte p")
                 .option("offset", "I", "the first image to encrypt (default 0)")
@@ -52,17 +60,18 @@ final class EncryptCommand implements Command {
                     + " does not run it: use lola4j client");
         }
         Shape in = plan.inputShape();
-        if (in.rank() != 3 || in.dim(0) != 1) {
-            throw new UsageException("the plan takes " + in + " inputs; encrypt reads greyscale images (1 x rows x cols)");
+        if (in.rank() != 3) {
+            throw new UsageException("the plan takes " + in + " inputs; encrypt reads images (channels x rows x cols)");
         }
         String range = o.get("pixel-range", "255");
         if (!range.equals("255") && !range.equals("1")) {
             throw new UsageException("option --pixel-range expects 255 or 1, got '" + range + "'");
         }
         SecretKey sk = Pipeline.readSecretKey(Pipeline.required(o, "secret-key"), plan);
+        int channels = in.dim(0);
         int rows = in.dim(1);
         int cols = in.dim(2);
-        List<Pipeline.Raw> all = Pipeline.images(images, rows, cols, Double.parseDouble(range));
+        List<Pipeline.Raw> all = Pipeline.images(images, channels, rows, cols, Double.parseDouble(range));
         int offset = o.getInt("offset", 0, 0, Integer.MAX_VALUE);
         if (offset >= all.size()) {
             throw new UsageException("--offset " + offset + " is past the " + all.size() + " images of " + images);
@@ -80,7 +89,7 @@ final class EncryptCommand implements Command {
                 xs.add(plan.normalization().apply(raw.pixels(), in, raw.pixelMax()));
             } catch (IllegalArgumentException e) {
                 throw new java.io.IOException("--images " + images + (raw.where().isEmpty() ? ", image " + (i + 1)
-                        : " " + raw.where()) + ": " + e.getMessage(), e);
+                        : " " + raw.where()) + (channels > 1 ? where(raw, in) : "") + ": " + e.getMessage(), e);
             }
         }
         int per = plan.isBatch() ? plan.batchSize() : 1;
@@ -115,5 +124,16 @@ final class EncryptCommand implements Command {
                 count > 1 ? "s" : "", offset, offset + count - 1, images, tensors.size(), tensors.size() > 1 ? "s" : "",
                 Lola.bytes(Files.size(target)), seconds, target);
         return 0;
+    }
+
+    /** A colour image's first value outside its range, placed by channel, row and column; empty when none is. */
+    private static String where(Pipeline.Raw raw, Shape in) {
+        double[] px = raw.pixels();
+        for (int k = 0; k < px.length; k++) {
+            if (!(px[k] >= 0 && px[k] <= raw.pixelMax())) {
+                return ", " + Pipeline.position(k, in.dim(0), in.dim(1), in.dim(2));
+            }
+        }
+        return "";
     }
 }

@@ -154,6 +154,14 @@ class PipelineCommandsTest {
         assertEquals(3, e.code(), e.err());
         assertTrue(e.err().contains("bad.csv line 1: pixels[783] = 300.0 is outside [0, 255.0], the stated range"), e.err());
         assertTrue(Files.notExists(x));
+        // bytes that are not text: said so, not a decoder's "Input length = 1"
+        Path binary = Files.write(dir.resolve("binary.csv"), new byte[] {(byte) 0xff, (byte) 0xfe, 1, 2});
+        CliTestSupport.Run b = CliTestSupport.run("encrypt", "--plan", client.toString(), "--secret-key", sk.toString(), "--images",
+                binary.toString(), "--out", x.toString());
+        assertEquals(3, b.code(), b.err());
+        assertTrue(b.err().contains("binary.csv: binary content, not text (bytes that are not UTF-8); encrypt reads an IDX"
+                + " file (MNIST's format), a folder of image files or a text file of one image per line"), b.err());
+        assertTrue(Files.notExists(x));
         Path empty = Files.createFile(dir.resolve("empty.tensor"));
         CliTestSupport.Run v = CliTestSupport.run("evaluate", "--plan", plan.toString(), "--evaluation-keys", evk.toString(),
                 "--in", empty.toString(), "--out", x.toString());

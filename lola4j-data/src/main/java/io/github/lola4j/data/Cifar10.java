@@ -70,6 +70,74 @@ public final class Cifar10 {
         return read(dir, FILES.subList(5, 6), "cifar10 test");
     }
 
+    /**
+     * Reads one file of CIFAR-10-style records of any image shape: a label byte (0..9), then
+     * {@code channels * rows * cols} pixel bytes, channel after channel, each row-major, as many
+     * records as the file holds (a batch, a part of one, several concatenated). A file starting
+     * with gzip's magic bytes is decompressed first, whatever its name.
+     *
+     * @param file     the file
+     * @param channels channels per image (3 for CIFAR-10)
+     * @param rows     image height
+     * @param cols     image width
+     * @return the images, named after the file, with {@value Dataset#CLASSES} classes
+     * @throws IOException              naming the file: when it cannot be read, is empty, is not a
+     *                                  whole number of records (its length, the record size and
+     *                                  what is left over are given), holds more than 2 GiB, or a
+     *                                  record's label is above 9 (the record is named, counted from
+     *                                  1: a label byte out of range means the records are not aligned)
+     * @throws IllegalArgumentException when a size is not positive
+     */
+    public static LabeledImages readRecords(Path file, int channels, int rows, int cols) throws IOException {
+        if (channels < 1 || channels > 255 || rows < 1 || cols < 1 || (long) channels * rows * cols > Integer.MAX_VALUE / 4) {
+            throw new IllegalArgumentException("image size " + channels + " x " + rows + " x " + cols
+                    + " is not a positive size of at most 255 channels");
+        }
+        int imageBytes = channels * rows * cols;
+        long record = 1L + imageBytes;
+        String layout = record + " bytes (1 label byte, then " + channels + " x " + rows + " x " + cols + " pixel bytes)";
+        byte[] all;
+        boolean gz;
+        try (InputStream raw = new java.io.BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+            raw.mark(2);
+            gz = raw.read() == 0x1f && raw.read() == 0x8b;
+            raw.reset();
+            try (InputStream in = gz ? new GZIPInputStream(raw, 1 << 16) : raw) {
+                all = in.readNBytes(Integer.MAX_VALUE - 16);
+                if (in.read() >= 0) {
+                    throw new IOException(file + ": over 2 GiB" + (gz ? " uncompressed" : "") + "; split it (records of "
+                            + layout + ")");
+                }
+            }
+        } catch (ZipException | java.io.EOFException e) {
+            throw new IOException(file + ": corrupt or truncated gzip content: " + e.getMessage(), e);
+        }
+        String bytes = all.length + " bytes" + (gz ? " uncompressed" : "");
+        if (all.length == 0) {
+            throw new IOException(file + ": empty; expected records of " + layout);
+        }
+        if (all.length % record != 0) {
+            long whole = all.length / record;
+            throw new IOException(file + ": " + bytes + " is not a whole number of records of " + layout + ": " + whole
+                    + (whole == 1 ? " record" : " records") + " and " + all.length % record + " bytes over (a truncated"
+                    + " file, or records of another image size)");
+        }
+        int count = (int) (all.length / record);
+        byte[] pixels = new byte[count * imageBytes];
+        byte[] labels = new byte[count];
+        for (int r = 0; r < count; r++) {
+            int at = (int) (r * record);
+            int label = all[at] & 0xff;
+            if (label > 9) {
+                throw new IOException(file + ": record " + (r + 1) + " of " + count + " has label " + label + ", expected"
+                        + " 0..9: not records of " + layout + ", or a damaged file");
+            }
+            labels[r] = (byte) label;
+            System.arraycopy(all, at + 1, pixels, r * imageBytes, imageBytes);
+        }
+        return LabeledImages.of(file.getFileName().toString(), channels, rows, cols, Dataset.CLASSES, pixels, labels);
+    }
+
     private static LabeledImages read(Path dir, List<String> names, String setName) throws IOException {
         int count = names.size() * RECORDS_PER_BATCH;
         byte[] pixels = new byte[count * IMAGE_BYTES];

@@ -85,13 +85,24 @@ public final class DigitImages {
     public static byte[] read(Path file, int rows, int cols) throws IOException {
         Objects.requireNonNull(file, "file");
         checkOutputSize(rows, cols);
-        BufferedImage image;
+        return convert(decode(file), rows, cols);
+    }
+
+    /**
+     * Decodes the first image of a file, refusing one with a side over {@value #MAX_IMAGE_SIDE}
+     * pixels before decoding it ({@link ColourImages} reads image files the same way).
+     *
+     * @param file the image file
+     * @return the decoded image
+     * @throws IOException              when the file cannot be opened or decoded, naming it
+     * @throws IllegalArgumentException when the image has a side over {@value #MAX_IMAGE_SIDE} pixels
+     */
+    static BufferedImage decode(Path file) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
             try (ImageInputStream iis = new MemoryCacheImageInputStream(in)) {
-                image = decode(iis, file);
+                return decode(iis, file);
             }
         }
-        return convert(image, rows, cols);
     }
 
     private static BufferedImage decode(ImageInputStream iis, Path file) throws IOException {
@@ -230,7 +241,7 @@ public final class DigitImages {
         return LabeledImages.of(name, rows, cols, CLASSES, pixels, new byte[] {(byte) label});
     }
 
-    private static void checkOutputSize(int rows, int cols) {
+    static void checkOutputSize(int rows, int cols) {
         if (rows < 1 || rows > MAX_OUTPUT_SIDE) {
             throw new IllegalArgumentException("rows = " + rows + ", expected 1.." + MAX_OUTPUT_SIDE);
         }
@@ -239,7 +250,7 @@ public final class DigitImages {
         }
     }
 
-    private static void checkImageSize(int width, int height, String what) {
+    static void checkImageSize(int width, int height, String what) {
         if (width < 1 || height < 1 || width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE) {
             throw new IllegalArgumentException(what + " is " + width + "x" + height
                     + " pixels; sides of 1.." + MAX_IMAGE_SIDE + " are accepted");

@@ -129,6 +129,32 @@ class Cifar10Test {
         assertTrue(e.getMessage().contains(gz.toString()), e.getMessage());
     }
 
+    /** readRecords: any count of records of any shape, gzipped or not (by the bytes), a length or label refused. */
+    @Test
+    void readRecordsReadsAnyCountOfRecords() throws IOException {
+        LabeledImages all = Cifar10.readRecords(TestData.CIFAR10.resolve("test_batch.bin.gz"), 3, 32, 32);
+        assertEquals(10000, all.count());
+        assertArrayEquals(cifar.test().labels(), all.labels());
+        assertArrayEquals(cifar.test().rawImage(9999), all.rawImage(9999));
+        byte[] test = raw("test_batch.bin");
+        Path two = Files.write(tmp.resolve("two.dat"), Arrays.copyOfRange(test, 3073 * 5, 3073 * 7));
+        LabeledImages few = Cifar10.readRecords(two, 3, 32, 32);
+        assertEquals(2, few.count());
+        assertArrayEquals(cifar.test().rawImage(6), few.rawImage(1));
+        // the same bytes as 3 x 32 x 16 images with a label each: 3,073 = 1 + 1,536 + 1,536 is no record size
+        IOException e = assertThrows(IOException.class, () -> Cifar10.readRecords(two, 3, 32, 16));
+        assertTrue(e.getMessage().startsWith(two + ": 6146 bytes is not a whole number of records of 1537 bytes (1 label"
+                + " byte, then 3 x 32 x 16 pixel bytes): 3 records and 1535 bytes over"), e.getMessage());
+        // records of 1 + 1,536 bytes over CIFAR's: the second "label" is a pixel of the first image, 203
+        Path odd = Files.write(tmp.resolve("odd.bin"), Arrays.copyOf(test, 1537 * 4));
+        e = assertThrows(IOException.class, () -> Cifar10.readRecords(odd, 1, 1, 1536));
+        assertTrue(e.getMessage().startsWith(odd + ": record 2 of 4 has label 203, expected 0..9"), e.getMessage());
+        Path empty = Files.write(tmp.resolve("empty.bin"), new byte[0]);
+        e = assertThrows(IOException.class, () -> Cifar10.readRecords(empty, 3, 32, 32));
+        assertEquals(empty + ": empty; expected records of 3073 bytes (1 label byte, then 3 x 32 x 32 pixel bytes)",
+                e.getMessage());
+    }
+
     @Test
     void aMissingTrainingBatchIsNamed() throws IOException {
         for (String name : Cifar10.FILES) {
