@@ -126,10 +126,20 @@ final class Pipeline {
                     Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
                 }
             } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+                if (replace) {
+                    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+                } else {
+                    Files.move(tmp, target); // refuses a file that appeared meanwhile, as the atomic move does
+                }
             }
-        } finally {
-            Files.deleteIfExists(tmp);
+        } catch (Throwable e) { // rethrown as it is (precise rethrow: the method still throws only IOException)
+            // the first failure is the one to report; a temporary file that cannot be removed is noted beside it
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException d) {
+                e.addSuppressed(d);
+            }
+            throw e;
         }
     }
 
