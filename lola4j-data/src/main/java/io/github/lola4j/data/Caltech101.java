@@ -1,6 +1,7 @@
 package io.github.lola4j.data;
 
 import java.awt.image.BufferedImage;
+import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -272,9 +273,20 @@ public final class Caltech101 {
         int h = img.getHeight();
         Raster r = img.getRaster();
         int bands = r.getNumBands();
+        // A palette image's one band holds indices, not grey levels: its colours come from the
+        // palette (as Pillow's convert("RGB") takes them), else the indices would be read as pixels.
+        boolean palette = img.getColorModel() instanceof IndexColorModel;
         if (bands != 1 && bands != 3 || w < 1 || h < 1) {
             throw new IOException(name + ": " + w + " x " + h + " with " + bands + " bands; expected a grey or RGB image");
         }
+        for (int b = 0; !palette && b < bands; b++) {
+            int bits = r.getSampleModel().getSampleSize(b);
+            if (bits != 8) {
+                throw new IOException(name + ": " + bits + "-bit samples; expected an 8-bit grey, RGB or palette image (save it"
+                        + " with 8 bits per channel)");
+            }
+        }
+        int[] argb = palette ? img.getRGB(0, 0, w, h, null, 0, w) : null;
         int shorter = Math.min(w, h);
         // the other side as the zoo's Python computes it: int(round(256 / shorter * longer)), round half to even
         int longer = (int) Math.rint((double) RESIZE / shorter * Math.max(w, h));
@@ -288,8 +300,14 @@ public final class Caltech101 {
         byte[] out = new byte[3 * CROP * CROP];
         int[] plane = new int[w * h];
         for (int c = 0; c < 3; c++) {
-            // a grey image is RGB with three equal channels (Pillow's convert("RGB"))
-            r.getSamples(0, 0, w, h, bands == 1 ? 0 : c, plane);
+            if (palette) {
+                for (int i = 0; i < plane.length; i++) {
+                    plane[i] = (argb[i] >> (16 - 8 * c)) & 0xff;
+                }
+            } else {
+                // a grey image is RGB with three equal channels (Pillow's convert("RGB"))
+                r.getSamples(0, 0, w, h, bands == 1 ? 0 : c, plane);
+            }
             int[] resized = PillowBilinear.resize(plane, w, h, nw, nh);
             for (int y = 0; y < CROP; y++) {
                 for (int x = 0; x < CROP; x++) {

@@ -136,4 +136,37 @@ class Caltech101Test {
         assertArrayEquals(new int[] {2020, 1010},
                 new int[] {Caltech101.Part.TRAIN.count(), Caltech101.Part.TEST.count()});
     }
+
+    /**
+     * A palette image is preprocessed from its colours, as the same picture in RGB (its indices
+     * read as grey levels would give another crop); 16-bit samples are refused, not wrapped.
+     */
+    @Test
+    void aPaletteImageIsReadByItsColoursAndSixteenBitsAreRefused() throws IOException {
+        int w = 300;
+        int h = 260;
+        int[] colours = {0x102030, 0xc04010, 0x20a060, 0xf0f0f0};
+        byte[] rs = new byte[4];
+        byte[] gs = new byte[4];
+        byte[] bs = new byte[4];
+        for (int i = 0; i < 4; i++) {
+            rs[i] = (byte) (colours[i] >> 16);
+            gs[i] = (byte) (colours[i] >> 8);
+            bs[i] = (byte) colours[i];
+        }
+        java.awt.image.BufferedImage indexed = new java.awt.image.BufferedImage(w, h, java.awt.image.BufferedImage.TYPE_BYTE_INDEXED,
+                new java.awt.image.IndexColorModel(8, 4, rs, gs, bs));
+        java.awt.image.BufferedImage rgb = new java.awt.image.BufferedImage(w, h, java.awt.image.BufferedImage.TYPE_3BYTE_BGR);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int k = (x / 37 + y / 23) % 4;
+                indexed.getRaster().setSample(x, y, 0, k);
+                rgb.setRGB(x, y, colours[k]);
+            }
+        }
+        assertArrayEquals(Caltech101.preprocess(rgb, "rgb"), Caltech101.preprocess(indexed, "palette"));
+        java.awt.image.BufferedImage deep = new java.awt.image.BufferedImage(w, h, java.awt.image.BufferedImage.TYPE_USHORT_GRAY);
+        IOException e = assertThrows(IOException.class, () -> Caltech101.preprocess(deep, "deep.png"));
+        assertTrue(e.getMessage().startsWith("deep.png: 16-bit samples"), e.getMessage());
+    }
 }
