@@ -89,7 +89,9 @@ final class EncryptCommand implements Command {
                 xs.add(plan.normalization().apply(raw.pixels(), in, raw.pixelMax()));
             } catch (IllegalArgumentException e) {
                 throw new java.io.IOException("--images " + images + (raw.where().isEmpty() ? ", image " + (i + 1)
-                        : " " + raw.where()) + (channels > 1 ? where(raw, in) : "") + ": " + e.getMessage(), e);
+                        : " " + raw.where()) + (channels > 1 ? where(raw, in) : "") + ": "
+                        // the library names its parameter; here the user's option says the range
+                        + e.getMessage().replace("take pixelMax 255", "take --pixel-range 255"), e);
             }
         }
         int per = plan.isBatch() ? plan.batchSize() : 1;

@@ -154,6 +154,13 @@ class PipelineCommandsTest {
         assertEquals(3, e.code(), e.err());
         assertTrue(e.err().contains("bad.csv line 1: pixels[783] = 300.0 is outside [0, 255.0], the stated range"), e.err());
         assertTrue(Files.notExists(x));
+        // bytes read as [0, 1]: the hint names the option that says the range
+        Path bytes = Files.writeString(dir.resolve("bytes.csv"), "0,".repeat(783) + "200\n");
+        CliTestSupport.Run r = CliTestSupport.run("encrypt", "--plan", client.toString(), "--secret-key", sk.toString(), "--images",
+                bytes.toString(), "--pixel-range", "1", "--out", x.toString());
+        assertEquals(3, r.code(), r.err());
+        assertTrue(r.err().contains("take --pixel-range 255") && !r.err().contains("pixelMax"), r.err());
+        assertTrue(Files.notExists(x));
         // bytes that are not text: said so, not a decoder's "Input length = 1"
         Path binary = Files.write(dir.resolve("binary.csv"), new byte[] {(byte) 0xff, (byte) 0xfe, 1, 2});
         CliTestSupport.Run b = CliTestSupport.run("encrypt", "--plan", client.toString(), "--secret-key", sk.toString(), "--images",
