@@ -196,7 +196,7 @@ public final class LolaCompiler {
         CkksParameters params = c.params;
         int extra = 0;
         for (int attempt = 0; attempt < 4; attempt++) {
-            Plan plan = Plan.assemble(net, params, c.path.choices, c.path.kernels, model,
+            Plan plan = Plan.assemble(net, stages, params, c.path.choices, c.path.kernels, model,
                     new Plan.CompileInfo(model.source(), cal.describe(), cal.stageMax(stages), Double.NaN, alternatives, c.batch));
             double headroom = Double.POSITIVE_INFINITY;
             String where = "";
@@ -224,7 +224,7 @@ public final class LolaCompiler {
                 options.progress().done();
             }
             if (headroom >= options.headroomBits()) {
-                return precision(plan.withHeadroom(headroom), runs, cal, options);
+                return precision(plan.withHeadroom(headroom, stages), runs, cal, options);
             }
             if (options.parameters() != null) {
                 throw new RangeException(String.format(Locale.ROOT,

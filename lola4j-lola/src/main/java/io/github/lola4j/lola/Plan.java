@@ -140,9 +140,9 @@ public final class Plan {
      * @param info    the compile record
      * @return the plan
      */
-    static Plan assemble(Network network, CkksParameters params, List<Choice> choices, List<Kernel> kernels, CostModel model,
-            CompileInfo info) {
-        return assemble(network, params, choices, kernels, model, info, false);
+    static Plan assemble(Network network, List<Stage> stages, CkksParameters params, List<Choice> choices, List<Kernel> kernels,
+            CostModel model, CompileInfo info) {
+        return assemble(network, stages, params, choices, kernels, model, info, false);
     }
 
     /**
@@ -152,9 +152,8 @@ public final class Plan {
      * would hold both (512 MiB of doubles for lola-cifar, which need not be in the heap when the
      * keys are made). They are rebuilt, to the bit, whenever an encoding or a twin run needs them.
      */
-    private static Plan assemble(Network network, CkksParameters params, List<Choice> choices, List<Kernel> kernels,
-            CostModel model, CompileInfo info, boolean compiled) {
-        List<Stage> stages = Stage.of(network);
+    private static Plan assemble(Network network, List<Stage> stages, CkksParameters params, List<Choice> choices,
+            List<Kernel> kernels, CostModel model, CompileInfo info, boolean compiled) {
         int slots = params.slots();
         LevelChain chain = LevelChain.of(params);
         List<PlanStep> steps = new ArrayList<>();
@@ -282,8 +281,12 @@ public final class Plan {
         return java.util.Optional.ofNullable(clientPart);
     }
 
-    /** The same plan with the measured headroom recorded. */
-    Plan withHeadroom(double bits) {
+    /**
+     * The same plan with the measured headroom recorded.
+     *
+     * @param stages the network's stages, as the compiler has them (lola-cifar's take seconds to make again)
+     */
+    Plan withHeadroom(double bits, List<Stage> stages) {
         CompileInfo i = new CompileInfo(info.costModel(), info.calibration(), info.stageMax(), bits, info.alternatives(),
                 info.batch());
         List<Kernel> ks = new ArrayList<>();
@@ -291,7 +294,7 @@ public final class Plan {
             ks.add(s.kernel());
         }
         // The compiler's last step: its twin runs are done, so the plan is final.
-        return assemble(network, params, choices, ks, model, i, true);
+        return assemble(network, stages, params, choices, ks, model, i, true);
     }
 
     // ------------------------------------------------------------------ accessors
@@ -857,7 +860,7 @@ public final class Plan {
      * record of that table is kept as it was, so that the plan writes back the same bytes).
      */
     static Plan rebuild(Network net, CkksParameters params, List<Choice> choices, CompileInfo info) {
-        return assemble(net, params, choices, null, CostModel.builtIn(), info, true);
+        return assemble(net, Stage.of(net), params, choices, null, CostModel.builtIn(), info, true);
     }
 
     @Override

@@ -28,7 +28,7 @@ class LolaScheduleTest {
                 Choice.of(Choice.ACTIVATION), Choice.of(Choice.ROW_MAJOR));
         CkksParameters six = CkksParameters.builder().ringDegree(8192).primeBits(33, 25, 25, 25, 25, 25, 25).specialPrimeBits(35)
                 .scaleBits(25).build();
-        Plan lola = Plan.assemble(net, six, repo, null, CostModel.builtIn(),
+        Plan lola = Plan.assemble(net, Stage.of(net), six, repo, null, CostModel.builtIn(),
                 new Plan.CompileInfo("built-in", "none", new double[0], Double.NaN, List.of(), 0));
         assertEquals(6, lola.depth());
         OpCounts ops = lola.operations();
