@@ -21,6 +21,7 @@ import io.github.lola4j.models.ModelRegistry;
 import io.github.lola4j.nn.LabeledImages;
 import io.github.lola4j.nn.Network;
 import io.github.lola4j.ring.Parallelism;
+import io.github.lola4j.testkit.Snippets;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -190,6 +191,27 @@ class EncryptedInferenceTest {
                 2).partitions());
         assertExact(latency, out2);
         assertEquals(before, Loaded.preparations(), "the cached plan and keys are reused");
+    }
+
+    /** docs/spark.md's call from Java, on files as the command line writes them. */
+    @Test
+    void theDocumentedCallRuns() throws IOException {
+        Path in = latency.writeInputs(tmp.resolve("in"));
+        Path out = tmp.resolve("out");
+        Path planFile = Files.write(tmp.resolve("model.plan"), latency.planBytes());
+        Path keyFile = Files.write(tmp.resolve("eval.keys"), latency.keyBytes());
+        {
+            // snippet spark-run
+            SparkSession spark = SparkSession.builder().master("local[2]").getOrCreate();
+            byte[] plan = Files.readAllBytes(planFile); // lola4j plan --out: the server's plan
+            byte[] keys = Files.readAllBytes(keyFile); // lola4j keygen: the client's evaluation keys
+            EncryptedInference.Summary s = EncryptedInference.run(spark, plan, keys, in.toString(), out.toString(), 0);
+            // end snippet
+            assertEquals(5, s.files());
+        }
+        assertExact(latency, out);
+        Snippets.assertDocumented(Path.of("lola4j-spark/src/test/java/io/github/lola4j/spark/EncryptedInferenceTest.java"),
+                "spark-run", Path.of("docs/spark.md"));
     }
 
     @Test
