@@ -84,10 +84,22 @@ public final class EncryptedInference implements Callable<Integer> {
      * @param args {@code --plan FILE --evaluation-keys FILE --input DIR --output DIR [--partitions N]}
      */
     public static void main(String[] args) {
-        int code = new CommandLine(new EncryptedInference()).execute(args);
+        int code = commandLine().execute(args);
         if (code != 0) {
             System.exit(code);
         }
+    }
+
+    /**
+     * The job's command line: exit code 0, 2 on a usage error, 1 when the job fails, with the
+     * failure's message (a refused file is named in it) on standard error rather than a stack trace.
+     */
+    static CommandLine commandLine() {
+        return new CommandLine(new EncryptedInference()).setExecutionExceptionHandler((e, cl, parsed) -> {
+            cl.getErr().println("EncryptedInference: " + e.getMessage());
+            cl.getErr().flush();
+            return 1;
+        });
     }
 
     /**

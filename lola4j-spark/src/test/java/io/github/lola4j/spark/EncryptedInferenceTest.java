@@ -65,7 +65,7 @@ class EncryptedInferenceTest {
     Path tmp;
 
     /** A plan, its keys, and what it takes and gives: encrypted inputs and their single-machine results. */
-    private record Fixture(Plan plan, byte[] planBytes, byte[] keyBytes, List<byte[]> inputs, List<byte[]> expected) {
+    record Fixture(Plan plan, byte[] planBytes, byte[] keyBytes, List<byte[]> inputs, List<byte[]> expected) {
 
         /** Writes the inputs as encrypt --out-dir names them, in a new directory. */
         Path writeInputs(Path dir) throws IOException {
@@ -77,8 +77,18 @@ class EncryptedInferenceTest {
         }
     }
 
-    @BeforeAll
-    static void setUp() throws IOException {
+    /** The latency fixture, made once for every test class of this JVM. */
+    static synchronized Fixture latency() throws IOException {
+        if (latency == null) {
+            makeFixtures();
+        }
+        return latency;
+    }
+
+    private static synchronized void makeFixtures() throws IOException {
+        if (latency != null) {
+            return;
+        }
         Network net = ModelRegistry.load("lola-small");
         LabeledImages sample = Mnist.embeddedSample();
         images = new ArrayList<>();
@@ -89,6 +99,11 @@ class EncryptedInferenceTest {
         latency = fixture(LolaCompiler.compile(net, CompileOptions.lowLatency().withCalibration(images)), 5);
         // the smallest ring a batch of lola-small fits, as PipelineCommandsTest's: half the work of the default
         batch = fixture(LolaCompiler.compile(net, CompileOptions.batch().withBatchSize(4).withRingDegrees(8192)), 6);
+    }
+
+    @BeforeAll
+    static void setUp() throws IOException {
+        makeFixtures();
         spark = SparkSession.builder().master("local[2,2]").appName("EncryptedInferenceTest")
                 .config("spark.ui.enabled", "false")
                 .config("spark.driver.host", "localhost")
@@ -141,12 +156,12 @@ class EncryptedInferenceTest {
     }
 
     /** The names encrypt --out-dir gives. */
-    private static String name(int i, int n) {
+    static String name(int i, int n) {
         return String.format("%05d-of-%05d.tensor", i, n);
     }
 
     /** Every file of a directory, hidden ones included, by name. */
-    private static Map<String, byte[]> files(Path dir) throws IOException {
+    static Map<String, byte[]> files(Path dir) throws IOException {
         Map<String, byte[]> all = new TreeMap<>();
         try (Stream<Path> s = Files.list(dir)) {
             for (Path p : s.toList()) {
@@ -157,7 +172,7 @@ class EncryptedInferenceTest {
     }
 
     /** The output holds exactly one file per input, of the same name, with the single-machine result's bytes. */
-    private static void assertExact(Fixture f, Path output) throws IOException {
+    static void assertExact(Fixture f, Path output) throws IOException {
         Map<String, byte[]> out = files(output);
         List<String> names = new ArrayList<>();
         for (int i = 0; i < f.inputs().size(); i++) {
