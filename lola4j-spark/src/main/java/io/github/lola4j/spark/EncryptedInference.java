@@ -174,7 +174,7 @@ public final class EncryptedInference implements Callable<Integer> {
         Configuration conf = jsc.hadoopConfiguration();
         // the driver reads both first: keys of other parameters fail here, before a task starts
         String digest = Loaded.digest(plan, evaluationKeys);
-        Loaded.check(digest, plan, evaluationKeys);
+        Loaded.check(digest, plan, evaluationKeys, jsc.isLocal());
         List<String> names = inputs(new Path(inputDir), conf);
         Path out = new Path(outputDir);
         prepareOutput(out, conf);

@@ -77,13 +77,18 @@ final class Loaded {
 
     /**
      * Checks the bytes as the driver receives them, by reading them, unless this JVM holds the
-     * pair already; the pair read is kept, since in local mode the driver is the executor.
+     * pair already.
      *
+     * @param keep whether to keep the pair read: in local mode the driver is the executor, on a
+     *             cluster the driver evaluates nothing and would only hold the memory
      * @throws IOException as {@link #read}
      */
-    static synchronized void check(String digest, byte[] planBytes, byte[] keyBytes) throws IOException {
+    static synchronized void check(String digest, byte[] planBytes, byte[] keyBytes, boolean keep) throws IOException {
         if (!CACHE.containsKey(digest)) {
-            put(digest, read(planBytes, keyBytes));
+            Loaded l = read(planBytes, keyBytes);
+            if (keep) {
+                put(digest, l);
+            }
         }
     }
 
