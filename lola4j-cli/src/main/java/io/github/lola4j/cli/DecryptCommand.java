@@ -22,13 +22,16 @@ final class DecryptCommand implements Command {
     @Override
     public Spec spec() {
         return Spec.of("decrypt", "pipeline step 4 (client): encrypted results to predictions and scores")
-                .synopsis("lola4j decrypt --plan FILE --secret-key FILE --in FILE [--out FILE] [--count N]")
+                .synopsis("lola4j decrypt --plan FILE --secret-key FILE --in FILE [--out FILE] [--count N]",
+                        "lola4j decrypt --plan FILE --secret-key FILE --in-dir DIR [--out FILE] [--count N]")
                 .description("Decrypts each result of lola4j evaluate with the secret key and writes, per image in the order",
                         "they were encrypted, its index, the predicted class and the scores: CSV (index,prediction,score_0,...),",
                         "or JSON when --out ends in .json. Without --out, the CSV goes to standard output.")
                 .option("plan", "FILE", "the plan file or client plan file encrypt used")
                 .option("secret-key", "FILE", "the secret key of lola4j keygen (mode 600)")
                 .option("in", "FILE", "the encrypted results (lola4j evaluate)")
+                .option("in-dir", "DIR", "instead of --in: a folder of result files named as encrypt --out-dir named the",
+                        "inputs (the Spark job's output), read in name order; a missing or extra file is refused")
                 .option("out", "FILE", "where the predictions go: .json for JSON, else CSV (default: standard output)")
                 .option("count", "N", "how many images were encrypted: checked against the results, needed only for results of",
                         "batch plans written by an earlier release (they do not record it)")
@@ -40,7 +43,11 @@ final class DecryptCommand implements Command {
     public int run(Options o, PrintStream out, PrintStream err) throws Exception {
         ClientPlan plan = Pipeline.clientPlan(Pipeline.required(o, "plan"));
         SecretKey sk = Pipeline.readSecretKey(Pipeline.required(o, "secret-key"), plan);
-        List<EncryptedTensor> results = EvaluateCommand.readAll(Pipeline.required(o, "in"), plan, false);
+        if (o.has("in") == o.has("in-dir")) {
+            throw new UsageException("give either --in FILE or --in-dir DIR");
+        }
+        List<EncryptedTensor> results = o.has("in") ? EvaluateCommand.readAll(Path.of(o.get("in", "")), plan, false)
+                : readDirectory(Path.of(o.get("in-dir", "")), plan);
         List<double[]> scores = new ArrayList<>();
         if (plan.isBatch()) {
             // each tensor records how many images it holds; --count is for tensors of earlier releases, which do not
@@ -121,6 +128,19 @@ final class DecryptCommand implements Command {
             err.printf(Locale.ROOT, "decrypted %d image%s: %s%n", scores.size(), scores.size() > 1 ? "s" : "", target);
         }
         return 0;
+    }
+
+    /** The results of a directory of result files, one tensor a file, in input order. */
+    private static List<EncryptedTensor> readDirectory(Path dir, ClientPlan plan) throws java.io.IOException {
+        List<EncryptedTensor> results = new ArrayList<>();
+        for (Path file : TensorDirectory.list(dir, "--in-dir")) {
+            List<EncryptedTensor> in = EvaluateCommand.readAll(file, plan, false);
+            if (in.size() != 1) {
+                throw new java.io.IOException(file + ": " + in.size() + " tensors; a result file holds one");
+            }
+            results.add(in.get(0));
+        }
+        return results;
     }
 
     /** The first index of the largest score, as the network's prediction is defined. */

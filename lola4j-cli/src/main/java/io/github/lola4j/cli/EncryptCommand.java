@@ -23,7 +23,8 @@ final class EncryptCommand implements Command {
     @Override
     public Spec spec() {
         return Spec.of("encrypt", "pipeline step 2 (client): images to a file of encrypted tensors")
-                .synopsis("lola4j encrypt --plan FILE --secret-key FILE --images FILE|DIR --out FILE [options]")
+                .synopsis("lola4j encrypt --plan FILE --secret-key FILE --images FILE|DIR --out FILE [options]",
+                        "lola4j encrypt --plan FILE --secret-key FILE --images FILE|DIR --out-dir DIR [options]")
                 .description("Normalises each image as the model expects (per channel for a colour model) and encrypts it",
                         "with the secret key. A latency plan gives one tensor per image, a batch plan one tensor per",
                         "batch (up to its batch size, one image per slot); the tensors follow each other in the file, in",
@@ -47,13 +48,18 @@ final class EncryptCommand implements Command {
                 .option("threads", "T", "threads encrypting (default: available processors; the same ciphertexts from the same"
                         + " randomness whatever the count)")
                 .option("out", "FILE", "the tensor file to write (replaced whole, or not at all on a failure)")
+                .option("out-dir", "DIR", "instead of --out: one tensor a file, 00000-of-00012.tensor and so on in order,",
+                        "in a new or empty folder: the input of the Spark job (docs/spark.md)")
                 .footer("exit code: 0, 2 on a usage error, 3 when a file cannot be read or written.");
     }
 
     @Override
     public int run(Options o, PrintStream out, PrintStream err) throws Exception {
         ClientPlan plan = Pipeline.clientPlan(Pipeline.required(o, "plan"));
-        Path target = Pipeline.required(o, "out");
+        if (o.has("out") == o.has("out-dir")) {
+            throw new UsageException("give either --out FILE or --out-dir DIR");
+        }
+        Path target = o.has("out") ? Path.of(o.get("out", "")) : Path.of(o.get("out-dir", ""));
         Path images = Pipeline.required(o, "images");
         if (plan.clientPart().isPresent()) {
             throw new UsageException("the plan starts with a part the client runs in plaintext (a split ONNX model); encrypt"
@@ -103,6 +109,7 @@ final class EncryptCommand implements Command {
         // a batch reports its ciphertexts (hundreds, seconds); images in latency mode one by one
         progress.start("encrypting", count);
         double seconds;
+        long bytes = 0;
         try (Threads pool = Threads.of(threads)) {
             try {
                 for (int k = 0; k < count; k += per) {
@@ -116,15 +123,27 @@ final class EncryptCommand implements Command {
             }
             seconds = (System.nanoTime() - t0) / 1e9;
             // writing checks each seeded ciphertext's seed against its c_1 again: on the threads too
-            Pipeline.writeAtomically(target, true, "--out", false, s -> {
-                for (EncryptedTensor t : tensors) {
-                    plan.writeTensor(s, t, pool.parallelism());
+            if (o.has("out")) {
+                Pipeline.writeAtomically(target, true, "--out", false, s -> {
+                    for (EncryptedTensor t : tensors) {
+                        plan.writeTensor(s, t, pool.parallelism());
+                    }
+                });
+                bytes = Files.size(target);
+            } else {
+                // a file is a record of a job that takes one per task: each whole or absent, as --out's file
+                TensorDirectory.create(target, "--out-dir");
+                for (int i = 0; i < tensors.size(); i++) {
+                    EncryptedTensor t = tensors.get(i);
+                    Path file = target.resolve(TensorDirectory.name(i, tensors.size()));
+                    Pipeline.writeAtomically(file, false, "--out-dir", false, s -> plan.writeTensor(s, t, pool.parallelism()));
+                    bytes += Files.size(file);
                 }
-            });
+            }
         }
-        out.printf(Locale.ROOT, "encrypted %d image%s (%d to %d of %s) into %d tensor%s, %s, in %.2f s: %s%n", count,
+        out.printf(Locale.ROOT, "encrypted %d image%s (%d to %d of %s) into %d tensor%s, %s, in %.2f s: %s%s%n", count,
                 count > 1 ? "s" : "", offset, offset + count - 1, images, tensors.size(), tensors.size() > 1 ? "s" : "",
-                Lola.bytes(Files.size(target)), seconds, target);
+                Lola.bytes(bytes), seconds, target, o.has("out-dir") ? " (one file a tensor)" : "");
         return 0;
     }
 

@@ -1,0 +1,184 @@
+package io.github.lola4j.spark;
+
+import io.github.lola4j.lola.EncryptedTensor;
+import io.github.lola4j.ring.Parallelism;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.function.Consumer;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.ChecksumFileSystem;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.Function;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.input.PortableDataStream;
+import scala.Tuple2;
+
+/**
+ * The task: one input file (one encrypted tensor) in, one result file of the same name out.
+ *
+ * <p>It holds the two broadcasts (the plan's bytes and the evaluation keys' bytes), their digest
+ * and the output directory; nothing else travels to the executors. The result is written to a
+ * hidden temporary name unique to the task attempt, then renamed: a failed or retried attempt
+ * leaves either no file or the whole one, and since evaluation is deterministic (the same tensor
+ * and keys give the same bytes), a retry that renames over an earlier attempt's file writes the
+ * same bytes again.
+ */
+final class EvaluateFiles implements Function<Tuple2<String, PortableDataStream>, long[]>, Loaded.Source {
+
+    private static final long serialVersionUID = 1L;
+
+    /** The temporary name's prefix: hidden, so that Hadoop and Spark sources skip it, and the driver can find leftovers. */
+    static final String TEMPORARY_PREFIX = ".lola4j-";
+
+    /** The temporary name's suffix. */
+    static final String TEMPORARY_SUFFIX = ".part";
+
+    /**
+     * Called with a file's name after its temporary file is written and before the rename (tests:
+     * a task made to fail there). Static, so never serialized; in local mode the executor is
+     * this JVM.
+     */
+    static volatile Consumer<String> beforeRename = name -> { };
+
+    private final Broadcast<byte[]> plan;
+    private final Broadcast<byte[]> keys;
+    private final String digest;
+    private final String outputDir;
+
+    EvaluateFiles(Broadcast<byte[]> plan, Broadcast<byte[]> keys, String digest, String outputDir) {
+        this.plan = plan;
+        this.keys = keys;
+        this.digest = digest;
+        this.outputDir = outputDir;
+    }
+
+    /** The broadcast of the plan's bytes. */
+    Broadcast<byte[]> planBroadcast() {
+        return plan;
+    }
+
+    /** The broadcast of the evaluation keys' bytes. */
+    Broadcast<byte[]> keyBroadcast() {
+        return keys;
+    }
+
+    @Override
+    public byte[] planBytes() {
+        return plan.value();
+    }
+
+    @Override
+    public byte[] keyBytes() {
+        return keys.value();
+    }
+
+    /**
+     * Evaluates one file.
+     *
+     * @return its input and output sizes in bytes
+     * @throws IOException naming the file, when it is not one encrypted input of this plan or the
+     *                     result cannot be written
+     */
+    @Override
+    public long[] call(Tuple2<String, PortableDataStream> file) throws IOException {
+        String uri = file._1();
+        Loaded loaded = Loaded.get(digest, this);
+        // one task is one core (spark.task.cpus): the record's ciphertexts are decoded and evaluated on it
+        Parallelism one = Parallelism.sequential();
+        EncryptedTensor y;
+        long inBytes;
+        try {
+            EncryptedTensor x;
+            try (CountingInput in = new CountingInput(new BufferedInputStream(file._2().open()))) {
+                x = loaded.plan.readInput(in, one);
+                if (in.read() >= 0) {
+                    throw new IOException("more than one tensor: a file is one record (one tensor, one image or one batch)");
+                }
+                inBytes = in.count;
+            }
+            y = loaded.plan.evaluate(x, loaded.keys, one);
+        } catch (IOException | RuntimeException e) {
+            throw new IOException(uri + ": " + e.getMessage(), e);
+        }
+        Path source = new Path(uri);
+        Path target = new Path(outputDir, source.getName());
+        Path temporary = new Path(outputDir, TEMPORARY_PREFIX + source.getName() + ".attempt-" + attempt() + TEMPORARY_SUFFIX);
+        FileSystem fs = fileSystem(target, file._2().getConfiguration());
+        try {
+            try (OutputStream out = new BufferedOutputStream(fs.create(temporary, true))) {
+                loaded.plan.writeOutput(out, y, one);
+            }
+            long outBytes = fs.getFileStatus(temporary).getLen();
+            beforeRename.accept(source.getName());
+            // HDFS refuses to rename onto an existing file (a speculative or earlier attempt's, with
+            // the same bytes); the local file system replaces it
+            if (!fs.rename(temporary, target)) {
+                fs.delete(target, false);
+                if (!fs.rename(temporary, target)) {
+                    throw new IOException("cannot rename " + temporary + " to " + target);
+                }
+            }
+            return new long[] {inBytes, outBytes};
+        } catch (IOException | RuntimeException e) {
+            throw new IOException(uri + ": writing " + target + ": " + e.getMessage(), e);
+        } finally {
+            if (fs.exists(temporary)) {
+                fs.delete(temporary, false);
+            }
+        }
+    }
+
+    /**
+     * The file system of a path, without client-side checksums: the local file system would
+     * otherwise write a hidden {@code .NAME.crc} beside every result, a second file per input.
+     */
+    static FileSystem fileSystem(Path path, Configuration conf) throws IOException {
+        FileSystem fs = path.getFileSystem(conf);
+        return fs instanceof ChecksumFileSystem c ? c.getRawFileSystem() : fs;
+    }
+
+    /** This task attempt's id, unique in the application (0 outside a task). */
+    private static long attempt() {
+        TaskContext t = TaskContext.get();
+        return t == null ? 0 : t.taskAttemptId();
+    }
+
+    /** Counts the bytes read, for the summary. */
+    private static final class CountingInput extends java.io.FilterInputStream {
+        long count;
+
+        CountingInput(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                count++;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                count += n;
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            long k = super.skip(n);
+            count += k;
+            return k;
+        }
+    }
+}
