@@ -982,7 +982,7 @@ public final class ClientPlan {
                 try {
                     cts.add(serializer.readCiphertext(tap));
                 } catch (IOException e) {
-                    throw new IOException("encrypted " + what + ", ciphertext " + i + ": " + e.getMessage(), e);
+                    throw named(e, i, what);
                 }
                 digest.add(tap.tail.lastFour());
             }
@@ -1023,35 +1023,22 @@ public final class ClientPlan {
             byte[] head = new byte[Envelope.HEADER_BYTES];
             int got = d.readNBytes(head, 0, head.length);
             if (got < head.length) {
-                try {
-                    serializer.readCiphertext(new ByteArrayInputStream(head, 0, got));
-                } catch (IOException e) {
-                    throw new IOException("encrypted " + what + ", ciphertext " + i + ": " + e.getMessage(), e);
-                }
-                throw new EOFException("encrypted " + what + ", ciphertext " + i + ": truncated in its header");
+                throw refusal(new ByteArrayInputStream(head, 0, got), i, what,
+                        new EOFException("encrypted " + what + ", ciphertext " + i + ": truncated in its header"));
             }
             long payload = java.nio.ByteBuffer.wrap(head).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong(16);
             long size = Envelope.HEADER_BYTES + payload + Envelope.TRAILER_BYTES;
             if (payload < 0 || size > largest) {
-                // let the serializer name what is wrong with the header (magic, kind, length)
-                try {
-                    serializer.readCiphertext(new java.io.SequenceInputStream(new ByteArrayInputStream(head), in));
-                } catch (IOException e) {
-                    throw new IOException("encrypted " + what + ", ciphertext " + i + ": " + e.getMessage(), e);
-                }
-                throw new IOException("encrypted " + what + ", ciphertext " + i + ": " + payload + " payload bytes, more than a"
-                        + " ciphertext of this parameter set holds");
+                // the header's magic, kind or length is wrong: the serializer names which
+                throw refusal(new java.io.SequenceInputStream(new ByteArrayInputStream(head), in), i, what,
+                        new IOException("encrypted " + what + ", ciphertext " + i + ": " + payload + " payload bytes, more than"
+                                + " a ciphertext of this parameter set holds"));
             }
             byte[] object = Arrays.copyOf(head, (int) size);
             got = d.readNBytes(object, head.length, object.length - head.length);
             if (got < object.length - head.length) {
-                // the serializer says where in the object the stream ended, as when reading from the stream
-                try {
-                    serializer.readCiphertext(new ByteArrayInputStream(object, 0, head.length + got));
-                } catch (IOException e) {
-                    throw new IOException("encrypted " + what + ", ciphertext " + i + ": " + e.getMessage(), e);
-                }
-                throw new EOFException("encrypted " + what + ", ciphertext " + i + ": truncated (" + size + " bytes announced)");
+                throw refusal(new ByteArrayInputStream(object, 0, head.length + got), i, what,
+                        new EOFException("encrypted " + what + ", ciphertext " + i + ": truncated (" + size + " bytes announced)"));
             }
             objects[i] = object;
             digest.add(Arrays.copyOfRange(object, object.length - Envelope.TRAILER_BYTES, object.length));
@@ -1067,10 +1054,29 @@ public final class ClientPlan {
         });
         for (int i = 0; i < count; i++) {
             if (errors[i] != null) {
-                throw new IOException("encrypted " + what + ", ciphertext " + i + ": " + errors[i].getMessage(), errors[i]);
+                throw named(errors[i], i, what);
             }
         }
         return new ArrayList<>(Arrays.asList(cts));
+    }
+
+    /**
+     * Why ciphertext i's bytes are refused, in the serializer's words, as reading them from the
+     * stream would say (where a truncated object ends, what is wrong with a header); {@code
+     * otherwise} when the serializer finds nothing to refuse in them.
+     */
+    private IOException refusal(InputStream bytes, int i, String what, IOException otherwise) {
+        try {
+            serializer.readCiphertext(bytes);
+        } catch (IOException e) {
+            return named(e, i, what);
+        }
+        return otherwise;
+    }
+
+    /** A serializer's refusal of ciphertext i, with the tensor and the ciphertext named. */
+    private static IOException named(IOException e, int i, String what) {
+        return new IOException("encrypted " + what + ", ciphertext " + i + ": " + e.getMessage(), e);
     }
 
     // ------------------------------------------------------------------ files
