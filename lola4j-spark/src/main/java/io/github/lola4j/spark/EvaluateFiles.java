@@ -91,21 +91,22 @@ final class EvaluateFiles implements Function<Tuple2<String, PortableDataStream>
         // one task is one core (spark.task.cpus): the record's ciphertexts are decoded and evaluated on it
         Parallelism one = Parallelism.sequential();
         EncryptedTensor y;
+        Path source = new Path(uri);
         long inBytes;
         try {
             EncryptedTensor x;
-            try (CountingInput in = new CountingInput(new BufferedInputStream(file._2().open()))) {
+            try (InputStream in = new BufferedInputStream(file._2().open())) {
                 x = loaded.plan.readInput(in, one);
                 if (in.read() >= 0) {
                     throw new IOException("more than one tensor: a file is one record (one tensor, one image or one batch)");
                 }
-                inBytes = in.count;
             }
+            // the tensor was the whole file, so the bytes read are the file's length
+            inBytes = source.getFileSystem(file._2().getConfiguration()).getFileStatus(source).getLen();
             y = loaded.plan.evaluate(x, loaded.keys, one);
         } catch (IOException | RuntimeException e) {
             throw new IOException(uri + ": " + e.getMessage(), e);
         }
-        Path source = new Path(uri);
         Path target = new Path(outputDir, source.getName());
         Path temporary = new Path(outputDir, TEMPORARY_PREFIX + source.getName() + ".attempt-" + attempt() + TEMPORARY_SUFFIX);
         FileSystem fs = fileSystem(target, file._2().getConfiguration());
@@ -146,39 +147,5 @@ final class EvaluateFiles implements Function<Tuple2<String, PortableDataStream>
     private static long attempt() {
         TaskContext t = TaskContext.get();
         return t == null ? 0 : t.taskAttemptId();
-    }
-
-    /** Counts the bytes read, for the summary. */
-    private static final class CountingInput extends java.io.FilterInputStream {
-        long count;
-
-        CountingInput(InputStream in) {
-            super(in);
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = super.read();
-            if (b >= 0) {
-                count++;
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
-            if (n > 0) {
-                count += n;
-            }
-            return n;
-        }
-
-        @Override
-        public long skip(long n) throws IOException {
-            long k = super.skip(n);
-            count += k;
-            return k;
-        }
     }
 }
