@@ -17,10 +17,7 @@ import io.github.lola4j.lola.Plan;
 import io.github.lola4j.lola.ResultOutOfRangeException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -59,9 +56,7 @@ class ClientKeyCacheTest {
 
     @BeforeEach
     void start() throws IOException {
-        server = PredictionServer.start(List.of(HostedModel.of("lola-small", plan("lola-small"))),
-                new PredictionServer.Config().bind(new InetSocketAddress("127.0.0.1", 0)).maxConcurrent(2).queueCapacity(64)
-                        .log(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
+        server = ServiceTestSupport.quietServer("lola-small");
         client = new PredictionClient(server.uri(), null, Duration.ofSeconds(120));
     }
 

@@ -18,9 +18,6 @@ import io.github.lola4j.ring.Parallelism;
 import io.github.lola4j.testkit.SeededRandom;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -49,9 +46,7 @@ class ClientSessionParallelismTest {
 
     @BeforeEach
     void start() throws IOException {
-        server = PredictionServer.start(List.of(HostedModel.of(MODEL, plan(MODEL))),
-                new PredictionServer.Config().bind(new InetSocketAddress("127.0.0.1", 0)).maxConcurrent(2).queueCapacity(64)
-                        .log(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
+        server = ServiceTestSupport.quietServer(MODEL);
         client = new PredictionClient(server.uri(), null, Duration.ofSeconds(120));
     }
 

@@ -57,6 +57,16 @@ final class ServiceTestSupport {
         return plan(model).network().input(SAMPLE, image);
     }
 
+    /**
+     * A server hosting one shipped model on a free loopback port, two evaluations at a time and
+     * 64 queued, its log discarded: what a test of a client's session needs.
+     */
+    static PredictionServer quietServer(String model) throws IOException {
+        return PredictionServer.start(List.of(HostedModel.of(model, plan(model))),
+                new PredictionServer.Config().bind(new java.net.InetSocketAddress("127.0.0.1", 0)).maxConcurrent(2).queueCapacity(64)
+                        .log(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
+    }
+
     /** A log that tests can read. */
     static final class Log {
         private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
