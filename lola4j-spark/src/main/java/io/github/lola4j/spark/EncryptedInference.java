@@ -14,11 +14,9 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkException;
-import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.input.PortableDataStream;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.util.SerializableConfiguration;
 import picocli.CommandLine;
 
 /**
@@ -33,7 +31,9 @@ import picocli.CommandLine;
  * decrypt an input or a result.
  *
  * <p>From a cluster: {@code spark-submit --class io.github.lola4j.spark.EncryptedInference
- * lola4j-spark.jar --plan FILE --evaluation-keys FILE --input DIR --output DIR [--partitions N]}
+ * lola4j-spark.jar --plan FILE --evaluation-keys FILE --input DIR --output DIR [--partitions N]}; on
+ * one machine without a Spark installation, {@code java -cp lola4j-spark.jar:SPARK_JARS
+ * io.github.lola4j.spark.EncryptedInference --master local[*] ...}
  * (docs/spark.md). From Java: {@link #run(SparkSession, byte[], byte[], String, String, int)}.
  */
 @CommandLine.Command(name = "EncryptedInference", mixinStandardHelpOptions = true, sortOptions = false,
@@ -62,8 +62,25 @@ public final class EncryptedInference implements Callable<Integer> {
             description = "tasks to spread the files over (default: one per file)")
     private int partitions;
 
-    /** What a run did. */
-    public record Summary(int files, int partitions, long inputBytes, long outputBytes, double seconds) {
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Option(names = "--master", paramLabel = "URL",
+            description = {"the Spark master, for a run without spark-submit: local[N] (N cores of this machine),",
+                    "local[*] (all of them), or a cluster's URL (default: the one spark-submit or -Dspark.master sets)"})
+    private String master;
+
+    /**
+     * What a run did.
+     *
+     * @param files          the input files, each with its result written
+     * @param partitions     the tasks they were spread over
+     * @param inputBytes     the input files' bytes
+     * @param outputBytes    the result files' bytes
+     * @param threadsPerTask the threads each record was evaluated on ({@code spark.task.cpus})
+     * @param seconds        the run's time, from the driver's first check to the last result
+     */
+    public record Summary(int files, int partitions, long inputBytes, long outputBytes, int threadsPerTask, double seconds) {
 
         /** Records per second. */
         public double filesPerSecond() {
@@ -72,16 +89,17 @@ public final class EncryptedInference implements Callable<Integer> {
 
         @Override
         public String toString() {
-            return String.format(Locale.ROOT, "evaluated %d file%s in %d partition%s in %.2f s (%.2f files/s): %d bytes in,"
-                    + " %d bytes out", files, files == 1 ? "" : "s", partitions, partitions == 1 ? "" : "s", seconds,
-                    filesPerSecond(), inputBytes, outputBytes);
+            return String.format(Locale.ROOT, "evaluated %d file%s in %d partition%s, %d thread%s a task, in %.2f s (%.2f"
+                    + " files/s): %d bytes in, %d bytes out", files, files == 1 ? "" : "s", partitions,
+                    partitions == 1 ? "" : "s", threadsPerTask, threadsPerTask == 1 ? "" : "s", seconds, filesPerSecond(),
+                    inputBytes, outputBytes);
         }
     }
 
     /**
      * The job's entry point for {@code spark-submit}.
      *
-     * @param args {@code --plan FILE --evaluation-keys FILE --input DIR --output DIR [--partitions N]}
+     * @param args {@code --plan FILE --evaluation-keys FILE --input DIR --output DIR [--partitions N] [--master URL]}
      */
     public static void main(String[] args) {
         int code = commandLine().execute(args);
@@ -114,13 +132,18 @@ public final class EncryptedInference implements Callable<Integer> {
         if (partitions < 0) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--partitions must be 1 or more");
         }
-        SparkSession spark = SparkSession.builder().appName("lola4j encrypted inference").getOrCreate();
+        SparkSession.Builder builder = SparkSession.builder().appName("lola4j encrypted inference");
+        if (master != null) {
+            builder.master(master);
+        }
+        SparkSession spark = builder.getOrCreate();
         try {
             Configuration conf = spark.sparkContext().hadoopConfiguration();
             byte[] planBytes = readAll(new Path(plan), conf, "--plan");
             byte[] keyBytes = readAll(new Path(evaluationKeys), conf, "--evaluation-keys");
             Summary s = run(spark, planBytes, keyBytes, input, output, partitions);
-            System.out.println(s);
+            spec.commandLine().getOut().println(s);
+            spec.commandLine().getOut().flush();
             return 0;
         } finally {
             spark.stop();
@@ -175,21 +198,25 @@ public final class EncryptedInference implements Callable<Integer> {
         // the driver reads both first: keys of other parameters fail here, before a task starts
         String digest = Loaded.digest(plan, evaluationKeys);
         Loaded.check(digest, plan, evaluationKeys, jsc.isLocal());
-        List<String> names = inputs(new Path(inputDir), conf);
-        Path out = new Path(outputDir);
+        Path in = qualified(new Path(inputDir), conf);
+        List<String> names = inputs(in, conf);
+        Path out = qualified(new Path(outputDir), conf);
         prepareOutput(out, conf);
-        int tasks = partitions == 0 ? names.size() : partitions;
+        // no more tasks than files: an empty one would only be scheduled
+        int tasks = partitions == 0 ? names.size() : Math.min(partitions, names.size());
 
         EvaluateFiles job = prepare(jsc, plan, evaluationKeys, digest, out.toString());
         long[] total;
         try {
-            JavaPairRDD<String, PortableDataStream> files = jsc.binaryFiles(inputDir, tasks);
-            // binaryFiles packs small files into few splits (4 MiB each at least): spread them
-            if (files.getNumPartitions() < tasks) {
-                files = files.repartition(tasks);
+            List<String> paths = new ArrayList<>(names.size());
+            for (String n : names) {
+                paths.add(new Path(in, n).toString());
             }
-            tasks = files.getNumPartitions();
-            total = files.map(job).reduce((a, b) -> new long[] {a[0] + b[0], a[1] + b[1]});
+            // the paths, in name order, cut into contiguous runs, one a task: the driver decides the
+            // partitions (binaryFiles would pack small files by size and ship the Hadoop
+            // configuration with every record)
+            total = jsc.parallelize(paths, tasks).map(job)
+                    .reduce((a, b) -> new long[] {a[0] + b[0], a[1] + b[1], Math.max(a[2], b[2])});
         } catch (Exception e) {
             // Scala declares no exceptions: a failed job's SparkException arrives undeclared
             if (e instanceof SparkException) {
@@ -200,19 +227,28 @@ public final class EncryptedInference implements Callable<Integer> {
             }
             throw new IOException(e.getMessage(), e);
         } finally {
-            job.planBroadcast().destroy();
-            job.keyBroadcast().destroy();
+            job.destroy();
         }
         checkOutput(names, out, conf);
-        return new Summary(names.size(), tasks, total[0], total[1], (System.nanoTime() - t0) / 1e9);
+        return new Summary(names.size(), tasks, total[0], total[1], (int) total[2], (System.nanoTime() - t0) / 1e9);
     }
 
     /**
-     * The task function with its two broadcasts, the plan's bytes and the keys' bytes: all that
-     * is sent to the executors besides the output directory's name.
+     * The task function with its broadcasts, the plan's bytes, the keys' bytes and the driver's
+     * Hadoop configuration: all that is sent to the executors besides the digest, the output
+     * directory's name and the input files' paths.
      */
     static EvaluateFiles prepare(JavaSparkContext jsc, byte[] plan, byte[] evaluationKeys, String digest, String outputDir) {
-        return new EvaluateFiles(jsc.broadcast(plan), jsc.broadcast(evaluationKeys), digest, outputDir);
+        return new EvaluateFiles(jsc.broadcast(plan), jsc.broadcast(evaluationKeys),
+                jsc.broadcast(new SerializableConfiguration(jsc.hadoopConfiguration())), digest, outputDir);
+    }
+
+    /**
+     * A path with its file system's scheme and authority, and absolute: the executors resolve
+     * it as the driver does (a relative path would be taken from each executor's working directory).
+     */
+    private static Path qualified(Path p, Configuration conf) throws IOException {
+        return p.getFileSystem(conf).makeQualified(p);
     }
 
     /** The input files' names, sorted; refuses a directory without any. */

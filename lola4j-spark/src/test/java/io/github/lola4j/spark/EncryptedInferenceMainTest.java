@@ -80,4 +80,26 @@ class EncryptedInferenceMainTest {
         assertEquals(1, noPlan.code());
         assertTrue(noPlan.err().contains("--plan") && noPlan.err().contains("missing.plan"), noPlan.err());
     }
+
+    @Test
+    void withoutSparkSubmitTheMasterIsAnOptionAndATaskTakesItsCpus() throws IOException {
+        EncryptedInferenceTest.Fixture f = EncryptedInferenceTest.latency();
+        Path in = f.writeInputs(tmp.resolve("in"));
+        Path plan = Files.write(tmp.resolve("model.plan"), f.planBytes());
+        Path keys = Files.write(tmp.resolve("eval.keys"), f.keyBytes());
+        Path out = tmp.resolve("out");
+        // no spark-submit: the master comes from --master; spark.task.cpus (here a system property, as
+        // -Dspark.task.cpus=2 or spark-submit --conf would set it) gives each task a pool of two threads
+        System.clearProperty("spark.master");
+        System.setProperty("spark.task.cpus", "2");
+        try {
+            Run ok = run("--master", "local[2]", "--plan", plan.toString(), "--evaluation-keys", keys.toString(), "--input",
+                    in.toString(), "--output", out.toString());
+            assertEquals(0, ok.code(), ok.err());
+            assertTrue(ok.out().contains("5 files in 5 partitions, 2 threads a task"), ok.out());
+            EncryptedInferenceTest.assertExact(f, out);
+        } finally {
+            System.clearProperty("spark.task.cpus");
+        }
+    }
 }

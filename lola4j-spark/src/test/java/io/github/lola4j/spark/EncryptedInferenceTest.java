@@ -43,6 +43,7 @@ import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.util.SerializableConfiguration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -194,6 +195,7 @@ class EncryptedInferenceTest {
         assertExact(latency, out);
         assertEquals(5, s.files());
         assertEquals(5, s.partitions(), "one task per file by default");
+        assertEquals(1, s.threadsPerTask(), "one thread a task (spark.task.cpus = 1)");
         assertEquals(latency.inputs().stream().mapToLong(b -> b.length).sum(), s.inputBytes());
         assertEquals(latency.expected().stream().mapToLong(b -> b.length).sum(), s.outputBytes());
         // the executor is this JVM: the pair was prepared once, for five records in five tasks on two cores
@@ -273,18 +275,19 @@ class EncryptedInferenceTest {
                 assertFalse(mentionsSecretKey(k.toGenericString()), c.getSimpleName() + " constructor");
             }
         }
-        // what travels to the executors: two broadcasts of exactly the plan's and the keys' bytes, and names
+        // what travels to the executors: broadcasts of exactly the plan's and the keys' bytes and of
+        // Spark's Hadoop configuration, the digest and names; the records are the input files' paths
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         EvaluateFiles job = EncryptedInference.prepare(jsc, latency.planBytes(), latency.keyBytes(), "d", "out");
         assertArrayEquals(latency.planBytes(), job.planBroadcast().value());
         assertArrayEquals(latency.keyBytes(), job.keyBroadcast().value());
+        assertEquals(SerializableConfiguration.class, job.hadoopBroadcast().value().getClass());
         for (Field f : EvaluateFiles.class.getDeclaredFields()) {
             if (!Modifier.isStatic(f.getModifiers())) {
                 assertTrue(f.getType() == Broadcast.class || f.getType() == String.class, f.toString());
             }
         }
-        job.planBroadcast().destroy();
-        job.keyBroadcast().destroy();
+        job.destroy();
     }
 
     private static boolean mentionsSecretKey(String type) {
