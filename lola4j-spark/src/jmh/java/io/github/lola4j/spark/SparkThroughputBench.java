@@ -281,15 +281,17 @@ public class SparkThroughputBench {
         }
     }
 
-    /** Time per image, latency plan. */
+    /** Time per image, latency plan (short operations: five to pass the vector kernels' warm-up). */
     @Benchmark
+    @Warmup(iterations = 5)
     @OperationsPerInvocation(LATENCY_FILES)
     public void latency(Evaluator r, LatencyData d) throws IOException {
         d.last(r.evaluate(d));
     }
 
-    /** Time per image, batch plan. */
+    /** Time per image, batch plan (one operation, about 20 s, is past the warm-up). */
     @Benchmark
+    @Warmup(iterations = 1)
     @OperationsPerInvocation(BATCHES * BATCH_SIZE)
     public void batch(Evaluator r, BatchData d) throws IOException {
         d.last(r.evaluate(d));
