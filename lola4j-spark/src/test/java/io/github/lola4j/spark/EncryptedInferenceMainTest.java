@@ -52,12 +52,23 @@ class EncryptedInferenceMainTest {
         return new Run(code, out.toString(), err.toString());
     }
 
+    /** The latency fixture as files: what an operator is given. */
+    private record Job(EncryptedInferenceTest.Fixture fixture, Path in, Path plan, Path keys) {
+    }
+
+    private Job job() throws IOException {
+        EncryptedInferenceTest.Fixture f = EncryptedInferenceTest.latency();
+        return new Job(f, f.writeInputs(tmp.resolve("in")), Files.write(tmp.resolve("model.plan"), f.planBytes()),
+                Files.write(tmp.resolve("eval.keys"), f.keyBytes()));
+    }
+
     @Test
     void theOperatorsCommandLineWritesTheResultsAndSaysWhatIsWrong() throws IOException {
-        EncryptedInferenceTest.Fixture f = EncryptedInferenceTest.latency();
-        Path in = f.writeInputs(tmp.resolve("in"));
-        Path plan = Files.write(tmp.resolve("model.plan"), f.planBytes());
-        Path keys = Files.write(tmp.resolve("eval.keys"), f.keyBytes());
+        Job j = job();
+        EncryptedInferenceTest.Fixture f = j.fixture();
+        Path in = j.in();
+        Path plan = j.plan();
+        Path keys = j.keys();
         Path out = tmp.resolve("out");
 
         Run ok = run("--plan", plan.toString(), "--evaluation-keys", keys.toString(), "--input", in.toString(), "--output",
@@ -83,21 +94,18 @@ class EncryptedInferenceMainTest {
 
     @Test
     void withoutSparkSubmitTheMasterIsAnOptionAndATaskTakesItsCpus() throws IOException {
-        EncryptedInferenceTest.Fixture f = EncryptedInferenceTest.latency();
-        Path in = f.writeInputs(tmp.resolve("in"));
-        Path plan = Files.write(tmp.resolve("model.plan"), f.planBytes());
-        Path keys = Files.write(tmp.resolve("eval.keys"), f.keyBytes());
+        Job j = job();
         Path out = tmp.resolve("out");
         // no spark-submit: the master comes from --master; spark.task.cpus (here a system property, as
         // -Dspark.task.cpus=2 or spark-submit --conf would set it) gives each task a pool of two threads
         System.clearProperty("spark.master");
         System.setProperty("spark.task.cpus", "2");
         try {
-            Run ok = run("--master", "local[2]", "--plan", plan.toString(), "--evaluation-keys", keys.toString(), "--input",
-                    in.toString(), "--output", out.toString());
+            Run ok = run("--master", "local[2]", "--plan", j.plan().toString(), "--evaluation-keys", j.keys().toString(),
+                    "--input", j.in().toString(), "--output", out.toString());
             assertEquals(0, ok.code(), ok.err());
             assertTrue(ok.out().contains("5 files in 5 partitions, 2 threads a task"), ok.out());
-            EncryptedInferenceTest.assertExact(f, out);
+            EncryptedInferenceTest.assertExact(j.fixture(), out);
         } finally {
             System.clearProperty("spark.task.cpus");
         }
