@@ -2,10 +2,7 @@ package io.github.lola4j.spark;
 
 import io.github.lola4j.ckks.CkksSerializer;
 import io.github.lola4j.ckks.EvaluationKeys;
-import io.github.lola4j.ckks.KeyGenerator;
-import io.github.lola4j.ckks.SecretKey;
 import io.github.lola4j.data.Mnist;
-import io.github.lola4j.format.Progress;
 import io.github.lola4j.lola.ClientPlan;
 import io.github.lola4j.lola.CompileOptions;
 import io.github.lola4j.lola.EncryptedTensor;
@@ -17,13 +14,12 @@ import io.github.lola4j.nn.Network;
 import io.github.lola4j.ring.Parallelism;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.ByteArrayOutputStream;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -151,16 +147,19 @@ public class SparkThroughputBench {
         }
     }
 
-    /** A plan, its keys, a directory of encrypted inputs, and the first input's single-machine result. */
+    /**
+     * A plan, its keys, a directory of encrypted inputs and their single-machine results: the
+     * tests' fixture ({@link EncryptedInferenceTest#fixture}) on {@code lola}.
+     */
     abstract static class Data {
         Path dir;
         Path inputs;
         List<Path> files;
+        EncryptedInferenceTest.Fixture fixture;
         byte[] planBytes;
         byte[] keyBytes;
         Plan plan;
         EvaluationKeys keys;
-        byte[] firstResult;
         int runs;
         private Path lastOutput;
 
@@ -178,60 +177,28 @@ public class SparkThroughputBench {
                 throw new IllegalStateException("lola's batch plan holds " + c.batchSize() + " images, the benchmark counts "
                         + BATCH_SIZE);
             }
-            SecureRandom rnd = new SecureRandom();
-            KeyGenerator kg = new KeyGenerator(c.parameters(), rnd);
-            SecretKey sk = kg.secretKey();
-            keys = kg.evaluationKeys(sk, c.keyRequirements());
-            ByteArrayOutputStream b = new ByteArrayOutputStream();
-            new CkksSerializer(c.parameters()).write(b, keys);
-            keyBytes = b.toByteArray();
-            b = new ByteArrayOutputStream();
-            plan.write(b);
-            planBytes = b.toByteArray();
-            dir = Files.createTempDirectory("lola4j-spark-bench");
-            inputs = Files.createDirectories(dir.resolve("in"));
-            this.files = new ArrayList<>();
-            Parallelism all = Parallelism.of(ForkJoinPool.commonPool());
-            for (int k = 0; k < files; k++) {
-                EncryptedTensor x;
-                if (c.isBatch()) {
-                    List<double[]> batch = new ArrayList<>();
-                    for (int i = 0; i < BATCH_SIZE; i++) {
-                        batch.add(images.get((k * BATCH_SIZE + i) % images.size()));
-                    }
-                    x = c.encryptBatch(batch, sk, rnd);
-                } else {
-                    x = c.encryptInput(images.get(k % images.size()), sk, rnd, all, Progress.none());
-                }
-                Path f = inputs.resolve(String.format("%05d-of-%05d.tensor", k, files));
-                try (OutputStream o = new BufferedOutputStream(Files.newOutputStream(f))) {
-                    c.writeTensor(o, x, all);
-                }
-                this.files.add(f);
+            // the sample's images over and over, as many as the files hold
+            int count = c.isBatch() ? files * BATCH_SIZE : files;
+            List<double[]> repeated = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                repeated.add(images.get(i % images.size()));
             }
+            fixture = EncryptedInferenceTest.fixture(plan, repeated, count);
+            planBytes = fixture.planBytes();
+            keyBytes = fixture.keyBytes();
+            keys = new CkksSerializer(c.parameters()).readEvaluationKeys(new ByteArrayInputStream(keyBytes));
             plan.prepare();
-            try (InputStream in = new BufferedInputStream(Files.newInputStream(this.files.get(0)))) {
-                ByteArrayOutputStream y = new ByteArrayOutputStream();
-                plan.writeOutput(y, plan.evaluate(plan.readInput(in, all), keys, all), all);
-                firstResult = y.toByteArray();
+            dir = Files.createTempDirectory("lola4j-spark-bench");
+            inputs = fixture.writeInputs(dir.resolve("in"));
+            this.files = new ArrayList<>();
+            for (int k = 0; k < files; k++) {
+                this.files.add(inputs.resolve(EncryptedInferenceTest.name(k, files)));
             }
         }
 
-        /** The last operation's output: every input's result, the first the single-machine bytes; then deleted. */
+        /** The last operation's output: exactly one result per input, each the single-machine bytes; then deleted. */
         void check(Path out) throws IOException {
-            for (Path f : files) {
-                if (!Files.isRegularFile(out.resolve(f.getFileName()))) {
-                    throw new IllegalStateException(out + ": no result for " + f.getFileName());
-                }
-            }
-            try (Stream<Path> s = Files.list(out)) {
-                if (s.count() != files.size()) {
-                    throw new IllegalStateException(out + ": other files than one result per input");
-                }
-            }
-            if (!Arrays.equals(firstResult, Files.readAllBytes(out.resolve(files.get(0).getFileName())))) {
-                throw new IllegalStateException(out + ": the first result differs from the single-machine one");
-            }
+            EncryptedInferenceTest.assertExact(fixture, out);
             delete(out);
         }
 

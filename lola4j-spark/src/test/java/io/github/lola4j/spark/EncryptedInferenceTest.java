@@ -97,9 +97,9 @@ class EncryptedInferenceTest {
         for (int i = 0; i < Math.min(16, sample.count()); i++) {
             images.add(net.input(sample, i));
         }
-        latency = fixture(LolaCompiler.compile(net, CompileOptions.lowLatency().withCalibration(images)), 5);
+        latency = fixture(LolaCompiler.compile(net, CompileOptions.lowLatency().withCalibration(images)), images, 5);
         // the smallest ring a batch of lola-small fits, as PipelineCommandsTest's: half the work of the default
-        batch = fixture(LolaCompiler.compile(net, CompileOptions.batch().withBatchSize(4).withRingDegrees(8192)), 6);
+        batch = fixture(LolaCompiler.compile(net, CompileOptions.batch().withBatchSize(4).withRingDegrees(8192)), images, 6);
     }
 
     @BeforeAll
@@ -125,8 +125,11 @@ class EncryptedInferenceTest {
         EvaluateFiles.beforeRename = name -> { };
     }
 
-    /** Encrypts {@code count} images (one a tensor, or batches of the plan's size) and evaluates each on this machine. */
-    private static Fixture fixture(Plan plan, int count) throws IOException {
+    /**
+     * Encrypts the first {@code count} images (one a tensor, or batches of the plan's size) under
+     * new keys and evaluates each on this machine (also SparkThroughputBench's data).
+     */
+    static Fixture fixture(Plan plan, List<double[]> images, int count) throws IOException {
         ClientPlan c = plan.clientPlan();
         SecureRandom rnd = new SecureRandom();
         KeyGenerator kg = new KeyGenerator(c.parameters(), rnd);
