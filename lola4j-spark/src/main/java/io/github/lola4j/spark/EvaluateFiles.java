@@ -130,15 +130,15 @@ final class EvaluateFiles implements Function<String, long[]>, Loaded.Source {
         long inBytes;
         try {
             EncryptedTensor x;
-            FileSystem in0 = source.getFileSystem(conf);
-            try (InputStream in = new BufferedInputStream(in0.open(source), 1 << 16)) {
+            FileSystem sourceFs = source.getFileSystem(conf);
+            try (InputStream in = new BufferedInputStream(sourceFs.open(source), 1 << 16)) {
                 x = loaded.plan.readInput(in, threads);
                 if (in.read() >= 0) {
                     throw new IOException("more than one tensor: a file is one record (one tensor, one image or one batch)");
                 }
             }
             // the tensor was the whole file, so the bytes read are the file's length
-            inBytes = in0.getFileStatus(source).getLen();
+            inBytes = sourceFs.getFileStatus(source).getLen();
             y = loaded.plan.evaluate(x, loaded.keys, threads);
         } catch (IOException | RuntimeException e) {
             throw new IOException(uri + ": " + e.getMessage(), e);
