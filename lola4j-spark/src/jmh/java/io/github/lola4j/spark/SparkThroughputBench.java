@@ -62,7 +62,7 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  * is prepared and the keys read once (for Spark, by the first job, in the warm-up), and the JIT
  * has compiled the kernels. What Spark adds per job (scheduling, the driver's check of the plan and
  * keys, listing, broadcasts, renames) is in every operation. After each operation the output is
- * checked: one result per input, the first one the single-machine result byte for byte.
+ * checked: one result per input, each the single-machine result byte for byte.
  *
  * <p>Run it with {@code mvn -B -pl lola4j-spark -am -Pspark-bench package -DskipTests} (docs/spark.md);
  * {@code -Dspark.bench.args="-p runner=local[2] -p ..."} passes JMH options.
